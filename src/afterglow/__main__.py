@@ -1,0 +1,3 @@
+from afterglow.manage import main
+
+main()

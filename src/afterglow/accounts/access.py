@@ -1,0 +1,56 @@
+"""The staff-page gate: login, an active clinic membership, and a role.
+
+Every staff view is wrapped in :func:`staff_required`. Object-level access lives
+in one helper per object type (``patients.access.get_patient_for``, ...), each
+filtering by ``membership.clinic`` so an object of another clinic is a 404.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from functools import wraps
+from typing import Any
+
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+
+from afterglow.accounts.models import CLINICAL_ROLES, Membership
+
+View = Callable[..., HttpResponse]
+
+
+def staff_required(roles: Iterable[str] = CLINICAL_ROLES) -> Callable[[View], View]:
+    """Require a signed-in user with an active membership whose role is in ``roles``.
+
+    Anonymous visitors go to the login page. A signed-in user with no clinic gets
+    a 404 (nothing here is theirs); a member whose role lacks the permission gets
+    a 403 that says so.
+    """
+    allowed = frozenset(roles)
+
+    def decorator(view: View) -> View:
+        @wraps(view)
+        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            if not request.user.is_authenticated:
+                return redirect_to_login(request.get_full_path())
+            membership: Membership | None = request.membership  # type: ignore[attr-defined]
+            if not membership:
+                raise Http404("No clinic membership")
+            if membership.role not in allowed:
+                raise PermissionDenied(
+                    f"Your role ({membership.get_role_display()}) cannot open this page."
+                )
+            return view(request, *args, **kwargs)
+
+        wrapped.staff_roles = allowed  # type: ignore[attr-defined]
+        return wrapped
+
+    return decorator
+
+
+def require_membership(request: HttpRequest) -> Membership:
+    membership: Membership | None = request.membership  # type: ignore[attr-defined]
+    if not membership:
+        raise Http404("No clinic membership")
+    return membership

@@ -1,0 +1,168 @@
+"""Writes for questionnaire responses and personal links."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Sequence
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.mail import send_mail
+from django.db import transaction
+from django.utils import timezone
+
+from afterglow.core.tokens import hash_token, new_token
+from afterglow.instruments.catalog import get_instrument
+from afterglow.instruments.models import PersonalLink, Response, Source
+from afterglow.instruments.scoring import score
+from afterglow.patients.models import Patient
+
+logger = logging.getLogger(__name__)
+
+
+class LinkUnavailable(Exception):
+    """The personal link cannot be used: ``state`` is unknown, used, revoked or expired."""
+
+    def __init__(self, state: str) -> None:
+        super().__init__(state)
+        self.state = state
+
+
+def _cutoff_for(patient: Patient, instrument_code: str) -> int | None:
+    """The clinic's setting for the instrument's cutoff, when the definition names one."""
+    cutoff = get_instrument(instrument_code).scoring.cutoff
+    return getattr(patient.clinic, cutoff.clinic_setting) if cutoff else None
+
+
+def response_record(
+    *,
+    patient: Patient,
+    instrument_code: str,
+    answers: Sequence[int | None],
+    source: str,
+    by: AbstractBaseUser | None = None,
+    administered_at: dt.datetime | None = None,
+    timepoint: str = "",
+) -> Response:
+    """Score ``answers`` with the clinic's cutoff and store the response.
+
+    An incomplete response is stored too, with its missing items and no total:
+    missing answers are never counted as zero.
+    """
+    instrument = get_instrument(instrument_code)
+    result = score(instrument, answers, cutoff=_cutoff_for(patient, instrument_code))
+    with transaction.atomic():
+        response = Response(
+            clinic=patient.clinic,
+            patient=patient,
+            instrument=instrument.code,
+            answers=list(answers),
+            administered_at=administered_at or timezone.now(),
+            source=source,
+            entered_by=by,
+            timepoint=timepoint,
+            complete=result.complete,
+            total=result.total,
+            subscales=dict(result.subscales),
+            provisional_diagnosis=result.provisional_diagnosis,
+            flag=result.flag,
+            cutoff_used=result.cutoff,
+            missing_items=list(result.missing_items),
+        )
+        response.full_clean()
+        response.save()
+    return response
+
+
+def personal_link_create(
+    *,
+    patient: Patient,
+    instrument_code: str,
+    by: AbstractBaseUser | None,
+    timepoint: str = "",
+    valid_days: int | None = None,
+) -> tuple[PersonalLink, str]:
+    """Create a single-use link and return it with its raw token.
+
+    The raw token is returned once, to be put in the URL sent to the patient; only
+    its hash is stored.
+    """
+    get_instrument(instrument_code)  # unknown codes fail here, not when the patient opens it
+    token, token_hash = new_token()
+    days = valid_days if valid_days is not None else patient.clinic.link_expiry_days
+    with transaction.atomic():
+        link = PersonalLink(
+            clinic=patient.clinic,
+            patient=patient,
+            instrument=instrument_code,
+            timepoint=timepoint,
+            token_hash=token_hash,
+            expires_at=timezone.now() + dt.timedelta(days=days),
+            created_by=by,
+        )
+        link.full_clean()
+        link.save()
+    return link, token
+
+
+def personal_link_email(*, link: PersonalLink, url: str) -> None:
+    """Email the link to the patient after the surrounding transaction commits."""
+    patient = link.patient
+    if not patient.email:
+        raise ValueError("This patient has no email address on record.")
+    instrument = get_instrument(link.instrument)
+    local_expiry = timezone.localtime(link.expires_at, patient.clinic.tzinfo)
+    body = (
+        f"Hello {patient.display_name},\n\n"
+        f"{patient.clinic.name} has asked you to answer a short questionnaire "
+        f"({instrument.short_name}, about {len(instrument.items)} questions).\n\n"
+        f"Your personal link (works once, until {local_expiry:%d %b %Y %H:%M}):\n{url}\n\n"
+        "Please do not forward this email. If you are in crisis, call "
+        f"{patient.clinic.emergency_number} or {patient.clinic.crisis_line}.\n"
+    )
+    transaction.on_commit(
+        lambda: send_mail(
+            f"{patient.clinic.name}: your questionnaire",
+            body,
+            None,
+            [patient.email],
+        )
+    )
+
+
+def personal_link_submit(*, token: str, answers: Sequence[int | None]) -> Response:
+    """Store the patient's answers through their link and mark the link used.
+
+    The link row is locked for the transaction so two submits of the same page (a
+    double tap) store one response: the second finds the link already used.
+    """
+    with transaction.atomic():
+        link = (
+            PersonalLink.objects.select_for_update()
+            .select_related("patient__clinic")
+            .filter(token_hash=hash_token(token))
+            .first()
+        )
+        if link is None:
+            raise LinkUnavailable("unknown")
+        if link.state != "open":
+            raise LinkUnavailable(link.state)
+        response = response_record(
+            patient=link.patient,
+            instrument_code=link.instrument,
+            answers=answers,
+            source=Source.PATIENT_LINK,
+            timepoint=link.timepoint,
+        )
+        link.used_at = timezone.now()
+        link.response = response
+        link.save(update_fields=["used_at", "response"])
+    return response
+
+
+def personal_link_revoke(*, link: PersonalLink) -> PersonalLink:
+    with transaction.atomic():
+        if link.state == "open":
+            link.revoked_at = timezone.now()
+            link.save(update_fields=["revoked_at"])
+    return link

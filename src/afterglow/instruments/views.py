@@ -1,0 +1,178 @@
+"""Questionnaire pages: staff entry, personal links, and the patient's own form."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
+
+from afterglow.accounts.access import require_membership, staff_required
+from afterglow.instruments.access import get_link_for, get_response_for
+from afterglow.instruments.catalog import (
+    Instrument,
+    UnknownInstrument,
+    all_instruments,
+    get_instrument,
+)
+from afterglow.instruments.forms import InstrumentForm, StaffResponseForm
+from afterglow.instruments.models import Source
+from afterglow.instruments.selectors import link_for_token
+from afterglow.instruments.services import (
+    LinkUnavailable,
+    personal_link_create,
+    personal_link_email,
+    personal_link_revoke,
+    personal_link_submit,
+    response_record,
+)
+from afterglow.patients.access import get_patient_for
+
+
+def _instrument_or_404(code: str) -> Instrument:
+    try:
+        return get_instrument(code)
+    except UnknownInstrument:
+        raise Http404("Unknown instrument") from None
+
+
+@staff_required()
+def response_new(request: HttpRequest, patient_pk: int, code: str) -> HttpResponse:
+    membership = require_membership(request)
+    patient = get_patient_for(membership, patient_pk)
+    instrument = _instrument_or_404(code)
+    today = timezone.localdate(timezone=patient.clinic.tzinfo)
+    form = StaffResponseForm(
+        request.POST or None,
+        instrument=instrument,
+        today=today,
+        initial={"administered_on": today},
+    )
+    if request.method == "POST" and form.is_valid():
+        day: dt.date = form.cleaned_data["administered_on"]
+        # Today's entry keeps the current time; an earlier day is stored at noon,
+        # clinic time, so it sits on the right calendar day in every timezone view.
+        administered_at = (
+            timezone.now()
+            if day == today
+            else dt.datetime.combine(day, dt.time(12), tzinfo=patient.clinic.tzinfo)
+        )
+        response = response_record(
+            patient=patient,
+            instrument_code=instrument.code,
+            answers=form.answers(),
+            source=Source.STAFF,
+            by=request.user,
+            administered_at=administered_at,
+            timepoint=form.cleaned_data["timepoint"],
+        )
+        messages.success(request, f"{instrument.short_name} saved.")
+        return redirect("instruments:response_detail", pk=response.pk)
+    return render(
+        request,
+        "instruments/response_new.html",
+        {"patient": patient, "instrument": instrument, "form": form},
+    )
+
+
+@staff_required()
+def response_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    response = get_response_for(require_membership(request), pk)
+    instrument = get_instrument(response.instrument)
+    rows = [
+        (item, response.answers[index] if index < len(response.answers) else None)
+        for index, item in enumerate(instrument.items)
+    ]
+    labels = {o.value: o.label for o in instrument.response_options}
+    return render(
+        request,
+        "instruments/response_detail.html",
+        {
+            "response": response,
+            "patient": response.patient,
+            "instrument": instrument,
+            "rows": [(item, value, labels.get(value)) for item, value in rows],
+        },
+    )
+
+
+@require_POST
+@staff_required()
+def link_new(request: HttpRequest, patient_pk: int) -> HttpResponse:
+    patient = get_patient_for(require_membership(request), patient_pk)
+    code = request.POST.get("instrument", "pcl5")
+    instrument = _instrument_or_404(code)
+    link, token = personal_link_create(
+        patient=patient,
+        instrument_code=instrument.code,
+        by=request.user,
+        timepoint=request.POST.get("timepoint", "")[:40],
+    )
+    url = request.build_absolute_uri(reverse("instruments:answer", args=[token]))
+    emailed = False
+    if request.POST.get("send_email") and patient.email:
+        personal_link_email(link=link, url=url)
+        emailed = True
+    # The raw URL is shown once, on this page, and never stored.
+    return render(
+        request,
+        "instruments/link_created.html",
+        {"patient": patient, "link": link, "url": url, "emailed": emailed, "instrument": instrument},
+    )
+
+
+@require_POST
+@staff_required()
+def link_revoke(request: HttpRequest, pk: int) -> HttpResponse:
+    link = get_link_for(require_membership(request), pk)
+    personal_link_revoke(link=link)
+    messages.success(request, "Link revoked.")
+    return redirect("patients:chart", pk=link.patient_id)
+
+
+# --- The patient's side: no account, only the token in the URL -------------------
+
+
+@never_cache
+def answer(request: HttpRequest, token: str) -> HttpResponse:
+    link = link_for_token(token)
+    state = link.state if link else "unknown"
+    if link is None or state != "open":
+        return _link_unavailable(request, state, link.clinic if link else None)
+    instrument = get_instrument(link.instrument)
+    form = InstrumentForm(request.POST or None, instrument=instrument)
+    if request.method == "POST" and form.is_valid():
+        try:
+            personal_link_submit(token=token, answers=form.answers())
+        except LinkUnavailable as exc:
+            return _link_unavailable(request, exc.state, link.clinic)
+        return render(request, "instruments/answer_done.html", {"clinic": link.clinic})
+    return render(
+        request,
+        "instruments/answer.html",
+        {
+            "form": form,
+            "instrument": instrument,
+            "clinic": link.clinic,
+            "patient_name": link.patient.display_name,
+            "expires_at": link.expires_at,
+        },
+    )
+
+
+def _link_unavailable(request: HttpRequest, state: str, clinic: object) -> HttpResponse:
+    # A friendly page, not an error page: the person did nothing wrong.
+    return render(
+        request, "instruments/link_unavailable.html", {"state": state, "clinic": clinic}
+    )
+
+
+@staff_required()
+def catalog(request: HttpRequest) -> HttpResponse:
+    return render(request, "instruments/catalog.html", {"instruments": all_instruments()})
+

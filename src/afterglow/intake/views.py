@@ -1,0 +1,178 @@
+"""The public intake form and the staff triage queue."""
+
+from __future__ import annotations
+
+import logging
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.db import DatabaseError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from afterglow.accounts.access import require_membership, staff_required
+from afterglow.accounts.selectors import public_intake_clinic
+from afterglow.intake.access import get_submission_for
+from afterglow.intake.forms import EnrolForm, IntakeForm, StatusForm
+from afterglow.intake.models import Status
+from afterglow.intake.selectors import intake_queue, intake_status_counts
+from afterglow.intake.services import (
+    RateLimited,
+    client_hash,
+    intake_enrol,
+    intake_set_status,
+    intake_submit,
+)
+
+logger = logging.getLogger(__name__)
+
+SUCCESS_MESSAGE = "Thank you! Your submission has been received!"
+FAILURE_MESSAGE = "Oops! Something went wrong while submitting the form."
+_JUST_SUBMITTED = "intake_just_submitted"
+RATE_LIMIT_MESSAGE = (
+    "We have received several forms from your connection in the last hour. "
+    "Please try again later, or call the clinic."
+)
+
+
+def _client_address(request: HttpRequest) -> str:
+    if settings.AFTERGLOW_TRUST_X_FORWARDED_FOR:
+        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+        if forwarded:
+            return forwarded.split(",")[0].strip()
+    return str(request.META.get("REMOTE_ADDR", ""))
+
+
+def start(request: HttpRequest, slug: str = "") -> HttpResponse:
+    """The public home page: "Start your journey"."""
+    clinic = public_intake_clinic(slug or settings.AFTERGLOW_PUBLIC_CLINIC)
+    if clinic is None:
+        if slug:
+            raise Http404("No such clinic")
+        return render(request, "intake/not_configured.html", status=503)
+    form = IntakeForm(request.POST or None)
+    error = ""
+    if request.method == "POST" and form.is_valid():
+        try:
+            intake_submit(
+                clinic=clinic,
+                data=form.cleaned_data,
+                submission_key=form.cleaned_data["submission_key"],
+                client=client_hash(_client_address(request)),
+                is_bot=form.is_bot,
+            )
+        except RateLimited:
+            error = RATE_LIMIT_MESSAGE
+        except DatabaseError:
+            # Outside the person's control (database down, locked, refusing the
+            # write). Log it, keep every typed value, and never claim success.
+            logger.exception("Intake submission could not be stored for clinic %s", clinic.slug)
+            error = FAILURE_MESSAGE
+        else:
+            # Post/redirect/get: the thank-you page shows only right after a stored
+            # submission, so reloading or bookmarking it never claims a new one.
+            request.session[_JUST_SUBMITTED] = True
+            return redirect("intake:thanks_clinic", slug=clinic.slug) if slug else redirect(
+                "intake:thanks"
+            )
+    return render(
+        request,
+        "intake/start.html",
+        {"form": form, "public_clinic": clinic, "error": error, "failed": error == FAILURE_MESSAGE},
+        status=503 if error == FAILURE_MESSAGE else 200,
+    )
+
+
+def thanks(request: HttpRequest, slug: str = "") -> HttpResponse:
+    if not request.session.pop(_JUST_SUBMITTED, False):
+        return redirect("intake:start_clinic", slug=slug) if slug else redirect("intake:start")
+    clinic = public_intake_clinic(slug or settings.AFTERGLOW_PUBLIC_CLINIC)
+    return render(
+        request, "intake/thanks.html", {"public_clinic": clinic, "message": SUCCESS_MESSAGE}
+    )
+
+
+@staff_required()
+def queue(request: HttpRequest) -> HttpResponse:
+    membership = require_membership(request)
+    status = request.GET.get("status", "open")
+    text = request.GET.get("q", "").strip()
+    page = Paginator(intake_queue(clinic=membership.clinic, status=status, text=text), 25).get_page(
+        request.GET.get("page")
+    )
+    counts = intake_status_counts(clinic=membership.clinic)
+    tabs = [("open", "Open", counts.get("open", 0))] + [
+        (s.value, s.label, counts.get(s.value, 0)) for s in Status if s != Status.SPAM
+    ] + [("all", "All", counts.get("all", 0))]
+    return render(
+        request,
+        "intake/queue.html",
+        {"page": page, "status": status, "tabs": tabs, "q": text},
+    )
+
+
+@staff_required()
+def detail(request: HttpRequest, pk: int) -> HttpResponse:
+    submission = get_submission_for(require_membership(request), pk)
+    return render(
+        request,
+        "intake/detail.html",
+        {
+            "submission": submission,
+            "status_form": StatusForm(initial={"status": submission.status}),
+            "enrol_form": EnrolForm(),
+        },
+    )
+
+
+@require_POST
+@staff_required()
+def set_status(request: HttpRequest, pk: int) -> HttpResponse:
+    submission = get_submission_for(require_membership(request), pk)
+    form = StatusForm(request.POST)
+    if form.is_valid():
+        try:
+            intake_set_status(
+                submission=submission,
+                status=form.cleaned_data["status"],
+                note=form.cleaned_data["note"],
+                by=request.user,
+            )
+        except ValueError as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, f"Status set to {submission.get_status_display()}.")
+        return redirect("intake:detail", pk=pk)
+    return render(
+        request,
+        "intake/detail.html",
+        {"submission": submission, "status_form": form, "enrol_form": EnrolForm()},
+        status=400,
+    )
+
+
+@require_POST
+@staff_required()
+def enrol(request: HttpRequest, pk: int) -> HttpResponse:
+    submission = get_submission_for(require_membership(request), pk)
+    form = EnrolForm(request.POST or {"trauma_context": "unknown", "veteran_status": "unknown"})
+    if not form.is_valid():
+        return render(
+            request,
+            "intake/detail.html",
+            {"submission": submission, "status_form": StatusForm(), "enrol_form": form},
+            status=400,
+        )
+    already = submission.patient_id is not None
+    patient = intake_enrol(submission=submission, by=request.user, **form.cleaned_data)
+    messages.success(
+        request,
+        f"{patient.full_name} was already enrolled."
+        if already
+        else f"{patient.full_name} enrolled as {patient.mrn}.",
+    )
+    return redirect("patients:chart", pk=patient.pk)
+
+

@@ -1,0 +1,73 @@
+"""Writes for patients."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import IntegrityError, transaction
+
+from afterglow.accounts.models import Clinic
+from afterglow.patients.models import Patient
+
+_MRN_RE = re.compile(r"^AG-(\d+)$")
+
+
+def _next_mrn(clinic: Clinic) -> str:
+    latest = (
+        Patient.objects.filter(clinic=clinic, mrn__startswith="AG-")
+        .order_by("-mrn")
+        .values_list("mrn", flat=True)
+        .first()
+    )
+    match = _MRN_RE.match(latest or "")
+    number = int(match.group(1)) + 1 if match else 1
+    return f"AG-{number:06d}"
+
+
+def patient_create(
+    *, clinic: Clinic, by: AbstractBaseUser | None, **fields: Any
+) -> Patient:
+    """Create a patient with the next clinic-scoped record number.
+
+    Two coordinators enrolling at the same moment could compute the same MRN;
+    the unique constraint catches it and we retry with the next number.
+    """
+    for _attempt in range(5):
+        try:
+            with transaction.atomic():
+                patient = Patient(clinic=clinic, created_by=by, mrn=_next_mrn(clinic), **fields)
+                patient.full_clean()
+                patient.save()
+                return patient
+        except IntegrityError:
+            continue
+    raise IntegrityError("Could not allocate a record number; please try again.")
+
+
+PATIENT_EDITABLE_FIELDS = (
+    "given_name",
+    "family_name",
+    "preferred_name",
+    "date_of_birth",
+    "sex",
+    "email",
+    "phone",
+    "trauma_context",
+    "veteran_status",
+    "status",
+    "consent_contact",
+    "consent_research",
+    "notes",
+)
+
+
+def patient_update(*, patient: Patient, data: dict[str, Any]) -> Patient:
+    with transaction.atomic():
+        for field in PATIENT_EDITABLE_FIELDS:
+            if field in data:
+                setattr(patient, field, data[field])
+        patient.full_clean()
+        patient.save()
+    return patient

@@ -1,0 +1,91 @@
+"""Patient list, record and chart."""
+
+from __future__ import annotations
+
+import json
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+
+from afterglow.accounts.access import require_membership, staff_required
+from afterglow.instruments.catalog import all_instruments
+from afterglow.instruments.selectors import links_for_patient
+from afterglow.patients.access import get_patient_for
+from afterglow.patients.charts import pcl5_figure
+from afterglow.patients.forms import PatientForm
+from afterglow.patients.models import CareStatus
+from afterglow.patients.selectors import patient_list, pcl5_points, pcl5_responses
+from afterglow.patients.services import patient_create, patient_update
+
+
+@staff_required()
+def patient_index(request: HttpRequest) -> HttpResponse:
+    membership = require_membership(request)
+    text = request.GET.get("q", "").strip()
+    status = request.GET.get("status", "")
+    if status not in CareStatus.values:
+        status = ""
+    page = Paginator(patient_list(clinic=membership.clinic, text=text, status=status), 25)
+    return render(
+        request,
+        "patients/list.html",
+        {
+            "page": page.get_page(request.GET.get("page")),
+            "q": text,
+            "status": status,
+            "statuses": CareStatus.choices,
+        },
+    )
+
+
+@staff_required()
+def patient_chart(request: HttpRequest, pk: int) -> HttpResponse:
+    membership = require_membership(request)
+    patient = get_patient_for(membership, pk)
+    clinic = patient.clinic
+    responses = pcl5_responses(patient=patient)
+    points = pcl5_points(responses=responses, clinic=clinic)
+    # Plotly's own JSON encoder handles its types; json_script then embeds it safely.
+    figure = (
+        json.loads(pcl5_figure(points, cutoff=clinic.pcl5_cutoff).to_json())
+        if any(p.complete for p in points)
+        else None
+    )
+    return render(
+        request,
+        "patients/chart.html",
+        {
+            "patient": patient,
+            "rows": list(zip(responses, points, strict=True))[::-1],
+            "figure": figure,
+            "links": list(links_for_patient(patient=patient).select_related("response")[:10]),
+            "instruments": all_instruments(),
+            "intake": getattr(patient, "intake", None),
+            "today": timezone.localdate(timezone=clinic.tzinfo),
+        },
+    )
+
+
+@staff_required()
+def patient_new(request: HttpRequest) -> HttpResponse:
+    membership = require_membership(request)
+    form = PatientForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        patient = patient_create(clinic=membership.clinic, by=request.user, **form.cleaned_data)
+        messages.success(request, f"{patient.full_name} added as {patient.mrn}.")
+        return redirect("patients:chart", pk=patient.pk)
+    return render(request, "patients/form.html", {"form": form, "patient": None})
+
+
+@staff_required()
+def patient_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    patient = get_patient_for(require_membership(request), pk)
+    form = PatientForm(request.POST or None, instance=patient)
+    if request.method == "POST" and form.is_valid():
+        patient_update(patient=patient, data=form.cleaned_data)
+        messages.success(request, "Patient record saved.")
+        return redirect("patients:chart", pk=patient.pk)
+    return render(request, "patients/form.html", {"form": form, "patient": patient})
