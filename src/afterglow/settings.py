@@ -145,6 +145,10 @@ STATICFILES_DIRS = [
     # and the script always matches the plotly version that built the figure.
     ("vendor/plotly", Path(plotly.__file__).resolve().parent / "package_data"),
 ]
+# In local mode WhiteNoise serves straight from the finders (no collectstatic step).
+WHITENOISE_USE_FINDERS = not PRODUCTION
+if not PRODUCTION:
+    STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {

@@ -7,6 +7,7 @@ import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Protocol
 
@@ -49,7 +50,7 @@ def run(tmp_path: Path) -> Runner:
     return _run
 
 
-def line(items: list[object]) -> str:
+def line(items: Sequence[object]) -> str:
     return json.dumps({"items": items}) + "\n"
 
 
@@ -120,7 +121,8 @@ def test_no_responses_give_no_output_and_success(run: Runner, stdin: str) -> Non
 
 MALFORMED = {
     "not JSON": ("{items: [0]}", "not valid JSON"),
-    "NaN is not JSON": ('{"items": [NaN]}', "NaN is not allowed"),
+    "NaN is not JSON": ('{"items": [NaN]}', "NaN is not valid JSON"),
+    "duplicate key": ('{"items": [0], "items": ' + json.dumps([0] * 20) + "}", "more than once"),
     "not an object": ("[0, 0, 0]", "expected a JSON object"),
     "missing items": ('{"answers": [0]}', 'missing the key "items"'),
     "extra key": (json.dumps({"items": [0] * 20, "patient": 7}), 'unexpected key(s) "patient"'),
@@ -171,7 +173,7 @@ def test_an_unknown_instrument_is_refused_listing_the_known_ones(run: Runner) ->
     assert "unknown instrument 'phq-9'; known codes: pcl5, pcl5_past_week" in result.stderr
 
 
-@pytest.mark.parametrize("cutoff", ["81", "-1", "thirty", "33.5", ""])
+@pytest.mark.parametrize("cutoff", ["81", "-1", "thirty", "33.5", "3_3", "", "\u0663\u0663"])
 def test_a_cutoff_outside_0_to_80_is_refused(run: Runner, cutoff: str) -> None:
     result = run("pcl5", f"--cutoff={cutoff}", stdin=line(MIXED))
 

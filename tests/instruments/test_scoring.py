@@ -250,7 +250,7 @@ def test_a_value_that_is_not_an_answer_is_refused_naming_the_item(
 
 def test_a_string_of_digits_is_not_a_list_of_answers() -> None:
     with pytest.raises(ScoringInputError, match="must be a list"):
-        score(PCL5, "0" * 20)
+        score(PCL5, "0" * 20)  # type: ignore[arg-type]
 
 
 def test_scoring_input_error_is_a_value_error() -> None:

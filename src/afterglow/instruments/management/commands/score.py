@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 from typing import IO, Any
 
@@ -89,11 +90,11 @@ def _instrument(code: str) -> Instrument:
 def _cutoff(instrument: Instrument, raw: str | None) -> int | None:
     value: int | None = None
     if raw is not None:
-        try:
-            value = int(raw.strip())
-        except ValueError:
+        # ASCII digits only: int() would also accept "1_0" and non-Latin digits.
+        if not re.fullmatch(r"\s*[+-]?[0-9]+\s*", raw):
             problem = f"--cutoff must be a whole number, got {raw!r}"
-            raise CommandError(problem, returncode=USAGE_ERROR) from None
+            raise CommandError(problem, returncode=USAGE_ERROR)
+        value = int(raw)
     try:
         return resolve_cutoff(instrument, value)
     except ScoringInputError as exc:
@@ -117,10 +118,13 @@ def _lines(stream: IO[Any]) -> list[tuple[int, str]]:
 
 def _score_line(instrument: Instrument, number: int, text: str, cutoff: int | None) -> Score:
     try:
-        record = json.loads(text, parse_constant=_reject_constant)
-    except (json.JSONDecodeError, ValueError) as exc:
-        reason = exc.msg if isinstance(exc, json.JSONDecodeError) else str(exc)
-        raise _bad_line(number, f"not valid JSON ({reason})") from None
+        record = json.loads(
+            text, parse_constant=_reject_constant, object_pairs_hook=_reject_duplicate_keys
+        )
+    except json.JSONDecodeError as exc:
+        raise _bad_line(number, f"not valid JSON ({exc.msg})") from None
+    except ValueError as exc:  # from the two hooks
+        raise _bad_line(number, str(exc)) from None
     if not isinstance(record, dict):
         raise _bad_line(number, 'expected a JSON object like {"items": [...]}')
     if "items" not in record:
@@ -139,7 +143,17 @@ def _score_line(instrument: Instrument, number: int, text: str, cutoff: int | No
 
 def _reject_constant(name: str) -> Any:
     # Python's json accepts NaN and Infinity, which are not JSON.
-    raise ValueError(f"{name} is not allowed")
+    raise ValueError(f"{name} is not valid JSON")
+
+
+def _reject_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    # json.loads would otherwise keep the last "items" and silently drop the first.
+    record: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in record:
+            raise ValueError(f"the key {json.dumps(key)} appears more than once")
+        record[key] = value
+    return record
 
 
 def _bad_line(number: int, reason: str) -> CommandError:

@@ -1,0 +1,168 @@
+"""No staff page answers an anonymous visitor or an outsider with data.
+
+The walk below enumerates every URL pattern of the project, so a new page is
+covered the day it is added: it must either be listed as public here (with a
+reason) or refuse anonymous visitors and people from other clinics.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from afterglow.instruments.services import personal_link_create, response_record
+from tests.factories import IntakeSubmissionFactory, PatientFactory
+
+# Pages anyone may open, and why.
+PUBLIC = {
+    "intake:start": "the public intake form",
+    "intake:start_clinic": "a clinic's public intake form",
+    "intake:thanks": "thank-you page, shown only right after a stored submission",
+    "intake:thanks_clinic": "same, for a clinic's own form",
+    "instruments:answer": "the patient's form, gated by the unguessable token",
+    "accounts:login": "the login page",
+    "accounts:logout": "signing out",
+}
+SECRET_NAME = "Zebedee"  # appears only in the home clinic's data
+
+
+def _walk(resolver: URLResolver, namespace: str = "") -> Iterator[tuple[str, URLPattern]]:
+    for entry in resolver.url_patterns:
+        if isinstance(entry, URLResolver):
+            if entry.namespace == "admin":
+                continue  # Django admin: covered by its own test below
+            inner = f"{namespace}{entry.namespace}:" if entry.namespace else namespace
+            yield from _walk(entry, inner)
+        elif entry.name:
+            yield f"{namespace}{entry.name}", entry
+
+
+def all_named_patterns() -> list[tuple[str, URLPattern]]:
+    return sorted(_walk(get_resolver()), key=lambda pair: pair[0])
+
+
+@pytest.fixture
+def home_objects(clinician):  # type: ignore[no-untyped-def]
+    """One object of each type in the home clinic, named so a leak is visible."""
+    clinic = clinician.clinic
+    patient = PatientFactory(clinic=clinic, given_name=SECRET_NAME, family_name="Quill")
+    submission = IntakeSubmissionFactory(clinic=clinic, given_name=SECRET_NAME)
+    response = response_record(
+        patient=patient, instrument_code="pcl5", answers=[1] * 20, source="staff"
+    )
+    link, _token = personal_link_create(patient=patient, instrument_code="pcl5", by=None)
+    return {
+        "patient_pk": patient.pk,
+        "pk": {
+            "patients": patient.pk,
+            "intake": submission.pk,
+            "instruments:response_detail": response.pk,
+            "instruments:link_revoke": link.pk,
+        },
+        "code": "pcl5",
+        "slug": clinic.slug,
+        "token": "not-a-real-token",
+    }
+
+
+def _kwargs_for(name: str, pattern: URLPattern, objects: dict) -> dict[str, object]:
+    kwargs: dict[str, object] = {}
+    for key in pattern.pattern.converters:
+        if key == "pk":
+            table = objects["pk"]
+            kwargs[key] = table.get(name) or table[name.split(":")[0]]
+        else:
+            kwargs[key] = objects[key]
+    return kwargs
+
+
+def test_every_named_url_is_either_public_or_walked() -> None:
+    names = [name for name, _ in all_named_patterns()]
+    assert set(PUBLIC) <= set(names), "a public page in the list no longer exists"
+    assert len(names) > len(PUBLIC), "the walk found no staff pages at all"
+
+
+@pytest.mark.parametrize("method", ["get", "post"])
+def test_no_staff_page_answers_an_anonymous_visitor(anonymous, home_objects, method) -> None:  # type: ignore[no-untyped-def]
+    for name, pattern in all_named_patterns():
+        if name in PUBLIC or name == "home_staff":
+            continue
+        url = reverse(name, kwargs=_kwargs_for(name, pattern, home_objects))
+        response = getattr(anonymous, method)(url)
+        assert response.status_code in (302, 405), f"{method.upper()} {url} -> {response.status_code}"
+        if response.status_code == 302:
+            assert response["Location"].startswith(reverse("accounts:login")), url
+        assert SECRET_NAME.encode() not in response.content, url
+
+
+@pytest.mark.parametrize("method", ["get", "post"])
+def test_no_staff_page_shows_an_outsider_another_clinics_data(outsider, home_objects, method) -> None:  # type: ignore[no-untyped-def]
+    for name, pattern in all_named_patterns():
+        if name in PUBLIC or name == "home_staff":
+            continue
+        kwargs = _kwargs_for(name, pattern, home_objects)
+        url = reverse(name, kwargs=kwargs)
+        response = getattr(outsider.client, method)(url)
+        assert SECRET_NAME.encode() not in response.content, f"{method.upper()} {url} leaked"
+        if any(key in kwargs for key in ("pk", "patient_pk")):
+            # An object of another clinic does not exist as far as the outsider knows.
+            assert response.status_code in (404, 405), f"{method.upper()} {url} -> {response.status_code}"
+
+
+def test_the_clinician_can_open_every_staff_page_of_their_own_clinic(clinician, home_objects) -> None:  # type: ignore[no-untyped-def]
+    for name, pattern in all_named_patterns():
+        if name in PUBLIC or name == "home_staff":
+            continue
+        url = reverse(name, kwargs=_kwargs_for(name, pattern, home_objects))
+        response = clinician.client.get(url)
+        assert response.status_code in (200, 405), f"GET {url} -> {response.status_code}"
+
+
+def test_django_admin_is_for_superusers_only(clinician, outsider, anonymous, home_objects) -> None:  # type: ignore[no-untyped-def]
+    url = reverse("admin:patients_patient_changelist") if _admin_has_patients() else reverse(
+        "admin:accounts_clinic_changelist"
+    )
+    for client in (anonymous, clinician.client, outsider.client):
+        response = client.get(url)
+        assert response.status_code == 302
+        assert reverse("admin:login") in response["Location"]
+
+
+def _admin_has_patients() -> bool:
+    from django.contrib import admin
+
+    from afterglow.patients.models import Patient
+
+    return admin.site.is_registered(Patient)
+
+
+def test_a_user_without_any_clinic_sees_nothing(db, home_objects) -> None:  # type: ignore[no-untyped-def]
+    from django.test import Client
+
+    from tests.factories import UserFactory
+
+    loner = Client()
+    loner.force_login(UserFactory(username="loner"))
+    response = loner.get(reverse("patients:chart", kwargs={"pk": home_objects["patient_pk"]}))
+    assert response.status_code == 404
+    assert loner.get(reverse("patients:list")).status_code == 404
+
+
+def test_a_researcher_cannot_open_identifiable_records(researcher, home_objects) -> None:  # type: ignore[no-untyped-def]
+    response = researcher.client.get(
+        reverse("patients:chart", kwargs={"pk": home_objects["patient_pk"]})
+    )
+    assert response.status_code == 403
+    assert SECRET_NAME.encode() not in response.content
+
+
+def test_a_colleague_in_the_same_clinic_sees_the_same_patient(colleague, home_objects) -> None:  # type: ignore[no-untyped-def]
+    response = colleague.client.get(
+        reverse("patients:chart", kwargs={"pk": home_objects["patient_pk"]})
+    )
+    assert response.status_code == 200
+    assert SECRET_NAME.encode() in response.content
+
+

@@ -1,0 +1,91 @@
+"""Shared fixtures: fast settings and the personas every test speaks about.
+
+Personas (after healthchecks' hc/test.py):
+- ``clinician``: a prescriber at the home clinic;
+- ``colleague``: a nurse at the same clinic;
+- ``outsider``: a prescriber at another clinic, who must never see home data;
+- ``anonymous``: a visitor with no account.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+from django.test import Client
+
+from afterglow.accounts.models import Clinic, Membership, Role
+from tests.factories import ClinicFactory, MembershipFactory, UserFactory
+
+
+@pytest.fixture(autouse=True)
+def _fast_and_isolated(settings, tmp_path):  # type: ignore[no-untyped-def]
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+
+
+@dataclass
+class Persona:
+    membership: Membership
+    client: Client
+
+    @property
+    def user(self):  # type: ignore[no-untyped-def]
+        return self.membership.user
+
+    @property
+    def clinic(self) -> Clinic:
+        return self.membership.clinic
+
+
+def _persona(clinic: Clinic, role: str, username: str) -> Persona:
+    membership = MembershipFactory(
+        clinic=clinic, role=role, user=UserFactory(username=username)
+    )
+    client = Client()
+    client.force_login(membership.user)
+    return Persona(membership=membership, client=client)
+
+
+@pytest.fixture
+def clinic(db) -> Clinic:  # type: ignore[no-untyped-def]
+    return ClinicFactory(name="Home Clinic", slug="home")
+
+
+@pytest.fixture
+def other_clinic(db) -> Clinic:  # type: ignore[no-untyped-def]
+    return ClinicFactory(name="Other Clinic", slug="other")
+
+
+@pytest.fixture
+def clinician(clinic: Clinic) -> Persona:
+    return _persona(clinic, Role.PRESCRIBER, "clinician")
+
+
+@pytest.fixture
+def colleague(clinic: Clinic) -> Persona:
+    return _persona(clinic, Role.NURSE, "colleague")
+
+
+@pytest.fixture
+def coordinator(clinic: Clinic) -> Persona:
+    return _persona(clinic, Role.COORDINATOR, "coordinator")
+
+
+@pytest.fixture
+def researcher(clinic: Clinic) -> Persona:
+    return _persona(clinic, Role.RESEARCHER, "researcher")
+
+
+@pytest.fixture
+def outsider(other_clinic: Clinic) -> Persona:
+    return _persona(other_clinic, Role.PRESCRIBER, "outsider")
+
+
+@pytest.fixture
+def anonymous(db) -> Client:  # type: ignore[no-untyped-def]
+    return Client()

@@ -1,0 +1,77 @@
+"""Staff triage: the queue, flags, statuses and enrolment."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+from afterglow.intake.models import Status
+from afterglow.intake.services import intake_enrol, intake_set_status
+from afterglow.patients.models import Patient
+from tests.factories import IntakeSubmissionFactory
+
+
+def test_the_queue_shows_open_submissions_with_their_flags(coordinator) -> None:  # type: ignore[no-untyped-def]
+    IntakeSubmissionFactory(clinic=coordinator.clinic, given_name="Flagged", pregnancy="yes")
+    IntakeSubmissionFactory(clinic=coordinator.clinic, given_name="Declined", status=Status.DECLINED)
+    page = coordinator.client.get(reverse("intake:queue")).content.decode()
+    assert "Flagged" in page
+    assert "Pregnancy or breastfeeding" in page
+    assert "Declined" not in page.split("<tbody>")[1]
+    all_page = coordinator.client.get(reverse("intake:queue") + "?status=declined").content.decode()
+    assert "Declined" in all_page.split("<tbody>")[1]
+
+
+def test_the_queue_query_count_does_not_grow_with_rows(coordinator, django_assert_max_num_queries) -> None:  # type: ignore[no-untyped-def]
+    IntakeSubmissionFactory.create_batch(20, clinic=coordinator.clinic)
+    with django_assert_max_num_queries(8):
+        coordinator.client.get(reverse("intake:queue"))
+
+
+def test_enrolling_creates_one_patient_from_the_submission(coordinator) -> None:  # type: ignore[no-untyped-def]
+    submission = IntakeSubmissionFactory(clinic=coordinator.clinic, given_name="Sam")
+    url = reverse("intake:enrol", kwargs={"pk": submission.pk})
+    response = coordinator.client.post(url, {"trauma_context": "military", "veteran_status": "veteran"})
+    patient = Patient.objects.get()
+    assert response["Location"] == reverse("patients:chart", kwargs={"pk": patient.pk})
+    assert (patient.given_name, patient.clinic, patient.mrn) == ("Sam", coordinator.clinic, "AG-000001")
+    assert patient.trauma_context == "military" and patient.veteran_status == "veteran"
+    submission.refresh_from_db()
+    assert submission.status == Status.ENROLLED and submission.patient == patient
+    # A second click (or a colleague at the same moment) returns the same patient.
+    coordinator.client.post(url)
+    assert Patient.objects.count() == 1
+
+
+def test_record_numbers_count_up_within_a_clinic(coordinator) -> None:  # type: ignore[no-untyped-def]
+    first, second = IntakeSubmissionFactory.create_batch(2, clinic=coordinator.clinic)
+    a = intake_enrol(submission=first, by=coordinator.user)
+    b = intake_enrol(submission=second, by=coordinator.user)
+    assert (a.mrn, b.mrn) == ("AG-000001", "AG-000002")
+
+
+def test_status_changes_are_recorded_with_a_note(coordinator) -> None:  # type: ignore[no-untyped-def]
+    submission = IntakeSubmissionFactory(clinic=coordinator.clinic)
+    response = coordinator.client.post(
+        reverse("intake:set_status", kwargs={"pk": submission.pk}),
+        {"status": "contacted", "note": "Left a voicemail"},
+    )
+    assert response.status_code == 302
+    submission.refresh_from_db()
+    assert submission.status == Status.CONTACTED
+    assert submission.status_changed_by == coordinator.user
+    assert "Left a voicemail" in submission.staff_note
+
+
+def test_an_enrolled_submission_cannot_go_back_in_the_queue(coordinator) -> None:  # type: ignore[no-untyped-def]
+    submission = IntakeSubmissionFactory(clinic=coordinator.clinic)
+    intake_enrol(submission=submission, by=coordinator.user)
+    with pytest.raises(ValueError, match="already enrolled"):
+        intake_set_status(submission=submission, status="new", by=coordinator.user)
+
+
+def test_an_outsider_cannot_enrol_another_clinics_submission(outsider, clinic) -> None:  # type: ignore[no-untyped-def]
+    submission = IntakeSubmissionFactory(clinic=clinic)
+    response = outsider.client.post(reverse("intake:enrol", kwargs={"pk": submission.pk}))
+    assert response.status_code == 404
+    assert Patient.objects.count() == 0
