@@ -19,7 +19,7 @@ from tests.factories import ClinicFactory, MembershipFactory, UserFactory
 
 
 @pytest.fixture(autouse=True)
-def _fast_and_isolated(settings, tmp_path):  # type: ignore[no-untyped-def]
+def _fast_and_isolated(settings, tmp_path):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     settings.STORAGES = {
@@ -34,7 +34,7 @@ class Persona:
     client: Client
 
     @property
-    def user(self):  # type: ignore[no-untyped-def]
+    def user(self):
         return self.membership.user
 
     @property
@@ -43,21 +43,19 @@ class Persona:
 
 
 def _persona(clinic: Clinic, role: str, username: str) -> Persona:
-    membership = MembershipFactory(
-        clinic=clinic, role=role, user=UserFactory(username=username)
-    )
+    membership = MembershipFactory(clinic=clinic, role=role, user=UserFactory(username=username))
     client = Client()
     client.force_login(membership.user)
     return Persona(membership=membership, client=client)
 
 
 @pytest.fixture
-def clinic(db) -> Clinic:  # type: ignore[no-untyped-def]
+def clinic(db) -> Clinic:
     return ClinicFactory(name="Home Clinic", slug="home")
 
 
 @pytest.fixture
-def other_clinic(db) -> Clinic:  # type: ignore[no-untyped-def]
+def other_clinic(db) -> Clinic:
     return ClinicFactory(name="Other Clinic", slug="other")
 
 
@@ -87,5 +85,5 @@ def outsider(other_clinic: Clinic) -> Persona:
 
 
 @pytest.fixture
-def anonymous(db) -> Client:  # type: ignore[no-untyped-def]
+def anonymous(db) -> Client:
     return Client()

@@ -71,7 +71,9 @@ class IntakeSubmissionFactory(factory.django.DjangoModelFactory):
     given_name = factory.Faker("first_name")
     family_name = factory.Faker("last_name")
     date_of_birth = dt.date(1979, 2, 3)
-    email = factory.LazyAttribute(lambda s: f"{s.given_name.lower()}.{s.family_name.lower()}@example.org")
+    email = factory.LazyAttribute(
+        lambda s: f"{s.given_name.lower()}.{s.family_name.lower()}@example.org"
+    )
     phone = "+1 555 0100"
     reason = "Flashbacks and nightmares since an assault four years ago."
     symptoms = ["intrusive_memories", "flashbacks", "nightmares"]

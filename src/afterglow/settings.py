@@ -10,6 +10,7 @@ without ``SECRET_KEY`` and ``ALLOWED_HOSTS``.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 import plotly
@@ -29,7 +30,9 @@ PRODUCTION = MODE == "production"
 if PRODUCTION:
     SECRET_KEY = env_str("SECRET_KEY")
     if len(SECRET_KEY) < 32:
-        raise ImproperSetting("production mode needs SECRET_KEY set to at least 32 random characters")
+        raise ImproperSetting(
+            "production mode needs SECRET_KEY set to at least 32 random characters"
+        )
     ALLOWED_HOSTS = env_list("ALLOWED_HOSTS")
     if not ALLOWED_HOSTS:
         raise ImproperSetting("production mode needs ALLOWED_HOSTS (comma-separated host names)")
@@ -91,7 +94,7 @@ TEMPLATES = [
 ]
 
 
-def _database() -> dict:
+def _database() -> dict[str, Any]:
     default_sqlite = VAR_DIR / "afterglow.sqlite3"
     url = env_str("DATABASE_URL", f"sqlite:///{default_sqlite}")
     try:
@@ -109,12 +112,10 @@ def _database() -> dict:
             "transaction_mode": "IMMEDIATE",
             "timeout": env_int("SQLITE_TIMEOUT_SECONDS", 5, minimum=0),
             "init_command": (
-                "PRAGMA journal_mode=WAL;"
-                "PRAGMA synchronous=NORMAL;"
-                "PRAGMA foreign_keys=ON;"
+                "PRAGMA journal_mode=WAL;PRAGMA synchronous=NORMAL;PRAGMA foreign_keys=ON;"
             ),
         }
-    return config
+    return dict(config)
 
 
 DATABASES = {"default": _database()}
@@ -122,8 +123,10 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
-     "OPTIONS": {"min_length": 10}},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 10},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]

@@ -44,7 +44,7 @@ def all_named_patterns() -> list[tuple[str, URLPattern]]:
 
 
 @pytest.fixture
-def home_objects(clinician):  # type: ignore[no-untyped-def]
+def home_objects(clinician):
     """One object of each type in the home clinic, named so a leak is visible."""
     clinic = clinician.clinic
     patient = PatientFactory(clinic=clinic, given_name=SECRET_NAME, family_name="Quill")
@@ -85,20 +85,24 @@ def test_every_named_url_is_either_public_or_walked() -> None:
 
 
 @pytest.mark.parametrize("method", ["get", "post"])
-def test_no_staff_page_answers_an_anonymous_visitor(anonymous, home_objects, method) -> None:  # type: ignore[no-untyped-def]
+def test_no_staff_page_answers_an_anonymous_visitor(anonymous, home_objects, method) -> None:
     for name, pattern in all_named_patterns():
         if name in PUBLIC or name == "home_staff":
             continue
         url = reverse(name, kwargs=_kwargs_for(name, pattern, home_objects))
         response = getattr(anonymous, method)(url)
-        assert response.status_code in (302, 405), f"{method.upper()} {url} -> {response.status_code}"
+        assert response.status_code in (302, 405), (
+            f"{method.upper()} {url} -> {response.status_code}"
+        )
         if response.status_code == 302:
             assert response["Location"].startswith(reverse("accounts:login")), url
         assert SECRET_NAME.encode() not in response.content, url
 
 
 @pytest.mark.parametrize("method", ["get", "post"])
-def test_no_staff_page_shows_an_outsider_another_clinics_data(outsider, home_objects, method) -> None:  # type: ignore[no-untyped-def]
+def test_no_staff_page_shows_an_outsider_another_clinics_data(
+    outsider, home_objects, method
+) -> None:
     for name, pattern in all_named_patterns():
         if name in PUBLIC or name == "home_staff":
             continue
@@ -108,10 +112,14 @@ def test_no_staff_page_shows_an_outsider_another_clinics_data(outsider, home_obj
         assert SECRET_NAME.encode() not in response.content, f"{method.upper()} {url} leaked"
         if any(key in kwargs for key in ("pk", "patient_pk")):
             # An object of another clinic does not exist as far as the outsider knows.
-            assert response.status_code in (404, 405), f"{method.upper()} {url} -> {response.status_code}"
+            assert response.status_code in (404, 405), (
+                f"{method.upper()} {url} -> {response.status_code}"
+            )
 
 
-def test_the_clinician_can_open_every_staff_page_of_their_own_clinic(clinician, home_objects) -> None:  # type: ignore[no-untyped-def]
+def test_the_clinician_can_open_every_staff_page_of_their_own_clinic(
+    clinician, home_objects
+) -> None:
     for name, pattern in all_named_patterns():
         if name in PUBLIC or name == "home_staff":
             continue
@@ -120,9 +128,11 @@ def test_the_clinician_can_open_every_staff_page_of_their_own_clinic(clinician, 
         assert response.status_code in (200, 405), f"GET {url} -> {response.status_code}"
 
 
-def test_django_admin_is_for_superusers_only(clinician, outsider, anonymous, home_objects) -> None:  # type: ignore[no-untyped-def]
-    url = reverse("admin:patients_patient_changelist") if _admin_has_patients() else reverse(
-        "admin:accounts_clinic_changelist"
+def test_django_admin_is_for_superusers_only(clinician, outsider, anonymous, home_objects) -> None:
+    url = (
+        reverse("admin:patients_patient_changelist")
+        if _admin_has_patients()
+        else reverse("admin:accounts_clinic_changelist")
     )
     for client in (anonymous, clinician.client, outsider.client):
         response = client.get(url)
@@ -138,7 +148,7 @@ def _admin_has_patients() -> bool:
     return admin.site.is_registered(Patient)
 
 
-def test_a_user_without_any_clinic_sees_nothing(db, home_objects) -> None:  # type: ignore[no-untyped-def]
+def test_a_user_without_any_clinic_sees_nothing(db, home_objects) -> None:
     from django.test import Client
 
     from tests.factories import UserFactory
@@ -150,7 +160,7 @@ def test_a_user_without_any_clinic_sees_nothing(db, home_objects) -> None:  # ty
     assert loner.get(reverse("patients:list")).status_code == 404
 
 
-def test_a_researcher_cannot_open_identifiable_records(researcher, home_objects) -> None:  # type: ignore[no-untyped-def]
+def test_a_researcher_cannot_open_identifiable_records(researcher, home_objects) -> None:
     response = researcher.client.get(
         reverse("patients:chart", kwargs={"pk": home_objects["patient_pk"]})
     )
@@ -158,11 +168,9 @@ def test_a_researcher_cannot_open_identifiable_records(researcher, home_objects)
     assert SECRET_NAME.encode() not in response.content
 
 
-def test_a_colleague_in_the_same_clinic_sees_the_same_patient(colleague, home_objects) -> None:  # type: ignore[no-untyped-def]
+def test_a_colleague_in_the_same_clinic_sees_the_same_patient(colleague, home_objects) -> None:
     response = colleague.client.get(
         reverse("patients:chart", kwargs={"pk": home_objects["patient_pk"]})
     )
     assert response.status_code == 200
     assert SECRET_NAME.encode() in response.content
-
-

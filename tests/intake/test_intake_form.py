@@ -40,18 +40,18 @@ def form_data(**overrides: object) -> dict[str, object]:
 
 
 @pytest.fixture
-def start_url(clinic) -> str:  # type: ignore[no-untyped-def]
+def start_url(clinic) -> str:
     return reverse("intake:start")
 
 
-def test_the_home_page_is_the_intake_form(anonymous, start_url) -> None:  # type: ignore[no-untyped-def]
+def test_the_home_page_is_the_intake_form(anonymous, start_url) -> None:
     response = anonymous.get(start_url)
     assert response.status_code == 200
     assert b"Start your journey" in response.content
     assert b'name="submission_key"' in response.content
 
 
-def test_a_valid_submission_is_stored_and_thanked(anonymous, start_url, clinic) -> None:  # type: ignore[no-untyped-def]
+def test_a_valid_submission_is_stored_and_thanked(anonymous, start_url, clinic) -> None:
     response = anonymous.post(start_url, form_data(), follow=True)
     assert SUCCESS_MESSAGE in response.content.decode()
     stored = IntakeSubmission.objects.get()
@@ -61,13 +61,13 @@ def test_a_valid_submission_is_stored_and_thanked(anonymous, start_url, clinic) 
     assert [f.field for f in stored.flags] == ["substance_use", "high_blood_pressure"]
 
 
-def test_the_thank_you_page_alone_claims_nothing(anonymous, start_url) -> None:  # type: ignore[no-untyped-def]
+def test_the_thank_you_page_alone_claims_nothing(anonymous, start_url) -> None:
     response = anonymous.get(reverse("intake:thanks"))
     assert response.status_code == 302
     assert SUCCESS_MESSAGE not in anonymous.get(start_url).content.decode()
 
 
-def test_a_resubmitted_page_stores_one_submission(anonymous, start_url) -> None:  # type: ignore[no-untyped-def]
+def test_a_resubmitted_page_stores_one_submission(anonymous, start_url) -> None:
     data = form_data()
     first = anonymous.post(start_url, data, follow=True)
     second = anonymous.post(start_url, data, follow=True)
@@ -89,7 +89,7 @@ def test_a_resubmitted_page_stores_one_submission(anonymous, start_url) -> None:
         ({"consent_contact": ""}, "consent_contact", "We need your agreement"),
     ],
 )
-def test_bad_input_gets_an_inline_error_and_keeps_what_was_typed(  # type: ignore[no-untyped-def]
+def test_bad_input_gets_an_inline_error_and_keeps_what_was_typed(
     anonymous, start_url, overrides, field, message
 ) -> None:
     data = form_data(**overrides)
@@ -105,7 +105,7 @@ def test_bad_input_gets_an_inline_error_and_keeps_what_was_typed(  # type: ignor
     assert IntakeSubmission.objects.count() == 0
 
 
-def test_a_database_failure_shows_the_oops_message_and_keeps_the_input(  # type: ignore[no-untyped-def]
+def test_a_database_failure_shows_the_oops_message_and_keeps_the_input(
     anonymous, start_url, caplog
 ) -> None:
     with mock.patch(
@@ -123,7 +123,7 @@ def test_a_database_failure_shows_the_oops_message_and_keeps_the_input(  # type:
     assert "could not be stored" in caplog.text
 
 
-def test_the_same_form_can_be_sent_again_after_a_failure(anonymous, start_url) -> None:  # type: ignore[no-untyped-def]
+def test_the_same_form_can_be_sent_again_after_a_failure(anonymous, start_url) -> None:
     data = form_data()
     with mock.patch(
         "afterglow.intake.models.IntakeSubmission.save", side_effect=OperationalError("down")
@@ -134,14 +134,16 @@ def test_the_same_form_can_be_sent_again_after_a_failure(anonymous, start_url) -
     assert IntakeSubmission.objects.count() == 1
 
 
-def test_a_bot_filling_the_honeypot_never_reaches_the_queue(clinician, anonymous, start_url) -> None:  # type: ignore[no-untyped-def]
+def test_a_bot_filling_the_honeypot_never_reaches_the_queue(
+    clinician, anonymous, start_url
+) -> None:
     anonymous.post(start_url, form_data(website="http://spam.example"), follow=True)
     assert IntakeSubmission.objects.get().status == Status.SPAM
     queue = clinician.client.get(reverse("intake:queue") + "?status=all")
     assert b"Robin" not in queue.content
 
 
-def test_too_many_submissions_from_one_address_are_refused_politely(  # type: ignore[no-untyped-def]
+def test_too_many_submissions_from_one_address_are_refused_politely(
     anonymous, start_url, settings
 ) -> None:
     settings.AFTERGLOW_INTAKE_RATE_PER_HOUR = 2
@@ -153,7 +155,7 @@ def test_too_many_submissions_from_one_address_are_refused_politely(  # type: ig
     assert IntakeSubmission.objects.count() == 2
 
 
-def test_the_page_without_any_clinic_explains_itself(db, anonymous) -> None:  # type: ignore[no-untyped-def]
+def test_the_page_without_any_clinic_explains_itself(db, anonymous) -> None:
     response = anonymous.get(reverse("intake:start"))
     assert response.status_code == 503
     assert b"not set up yet" in response.content

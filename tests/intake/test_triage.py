@@ -11,9 +11,11 @@ from afterglow.patients.models import Patient
 from tests.factories import IntakeSubmissionFactory
 
 
-def test_the_queue_shows_open_submissions_with_their_flags(coordinator) -> None:  # type: ignore[no-untyped-def]
+def test_the_queue_shows_open_submissions_with_their_flags(coordinator) -> None:
     IntakeSubmissionFactory(clinic=coordinator.clinic, given_name="Flagged", pregnancy="yes")
-    IntakeSubmissionFactory(clinic=coordinator.clinic, given_name="Declined", status=Status.DECLINED)
+    IntakeSubmissionFactory(
+        clinic=coordinator.clinic, given_name="Declined", status=Status.DECLINED
+    )
     page = coordinator.client.get(reverse("intake:queue")).content.decode()
     assert "Flagged" in page
     assert "Pregnancy or breastfeeding" in page
@@ -22,19 +24,27 @@ def test_the_queue_shows_open_submissions_with_their_flags(coordinator) -> None:
     assert "Declined" in all_page.split("<tbody>")[1]
 
 
-def test_the_queue_query_count_does_not_grow_with_rows(coordinator, django_assert_max_num_queries) -> None:  # type: ignore[no-untyped-def]
+def test_the_queue_query_count_does_not_grow_with_rows(
+    coordinator, django_assert_max_num_queries
+) -> None:
     IntakeSubmissionFactory.create_batch(20, clinic=coordinator.clinic)
     with django_assert_max_num_queries(8):
         coordinator.client.get(reverse("intake:queue"))
 
 
-def test_enrolling_creates_one_patient_from_the_submission(coordinator) -> None:  # type: ignore[no-untyped-def]
+def test_enrolling_creates_one_patient_from_the_submission(coordinator) -> None:
     submission = IntakeSubmissionFactory(clinic=coordinator.clinic, given_name="Sam")
     url = reverse("intake:enrol", kwargs={"pk": submission.pk})
-    response = coordinator.client.post(url, {"trauma_context": "military", "veteran_status": "veteran"})
+    response = coordinator.client.post(
+        url, {"trauma_context": "military", "veteran_status": "veteran"}
+    )
     patient = Patient.objects.get()
     assert response["Location"] == reverse("patients:chart", kwargs={"pk": patient.pk})
-    assert (patient.given_name, patient.clinic, patient.mrn) == ("Sam", coordinator.clinic, "AG-000001")
+    assert (patient.given_name, patient.clinic, patient.mrn) == (
+        "Sam",
+        coordinator.clinic,
+        "AG-000001",
+    )
     assert patient.trauma_context == "military" and patient.veteran_status == "veteran"
     submission.refresh_from_db()
     assert submission.status == Status.ENROLLED and submission.patient == patient
@@ -43,14 +53,14 @@ def test_enrolling_creates_one_patient_from_the_submission(coordinator) -> None:
     assert Patient.objects.count() == 1
 
 
-def test_record_numbers_count_up_within_a_clinic(coordinator) -> None:  # type: ignore[no-untyped-def]
+def test_record_numbers_count_up_within_a_clinic(coordinator) -> None:
     first, second = IntakeSubmissionFactory.create_batch(2, clinic=coordinator.clinic)
     a = intake_enrol(submission=first, by=coordinator.user)
     b = intake_enrol(submission=second, by=coordinator.user)
     assert (a.mrn, b.mrn) == ("AG-000001", "AG-000002")
 
 
-def test_status_changes_are_recorded_with_a_note(coordinator) -> None:  # type: ignore[no-untyped-def]
+def test_status_changes_are_recorded_with_a_note(coordinator) -> None:
     submission = IntakeSubmissionFactory(clinic=coordinator.clinic)
     response = coordinator.client.post(
         reverse("intake:set_status", kwargs={"pk": submission.pk}),
@@ -63,14 +73,14 @@ def test_status_changes_are_recorded_with_a_note(coordinator) -> None:  # type: 
     assert "Left a voicemail" in submission.staff_note
 
 
-def test_an_enrolled_submission_cannot_go_back_in_the_queue(coordinator) -> None:  # type: ignore[no-untyped-def]
+def test_an_enrolled_submission_cannot_go_back_in_the_queue(coordinator) -> None:
     submission = IntakeSubmissionFactory(clinic=coordinator.clinic)
     intake_enrol(submission=submission, by=coordinator.user)
     with pytest.raises(ValueError, match="already enrolled"):
         intake_set_status(submission=submission, status="new", by=coordinator.user)
 
 
-def test_an_outsider_cannot_enrol_another_clinics_submission(outsider, clinic) -> None:  # type: ignore[no-untyped-def]
+def test_an_outsider_cannot_enrol_another_clinics_submission(outsider, clinic) -> None:
     submission = IntakeSubmissionFactory(clinic=clinic)
     response = outsider.client.post(reverse("intake:enrol", kwargs={"pk": submission.pk}))
     assert response.status_code == 404

@@ -14,7 +14,7 @@ from afterglow.instruments.services import response_record
 from tests.factories import PatientFactory
 
 
-def _record(patient, answers, days_ago: int, code: str = "pcl5"):  # type: ignore[no-untyped-def]
+def _record(patient, answers, days_ago: int, code: str = "pcl5"):
     return response_record(
         patient=patient,
         instrument_code=code,
@@ -24,14 +24,14 @@ def _record(patient, answers, days_ago: int, code: str = "pcl5"):  # type: ignor
     )
 
 
-def _chart_queries(persona, patient) -> int:  # type: ignore[no-untyped-def]
+def _chart_queries(persona, patient) -> int:
     with CaptureQueriesContext(connection) as ctx:
         response = persona.client.get(reverse("patients:chart", kwargs={"pk": patient.pk}))
     assert response.status_code == 200
     return len(ctx.captured_queries)
 
 
-def test_the_query_count_does_not_grow_with_the_number_of_responses(clinician) -> None:  # type: ignore[no-untyped-def]
+def test_the_query_count_does_not_grow_with_the_number_of_responses(clinician) -> None:
     one = PatientFactory(clinic=clinician.clinic)
     _record(one, [2] * 20, days_ago=1)
     fifty = PatientFactory(clinic=clinician.clinic)
@@ -41,7 +41,7 @@ def test_the_query_count_does_not_grow_with_the_number_of_responses(clinician) -
     assert _chart_queries(clinician, one) == _chart_queries(clinician, fifty)
 
 
-def test_the_chart_plots_total_and_intrusion_with_the_cutoff_and_a_table(clinician) -> None:  # type: ignore[no-untyped-def]
+def test_the_chart_plots_total_and_intrusion_with_the_cutoff_and_a_table(clinician) -> None:
     patient = PatientFactory(clinic=clinician.clinic)
     # Hand-worked: B = 4+4+3+3+2 = 16; C = 3+3 = 6; D = 7 items of 2 = 14; E = 6 items of 1 = 6.
     answers = [4, 4, 3, 3, 2, 3, 3, 2, 2, 2, 2, 2, 2, 2, 1, 1, 1, 1, 1, 1]
@@ -59,7 +59,7 @@ def test_the_chart_plots_total_and_intrusion_with_the_cutoff_and_a_table(clinici
     assert "<strong>42</strong>" in table and "<strong>20</strong>" in table
 
 
-def test_an_incomplete_response_is_listed_but_never_plotted_as_zero(clinician) -> None:  # type: ignore[no-untyped-def]
+def test_an_incomplete_response_is_listed_but_never_plotted_as_zero(clinician) -> None:
     patient = PatientFactory(clinic=clinician.clinic)
     _record(patient, [2] * 20, days_ago=5)
     _record(patient, [None, *([3] * 19)], days_ago=2)
@@ -69,7 +69,7 @@ def test_an_incomplete_response_is_listed_but_never_plotted_as_zero(clinician) -
     assert "item 1 not answered; not scored" in response.content.decode()
 
 
-def test_a_clinic_cutoff_setting_changes_the_flag_and_the_line(clinician) -> None:  # type: ignore[no-untyped-def]
+def test_a_clinic_cutoff_setting_changes_the_flag_and_the_line(clinician) -> None:
     clinician.clinic.pcl5_cutoff = 31
     clinician.clinic.save()
     patient = PatientFactory(clinic=clinician.clinic)
@@ -79,14 +79,14 @@ def test_a_clinic_cutoff_setting_changes_the_flag_and_the_line(clinician) -> Non
     assert response.context["figure"]["layout"]["shapes"][0]["y0"] == 31
 
 
-def test_a_patient_with_no_pcl5_gets_a_plain_message(clinician) -> None:  # type: ignore[no-untyped-def]
+def test_a_patient_with_no_pcl5_gets_a_plain_message(clinician) -> None:
     patient = PatientFactory(clinic=clinician.clinic)
     response = clinician.client.get(reverse("patients:chart", kwargs={"pk": patient.pk}))
     assert response.context["figure"] is None
     assert b"No complete PCL-5 yet" in response.content
 
 
-def test_the_plotly_script_is_served_from_the_installed_package(clinician, live_server) -> None:  # type: ignore[no-untyped-def]
+def test_the_plotly_script_is_served_from_the_installed_package(clinician, live_server) -> None:
     import urllib.request
 
     with urllib.request.urlopen(f"{live_server.url}/static/vendor/plotly/plotly.min.js") as r:
@@ -95,19 +95,19 @@ def test_the_plotly_script_is_served_from_the_installed_package(clinician, live_
 
 
 @pytest.mark.parametrize("text", ["zeb", "AG-000777", "zebedee@example"])
-def test_the_patient_list_searches_name_record_number_and_email(clinician, text) -> None:  # type: ignore[no-untyped-def]
+def test_the_patient_list_searches_name_record_number_and_email(clinician, text) -> None:
     PatientFactory(clinic=clinician.clinic, given_name="Zebedee", mrn="AG-000777")
     PatientFactory(clinic=clinician.clinic, given_name="Ann", mrn="AG-000001")
     page = clinician.client.get(reverse("patients:list"), {"q": text}).content.decode()
     assert "Zebedee" in page and "Ann" not in page.split("<tbody>")[1]
 
 
-def test_the_patient_list_does_not_show_other_clinics(clinician, other_clinic) -> None:  # type: ignore[no-untyped-def]
+def test_the_patient_list_does_not_show_other_clinics(clinician, other_clinic) -> None:
     PatientFactory(clinic=other_clinic, given_name="Faraway")
     assert b"Faraway" not in clinician.client.get(reverse("patients:list")).content
 
 
-def test_staff_can_add_and_edit_a_patient_and_bad_input_is_kept(clinician) -> None:  # type: ignore[no-untyped-def]
+def test_staff_can_add_and_edit_a_patient_and_bad_input_is_kept(clinician) -> None:
     data = {
         "given_name": "Lee",
         "family_name": "Park",
@@ -128,5 +128,3 @@ def test_staff_can_add_and_edit_a_patient_and_bad_input_is_kept(clinician) -> No
     clinician.client.post(reverse("patients:edit", kwargs={"pk": patient.pk}), data)
     patient.refresh_from_db()
     assert patient.preferred_name == "Lee-Lee"
-
-

@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterable
 from functools import wraps
 from typing import Any
 
+from django.contrib.auth.models import User
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
@@ -54,3 +55,11 @@ def require_membership(request: HttpRequest) -> Membership:
     if not membership:
         raise Http404("No clinic membership")
     return membership
+
+
+def acting_user(request: HttpRequest) -> User:
+    """The signed-in staff user (views behind :func:`staff_required` only)."""
+    user = request.user
+    if not isinstance(user, User):
+        raise PermissionDenied("Sign in first.")
+    return user

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.contrib.auth.models import User
 from django.http import HttpRequest
 
 from afterglow.accounts.models import Clinic, Membership
@@ -27,7 +28,7 @@ def membership_for_request(request: HttpRequest) -> Membership | None:
     return memberships.order_by("clinic__name", "pk").first()
 
 
-def memberships_for_user(user: object) -> list[Membership]:
+def memberships_for_user(user: User) -> list[Membership]:
     return list(Membership.objects.active().filter(user=user).select_related("clinic"))
 
 

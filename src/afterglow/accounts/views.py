@@ -6,7 +6,7 @@ from django.shortcuts import redirect
 from django.urls import reverse_lazy
 from django.views.decorators.http import require_POST
 
-from afterglow.accounts.access import staff_required
+from afterglow.accounts.access import acting_user, staff_required
 from afterglow.accounts.models import Role
 from afterglow.accounts.selectors import SESSION_CLINIC_KEY, memberships_for_user
 
@@ -29,7 +29,7 @@ class PasswordChangeDoneView(auth_views.PasswordChangeDoneView):
 @staff_required(roles=Role.values)
 def switch_clinic(request: HttpRequest) -> HttpResponse:
     wanted = request.POST.get("clinic", "")
-    for membership in memberships_for_user(request.user):
+    for membership in memberships_for_user(acting_user(request)):
         if str(membership.clinic_id) == wanted:
             request.session[SESSION_CLINIC_KEY] = membership.clinic_id
             return redirect("home_staff")

@@ -12,6 +12,7 @@ from django.db import models
 from django.utils import timezone
 
 from afterglow.accounts.models import Clinic
+from afterglow.instruments.catalog import UnknownInstrument, get_instrument
 from afterglow.patients.models import Patient
 
 
@@ -67,7 +68,9 @@ class Response(models.Model):
 
 class PersonalLinkQuerySet(models.QuerySet["PersonalLink"]):
     def usable(self) -> PersonalLinkQuerySet:
-        return self.filter(used_at__isnull=True, revoked_at__isnull=True, expires_at__gt=timezone.now())
+        return self.filter(
+            used_at__isnull=True, revoked_at__isnull=True, expires_at__gt=timezone.now()
+        )
 
 
 class PersonalLink(models.Model):
@@ -100,6 +103,13 @@ class PersonalLink(models.Model):
 
     def __str__(self) -> str:
         return f"{self.instrument} link for patient {self.patient_id}"
+
+    @property
+    def instrument_title(self) -> str:
+        try:
+            return get_instrument(self.instrument).title
+        except UnknownInstrument:
+            return self.instrument
 
     @property
     def state(self) -> str:

@@ -17,7 +17,6 @@ def link_for_token(token: str) -> PersonalLink | None:
     )
 
 
-
 def responses_for_patient(*, patient: Patient) -> QuerySet[Response]:
     return (
         Response.objects.filter(patient=patient)

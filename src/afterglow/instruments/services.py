@@ -6,7 +6,7 @@ import datetime as dt
 import logging
 from collections.abc import Sequence
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone
@@ -40,7 +40,7 @@ def response_record(
     instrument_code: str,
     answers: Sequence[int | None],
     source: str,
-    by: AbstractBaseUser | None = None,
+    by: User | None = None,
     administered_at: dt.datetime | None = None,
     timepoint: str = "",
 ) -> Response:
@@ -78,7 +78,7 @@ def personal_link_create(
     *,
     patient: Patient,
     instrument_code: str,
-    by: AbstractBaseUser | None,
+    by: User | None,
     timepoint: str = "",
     valid_days: int | None = None,
 ) -> tuple[PersonalLink, str]:

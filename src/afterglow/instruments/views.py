@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from afterglow.accounts.access import require_membership, staff_required
+from afterglow.accounts.access import acting_user, require_membership, staff_required
 from afterglow.instruments.access import get_link_for, get_response_for
 from afterglow.instruments.catalog import (
     Instrument,
@@ -67,7 +67,7 @@ def response_new(request: HttpRequest, patient_pk: int, code: str) -> HttpRespon
             instrument_code=instrument.code,
             answers=form.answers(),
             source=Source.STAFF,
-            by=request.user,
+            by=acting_user(request),
             administered_at=administered_at,
             timepoint=form.cleaned_data["timepoint"],
         )
@@ -88,7 +88,7 @@ def response_detail(request: HttpRequest, pk: int) -> HttpResponse:
         (item, response.answers[index] if index < len(response.answers) else None)
         for index, item in enumerate(instrument.items)
     ]
-    labels = {o.value: o.label for o in instrument.response_options}
+    labels: dict[int | None, str] = {o.value: o.label for o in instrument.response_options}
     return render(
         request,
         "instruments/response_detail.html",
@@ -110,7 +110,7 @@ def link_new(request: HttpRequest, patient_pk: int) -> HttpResponse:
     link, token = personal_link_create(
         patient=patient,
         instrument_code=instrument.code,
-        by=request.user,
+        by=acting_user(request),
         timepoint=request.POST.get("timepoint", "")[:40],
     )
     url = request.build_absolute_uri(reverse("instruments:answer", args=[token]))
@@ -122,7 +122,13 @@ def link_new(request: HttpRequest, patient_pk: int) -> HttpResponse:
     return render(
         request,
         "instruments/link_created.html",
-        {"patient": patient, "link": link, "url": url, "emailed": emailed, "instrument": instrument},
+        {
+            "patient": patient,
+            "link": link,
+            "url": url,
+            "emailed": emailed,
+            "instrument": instrument,
+        },
     )
 
 
@@ -167,12 +173,9 @@ def answer(request: HttpRequest, token: str) -> HttpResponse:
 
 def _link_unavailable(request: HttpRequest, state: str, clinic: object) -> HttpResponse:
     # A friendly page, not an error page: the person did nothing wrong.
-    return render(
-        request, "instruments/link_unavailable.html", {"state": state, "clinic": clinic}
-    )
+    return render(request, "instruments/link_unavailable.html", {"state": state, "clinic": clinic})
 
 
 @staff_required()
 def catalog(request: HttpRequest) -> HttpResponse:
     return render(request, "instruments/catalog.html", {"instruments": all_instruments()})
-

@@ -53,9 +53,7 @@ class IntakeForm(forms.Form):
         required=False,
         widget=forms.CheckboxSelectMultiple,
     )
-    treatments_other = forms.CharField(
-        label="Other treatments", max_length=500, required=False
-    )
+    treatments_other = forms.CharField(label="Other treatments", max_length=500, required=False)
     current_medications = forms.CharField(
         label="Current medications",
         max_length=2000,
@@ -132,8 +130,10 @@ class IntakeForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
-        if not cleaned.get("email") and not cleaned.get("phone") and not (
-            self.has_error("email") or self.has_error("phone")
+        if (
+            not cleaned.get("email")
+            and not cleaned.get("phone")
+            and not (self.has_error("email") or self.has_error("phone"))
         ):
             message = "Please give an email address or a phone number so we can reach you."
             self.add_error("email", message)
@@ -149,11 +149,11 @@ class StatusForm(forms.Form):
     status = forms.ChoiceField(
         choices=[(s.value, s.label) for s in Status if s not in (Status.ENROLLED, Status.SPAM)]
     )
-    note = forms.CharField(required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
+    note = forms.CharField(
+        required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+    )
 
 
 class EnrolForm(forms.Form):
-    trauma_context = forms.ChoiceField(
-        choices=TraumaContext.choices, initial=TraumaContext.UNKNOWN
-    )
+    trauma_context = forms.ChoiceField(choices=TraumaContext.choices, initial=TraumaContext.UNKNOWN)
     veteran_status = forms.ChoiceField(choices=VeteranStatus.choices, initial=VeteranStatus.UNKNOWN)

@@ -120,4 +120,3 @@ class IntakeSubmission(models.Model):
     def treatment_labels(self) -> list[str]:
         labels = dict(TREATMENT_CHOICES)
         return [labels.get(code, code) for code in self.treatments_tried]
-

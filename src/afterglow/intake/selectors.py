@@ -10,7 +10,9 @@ from afterglow.intake.models import IntakeSubmission, Status
 OPEN_STATUSES = (Status.NEW, Status.CONTACTED, Status.SCREENING)
 
 
-def intake_queue(*, clinic: Clinic, status: str = "open", text: str = "") -> QuerySet[IntakeSubmission]:
+def intake_queue(
+    *, clinic: Clinic, status: str = "open", text: str = ""
+) -> QuerySet[IntakeSubmission]:
     """Submissions for the queue: ``open`` (new, contacted, screening), one status, or ``all``."""
     queue = IntakeSubmission.objects.for_clinic(clinic).in_queue().select_related("patient")
     if status == "open":

@@ -9,7 +9,7 @@ import uuid
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -91,16 +91,18 @@ def intake_submit(
 
 
 def intake_set_status(
-    *, submission: IntakeSubmission, status: str, by: AbstractBaseUser, note: str = ""
+    *, submission: IntakeSubmission, status: str, by: User, note: str = ""
 ) -> IntakeSubmission:
     if submission.status == Status.ENROLLED:
-        raise ValueError("This person is already enrolled; change their status on the patient record.")
+        raise ValueError(
+            "This person is already enrolled; change their status on the patient record."
+        )
     if status in (Status.ENROLLED, Status.SPAM) or status not in Status.values:
         raise ValueError(f"Cannot set status to {status!r} here.")
     with transaction.atomic():
         submission.status = status
         submission.status_changed_at = timezone.now()
-        submission.status_changed_by = by  # type: ignore[assignment]
+        submission.status_changed_by = by
         if note:
             stamp = timezone.localtime(timezone.now(), submission.clinic.tzinfo)
             submission.staff_note = (
@@ -114,15 +116,17 @@ def intake_set_status(
 def intake_enrol(
     *,
     submission: IntakeSubmission,
-    by: AbstractBaseUser,
+    by: User,
     trauma_context: str = "unknown",
     veteran_status: str = "unknown",
 ) -> Patient:
     """Create the patient from a submission, once; enrolling again returns the same patient."""
     with transaction.atomic():
         # Re-read under the write lock so two coordinators clicking at once make one patient.
-        locked = IntakeSubmission.objects.select_for_update().select_related("patient").get(
-            pk=submission.pk
+        locked = (
+            IntakeSubmission.objects.select_for_update()
+            .select_related("patient")
+            .get(pk=submission.pk)
         )
         if locked.patient is not None:
             return locked.patient
@@ -144,7 +148,7 @@ def intake_enrol(
         locked.patient = patient
         locked.status = Status.ENROLLED
         locked.status_changed_at = timezone.now()
-        locked.status_changed_by = by  # type: ignore[assignment]
+        locked.status_changed_by = by
         locked.save(update_fields=["patient", "status", "status_changed_at", "status_changed_by"])
     submission.refresh_from_db()
     return patient

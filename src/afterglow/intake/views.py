@@ -12,7 +12,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from afterglow.accounts.access import require_membership, staff_required
+from afterglow.accounts.access import acting_user, require_membership, staff_required
 from afterglow.accounts.selectors import public_intake_clinic
 from afterglow.intake.access import get_submission_for
 from afterglow.intake.forms import EnrolForm, IntakeForm, StatusForm
@@ -74,8 +74,10 @@ def start(request: HttpRequest, slug: str = "") -> HttpResponse:
             # Post/redirect/get: the thank-you page shows only right after a stored
             # submission, so reloading or bookmarking it never claims a new one.
             request.session[_JUST_SUBMITTED] = True
-            return redirect("intake:thanks_clinic", slug=clinic.slug) if slug else redirect(
-                "intake:thanks"
+            return (
+                redirect("intake:thanks_clinic", slug=clinic.slug)
+                if slug
+                else redirect("intake:thanks")
             )
     return render(
         request,
@@ -103,9 +105,11 @@ def queue(request: HttpRequest) -> HttpResponse:
         request.GET.get("page")
     )
     counts = intake_status_counts(clinic=membership.clinic)
-    tabs = [("open", "Open", counts.get("open", 0))] + [
-        (s.value, s.label, counts.get(s.value, 0)) for s in Status if s != Status.SPAM
-    ] + [("all", "All", counts.get("all", 0))]
+    tabs = (
+        [("open", "Open", counts.get("open", 0))]
+        + [(s.value, s.label, counts.get(s.value, 0)) for s in Status if s != Status.SPAM]
+        + [("all", "All", counts.get("all", 0))]
+    )
     return render(
         request,
         "intake/queue.html",
@@ -138,7 +142,7 @@ def set_status(request: HttpRequest, pk: int) -> HttpResponse:
                 submission=submission,
                 status=form.cleaned_data["status"],
                 note=form.cleaned_data["note"],
-                by=request.user,
+                by=acting_user(request),
             )
         except ValueError as exc:
             messages.error(request, str(exc))
@@ -166,7 +170,7 @@ def enrol(request: HttpRequest, pk: int) -> HttpResponse:
             status=400,
         )
     already = submission.patient_id is not None
-    patient = intake_enrol(submission=submission, by=request.user, **form.cleaned_data)
+    patient = intake_enrol(submission=submission, by=acting_user(request), **form.cleaned_data)
     messages.success(
         request,
         f"{patient.full_name} was already enrolled."
@@ -174,5 +178,3 @@ def enrol(request: HttpRequest, pk: int) -> HttpResponse:
         else f"{patient.full_name} enrolled as {patient.mrn}.",
     )
     return redirect("patients:chart", pk=patient.pk)
-
-

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
 
 from afterglow.accounts.models import Clinic
@@ -26,9 +26,7 @@ def _next_mrn(clinic: Clinic) -> str:
     return f"AG-{number:06d}"
 
 
-def patient_create(
-    *, clinic: Clinic, by: AbstractBaseUser | None, **fields: Any
-) -> Patient:
+def patient_create(*, clinic: Clinic, by: User | None, **fields: Any) -> Patient:
     """Create a patient with the next clinic-scoped record number.
 
     Two coordinators enrolling at the same moment could compute the same MRN;

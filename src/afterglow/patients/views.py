@@ -10,7 +10,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 
-from afterglow.accounts.access import require_membership, staff_required
+from afterglow.accounts.access import acting_user, require_membership, staff_required
 from afterglow.instruments.catalog import all_instruments
 from afterglow.instruments.selectors import links_for_patient
 from afterglow.patients.access import get_patient_for
@@ -74,7 +74,7 @@ def patient_new(request: HttpRequest) -> HttpResponse:
     membership = require_membership(request)
     form = PatientForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        patient = patient_create(clinic=membership.clinic, by=request.user, **form.cleaned_data)
+        patient = patient_create(clinic=membership.clinic, by=acting_user(request), **form.cleaned_data)
         messages.success(request, f"{patient.full_name} added as {patient.mrn}.")
         return redirect("patients:chart", pk=patient.pk)
     return render(request, "patients/form.html", {"form": form, "patient": None})

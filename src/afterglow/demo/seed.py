@@ -1,0 +1,254 @@
+"""Write a synthetic clinic (``afterglow.demo.synthetic``) to the database.
+
+Everything goes through the project's own services, as a real clinic's data would:
+``intake_submit`` for every submission, ``intake_enrol`` to turn a submission into a
+patient, ``patient_update`` for what enrolment does not ask, ``intake_set_status``
+for the queue and ``response_record`` (which scores with ``instruments.scoring``)
+for every PCL-5. The only direct writes are the demo's own clinic, staff and
+memberships, and back-dating: services stamp "now", the demo has a nine-month past.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import make_password
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import IntegrityError, transaction
+
+from afterglow.accounts.models import Clinic, Membership, Role
+from afterglow.demo.synthetic import SyntheticClinic, SyntheticPatient, SyntheticSubmission
+from afterglow.instruments.models import Response
+from afterglow.instruments.services import response_record
+from afterglow.intake.models import IntakeSubmission, Status
+from afterglow.intake.services import intake_enrol, intake_set_status, intake_submit
+from afterglow.patients.models import Patient
+from afterglow.patients.services import patient_update
+
+DEMO_CLINIC_NAME = "Afterglow Demo Clinic"
+DEMO_TIMEZONE = "America/New_York"
+PCL5 = "pcl5"
+
+# What happened to each demo login in this run.
+LOGIN_CREATED = "created"  # new user with the demo password
+LOGIN_KEPT = "kept"  # the user already existed: their password was left as it was
+LOGIN_MISSING = "missing"  # the clinic existed but this user or membership is gone
+
+
+@dataclass(frozen=True)
+class StaffLogin:
+    username: str
+    password: str  # the demo password (DEMO ONLY); may not apply when state is not "created"
+    role: str
+    role_label: str
+    state: str
+
+
+@dataclass(frozen=True)
+class SeedResult:
+    created: bool  # False: the clinic already existed and nothing was written
+    clinic: Clinic
+    logins: tuple[StaffLogin, ...]
+    patients: int
+    submissions: int
+    waiting: int  # submissions with status "new"
+    responses: int
+    seconds: float
+
+
+def seed_demo_clinic(*, synthetic: SyntheticClinic, slug: str = "demo") -> SeedResult:
+    """Create the demo clinic from ``synthetic`` in one transaction, or do nothing if it exists.
+
+    Idempotent by clinic slug: when a clinic with ``slug`` exists, nothing is created or
+    changed (not even staff passwords) and the result says so. Staff users that already
+    exist under a demo username keep their password and get a membership in the new clinic.
+    """
+    started = time.perf_counter()
+    try:
+        # The existence check runs inside the transaction: on SQLite (IMMEDIATE mode) a
+        # second run waits for the first to commit and then sees its clinic.
+        with transaction.atomic():
+            existing = Clinic.objects.filter(slug=slug).first()
+            if existing is not None:
+                return _result(existing, synthetic, started, created=False)
+            clinic = Clinic(name=DEMO_CLINIC_NAME, slug=slug, timezone=DEMO_TIMEZONE)
+            clinic.full_clean()
+            clinic.save()
+            logins, users = _staff(clinic, synthetic)
+            for patient in synthetic.patients:
+                _patient(clinic, patient, users)
+            for submission in synthetic.submissions:
+                _queued(clinic, submission, users[Role.COORDINATOR])
+    except IntegrityError:
+        # A concurrent run (PostgreSQL) created the same slug first: report its clinic.
+        existing = Clinic.objects.filter(slug=slug).first()
+        if existing is None:
+            raise
+        return _result(existing, synthetic, started, created=False)
+    return _result(clinic, synthetic, started, created=True, logins=logins)
+
+
+def _staff(
+    clinic: Clinic, synthetic: SyntheticClinic
+) -> tuple[tuple[StaffLogin, ...], dict[str, AbstractBaseUser]]:
+    user_model = get_user_model()
+    # One hash for the shared demo password: hashing is deliberately slow, and the demo
+    # accounts share one documented password anyway.
+    hashed = make_password(synthetic.staff[0].password) if synthetic.staff else ""
+    logins, users = [], {}
+    for staff in synthetic.staff:
+        user = user_model.objects.filter(username=staff.username).first()
+        state = LOGIN_KEPT
+        if user is None:
+            user = user_model(
+                username=staff.username,
+                first_name=staff.given_name,
+                last_name=staff.family_name,
+                email=staff.email,
+                password=hashed,
+            )
+            user.full_clean()
+            user.save()
+            state = LOGIN_CREATED
+        membership = Membership(user=user, clinic=clinic, role=staff.role)
+        membership.full_clean()
+        membership.save()
+        users[staff.role] = user
+        logins.append(_login(staff.username, staff.password, staff.role, state))
+    return tuple(logins), users
+
+
+def _login(username: str, password: str, role: str, state: str) -> StaffLogin:
+    return StaffLogin(username, password, role, Role(role).label, state)
+
+
+def _form_data(person: SyntheticPatient | SyntheticSubmission) -> dict[str, Any]:
+    """The submission as the public form's cleaned data."""
+    intake = person.intake
+    return {
+        "given_name": person.given_name,
+        "family_name": person.family_name,
+        "date_of_birth": person.date_of_birth,
+        "email": person.email,
+        "phone": person.phone,
+        "reason": intake.reason,
+        "symptoms": list(intake.symptoms),
+        "treatments_tried": list(intake.treatments_tried),
+        "treatments_other": intake.treatments_other,
+        "current_medications": intake.current_medications,
+        "psychosis_or_mania": intake.psychosis_or_mania,
+        "high_blood_pressure": intake.high_blood_pressure,
+        "heart_or_vascular": intake.heart_or_vascular,
+        "pregnancy": intake.pregnancy,
+        "substance_use": intake.substance_use,
+        "consent_contact": intake.consent_contact,
+    }
+
+
+def _key(clinic: Clinic, key: uuid.UUID) -> uuid.UUID:
+    # Submission keys are globally unique and intake_submit returns the stored row for a
+    # known key, so the same seed under another slug needs keys of its own.
+    return uuid.uuid5(key, clinic.slug)
+
+
+def _aware(clinic: Clinic, moment: dt.datetime) -> dt.datetime:
+    """The generator's wall-clock time in the clinic's timezone (never in a DST gap: 06-23 h)."""
+    return moment.replace(tzinfo=clinic.tzinfo)
+
+
+def _patient(
+    clinic: Clinic, person: SyntheticPatient, users: dict[str, AbstractBaseUser]
+) -> Patient:
+    coordinator, nurse = users[Role.COORDINATOR], users[Role.NURSE]
+    submission, _created = intake_submit(
+        clinic=clinic, data=_form_data(person), submission_key=_key(clinic, person.submission_key)
+    )
+    patient = intake_enrol(
+        submission=submission,
+        by=coordinator,
+        trauma_context=person.trauma_context,
+        veteran_status=person.veteran_status,
+    )
+    patient = patient_update(
+        patient=patient,
+        data={
+            "sex": person.sex,
+            "status": person.care_status,
+            "consent_research": person.consent_research,
+        },
+    )
+    for given in person.pcl5:
+        response_record(
+            patient=patient,
+            instrument_code=PCL5,
+            answers=list(given.answers),
+            source=given.source,
+            by=nurse if given.source == "staff" else None,
+            administered_at=_aware(clinic, given.administered_at),
+            timepoint=given.timepoint,
+        )
+    # Back-date to the synthetic timeline (the services stamp "now").
+    enrolled_at = _aware(clinic, person.enrolled_at)
+    IntakeSubmission.objects.filter(pk=submission.pk).update(
+        created_at=_aware(clinic, person.submitted_at), status_changed_at=enrolled_at
+    )
+    Patient.objects.filter(pk=patient.pk).update(created_at=enrolled_at)
+    return patient
+
+
+def _queued(clinic: Clinic, person: SyntheticSubmission, coordinator: AbstractBaseUser) -> None:
+    submission, _created = intake_submit(
+        clinic=clinic, data=_form_data(person), submission_key=_key(clinic, person.submission_key)
+    )
+    changes: dict[str, Any] = {"created_at": _aware(clinic, person.submitted_at)}
+    if person.status != Status.NEW and person.status_changed_at is not None:
+        intake_set_status(submission=submission, status=person.status, by=coordinator)
+        changed_at = _aware(clinic, person.status_changed_at)
+        changes["status_changed_at"] = changed_at
+        if person.staff_note:
+            # Same stamp format as intake_set_status, but at the synthetic time.
+            changes["staff_note"] = f"[{changed_at:%Y-%m-%d %H:%M}] {person.staff_note}"
+    IntakeSubmission.objects.filter(pk=submission.pk).update(**changes)
+
+
+def _result(
+    clinic: Clinic,
+    synthetic: SyntheticClinic,
+    started: float,
+    *,
+    created: bool,
+    logins: tuple[StaffLogin, ...] | None = None,
+) -> SeedResult:
+    if logins is None:
+        logins = _existing_logins(clinic, synthetic)
+    submissions = IntakeSubmission.objects.for_clinic(clinic)
+    return SeedResult(
+        created=created,
+        clinic=clinic,
+        logins=logins,
+        patients=Patient.objects.for_clinic(clinic).count(),
+        submissions=submissions.count(),
+        waiting=submissions.filter(status=Status.NEW).count(),
+        responses=Response.objects.for_clinic(clinic).filter(instrument=PCL5).count(),
+        seconds=time.perf_counter() - started,
+    )
+
+
+def _existing_logins(clinic: Clinic, synthetic: SyntheticClinic) -> tuple[StaffLogin, ...]:
+    members = set(
+        Membership.objects.active().filter(clinic=clinic).values_list("user__username", flat=True)
+    )
+    return tuple(
+        _login(
+            staff.username,
+            staff.password,
+            staff.role,
+            LOGIN_KEPT if staff.username in members else LOGIN_MISSING,
+        )
+        for staff in synthetic.staff
+    )

@@ -1,0 +1,263 @@
+"""Fixtures for the browser tests: headless Chromium through Playwright's sync API.
+
+- ``browser``: one Chromium for the whole session (the system's, never downloaded);
+- ``new_context``: a factory of fresh browser contexts (phone-sized by default), each
+  pointed at the live server, all closed after the test;
+- ``page``: a page in a phone-sized context (390×844, touch, 2× pixels);
+- ``snap``: saves a screenshot into ``$AFTERGLOW_SHOTS_DIR`` when that is set (for
+  people reviewing the pages), and does nothing otherwise.
+
+When a test fails, every page it opened is saved to ``test-artifacts/<test>.png``
+(``<test>-2.png`` ... for further pages).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+# Playwright's sync API runs an asyncio event loop in the test thread and leaves it
+# set as the thread's running loop for the whole session. Django refuses ORM calls
+# from a thread with a running loop (SynchronousOnlyOperation), which would break
+# every ORM call in test bodies, factories and pytest-django's own database setup and
+# teardown. Nothing here is actually async: the ORM calls run synchronously between
+# Playwright calls, so the check is switched off. It is set at import (not in a
+# fixture) because the loop outlives any one test: session teardown and tests
+# collected after these still run in that thread.
+os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+
+from playwright.sync_api import (
+    Browser,
+    BrowserContext,
+    Locator,
+    Page,
+    expect,
+    sync_playwright,
+)
+
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+TIMEOUT_MS = 10_000
+PHONE: dict[str, Any] = {
+    "viewport": {"width": 390, "height": 844},
+    "is_mobile": True,
+    "has_touch": True,
+    "device_scale_factor": 2,
+}
+DESKTOP: dict[str, Any] = {"viewport": {"width": 1280, "height": 900}}
+ARTIFACTS_DIR = "test-artifacts"
+
+expect.set_options(timeout=TIMEOUT_MS)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
+    # Keep each phase's report on the item so fixtures can tell, at teardown,
+    # whether the test failed.
+    report = yield
+    setattr(item, f"rep_{report.when}", report)
+    return report
+
+
+def _failed(item: pytest.Item) -> bool:
+    return any(
+        getattr(getattr(item, f"rep_{when}", None), "failed", False) for when in ("setup", "call")
+    )
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    # Never download a browser: use the system's Chromium.
+    executable = os.environ.get("AFTERGLOW_CHROMIUM", "/usr/bin/chromium")
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path=executable, headless=True, args=CHROMIUM_ARGS
+        )
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def new_context(
+    browser: Browser, live_server: Any, request: pytest.FixtureRequest
+) -> Iterator[Callable[..., BrowserContext]]:
+    """Open a fresh context (no cookies): ``new_context()`` is a phone,
+    ``new_context(desktop=True)`` a 1280-wide desktop. Pages use relative URLs."""
+    contexts: list[BrowserContext] = []
+
+    def make(*, desktop: bool = False, **options: Any) -> BrowserContext:
+        context = browser.new_context(
+            base_url=live_server.url, **{**(DESKTOP if desktop else PHONE), **options}
+        )
+        context.set_default_timeout(TIMEOUT_MS)
+        context.set_default_navigation_timeout(TIMEOUT_MS)
+        contexts.append(context)
+        return context
+
+    yield make
+
+    if _failed(request.node):
+        directory = Path(request.config.rootpath) / ARTIFACTS_DIR
+        directory.mkdir(parents=True, exist_ok=True)
+        stem = re.sub(r"[^\w.-]+", "_", request.node.name)
+        pages = [p for c in contexts for p in c.pages]
+        for index, failed_page in enumerate(pages, start=1):
+            path = directory / (f"{stem}.png" if index == 1 else f"{stem}-{index}.png")
+            try:
+                failed_page.screenshot(path=str(path), full_page=True)
+            except Exception as exc:  # a crashed page must not hide the real failure
+                print(f"could not save {path}: {exc}")
+            else:
+                print(f"screenshot of the failed test: {path}")
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture
+def page(new_context: Callable[..., BrowserContext]) -> Page:
+    """A page on a phone-sized screen, in its own context."""
+    return new_context().new_page()
+
+
+@pytest.fixture
+def snap() -> Callable[..., None]:
+    """``snap(page, "name")`` saves ``$AFTERGLOW_SHOTS_DIR/name.png`` if that is set;
+    ``full_page=False`` keeps only what the screen shows."""
+    directory = os.environ.get("AFTERGLOW_SHOTS_DIR", "")
+
+    def save(target: Page, name: str, *, full_page: bool = True) -> None:
+        if not directory:
+            return
+        Path(directory).mkdir(parents=True, exist_ok=True)
+        target.screenshot(path=str(Path(directory) / f"{name}.png"), full_page=full_page)
+
+    return save
+
+
+# --- The public intake form ("Start your journey") ------------------------------------
+
+SUCCESS_TEXT = "Thank you! Your submission has been received!"
+FAILURE_TEXT = "Oops! Something went wrong while submitting the form."
+
+# Safety question (a phrase unique to its legend) -> the answer the newcomer gives.
+SAFETY_QUESTIONS = {
+    "psychosis_or_mania": "psychosis",
+    "high_blood_pressure": "high blood pressure",
+    "heart_or_vascular": "heart disease",
+    "pregnancy": "pregnant",
+    "substance_use": "alcohol or drug use",
+}
+ANSWER_LABELS = {"yes": "Yes", "no": "No", "unsure": "Not sure"}
+
+
+@dataclass
+class Newcomer:
+    """What a person types into the intake form (labels as shown on the page)."""
+
+    given_name: str = "Maya"
+    family_name: str = "Okafor"
+    date_of_birth: str = "1988-04-12"  # the value of <input type="date">
+    email: str = "maya.okafor@example.org"
+    phone: str = ""
+    reason: str = "Nightmares and flashbacks since a car crash in 2019.\nI want to sleep again."
+    symptoms: tuple[str, ...] = (
+        "Intrusive, unwanted memories",
+        "Flashbacks — feeling it is happening again",
+    )
+    # One "Yes" (high blood pressure), the rest "No".
+    safety: dict[str, str] = field(
+        default_factory=lambda: {
+            "psychosis_or_mania": "no",
+            "high_blood_pressure": "yes",
+            "heart_or_vascular": "no",
+            "pregnancy": "no",
+            "substance_use": "no",
+        }
+    )
+    consent: bool = True
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.given_name} {self.family_name}"
+
+
+class IntakePage:
+    """Drives the public intake form through its labels, as a person would."""
+
+    def __init__(self, page: Page) -> None:
+        self.page = page
+
+    def open(self) -> None:
+        response = self.page.goto("/")
+        assert response is not None and response.status == 200
+        expect(self.page.get_by_role("heading", name="Start your journey", level=1)).to_be_visible()
+
+    def safety_group(self, field_name: str) -> Locator:
+        return self.page.get_by_role("group", name=re.compile(SAFETY_QUESTIONS[field_name]))
+
+    def safety_radio(self, field_name: str, answer: str) -> Locator:
+        return self.safety_group(field_name).get_by_label(ANSWER_LABELS[answer], exact=True)
+
+    @property
+    def consent(self) -> Locator:
+        return self.page.get_by_label("I agree that the clinic may contact me")
+
+    @property
+    def send_button(self) -> Locator:
+        return self.page.get_by_role("button", name="Send", exact=True)
+
+    def fill(self, who: Newcomer) -> None:
+        page = self.page
+        page.get_by_label("First name").fill(who.given_name)
+        page.get_by_label("Last name").fill(who.family_name)
+        page.get_by_label("Date of birth").fill(who.date_of_birth)
+        page.get_by_label("Email").fill(who.email)
+        page.get_by_label("Phone").fill(who.phone)
+        page.get_by_label("What brings you here?").fill(who.reason)
+        for label in who.symptoms:
+            page.get_by_label(label, exact=True).check()
+        for field_name, answer in who.safety.items():
+            self.safety_radio(field_name, answer).check()
+        if who.consent:
+            self.consent.check()
+
+    def expect_values(self, who: Newcomer) -> None:
+        """Every typed value, ticked box and chosen answer is still in the form."""
+        page = self.page
+        expect(page.get_by_label("First name")).to_have_value(who.given_name)
+        expect(page.get_by_label("Last name")).to_have_value(who.family_name)
+        expect(page.get_by_label("Date of birth")).to_have_value(who.date_of_birth)
+        expect(page.get_by_label("Email")).to_have_value(who.email)
+        expect(page.get_by_label("Phone")).to_have_value(who.phone)
+        expect(page.get_by_label("What brings you here?")).to_have_value(who.reason)
+        symptoms = page.get_by_role("group", name="Which of these do you live with?")
+        checked = symptoms.locator("input[type=checkbox]:checked")
+        expect(checked).to_have_count(len(who.symptoms))
+        for label in who.symptoms:
+            expect(symptoms.get_by_label(label, exact=True)).to_be_checked()
+        for field_name, answer in who.safety.items():
+            group = self.safety_group(field_name)
+            expect(group.locator("input[type=radio]:checked")).to_have_count(1)
+            expect(self.safety_radio(field_name, answer)).to_be_checked()
+        if who.consent:
+            expect(self.consent).to_be_checked()
+        else:
+            expect(self.consent).not_to_be_checked()
+
+
+@pytest.fixture
+def intake_page(page: Page) -> IntakePage:
+    return IntakePage(page)

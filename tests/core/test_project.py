@@ -1,0 +1,106 @@
+"""Project-level guarantees: migrations, settings that fail loudly, the console script."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from io import StringIO
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+
+from afterglow.core.env import ImproperSetting, env_bool, env_int, env_list
+
+AFTERGLOW = str(Path(sys.executable).parent / "afterglow")
+
+
+def test_no_model_change_lacks_its_migration(db) -> None:
+    out = StringIO()
+    try:
+        call_command("makemigrations", "--check", "--dry-run", stdout=out, stderr=out)
+    except SystemExit as exc:  # makemigrations --check exits 1 when one is missing
+        pytest.fail(f"missing migration:\n{out.getvalue()}\nexit {exc.code}")
+
+
+def _run(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [AFTERGLOW, *args], capture_output=True, text=True, env=env, timeout=60, check=False
+    )
+
+
+def _clean_env(tmp_path: Path, **extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "AFTERGLOW_MODE"}}
+    env.pop("SECRET_KEY", None)
+    env.pop("ALLOWED_HOSTS", None)
+    env.update(AFTERGLOW_VAR_DIR=str(tmp_path), **extra)
+    return env
+
+
+def test_local_mode_runs_on_sqlite_under_var_with_wal(tmp_path: Path) -> None:
+    result = _run("migrate", "-v0", env=_clean_env(tmp_path))
+    assert result.returncode == 0, result.stderr
+    database = tmp_path / "afterglow.sqlite3"
+    assert database.exists()
+    import sqlite3
+
+    assert sqlite3.connect(database).execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+def test_production_mode_refuses_to_start_without_a_secret_key(tmp_path: Path) -> None:
+    result = _run("check", env=_clean_env(tmp_path, AFTERGLOW_MODE="production"))
+    assert result.returncode != 0
+    assert "SECRET_KEY" in result.stderr
+
+
+def test_production_mode_refuses_to_start_without_allowed_hosts(tmp_path: Path) -> None:
+    env = _clean_env(tmp_path, AFTERGLOW_MODE="production", SECRET_KEY="k" * 50)
+    result = _run("check", env=env)
+    assert result.returncode != 0
+    assert "ALLOWED_HOSTS" in result.stderr
+
+
+def test_production_mode_starts_with_both(tmp_path: Path) -> None:
+    env = _clean_env(
+        tmp_path, AFTERGLOW_MODE="production", SECRET_KEY="k" * 50, ALLOWED_HOSTS="clinic.example"
+    )
+    result = _run("check", "--deploy", "--fail-level", "ERROR", env=env)
+    assert result.returncode == 0, result.stderr
+
+
+def test_database_url_selects_another_sqlite_file(tmp_path: Path) -> None:
+    target = tmp_path / "elsewhere" / "db.sqlite3"
+    result = _run("migrate", "-v0", env=_clean_env(tmp_path, DATABASE_URL=f"sqlite:///{target}"))
+    assert result.returncode == 0, result.stderr
+    assert target.exists()
+    assert not (tmp_path / "afterglow.sqlite3").exists()
+
+
+@pytest.mark.parametrize(
+    ("helper", "value"),
+    [(env_bool, "maybe"), (env_int, "ten"), (env_int, "-3")],
+)
+def test_a_bad_setting_fails_loudly_naming_the_variable(monkeypatch, helper, value) -> None:
+    monkeypatch.setenv("AFTERGLOW_TEST_SETTING", value)
+    with pytest.raises(ImproperSetting, match="AFTERGLOW_TEST_SETTING"):
+        if helper is env_int:
+            helper("AFTERGLOW_TEST_SETTING", 1, minimum=0)
+        else:
+            helper("AFTERGLOW_TEST_SETTING")
+
+
+def test_env_list_splits_on_commas(monkeypatch) -> None:
+    monkeypatch.setenv("AFTERGLOW_TEST_LIST", " a.example, b.example ,,")
+    assert env_list("AFTERGLOW_TEST_LIST") == ["a.example", "b.example"]
+
+
+def test_every_setting_read_from_the_environment_is_in_env_example() -> None:
+    import re
+
+    root = Path(__file__).resolve().parents[2]
+    source = (root / "src" / "afterglow" / "settings.py").read_text()
+    names = set(re.findall(r'env_(?:str|bool|int|list)\(\s*"([A-Z_]+)"', source))
+    example = (root / ".env.example").read_text()
+    missing = sorted(n for n in names if not re.search(rf"^#?\s*{n}=", example, re.M))
+    assert names and not missing, f"not in .env.example: {missing}"
