@@ -128,7 +128,7 @@ for _ in $(seq 1 100); do
 done
 port_free "$PORT" || { say "no free port found from ${AFTERGLOW_PG_PORT:-55432} upwards"; exit 1; }
 
-say "PostgreSQL $("$BINDIR/postgres" --version | awk '{print $NF}') from $BINDIR; cluster in $PGTMP; port $PORT"
+say "$("$BINDIR/postgres" --version) from $BINDIR; cluster in $PGTMP; port $PORT"
 
 as_owner "$BINDIR/initdb" --pgdata="$PGDATA_DIR" --username=postgres --auth=trust \
     --encoding=UTF8 --locale=C --no-sync --no-instructions >"$PGTMP/initdb.log" 2>&1 || {

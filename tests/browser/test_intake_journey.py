@@ -9,9 +9,8 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from playwright.sync_api import BrowserContext, Page, expect
-
 from django.core.signals import request_finished
+from playwright.sync_api import BrowserContext, Page, expect
 
 from afterglow.accounts.models import Role
 from afterglow.intake import views
@@ -123,36 +122,38 @@ def test_double_click_on_send_stores_one_submission(
     Chromium itself drops the first of two *instant* clicks (``dblclick``) before it
     leaves the browser, so that never reaches the server twice. The real risk is a
     slow answer: the person presses again while the page still shows the form. Here
-    the first post is held back (after the real ``intake_submit`` stored it) until the
-    second post has been through the real ``intake_submit`` too.
+    the answer to the first post is held back (after the real ``intake_submit`` has
+    stored it) while the second post goes through the real ``intake_submit`` too.
     """
     ClinicFactory()
     page = intake_page.page
     real_submit = views.intake_submit
     created: list[bool] = []
     post_threads: list[threading.Thread] = []
-    first_stored, second_done = threading.Event(), threading.Event()
-    finished: list[threading.Thread] = []
-    all_finished = threading.Event()
+    pending: set[threading.Thread] = set()
+    first_stored, release_first, both_finished = (threading.Event() for _ in range(3))
 
     def slow_submit(**kwargs: Any) -> Any:
         post_threads.append(threading.current_thread())
+        pending.add(threading.current_thread())
         result = real_submit(**kwargs)
         created.append(result[1])
-        if not first_stored.is_set():
+        if len(post_threads) == 1:
             first_stored.set()
-            second_done.wait(5)  # the answer to the first press is slow to come back
-        else:
-            second_done.set()
+            # The answer to the first press is slow to come back. (Held until the
+            # test is done with the page: with SQLite's in-memory test database every
+            # server thread shares one connection, which must not be used by two
+            # requests at once.)
+            release_first.wait(15)
         return result
 
     def on_request_finished(**kwargs: Any) -> None:
-        # Runs after Django's own request_finished work (connection cleanup), so when
-        # both posts got here the server no longer touches the database for them.
-        if threading.current_thread() in post_threads:
-            finished.append(threading.current_thread())
-            if len(finished) == 2:
-                all_finished.set()
+        # Connected after Django's own receivers (connection cleanup): once both posts
+        # got here, the server no longer touches the database for them.
+        if threading.current_thread() in pending:
+            pending.discard(threading.current_thread())
+            if len(post_threads) == 2 and not pending:
+                both_finished.set()
 
     monkeypatch.setattr(views, "intake_submit", slow_submit)
     request_finished.connect(on_request_finished, weak=False)
@@ -171,10 +172,12 @@ def test_double_click_on_send_stores_one_submission(
         page.mouse.click(x, y)
 
         _expect_thanks(page)
-        assert all_finished.wait(5), "the server did not finish both posts"
+        page.wait_for_load_state("networkidle")
     finally:
+        release_first.set()
+        finished = both_finished.wait(5)
         request_finished.disconnect(on_request_finished)
-        second_done.set()
+    assert finished, "the server did not finish both posts"
 
     # Both presses reached the server: the first stored the form, the second (same
     # form key) was given the stored row back instead of storing a copy.

@@ -33,6 +33,7 @@ def _run(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
 def _clean_env(tmp_path: Path, **extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "AFTERGLOW_MODE"}}
     env.pop("SECRET_KEY", None)
+    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)  # set by the browser tests' conftest
     env.pop("ALLOWED_HOSTS", None)
     env.update(AFTERGLOW_VAR_DIR=str(tmp_path), **extra)
     return env

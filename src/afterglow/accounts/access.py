@@ -14,11 +14,12 @@ from typing import Any
 from django.contrib.auth.models import User
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponseBase
+from django.shortcuts import get_object_or_404
 
 from afterglow.accounts.models import CLINICAL_ROLES, Membership
 
-View = Callable[..., HttpResponse]
+View = Callable[..., HttpResponseBase]
 
 
 def staff_required(roles: Iterable[str] = CLINICAL_ROLES) -> Callable[[View], View]:
@@ -32,7 +33,7 @@ def staff_required(roles: Iterable[str] = CLINICAL_ROLES) -> Callable[[View], Vi
 
     def decorator(view: View) -> View:
         @wraps(view)
-        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
             if not request.user.is_authenticated:
                 return redirect_to_login(request.get_full_path())
             membership: Membership | None = request.membership  # type: ignore[attr-defined]
@@ -63,3 +64,10 @@ def acting_user(request: HttpRequest) -> User:
     if not isinstance(user, User):
         raise PermissionDenied("Sign in first.")
     return user
+
+
+def get_membership_for(membership: Membership, pk: int) -> Membership:
+    """A membership of this member's clinic, else 404."""
+    return get_object_or_404(
+        Membership.objects.select_related("user", "clinic"), pk=pk, clinic_id=membership.clinic_id
+    )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
 from django.utils.functional import SimpleLazyObject
 
 from afterglow.accounts.selectors import membership_for_request
@@ -19,4 +20,9 @@ class ClinicMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         request.membership = SimpleLazyObject(lambda: membership_for_request(request))  # type: ignore[attr-defined]
+        # Staff see every date and time in their clinic's timezone.
+        if request.user.is_authenticated and request.membership:  # type: ignore[attr-defined]
+            timezone.activate(request.membership.clinic.tzinfo)  # type: ignore[attr-defined]
+        else:
+            timezone.deactivate()
         return self.get_response(request)

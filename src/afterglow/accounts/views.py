@@ -1,14 +1,27 @@
 from __future__ import annotations
 
+from django.contrib import messages
 from django.contrib.auth import views as auth_views
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
 from django.views.decorators.http import require_POST
 
-from afterglow.accounts.access import acting_user, staff_required
-from afterglow.accounts.models import Role
+from afterglow.accounts.access import (
+    acting_user,
+    get_membership_for,
+    require_membership,
+    staff_required,
+)
+from afterglow.accounts.forms import ClinicSettingsForm, MemberForm, NewMemberForm
+from afterglow.accounts.models import Membership, Role
 from afterglow.accounts.selectors import SESSION_CLINIC_KEY, memberships_for_user
+from afterglow.accounts.services import (
+    clinic_update_settings,
+    membership_create,
+    membership_update,
+)
 
 
 class LoginView(auth_views.LoginView):
@@ -34,3 +47,69 @@ def switch_clinic(request: HttpRequest) -> HttpResponse:
             request.session[SESSION_CLINIC_KEY] = membership.clinic_id
             return redirect("home_staff")
     raise Http404("Not a member of that clinic")
+
+
+@staff_required(roles=[Role.ADMIN])
+def clinic_settings(request: HttpRequest) -> HttpResponse:
+    clinic = require_membership(request).clinic
+    form = ClinicSettingsForm(request.POST or None, instance=clinic)
+    if request.method == "POST" and form.is_valid():
+        try:
+            clinic_update_settings(clinic=clinic, data=form.cleaned_data)
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, "Clinic settings saved.")
+            return redirect("accounts:clinic_settings")
+    return render(request, "accounts/clinic_settings.html", {"form": form})
+
+
+@staff_required(roles=Role.values)
+def staff_list(request: HttpRequest) -> HttpResponse:
+    membership = require_membership(request)
+    is_admin = membership.role == Role.ADMIN
+    form = NewMemberForm(request.POST or None) if is_admin else None
+    if request.method == "POST":
+        if form is None:
+            raise PermissionDenied("Only a clinic admin can add staff.")
+        if form.is_valid():
+            try:
+                added = membership_create(clinic=membership.clinic, **form.cleaned_data)
+            except ValidationError as exc:
+                form.add_error(None, exc)
+            else:
+                messages.success(
+                    request, f"{added.user.username} added as {added.get_role_display()}."
+                )
+                return redirect("accounts:staff")
+    members = (
+        Membership.objects.filter(clinic=membership.clinic)
+        .select_related("user")
+        .order_by("-is_active", "user__last_name", "user__username")
+    )
+    return render(
+        request,
+        "accounts/staff.html",
+        {"members": members, "form": form, "is_admin": is_admin, "roles": Role.choices},
+    )
+
+
+@require_POST
+@staff_required(roles=[Role.ADMIN])
+def staff_update(request: HttpRequest, pk: int) -> HttpResponse:
+    target = get_membership_for(require_membership(request), pk)
+    form = MemberForm(request.POST, instance=Membership.objects.get(pk=target.pk))
+    if form.is_valid():
+        try:
+            membership_update(
+                membership=target,
+                role=form.cleaned_data["role"],
+                is_active=form.cleaned_data["is_active"],
+            )
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(request, f"{target.user.username}: saved.")
+    else:
+        messages.error(request, "Choose a valid role.")
+    return redirect("accounts:staff")

@@ -16,9 +16,8 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
 
 from afterglow.accounts.models import Clinic, Membership, Role
@@ -95,22 +94,23 @@ def seed_demo_clinic(*, synthetic: SyntheticClinic, slug: str = "demo") -> SeedR
 
 def _staff(
     clinic: Clinic, synthetic: SyntheticClinic
-) -> tuple[tuple[StaffLogin, ...], dict[str, AbstractBaseUser]]:
-    user_model = get_user_model()
-    # One hash for the shared demo password: hashing is deliberately slow, and the demo
-    # accounts share one documented password anyway.
-    hashed = make_password(synthetic.staff[0].password) if synthetic.staff else ""
+) -> tuple[tuple[StaffLogin, ...], dict[str, User]]:
+    # Hash each distinct password once: hashing is deliberately slow, and the demo
+    # accounts share one documented password.
+    hashes = {
+        password: make_password(password) for password in {s.password for s in synthetic.staff}
+    }
     logins, users = [], {}
     for staff in synthetic.staff:
-        user = user_model.objects.filter(username=staff.username).first()
+        user = User.objects.filter(username=staff.username).first()
         state = LOGIN_KEPT
         if user is None:
-            user = user_model(
+            user = User(
                 username=staff.username,
                 first_name=staff.given_name,
                 last_name=staff.family_name,
                 email=staff.email,
-                password=hashed,
+                password=hashes[staff.password],
             )
             user.full_clean()
             user.save()
@@ -161,9 +161,7 @@ def _aware(clinic: Clinic, moment: dt.datetime) -> dt.datetime:
     return moment.replace(tzinfo=clinic.tzinfo)
 
 
-def _patient(
-    clinic: Clinic, person: SyntheticPatient, users: dict[str, AbstractBaseUser]
-) -> Patient:
+def _patient(clinic: Clinic, person: SyntheticPatient, users: dict[str, User]) -> Patient:
     coordinator, nurse = users[Role.COORDINATOR], users[Role.NURSE]
     submission, _created = intake_submit(
         clinic=clinic, data=_form_data(person), submission_key=_key(clinic, person.submission_key)
@@ -201,7 +199,7 @@ def _patient(
     return patient
 
 
-def _queued(clinic: Clinic, person: SyntheticSubmission, coordinator: AbstractBaseUser) -> None:
+def _queued(clinic: Clinic, person: SyntheticSubmission, coordinator: User) -> None:
     submission, _created = intake_submit(
         clinic=clinic, data=_form_data(person), submission_key=_key(clinic, person.submission_key)
     )

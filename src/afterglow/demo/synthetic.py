@@ -7,44 +7,42 @@ comes from a ``random.Random`` seeded from the seed, never from the global gener
 Patient ``i`` has its own stream, so a smaller clinic is a prefix of a larger one.
 ``afterglow demo``, the tests and the benchmarks all use it.
 
-Trajectory model (every parameter is in ``synthetic_params`` with its source). For a
-person with true baseline total ``b`` the expected PCL-5 total on day ``t`` after the
-first dose is ``b * (1 - r(t))``:
-
-* responders (probability 0.67 civilian, 0.30 service members): ``r`` rises to a
-  reduction ``R`` >= 36% by the end of the two-week course, most of it by day 1
-  (24 h effect); after the course it holds, then wanes and crosses the 30% response
-  threshold after an exponential time with median 27.5 days, settling at a small
-  residual reduction;
-* non-responders: a small change of about 2.7 points (g = 0.27), fading afterwards.
-
-Each administration adds normal noise of SD 5.4 (the SEM implied by a reliable change
-index of 15 points) and is rounded and clipped to 0-80. The 20 item answers are that
-total distributed over the items with the person's own item weights, the intrusion
-cluster B losing weight fastest as the total falls, so item answers and total agree.
-
-Assumptions: response is judged on the PCL-5 total (the trials used CAPS-5); noise is
-independent between administrations; missed questionnaires and dropout are unrelated
-to the outcome (missing completely at random).
+The PCL-5 trajectory model is in ``synthetic_pcl5``; every parameter, with where it
+comes from, is in ``synthetic_params``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import itertools
-import math
 import random
 import uuid
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from afterglow.demo import synthetic_params as p
+from afterglow.demo.synthetic_pcl5 import (
+    Pcl5Administration,
+    Trajectory,
+    care_status,
+    draw_history,
+    wall_clock,
+)
 from afterglow.intake.rules import NO, SAFETY_FIELDS, UNSURE, YES
+
+# Re-exported: the records a caller of generate_clinic meets.
+__all__ = [
+    "IntakeAnswers",
+    "Pcl5Administration",
+    "SyntheticClinic",
+    "SyntheticPatient",
+    "SyntheticStaff",
+    "SyntheticSubmission",
+    "Trajectory",
+    "generate_clinic",
+]
 
 DEFAULT_SEED = 20261127
 DEFAULT_START = dt.date(2026, 11, 27)
-PCL5_ITEMS = 20
-PCL5_MAX_ITEM = 4
-_CLUSTER_OF = {item: key for key, items in p.CLUSTER_ITEMS.items() for item in items}
+_REVIEW_FIELDS = ("psychosis_or_mania", "heart_or_vascular", "substance_use")
 
 
 @dataclass(frozen=True)
@@ -80,53 +78,6 @@ class IntakeAnswers:
 
 
 @dataclass(frozen=True)
-class Pcl5Administration:
-    day: int  # days after the first dose; 0 = baseline, answered before it
-    timepoint: str  # e.g. "week 2 (end of course)"
-    source: str  # "staff" or "patient_link" (instruments.models.Source)
-    administered_at: dt.datetime  # naive: wall-clock time in the clinic's timezone
-    answers: tuple[int | None, ...]  # 20 values 0-4 in item order; None = left blank
-
-
-@dataclass(frozen=True)
-class Trajectory:
-    """The hidden truth behind one patient's history, for benchmarks to check estimates against.
-
-    Tests of the shape of the data must not read this: they compute response from the
-    answers, as the application does.
-    """
-
-    baseline: float  # true PCL-5 total before treatment
-    responder: bool
-    end_of_course_reduction: float  # fraction of baseline removed at END_OF_COURSE_DAY
-    loss_of_response_after_days: float | None  # days after the course; responders only
-    residual_reduction: float  # fraction kept once the response is lost
-    dropout_day: int | None  # first scheduled day no longer attended
-
-    def expected_total(self, day: int) -> float:
-        """The noise-free PCL-5 total ``day`` days after the first dose."""
-        return self.baseline * (1.0 - self.reduction(day))
-
-    def reduction(self, day: int) -> float:
-        """Fraction of the baseline total removed on ``day`` (see the module docstring)."""
-        if day <= 0:
-            return 0.0
-        onset = _onset(day)
-        end = p.END_OF_COURSE_DAY
-        if not self.responder:
-            fading = 1.0 - 0.5 * min(1.0, max(0, day - end) / (90 - end))
-            return self.end_of_course_reduction * onset * fading
-        if day <= end:
-            return self.end_of_course_reduction * onset
-        since, loss = day - end, self.loss_of_response_after_days or math.inf
-        threshold, start = p.RESPONSE_REDUCTION, self.end_of_course_reduction
-        if since < loss:
-            return start - (start - threshold) * (since / loss) ** p.WANING_EXPONENT
-        settled = min(1.0, (since - loss) / p.RELAPSE_SETTLE_DAYS)
-        return threshold - (threshold - self.residual_reduction) * settled
-
-
-@dataclass(frozen=True)
 class SyntheticSubmission:
     """An intake submission that did not (yet) become a patient."""
 
@@ -145,6 +96,8 @@ class SyntheticSubmission:
 
 @dataclass(frozen=True)
 class SyntheticPatient:
+    """A patient: the intake submission they came from, their record and PCL-5 history."""
+
     given_name: str
     family_name: str
     date_of_birth: dt.date
@@ -183,7 +136,10 @@ def generate_clinic(
     n_new_intake: int = 6,
     start: dt.date | None = None,
 ) -> SyntheticClinic:
-    """Generate the clinic; the same arguments always give the same result.
+    """Generate ``n_patients`` patients, ``n_new_intake`` new submissions and the staff.
+
+    The same arguments always give the same result. Besides the new submissions the
+    queue holds a few contacted, screening and declined ones (QUEUE_OTHER_STATUSES).
 
     ``start`` is "today" (default ``DEFAULT_START``; ``afterglow demo`` passes the
     clinic's date): first doses fall in the ~9 months before it (a few in the coming
@@ -194,6 +150,8 @@ def generate_clinic(
     today = start or DEFAULT_START
     names: set[tuple[str, str]] = set()
     emails: set[str] = set()
+    # One stream per record; random.Random hashes a str seed with SHA-512, so the streams
+    # do not depend on PYTHONHASHSEED.
     patients = tuple(
         _patient(random.Random(f"{seed}/patient/{i}"), today, names, emails)
         for i in range(n_patients)
@@ -272,20 +230,18 @@ def _sex(rng: random.Random, service: bool) -> str:
     return "female" if rng.random() < female else "male"
 
 
-def _at(rng: random.Random, day: dt.date, first_hour: int, last_hour: int) -> dt.datetime:
-    """A time on ``day`` between the hours, on a 5-minute grid."""
-    minutes = rng.randrange(first_hour * 60, last_hour * 60, 5)
-    return dt.datetime.combine(day, dt.time(minutes // 60, minutes % 60))
-
-
 def _intake(
     rng: random.Random,
     service: bool,
     sex: str,
     rates: dict[str, tuple[float, float]],
     cluster_means: dict[str, float],
+    forced: tuple[str, str] | None = None,
 ) -> IntakeAnswers:
-    """Form answers; ticked symptoms follow the person's PCL-5 cluster means (0-4)."""
+    """Form answers; ticked symptoms follow the person's PCL-5 cluster means (0-4).
+
+    ``forced`` is a (safety field, answer) pair that overrides the random answer.
+    """
     template = rng.choice(p.REASONS_SERVICE if service else p.REASONS_CIVILIAN)
     symptoms = tuple(
         code
@@ -300,6 +256,8 @@ def _intake(
         if field == "pregnancy" and sex != "female":
             draw = 1.0
         safety[field] = YES if draw < yes else UNSURE if draw < yes + unsure else NO
+    if forced is not None:
+        safety[forced[0]] = forced[1]
     medications = rng.sample(p.MEDICATIONS, k=rng.choice((0, 1, 1, 2)))
     return IntakeAnswers(
         reason=template.format(years=rng.randint(2, 15)),
@@ -307,7 +265,11 @@ def _intake(
         treatments_tried=tried or ("none",),
         treatments_other=rng.choice(p.TREATMENTS_OTHER) if rng.random() < 0.15 else "",
         current_medications="; ".join(medications) or "none",
-        **safety,
+        psychosis_or_mania=safety["psychosis_or_mania"],
+        high_blood_pressure=safety["high_blood_pressure"],
+        heart_or_vascular=safety["heart_or_vascular"],
+        pregnancy=safety["pregnancy"],
+        substance_use=safety["substance_use"],
     )
 
 
@@ -332,13 +294,7 @@ def _patient(
     enrolled_on = day0 - dt.timedelta(days=7 + rng.randint(1, 4))
     submitted_on = enrolled_on - dt.timedelta(days=rng.randint(3, 25))
 
-    truth, screening_total = _trajectory(rng, service)
-    weights = [
-        p.ITEM_BASE_SEVERITY.get(item, 1.0)
-        * rng.gammavariate(p.ITEM_WEIGHT_SHAPE, 1 / p.ITEM_WEIGHT_SHAPE)
-        for item in range(1, PCL5_ITEMS + 1)
-    ]
-    history = _history(rng, truth, screening_total, weights, day0, today)
+    truth, history = draw_history(rng, service, day0, today)
     screening = history[0].answers
     cluster_means = {
         key: sum(screening[i - 1] or 0 for i in items) / len(items)
@@ -354,137 +310,15 @@ def _patient(
         trauma_context=context,
         veteran_status=service_status,
         submission_key=uuid.UUID(int=rng.getrandbits(128), version=4),
-        submitted_at=_at(rng, submitted_on, 6, 23),
+        submitted_at=wall_clock(rng, submitted_on, 6, 23),
         intake=_intake(rng, service, sex, p.SAFETY_RATES_ENROLLED, cluster_means),
-        enrolled_at=_at(rng, enrolled_on, 9, 17),
+        enrolled_at=wall_clock(rng, enrolled_on, 9, 17),
         first_dose_on=day0,
-        care_status=_care_status(truth, day0, today),
+        care_status=care_status(truth, day0, today),
         consent_research=rng.random() < p.RESEARCH_CONSENT_PROBABILITY,
         pcl5=history,
         truth=truth,
     )
-
-
-def _trajectory(rng: random.Random, service: bool) -> tuple[Trajectory, int]:
-    """The hidden trajectory and the observed screening total (which must pass entry)."""
-    while True:
-        baseline = rng.gauss(p.BASELINE_MEAN, p.BASELINE_SD)
-        screening = _observe(rng, baseline)
-        if baseline <= 80 and screening >= p.ENTRY_MIN_TOTAL:
-            break
-    chance = p.RESPONDER_PROBABILITY_SERVICE if service else p.RESPONDER_PROBABILITY_CIVILIAN
-    responder = rng.random() < chance
-    if responder:
-        reduction = rng.gauss(p.RESPONDER_REDUCTION_MEAN, p.RESPONDER_REDUCTION_SD)
-        reduction = min(p.RESPONDER_REDUCTION_MAX, max(p.RESPONDER_REDUCTION_MIN, reduction))
-        loss: float | None = rng.expovariate(p.LOSS_OF_RESPONSE_RATE)
-    else:
-        change = rng.gauss(p.NONRESPONDER_CHANGE_MEAN, p.NONRESPONDER_CHANGE_SD)
-        reduction, loss = change / baseline, None
-    residual = rng.uniform(*p.RELAPSE_RESIDUAL_REDUCTION)
-    draw, dropout = rng.random(), None
-    if draw < p.DROPOUT_DURING_COURSE:
-        dropout = rng.choice((7, 14))
-    elif draw < p.DROPOUT_DURING_COURSE + p.DROPOUT_DURING_FOLLOW_UP:
-        dropout = rng.choice((21, 28, 42, 56, 90))
-    truth = Trajectory(baseline, responder, reduction, loss, residual, dropout)
-    return truth, screening
-
-
-def _observe(rng: random.Random, expected: float) -> int:
-    return min(80, max(0, round(expected + rng.gauss(0.0, p.MEASUREMENT_SD))))
-
-
-def _onset(day: int) -> float:
-    points = p.RESPONSE_ONSET
-    for (d0, f0), (d1, f1) in itertools.pairwise(points):
-        if day <= d1:
-            return f0 + (f1 - f0) * (day - d0) / (d1 - d0)
-    return 1.0
-
-
-def _history(
-    rng: random.Random,
-    truth: Trajectory,
-    screening_total: int,
-    weights: list[float],
-    day0: dt.date,
-    today: dt.date,
-) -> tuple[Pcl5Administration, ...]:
-    history = []
-    for day, label, source, late in p.SCHEDULE:
-        if truth.dropout_day is not None and day >= truth.dropout_day:
-            break
-        missed = (
-            p.MISSED_LINK_PROBABILITY if source == "patient_link" else p.MISSED_CLINIC_PROBABILITY
-        )
-        if day > 0 and rng.random() < missed:
-            continue
-        actual = day + rng.randint(0, late)
-        on = day0 + dt.timedelta(days=actual)
-        if on >= today:
-            break
-        total = screening_total if day < 0 else _observe(rng, truth.expected_total(actual))
-        improvement = max(0.0, truth.reduction(actual))
-        answers: list[int | None] = list(_items(rng, total, weights, improvement))
-        if day > 0 and rng.random() < p.INCOMPLETE_RESPONSE_PROBABILITY:
-            answers[rng.randrange(PCL5_ITEMS)] = None
-        hours = (8, 12) if source == "staff" else (7, 22)
-        history.append(
-            Pcl5Administration(actual, label, source, _at(rng, on, *hours), tuple(answers))
-        )
-    return tuple(history)
-
-
-def _items(rng: random.Random, total: int, base: list[float], improvement: float) -> list[int]:
-    """Spread ``total`` over the 20 items (each 0-4) so that the answers sum to it exactly.
-
-    Item weights are the person's own, each shrunk by CLUSTER_SHIFT x the cluster's
-    responsiveness x the fractional improvement, so cluster B gives up most as
-    symptoms fall. Expected values are water-filled under the cap of 4, rounded at
-    random, and the rounding error is corrected one point at a time.
-    """
-    weights = [
-        w
-        * max(
-            0.05, 1 - p.CLUSTER_SHIFT * p.CLUSTER_RESPONSIVENESS[_CLUSTER_OF[i + 1]] * improvement
-        )
-        for i, w in enumerate(base)
-    ]
-    expected = [0.0] * PCL5_ITEMS
-    free, remaining = set(range(PCL5_ITEMS)), float(total)
-    while free:
-        scale = remaining / sum(weights[i] for i in free)
-        full = {i for i in free if weights[i] * scale > PCL5_MAX_ITEM}
-        if not full:
-            for i in free:
-                expected[i] = weights[i] * scale
-            break
-        for i in full:
-            expected[i] = PCL5_MAX_ITEM
-        free -= full
-        remaining -= PCL5_MAX_ITEM * len(full)
-    values = [min(PCL5_MAX_ITEM, int(e) + (rng.random() < e - int(e))) for e in expected]
-    indices = range(PCL5_ITEMS)
-    while (gap := total - sum(values)) != 0:
-        if gap > 0:
-            room = [weights[i] if values[i] < PCL5_MAX_ITEM else 0.0 for i in indices]
-            values[rng.choices(indices, weights=room)[0]] += 1
-        else:
-            values[rng.choices(indices, weights=[float(v) for v in values])[0]] -= 1
-    return values
-
-
-def _care_status(truth: Trajectory, day0: dt.date, today: dt.date) -> str:
-    elapsed = (today - day0).days
-    if elapsed <= 0:
-        return "screening"
-    if truth.dropout_day is not None and truth.dropout_day <= elapsed:
-        recent = elapsed - truth.dropout_day < p.PAUSED_WINDOW_DAYS
-        return "paused" if recent else "discharged"
-    if elapsed <= p.END_OF_COURSE_DAY:
-        return "active"
-    return "follow_up" if elapsed <= p.DISCHARGE_AFTER_DAYS else "discharged"
 
 
 # --- the queue ------------------------------------------------------------------------------------
@@ -502,13 +336,17 @@ def _submission(
     service = context != "civilian"
     sex = _sex(rng, service)
     given, family, born, email, phone = _person(rng, today, sex, names, emails)
+    # Declined people answered "yes" to a question needing review; every few new ones
+    # carry a flag so the queue shows one.
+    forced = None
+    if status == "declined":
+        forced = (rng.choice(_REVIEW_FIELDS), YES)
+    elif status == "new" and index % p.NEW_FLAGGED_EVERY == 0:
+        forced = (rng.choice(_REVIEW_FIELDS), rng.choice((YES, UNSURE)))
     # Queue members have no PCL-5 yet; tick symptoms as for a typical entry profile (2.5/item).
-    intake = _intake(rng, service, sex, p.SAFETY_RATES_QUEUE, dict.fromkeys("BCDE", 2.5))
-    force = status == "declined" or (status == "new" and index % p.NEW_FLAGGED_EVERY == 0)
-    if force and not intake.flagged:
-        fields = ["psychosis_or_mania", "heart_or_vascular", "substance_use"]
-        answer = YES if status == "declined" else rng.choice((YES, UNSURE))
-        intake = replace(intake, **{rng.choice(fields): answer})
+    typical = dict.fromkeys(p.CLUSTER_ITEMS, 2.5)
+    intake = _intake(rng, service, sex, p.SAFETY_RATES_QUEUE, typical, forced)
+    notes: tuple[str, ...]
     if status == "new":
         oldest, newest, notes = 10, 1, ("",)
     else:
@@ -517,7 +355,7 @@ def _submission(
     changed = None
     if status != "new":
         changed_on = min(today - dt.timedelta(days=1), submitted + dt.timedelta(rng.randint(1, 3)))
-        changed = _at(rng, changed_on, 9, 17)
+        changed = wall_clock(rng, changed_on, 9, 17)
     return SyntheticSubmission(
         given_name=given,
         family_name=family,
@@ -525,7 +363,7 @@ def _submission(
         email=email,
         phone=phone if rng.random() < 0.9 else "",
         submission_key=uuid.UUID(int=rng.getrandbits(128), version=4),
-        submitted_at=_at(rng, submitted, 6, 23),
+        submitted_at=wall_clock(rng, submitted, 6, 23),
         intake=intake,
         status=status,
         staff_note=rng.choice(notes),

@@ -81,16 +81,18 @@ RESPONDER_REDUCTION_MAX = 0.85
 RESPONSE_ONSET: tuple[tuple[int, float], ...] = ((0, 0.0), (1, 0.60), (7, 0.85), (14, 1.0))
 
 # Non-responders: a small change. Borgogna 2024 overall g = 0.27 [§4b]; read as a within-person
-# change of 0.27 baseline SDs = 2.7 points, following the same onset curve, then fading by half
-# over the follow-up (illustrative).
+# change of 0.27 baseline SDs = 2.7 points, following the same onset curve, then losing
+# NONRESPONDER_FADE of it by the last follow-up (illustrative).
 NONRESPONDER_CHANGE_MEAN = 0.27 * BASELINE_SD
 NONRESPONDER_CHANGE_SD = 4.0  # illustrative spread between people
+NONRESPONDER_FADE = 0.5
 
 # --- Durability --------------------------------------------------------------------------------
 
-# Feder 2021: median time to loss of response 27.5 days, counted from the end of the course
-# [§4a]. Time to loss is exponential with this median (rate = ln 2 / 27.5 per day). Albott 2018's
-# median time to relapse of 41 days in veteran remitters [§4a] is the upper reference for tests.
+# Feder 2021: median time to loss of response 27.5 days [§4a]. evidence.md does not say from
+# when; it is counted here from the end of the course. Time to loss is exponential with this
+# median (rate = ln 2 / 27.5 per day). Albott 2018's median time to relapse of 41 days in veteran
+# remitters [§4a] is the upper reference for tests.
 LOSS_OF_RESPONSE_MEDIAN_DAYS = 27.5
 LOSS_OF_RESPONSE_RATE = math.log(2.0) / LOSS_OF_RESPONSE_MEDIAN_DAYS
 # Before the loss the benefit holds, then wanes: reduction(t) = R - (R - 0.30) * (s / L)^3 with s

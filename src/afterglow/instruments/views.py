@@ -150,6 +150,7 @@ def answer(request: HttpRequest, token: str) -> HttpResponse:
     state = link.state if link else "unknown"
     if link is None or state != "open":
         return _link_unavailable(request, state, link.clinic if link else None)
+    timezone.activate(link.clinic.tzinfo)  # the patient's dates in their clinic's time
     instrument = get_instrument(link.instrument)
     form = InstrumentForm(request.POST or None, instrument=instrument)
     if request.method == "POST" and form.is_valid():

@@ -74,7 +74,9 @@ def patient_new(request: HttpRequest) -> HttpResponse:
     membership = require_membership(request)
     form = PatientForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        patient = patient_create(clinic=membership.clinic, by=acting_user(request), **form.cleaned_data)
+        patient = patient_create(
+            clinic=membership.clinic, by=acting_user(request), **form.cleaned_data
+        )
         messages.success(request, f"{patient.full_name} added as {patient.mrn}.")
         return redirect("patients:chart", pk=patient.pk)
     return render(request, "patients/form.html", {"form": form, "patient": None})

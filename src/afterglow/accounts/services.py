@@ -1,0 +1,82 @@
+"""Writes for clinic settings and staff memberships."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.models import User
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from afterglow.accounts.models import Clinic, Membership, Role
+
+CLINIC_SETTING_FIELDS = (
+    "name",
+    "timezone",
+    "pcl5_cutoff",
+    "link_expiry_days",
+    "emergency_number",
+    "crisis_line",
+)
+
+
+def clinic_update_settings(*, clinic: Clinic, data: dict[str, Any]) -> Clinic:
+    with transaction.atomic():
+        for field in CLINIC_SETTING_FIELDS:
+            if field in data:
+                setattr(clinic, field, data[field])
+        clinic.full_clean()
+        clinic.save()
+    return clinic
+
+
+def membership_create(
+    *,
+    clinic: Clinic,
+    username: str,
+    email: str,
+    first_name: str,
+    last_name: str,
+    role: str,
+    password: str,
+) -> Membership:
+    """Create a staff account and its membership in ``clinic``.
+
+    An existing account (same username) joins the clinic instead; its password is
+    left alone, since it may already be in use at another clinic.
+    """
+    with transaction.atomic():
+        user = User.objects.filter(username=username).first()
+        if user is None:
+            user = User(username=username, email=email, first_name=first_name, last_name=last_name)
+            validate_password(password, user)
+            user.set_password(password)
+            user.full_clean()
+            user.save()
+        if Membership.objects.filter(user=user, clinic=clinic).exists():
+            raise ValidationError(f"{username} is already a member of {clinic.name}.")
+        membership = Membership(user=user, clinic=clinic, role=role)
+        membership.full_clean()
+        membership.save()
+    return membership
+
+
+def membership_update(*, membership: Membership, role: str, is_active: bool) -> Membership:
+    """Change a member's role or deactivate them, never leaving the clinic without an admin."""
+    with transaction.atomic():
+        losing_admin = membership.role == Role.ADMIN and (role != Role.ADMIN or not is_active)
+        if losing_admin:
+            other_admins = (
+                Membership.objects.active()
+                .filter(clinic=membership.clinic, role=Role.ADMIN)
+                .exclude(pk=membership.pk)
+                .select_for_update()
+            )
+            if not other_admins.exists():
+                raise ValidationError("A clinic needs at least one active admin.")
+        membership.role = role
+        membership.is_active = is_active
+        membership.full_clean()
+        membership.save()
+    return membership
