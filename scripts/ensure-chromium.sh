@@ -13,7 +13,7 @@ set -euo pipefail
 say() { echo "ensure-chromium: $*" >&2; }
 
 if [ -n "${AFTERGLOW_CHROMIUM:-}" ]; then
-    if [ -x "$AFTERGLOW_CHROMIUM" ] && [ ! -d "$AFTERGLOW_CHROMIUM" ]; then
+    if [ -f "$AFTERGLOW_CHROMIUM" ] && [ -x "$AFTERGLOW_CHROMIUM" ]; then
         echo "$AFTERGLOW_CHROMIUM"
         exit 0
     fi
@@ -22,14 +22,21 @@ if [ -n "${AFTERGLOW_CHROMIUM:-}" ]; then
     exit 1
 fi
 
+is_program() { [ -f "$1" ] && [ -x "$1" ]; }
+
 find_chromium() {
-    if [ -x /usr/bin/chromium ]; then
+    local p
+    if is_program /usr/bin/chromium; then
         echo /usr/bin/chromium
-    elif command -v chromium >/dev/null 2>&1; then
-        command -v chromium
-    else
-        return 1
+        return 0
     fi
+    # bash's `command -v` can name a file that is not executable: check it.
+    p="$(command -v chromium 2>/dev/null || true)"
+    if [ -n "$p" ] && is_program "$p"; then
+        echo "$p"
+        return 0
+    fi
+    return 1
 }
 
 if path="$(find_chromium)"; then
@@ -53,10 +60,9 @@ fi
 
 cat >&2 <<'EOF'
 ensure-chromium: the browser tests need Chromium, and none was found (looked at
-/usr/bin/chromium and `chromium` on PATH). Install Debian's package with
-`sudo apt-get install chromium` (on Ubuntu, any Chromium or Google Chrome works),
-or point the tests at a browser you already have with
-`export AFTERGLOW_CHROMIUM=/path/to/chrome`, then run `make test` again. Playwright's
-own browser download is not used.
+/usr/bin/chromium and `chromium` on PATH). On Debian, install it with
+`sudo apt-get install chromium`; anywhere else, point the tests at a Chromium or
+Google Chrome binary you already have with `export AFTERGLOW_CHROMIUM=/path/to/chrome`.
+Then run `make test` again. (Playwright's own browser download is not used.)
 EOF
 exit 1

@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "afterglow.patients",
     "afterglow.instruments",
     "afterglow.intake",
+    "afterglow.treatment",
     "afterglow.demo",
 ]
 

@@ -93,8 +93,11 @@ def test_newcomer_sends_intake_and_coordinator_enrols_them(
     expect(staff.get_by_role("alert")).to_contain_text("High blood pressure — answered yes")
     staff.get_by_role("button", name="Enrol Maya").click()
 
+    # Wait for the chart before reading the database: the click does not wait for
+    # the server.
+    expect(staff).to_have_url(re.compile(r"/staff/patients/\d+/$"))
     patient = Patient.objects.get()
-    expect(staff).to_have_url(re.compile(rf"/staff/patients/{patient.pk}/$"))
+    assert staff.url.endswith(f"/staff/patients/{patient.pk}/")
     expect(staff.get_by_role("heading", level=1)).to_have_text(maya.full_name)
     expect(staff.get_by_text(re.compile(r"^AG-000001 · born 12 Apr 1988"))).to_be_visible()
     expect(staff.get_by_role("status")).to_contain_text("Maya Okafor enrolled as AG-000001.")

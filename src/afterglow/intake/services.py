@@ -123,13 +123,11 @@ def intake_enrol(
     """Create the patient from a submission, once; enrolling again returns the same patient."""
     with transaction.atomic():
         # Re-read under the write lock so two coordinators clicking at once make one patient.
-        locked = (
-            IntakeSubmission.objects.select_for_update()
-            .select_related("patient")
-            .get(pk=submission.pk)
-        )
-        if locked.patient is not None:
-            return locked.patient
+        # No select_related("patient") here: PostgreSQL cannot lock the nullable
+        # side of the outer join it would need.
+        locked = IntakeSubmission.objects.select_for_update().get(pk=submission.pk)
+        if locked.patient_id is not None:
+            return Patient.objects.get(pk=locked.patient_id)
         if locked.status == Status.SPAM:
             raise ValueError("A spam submission cannot be enrolled.")
         patient = patient_create(
