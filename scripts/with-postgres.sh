@@ -31,7 +31,7 @@ find_bindir() {
         return 1
     fi
     # Debian keeps the server binaries out of PATH, one directory per major version.
-    dir="$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1 || true)"
+    dir="$(printf '%s\n' /usr/lib/postgresql/*/bin | sort -V | tail -n 1)"
     if [ -n "$dir" ] && [ -x "$dir/initdb" ] && [ -x "$dir/pg_ctl" ]; then
         echo "$dir"
         return 0
@@ -93,6 +93,7 @@ as_owner() {
 }
 
 STARTED=0
+# shellcheck disable=SC2317  # invoked by the EXIT trap
 cleanup() {
     local rc=$?
     trap - EXIT INT TERM
@@ -112,6 +113,8 @@ port_free() {
     python3 - "$1" <<'EOF' 2>/dev/null
 import socket, sys
 s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+# Like PostgreSQL itself: connections in TIME_WAIT from an earlier run don't block the port.
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
 try:
     s.bind(("127.0.0.1", int(sys.argv[1])))
 except OSError:
