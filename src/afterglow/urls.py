@@ -8,5 +8,6 @@ urlpatterns = [
     path("staff/admin/", admin.site.urls),
     path("", include("afterglow.patients.urls")),
     path("", include("afterglow.instruments.urls")),
+    path("", include("afterglow.treatment.urls")),
     path("", include("afterglow.intake.urls")),
 ]

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import pytest
 from django.contrib.auth.models import User
+from django.forms.models import model_to_dict
 from django.urls import reverse
 
 from afterglow.accounts.models import Membership, Role
+from afterglow.accounts.services import CLINIC_SETTING_FIELDS
 from tests.conftest import _persona
 
 
@@ -15,15 +17,18 @@ def admin(clinic):
     return _persona(clinic, Role.ADMIN, "clinic-admin")
 
 
-def settings_data(**overrides: object) -> dict[str, object]:
-    data: dict[str, object] = {
-        "name": "Home Clinic",
-        "timezone": "Europe/London",
-        "pcl5_cutoff": 31,
-        "link_expiry_days": 5,
-        "emergency_number": "999",
-        "crisis_line": "Samaritans 116 123",
+def settings_data(clinic, **overrides: object) -> dict[str, object]:
+    """Every field of the settings form as the page would post it, with some changes."""
+    data = {
+        k: "" if v is None else v for k, v in model_to_dict(clinic, CLINIC_SETTING_FIELDS).items()
     }
+    data.update(
+        timezone="Europe/London",
+        pcl5_cutoff=31,
+        link_expiry_days=5,
+        emergency_number="999",
+        crisis_line="Samaritans 116 123",
+    )
     data.update(overrides)
     return data
 
@@ -31,7 +36,7 @@ def settings_data(**overrides: object) -> dict[str, object]:
 def test_an_admin_changes_the_pcl5_cutoff_and_sees_its_source(admin) -> None:
     page = admin.client.get(reverse("accounts:clinic_settings")).content.decode()
     assert "Bovin et al. 2016" in page
-    response = admin.client.post(reverse("accounts:clinic_settings"), settings_data())
+    response = admin.client.post(reverse("accounts:clinic_settings"), settings_data(admin.clinic))
     assert response.status_code == 302
     admin.clinic.refresh_from_db()
     assert (admin.clinic.pcl5_cutoff, admin.clinic.timezone) == (31, "Europe/London")
@@ -42,7 +47,7 @@ def test_an_admin_changes_the_pcl5_cutoff_and_sees_its_source(admin) -> None:
 )
 def test_an_impossible_setting_is_refused_and_the_form_keeps_the_input(admin, field, value) -> None:
     response = admin.client.post(
-        reverse("accounts:clinic_settings"), settings_data(**{field: value})
+        reverse("accounts:clinic_settings"), settings_data(admin.clinic, **{field: value})
     )
     assert response.status_code == 200
     assert response.context["form"].errors[field]
@@ -53,7 +58,7 @@ def test_an_impossible_setting_is_refused_and_the_form_keeps_the_input(admin, fi
 
 def test_only_an_admin_opens_the_settings(clinician) -> None:
     assert clinician.client.get(reverse("accounts:clinic_settings")).status_code == 403
-    clinician.client.post(reverse("accounts:clinic_settings"), settings_data())
+    clinician.client.post(reverse("accounts:clinic_settings"), settings_data(clinician.clinic))
     clinician.clinic.refresh_from_db()
     assert clinician.clinic.pcl5_cutoff == 33
 

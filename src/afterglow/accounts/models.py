@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import zoneinfo
+from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -13,6 +14,15 @@ from django.db import models
 def validate_timezone(value: str) -> None:
     if value not in zoneinfo.available_timezones():
         raise ValidationError(f"{value!r} is not a known IANA timezone (e.g. Europe/London).")
+
+
+def validate_weekdays(value: str) -> None:
+    try:
+        days = [int(part) for part in value.split(",") if part.strip()]
+    except ValueError:
+        raise ValidationError("Use weekday numbers 0–6 separated by commas, e.g. 0,2,4.") from None
+    if not days or any(d < 0 or d > 6 for d in days) or len(set(days)) != len(days):
+        raise ValidationError("Use distinct weekday numbers 0 (Monday) to 6 (Sunday), e.g. 0,2,4.")
 
 
 class Clinic(models.Model):
@@ -53,6 +63,107 @@ class Clinic(models.Model):
         default="988 Suicide & Crisis Lifeline — call or text 988 (Veterans: press 1)",
         help_text="Crisis line shown to patients on every questionnaire page.",
     )
+
+    # --- Treatment (ketamine course) settings -----------------------------------
+    dosing_weekdays = models.CharField(
+        "Dosing days",
+        max_length=20,
+        default="0,1,2,3,4",
+        validators=[validate_weekdays],
+        help_text=(
+            "Weekdays the clinic doses on, 0 = Monday … 6 = Sunday, comma-separated. Default "
+            "Monday–Friday; a 3-a-week course then falls on Mon/Wed/Fri as in Albott 2018."
+        ),
+    )
+    max_dose_mg = models.PositiveSmallIntegerField(
+        "Maximum single ketamine dose (mg)",
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(700)],
+        help_text=(
+            "A weight-based dose above this is capped and shown as capped. Empty = no cap beyond "
+            "the protocol's mg/kg range. evidence.md gives no absolute cap: set your own."
+        ),
+    )
+    default_concentration_mg_per_ml = models.DecimalField(
+        "Usual ketamine concentration (mg/mL)",
+        max_digits=5,
+        decimal_places=2,
+        default=10,
+        validators=[MinValueValidator(Decimal("0.1")), MaxValueValidator(100)],
+        help_text="Pre-fills the chair-side dose calculator; the nurse confirms it per session.",
+    )
+    predose_systolic_reassess = models.PositiveSmallIntegerField(
+        "Pre-dose systolic BP that asks for reassessment (mmHg)",
+        default=140,
+        validators=[MinValueValidator(90), MaxValueValidator(250)],
+        help_text=(
+            "Default 140/90: the esketamine label advises considering a delay when baseline BP "
+            "is elevated (>140/90); APA consensus (Sanacora 2017) numbers UNCONFIRMED — "
+            "evidence.md §6."
+        ),
+    )
+    predose_diastolic_reassess = models.PositiveSmallIntegerField(
+        "Pre-dose diastolic BP that asks for reassessment (mmHg)",
+        default=90,
+        validators=[MinValueValidator(50), MaxValueValidator(150)],
+        help_text="Default 90, with the systolic value above (evidence.md §6).",
+    )
+    dosing_systolic_pause = models.PositiveSmallIntegerField(
+        "Systolic BP during dosing that asks to pause (mmHg)",
+        default=180,
+        validators=[MinValueValidator(100), MaxValueValidator(260)],
+        help_text=(
+            "Default 180/100, the commonly quoted stop level — UNCONFIRMED in a primary source "
+            "(evidence.md §6). Expect a rise peaking ~40 min in, mean +16/+11 mmHg (Gen Hosp "
+            "Psychiatry 2024); Yip 2022 argues such rules are overly aggressive."
+        ),
+    )
+    dosing_diastolic_pause = models.PositiveSmallIntegerField(
+        "Diastolic BP during dosing that asks to pause (mmHg)",
+        default=100,
+        validators=[MinValueValidator(60), MaxValueValidator(160)],
+        help_text="Default 100, with the systolic value above — UNCONFIRMED (evidence.md §6).",
+    )
+    dosing_spo2_pause_below = models.PositiveSmallIntegerField(
+        "SpO2 during dosing below which to pause (%)",
+        default=92,
+        validators=[MinValueValidator(80), MaxValueValidator(99)],
+        help_text=(
+            "Default 92% — UNCONFIRMED: evidence.md §6 requires pulse oximetry (esketamine REMS) "
+            "but gives no number. Set your clinic's value."
+        ),
+    )
+    dosing_heart_rate_pause_above = models.PositiveSmallIntegerField(
+        "Heart rate during dosing above which to pause (/min)",
+        default=120,
+        validators=[MinValueValidator(80), MaxValueValidator(200)],
+        help_text=(
+            "Default 120/min — UNCONFIRMED: trials monitored HR every 10 min (NCT02727998) but "
+            "evidence.md gives no limit. Set your clinic's value."
+        ),
+    )
+    observation_minutes = models.PositiveSmallIntegerField(
+        "Minimum observation after a dose (minutes)",
+        default=120,
+        validators=[MinValueValidator(30), MaxValueValidator(480)],
+        help_text=(
+            "Default 120 min, the esketamine REMS minimum (always enforced for esketamine). "
+            "Trials kept IV patients ~3 h (Albott 2018) to 4 h (Feder 2021) — evidence.md §6."
+        ),
+    )
+    therapy_window_start_hours = models.PositiveSmallIntegerField(
+        "Post-dose therapy window starts (hours after the dose)",
+        default=24,
+        validators=[MaxValueValidator(336)],
+        help_text="Default 24–72 h, the ketamine-enhanced exposure protocol (NCT04560660).",
+    )
+    therapy_window_end_hours = models.PositiveSmallIntegerField(
+        "Post-dose therapy window ends (hours after the dose)",
+        default=72,
+        validators=[MinValueValidator(1), MaxValueValidator(336)],
+        help_text="Default 72 h (NCT04560660).",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -64,6 +175,16 @@ class Clinic(models.Model):
     @property
     def tzinfo(self) -> zoneinfo.ZoneInfo:
         return zoneinfo.ZoneInfo(self.timezone)
+
+    @property
+    def weekdays(self) -> tuple[int, ...]:
+        return tuple(sorted(int(part) for part in self.dosing_weekdays.split(",") if part.strip()))
+
+    def clean(self) -> None:
+        if self.therapy_window_end_hours <= self.therapy_window_start_hours:
+            raise ValidationError(
+                {"therapy_window_end_hours": "The window must end after it starts."}
+            )
 
 
 class Role(models.TextChoices):

@@ -18,6 +18,18 @@ CLINIC_SETTING_FIELDS = (
     "link_expiry_days",
     "emergency_number",
     "crisis_line",
+    "dosing_weekdays",
+    "max_dose_mg",
+    "default_concentration_mg_per_ml",
+    "predose_systolic_reassess",
+    "predose_diastolic_reassess",
+    "dosing_systolic_pause",
+    "dosing_diastolic_pause",
+    "dosing_spo2_pause_below",
+    "dosing_heart_rate_pause_above",
+    "observation_minutes",
+    "therapy_window_start_hours",
+    "therapy_window_end_hours",
 )
 
 

@@ -143,7 +143,11 @@ def _jsonable(value: Any) -> Any:
 
 def load_presets(directory: Traversable | Path | None = None) -> dict[str, ProtocolPreset]:
     """Read and check every ``*.json`` preset in ``directory`` (default: the shipped ones)."""
-    folder = resources.files("afterglow.treatment") / "preset_definitions" if directory is None else directory
+    folder = (
+        resources.files("afterglow.treatment") / "preset_definitions"
+        if directory is None
+        else directory
+    )
     if not folder.is_dir():
         raise PresetError(f"{folder}: protocol presets folder not found")
     files = sorted((e for e in folder.iterdir() if e.name.endswith(".json")), key=lambda e: e.name)

@@ -1,0 +1,50 @@
+"""One access helper per treatment object type: this clinic's object, else 404."""
+
+from __future__ import annotations
+
+from django.shortcuts import get_object_or_404
+
+from afterglow.accounts.models import Membership
+from afterglow.treatment.models import (
+    Course,
+    DosingSession,
+    Protocol,
+    Screening,
+    TherapySession,
+)
+
+
+def get_screening_for(membership: Membership, pk: int) -> Screening:
+    return get_object_or_404(
+        Screening.objects.select_related("patient__clinic", "baseline_pcl5"),
+        pk=pk,
+        clinic_id=membership.clinic_id,
+    )
+
+
+def get_protocol_for(membership: Membership, pk: int) -> Protocol:
+    return get_object_or_404(Protocol, pk=pk, clinic_id=membership.clinic_id)
+
+
+def get_course_for(membership: Membership, pk: int) -> Course:
+    return get_object_or_404(
+        Course.objects.select_related("patient__clinic", "protocol"),
+        pk=pk,
+        clinic_id=membership.clinic_id,
+    )
+
+
+def get_session_for(membership: Membership, pk: int) -> DosingSession:
+    return get_object_or_404(
+        DosingSession.objects.select_related("patient__clinic", "course__protocol", "planned"),
+        pk=pk,
+        clinic_id=membership.clinic_id,
+    )
+
+
+def get_therapy_for(membership: Membership, pk: int) -> TherapySession:
+    return get_object_or_404(
+        TherapySession.objects.select_related("patient__clinic", "therapist"),
+        pk=pk,
+        clinic_id=membership.clinic_id,
+    )

@@ -1,0 +1,12 @@
+"""Treatment URLs, one module per area so each stays small.
+
+Namespaces: ``screening``, ``protocols``, ``courses``, ``dosing``, ``therapy``.
+"""
+
+from django.urls import include, path
+
+urlpatterns = [
+    path("staff/", include("afterglow.treatment.urls_screening")),
+    path("staff/", include("afterglow.treatment.urls_dosing")),
+    path("staff/", include("afterglow.treatment.urls_therapy")),
+]
