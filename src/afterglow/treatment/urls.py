@@ -1,12 +1,13 @@
 """Treatment URLs, one module per area so each stays small.
 
-Namespaces: ``screening``, ``protocols``, ``courses``, ``dosing``, ``therapy``.
+Namespaces: ``screening``, ``courses`` (protocols and courses), ``dosing``, ``therapy``.
 """
 
 from django.urls import include, path
 
 urlpatterns = [
     path("staff/", include("afterglow.treatment.urls_screening")),
+    path("staff/", include("afterglow.treatment.urls_courses")),
     path("staff/", include("afterglow.treatment.urls_dosing")),
     path("staff/", include("afterglow.treatment.urls_therapy")),
 ]
