@@ -96,7 +96,10 @@ STARTED=0
 # shellcheck disable=SC2317  # invoked by the EXIT trap
 cleanup() {
     local rc=$?
-    trap - EXIT INT TERM
+    # Finish the cleanup whatever happens: even if stderr is a closed pipe now.
+    set +e
+    trap - EXIT
+    trap '' HUP INT PIPE TERM
     if [ "$STARTED" -eq 1 ]; then
         say "stopping PostgreSQL on port $PORT"
         as_owner "$BINDIR/pg_ctl" -D "$PGDATA_DIR" -m immediate -w -t 30 stop >/dev/null 2>&1 \
@@ -106,7 +109,10 @@ cleanup() {
     exit "$rc"
 }
 trap cleanup EXIT
+# Signals must go through the EXIT trap too, or the server would outlive the script.
+trap 'exit 129' HUP
 trap 'exit 130' INT
+trap 'exit 141' PIPE
 trap 'exit 143' TERM
 
 port_free() {
