@@ -11,9 +11,13 @@ from collections.abc import Iterator
 
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
 
 from afterglow.instruments.services import personal_link_create, response_record
+from afterglow.treatment.models import TherapySession
 from tests.factories import IntakeSubmissionFactory, PatientFactory
+from tests.treatment.factories import ScreeningFactory
+from tests.treatment.session_fixtures import course_on, iv_protocol, predosed
 
 # Pages anyone may open, and why.
 PUBLIC = {
@@ -53,6 +57,20 @@ def home_objects(clinician):
         patient=patient, instrument_code="pcl5", answers=[1] * 20, source="staff"
     )
     link, _token = personal_link_create(patient=patient, instrument_code="pcl5", by=None)
+    screening = ScreeningFactory(patient=patient, clinic=clinic)
+    protocol = iv_protocol(clinic)
+    course = course_on(protocol, patient=patient, by=clinician.user)
+    # A pre-dose BP over the reassess level leaves an alert to acknowledge.
+    session = predosed(course, clinician.user, systolic=171, diastolic=104)
+    alert = session.alerts.get()
+    therapy = TherapySession.objects.create(
+        clinic=clinic,
+        patient=patient,
+        therapist=clinician.user,
+        modality="integration",
+        started_at=timezone.now(),
+        duration_minutes=50,
+    )
     return {
         "patient_pk": patient.pk,
         "pk": {
@@ -61,8 +79,15 @@ def home_objects(clinician):
             "instruments:response_detail": response.pk,
             "instruments:link_revoke": link.pk,
             "accounts:staff_update": clinician.membership.pk,
+            "screening": screening.pk,
+            "courses": course.pk,
+            "courses:protocol_edit": protocol.pk,
+            "dosing": session.pk,
+            "therapy": therapy.pk,
         },
-        "code": "pcl5",
+        "planned_pk": course.planned.get(number=2).pk,
+        "alert_pk": alert.pk,
+        "code": {"courses:protocol_adopt": "feder2021_six", "*": "pcl5"},
         "slug": clinic.slug,
         "token": "not-a-real-token",
     }
@@ -71,9 +96,9 @@ def home_objects(clinician):
 def _kwargs_for(name: str, pattern: URLPattern, objects: dict) -> dict[str, object]:
     kwargs: dict[str, object] = {}
     for key in pattern.pattern.converters:
-        if key == "pk":
-            table = objects["pk"]
-            kwargs[key] = table.get(name) or table[name.split(":")[0]]
+        if key in ("pk", "code"):
+            table = objects[key]
+            kwargs[key] = table.get(name) or table.get(name.split(":")[0]) or table["*"]
         else:
             kwargs[key] = objects[key]
     return kwargs
@@ -111,7 +136,7 @@ def test_no_staff_page_shows_an_outsider_another_clinics_data(
         url = reverse(name, kwargs=kwargs)
         response = getattr(outsider.client, method)(url)
         assert SECRET_NAME.encode() not in response.content, f"{method.upper()} {url} leaked"
-        if any(key in kwargs for key in ("pk", "patient_pk")):
+        if any(key in kwargs for key in ("pk", "patient_pk", "planned_pk", "alert_pk")):
             # An object of another clinic does not exist as far as the outsider knows
             # (a page their role could never open may say so first: 403, still no data).
             role_allowed = outsider.membership.role in pattern.callback.staff_roles

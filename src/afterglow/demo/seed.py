@@ -4,8 +4,10 @@ Everything goes through the project's own services, as a real clinic's data woul
 ``intake_submit`` for every submission, ``intake_enrol`` to turn a submission into a
 patient, ``patient_update`` for what enrolment does not ask, ``intake_set_status``
 for the queue and ``response_record`` (which scores with ``instruments.scoring``)
-for every PCL-5. The only direct writes are the demo's own clinic, staff and
-memberships, and back-dating: services stamp "now", the demo has a nine-month past.
+for every PCL-5. Treatment (screening, course, therapy through their services; dosing
+sessions in bulk, checked against the same rules) is in ``demo.seed_treatment``. The
+only other direct writes are the demo's own clinic, staff and memberships, and
+back-dating: services stamp "now", the demo has a nine-month past.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
 
 from afterglow.accounts.models import Clinic, Membership, Role
+from afterglow.demo.seed_treatment import SessionRows, adopt_protocols, seed_patient_treatment
 from afterglow.demo.synthetic import SyntheticClinic, SyntheticPatient, SyntheticSubmission
 from afterglow.instruments.models import Response
 from afterglow.instruments.services import response_record
@@ -28,6 +31,16 @@ from afterglow.intake.models import IntakeSubmission, Status
 from afterglow.intake.services import intake_enrol, intake_set_status, intake_submit
 from afterglow.patients.models import Patient
 from afterglow.patients.services import patient_update
+from afterglow.treatment.models import (
+    AdverseEvent,
+    Course,
+    DosingSession,
+    Protocol,
+    SessionAlert,
+    TherapySession,
+    VitalsReading,
+)
+from afterglow.treatment.safety import Thresholds
 
 DEMO_CLINIC_NAME = "Afterglow Demo Clinic"
 DEMO_TIMEZONE = "America/New_York"
@@ -58,6 +71,12 @@ class SeedResult:
     waiting: int  # submissions with status "new"
     responses: int
     seconds: float
+    courses: int = 0
+    dosing_sessions: int = 0
+    vitals: int = 0
+    alerts: int = 0
+    adverse_events: int = 0
+    therapy_sessions: int = 0
 
 
 def seed_demo_clinic(*, synthetic: SyntheticClinic, slug: str = "demo") -> SeedResult:
@@ -79,8 +98,11 @@ def seed_demo_clinic(*, synthetic: SyntheticClinic, slug: str = "demo") -> SeedR
             clinic.full_clean()
             clinic.save()
             logins, users = _staff(clinic, synthetic)
+            protocols = adopt_protocols(clinic)
+            rows = SessionRows(clinic, users[Role.NURSE], Thresholds.from_clinic(clinic))
             for patient in synthetic.patients:
-                _patient(clinic, patient, users)
+                _patient(clinic, patient, users, protocols, rows)
+            rows.write()
             for submission in synthetic.submissions:
                 _queued(clinic, submission, users[Role.COORDINATOR])
     except IntegrityError:
@@ -161,7 +183,13 @@ def _aware(clinic: Clinic, moment: dt.datetime) -> dt.datetime:
     return moment.replace(tzinfo=clinic.tzinfo)
 
 
-def _patient(clinic: Clinic, person: SyntheticPatient, users: dict[str, User]) -> Patient:
+def _patient(
+    clinic: Clinic,
+    person: SyntheticPatient,
+    users: dict[str, User],
+    protocols: dict[str, Protocol],
+    rows: SessionRows,
+) -> Patient:
     coordinator, nurse = users[Role.COORDINATOR], users[Role.NURSE]
     submission, _created = intake_submit(
         clinic=clinic, data=_form_data(person), submission_key=_key(clinic, person.submission_key)
@@ -180,8 +208,9 @@ def _patient(clinic: Clinic, person: SyntheticPatient, users: dict[str, User]) -
             "consent_research": person.consent_research,
         },
     )
+    responses = []
     for given in person.pcl5:
-        response_record(
+        response = response_record(
             patient=patient,
             instrument_code=PCL5,
             answers=list(given.answers),
@@ -190,12 +219,24 @@ def _patient(clinic: Clinic, person: SyntheticPatient, users: dict[str, User]) -
             administered_at=_aware(clinic, given.administered_at),
             timepoint=given.timepoint,
         )
+        responses.append(response)
+    if person.treatment is not None:
+        seed_patient_treatment(
+            clinic=clinic,
+            patient=patient,
+            treatment=person.treatment,
+            screening_pcl5=responses[0],
+            users=users,
+            protocols=protocols,
+            rows=rows,
+        )
     # Back-date to the synthetic timeline (the services stamp "now").
     enrolled_at = _aware(clinic, person.enrolled_at)
     IntakeSubmission.objects.filter(pk=submission.pk).update(
         created_at=_aware(clinic, person.submitted_at), status_changed_at=enrolled_at
     )
-    Patient.objects.filter(pk=patient.pk).update(created_at=enrolled_at)
+    # Starting a course made the patient "active": their status is the generator's.
+    Patient.objects.filter(pk=patient.pk).update(created_at=enrolled_at, status=person.care_status)
     return patient
 
 
@@ -234,6 +275,12 @@ def _result(
         waiting=submissions.filter(status=Status.NEW).count(),
         responses=Response.objects.for_clinic(clinic).filter(instrument=PCL5).count(),
         seconds=time.perf_counter() - started,
+        courses=Course.objects.for_clinic(clinic).count(),
+        dosing_sessions=DosingSession.objects.for_clinic(clinic).count(),
+        vitals=VitalsReading.objects.filter(session__clinic=clinic).count(),
+        alerts=SessionAlert.objects.filter(session__clinic=clinic).count(),
+        adverse_events=AdverseEvent.objects.filter(session__clinic=clinic).count(),
+        therapy_sessions=TherapySession.objects.for_clinic(clinic).count(),
     )
 
 

@@ -26,6 +26,7 @@ from afterglow.demo.synthetic_pcl5 import (
     draw_history,
     wall_clock,
 )
+from afterglow.demo.synthetic_treatment import SyntheticTreatment, draw_treatment
 from afterglow.intake.rules import NO, SAFETY_FIELDS, UNSURE, YES
 
 # Re-exported: the records a caller of generate_clinic meets.
@@ -36,6 +37,7 @@ __all__ = [
     "SyntheticPatient",
     "SyntheticStaff",
     "SyntheticSubmission",
+    "SyntheticTreatment",
     "Trajectory",
     "generate_clinic",
 ]
@@ -115,6 +117,9 @@ class SyntheticPatient:
     consent_research: bool
     pcl5: tuple[Pcl5Administration, ...]
     truth: Trajectory
+    # Screening, course, doses and therapy (``synthetic_treatment``); drawn from a stream
+    # of its own, so adding it left the PCL-5 histories as they were.
+    treatment: SyntheticTreatment | None = None
 
     @property
     def is_service_member(self) -> bool:
@@ -153,7 +158,13 @@ def generate_clinic(
     # One stream per record; random.Random hashes a str seed with SHA-512, so the streams
     # do not depend on PYTHONHASHSEED.
     patients = tuple(
-        _patient(random.Random(f"{seed}/patient/{i}"), today, names, emails)
+        _patient(
+            random.Random(f"{seed}/patient/{i}"),
+            today,
+            names,
+            emails,
+            random.Random(f"{seed}/treatment/{i}"),
+        )
         for i in range(n_patients)
     )
     queue = [
@@ -277,7 +288,11 @@ def _intake(
 
 
 def _patient(
-    rng: random.Random, today: dt.date, names: set[tuple[str, str]], emails: set[str]
+    rng: random.Random,
+    today: dt.date,
+    names: set[tuple[str, str]],
+    emails: set[str],
+    treatment_rng: random.Random,
 ) -> SyntheticPatient:
     context = _weighted(rng, p.TRAUMA_CONTEXT_WEIGHTS)
     service_status = "none" if context == "civilian" else _weighted(rng, p.SERVICE_STATUS_WEIGHTS)
@@ -300,6 +315,24 @@ def _patient(
         key: sum(screening[i - 1] or 0 for i in items) / len(items)
         for key, items in p.CLUSTER_ITEMS.items()
     }
+    # Draws from ``rng`` in the order they always had, so the same seed gives the same people.
+    submission_key = uuid.UUID(int=rng.getrandbits(128), version=4)
+    submitted_at = wall_clock(rng, submitted_on, 6, 23)
+    intake = _intake(rng, service, sex, p.SAFETY_RATES_ENROLLED, cluster_means)
+    enrolled_at = wall_clock(rng, enrolled_on, 9, 17)
+    consent_research = rng.random() < p.RESEARCH_CONSENT_PROBABILITY
+    status = care_status(truth, day0, today)
+    treatment = draw_treatment(
+        treatment_rng,
+        sex=sex,
+        service=service,
+        high_blood_pressure=intake.high_blood_pressure == YES,
+        day0=day0,
+        today=today,
+        pcl5=history,
+        dropout_day=truth.dropout_day,
+        care_status=status,
+    )
     return SyntheticPatient(
         given_name=given,
         family_name=family,
@@ -309,15 +342,16 @@ def _patient(
         phone=phone,
         trauma_context=context,
         veteran_status=service_status,
-        submission_key=uuid.UUID(int=rng.getrandbits(128), version=4),
-        submitted_at=wall_clock(rng, submitted_on, 6, 23),
-        intake=_intake(rng, service, sex, p.SAFETY_RATES_ENROLLED, cluster_means),
-        enrolled_at=wall_clock(rng, enrolled_on, 9, 17),
+        submission_key=submission_key,
+        submitted_at=submitted_at,
+        intake=intake,
+        enrolled_at=enrolled_at,
         first_dose_on=day0,
-        care_status=care_status(truth, day0, today),
-        consent_research=rng.random() < p.RESEARCH_CONSENT_PROBABILITY,
+        care_status=status,
+        consent_research=consent_research,
         pcl5=history,
         truth=truth,
+        treatment=treatment,
     )
 
 

@@ -267,3 +267,148 @@ STAFF: tuple[tuple[str, str, str], ...] = (
     ("coordinator", "Casey", "Park"),
     ("researcher", "Robin", "Okoye"),
 )
+
+# --- Treatment: screening, protocol, doses ------------------------------------------------------
+# Used by ``synthetic_treatment``. Same three kinds of value as above (cited / derived /
+# illustrative); section numbers are evidence.md's.
+
+# Protocol each enrolled patient is started on (shipped preset codes, ``treatment/presets``).
+# Illustrative mix: Feder 2021's six infusions are the clinic's standard [§4a]; service members
+# are likelier to be on the veteran regimens (Abdallah 2022 enrolled veterans and active duty;
+# the ketamine-enhanced PE trial NCT04560660 enrolled veterans) [§4a]; esketamine is a minority
+# (not approved for PTSD, no RCT in chronic PTSD [§4a]).
+PROTOCOL_WEIGHTS_CIVILIAN: dict[str, float] = {
+    "feder2021_six": 0.80,
+    "abdallah2022_eight_05": 0.05,
+    "kepe_weekly": 0.05,
+    "esketamine_label": 0.10,
+}
+PROTOCOL_WEIGHTS_SERVICE: dict[str, float] = {
+    "feder2021_six": 0.55,
+    "abdallah2022_eight_05": 0.15,
+    "kepe_weekly": 0.25,
+    "esketamine_label": 0.05,
+}
+# Clinic defaults the generator assumes (they equal ``accounts.Clinic``'s defaults, which the
+# demo clinic keeps): Monday-Friday dosing, 10 mg/mL ketamine, 120 min minimum observation.
+CLINIC_WEEKDAYS = (0, 1, 2, 3, 4)
+CLINIC_CONCENTRATION_MG_PER_ML = 10
+CLINIC_OBSERVATION_MINUTES = 120
+
+# Body size at screening (illustrative adult values; evidence.md has none). Normal, clipped.
+WEIGHT_KG: dict[str, tuple[float, float]] = {
+    "male": (88.0, 15.0),
+    "female": (75.0, 17.0),
+    "other": (82.0, 16.0),
+}
+WEIGHT_KG_RANGE = (48.0, 160.0)
+HEIGHT_CM: dict[str, tuple[float, float]] = {
+    "male": (177.0, 7.0),
+    "female": (163.0, 7.0),
+    "other": (170.0, 8.0),
+}
+SESSION_WEIGHT_SD_KG = 0.6  # illustrative day-to-day change
+
+# Resting BP and heart rate (illustrative adult values; evidence.md gives none). People who
+# answered "yes" to high blood pressure at intake sit higher (treated, so still below the
+# 140/90 reassessment level on most days [§6]).
+SYSTOLIC_MEAN, SYSTOLIC_SD = 119.0, 9.0
+DIASTOLIC_MEAN, DIASTOLIC_SD = 72.0, 6.0
+HYPERTENSION_SHIFT = (9.0, 5.0)
+SESSION_BP_SD = (5.0, 3.0)  # day-to-day, illustrative
+READING_BP_SD = (4.0, 2.5)  # reading-to-reading, illustrative
+HEART_RATE_MEAN, HEART_RATE_SD = 72.0, 9.0
+
+# The BP rise during a dose. Cited: SBP and DBP peak at 40 min, mean +16.0 / +11.0 mmHg (Yale
+# chart review, 2342 infusions, Gen Hosp Psychiatry 2024 [§6]). The spread between sessions is
+# illustrative. Shape (derived): linear rise from the dose start to the peak at the end of the
+# 40-minute infusion, then exponential return with this time constant, so 120 min after the
+# start 7% of the rise is left: "BP back to baseline during recovery" (Emory series [§6]).
+BP_PEAK_MINUTE = 40
+BP_RISE_MEAN = (16.0, 11.0)
+BP_RISE_SD = (6.0, 3.0)
+BP_DECAY_MINUTES = 30.0
+HEART_RATE_RISE = 8.0  # illustrative: evidence.md gives no heart-rate figure
+# Severe surges: 0.98% of sessions, mostly in the first three infusions (Gen Hosp Psychiatry
+# 2024 [§6]). Derived: 1.6% of infusions 1-3 and 0.4% later average 1.0% over a six-infusion
+# course. A surge peaks at about 188/106 (mean; SD 6/4 mmHg, systolic at least 182), past the
+# default pause level of 180/100 (illustrative: evidence.md gives the frequency, not the height).
+SURGE_PROBABILITY_EARLY = 0.016
+SURGE_PROBABILITY_LATER = 0.004
+SURGE_EARLY_INFUSIONS = 3
+SURGE_PEAK = (188.0, 106.0)
+SURGE_PEAK_SD = (6.0, 4.0)
+SURGE_PEAK_MIN_SYSTOLIC = 182.0
+
+# Vitals every 10-15 min from 10 min before the dose to 120 min (trials took HR/BP every 10
+# min during the infusion, NCT02727998 [§6]), then hourly until the observation time.
+VITALS_MINUTES = (-10, 0, 10, 20, 30, 40, 50, 60, 75, 90, 105, 120)
+VITALS_LATE_EVERY = 60
+
+# CADSS total (23 items, 0-92 [§3]) at baseline (-10 min), 40 min and 120 min.
+# Cited: mean 7.7 (SD 9.2) in 110 mood-disorder infusions (J Affect Disord 2018) [§3];
+# dissociation settles about 120 min after the start and is smaller with repeated infusions
+# (Danböck 2024 summary; Abdallah 2022) [§3]. Derived: the rise at 40 min has mean
+# CADSS_FIRST_RISE x CADSS_REPEAT_FACTOR^(n-1) for infusion n; over six infusions that averages
+# 10 x (1 - 0.85^6) / (6 x 0.15) = 6.9, plus a baseline of 1.0, giving 7.9 (cited 7.7).
+# Gamma-distributed with shape 1 / CV^2 = 0.70, CV = 9.2 / 7.7 (the cited spread).
+CADSS_MINUTES = (-10, 40, 120)
+CADSS_FIRST_RISE = 10.0
+CADSS_REPEAT_FACTOR = 0.85
+CADSS_SHAPE = (7.7 / 9.2) ** 2
+CADSS_BASELINE_CHOICES = (0, 0, 0, 1, 1, 2, 3)  # illustrative: mean 1.0
+CADSS_RESIDUAL_PROBABILITY = 0.2  # +1 point left at 120 min, illustrative
+
+# MOAA/S for esketamine at -10, 40 and 120 min. Cited: sedation in 48-61% (Spravato PI [§3]);
+# derived: half the sessions below 5 at 40 min, mostly 4.
+MOAAS_AT_40: dict[int, float] = {5: 0.50, 4: 0.42, 3: 0.08}
+# Esketamine escalation to 84 mg after the first 56 mg session (label: 56, then 56 or 84 mg
+# [§6]); the share escalating is illustrative.
+ESKETAMINE_ESCALATE_PROBABILITY = 0.6
+
+# Side effects per session (code from ``treatment.safety.SIDE_EFFECTS``: P). Illustrative:
+# evidence.md has no rates; the list follows the common effects of the esketamine label
+# (nausea, dizziness, sedation, raised BP [§3, §6]). "vomiting" only with nausea.
+SIDE_EFFECT_RATES: dict[str, float] = {
+    "dizziness": 0.25,
+    "nausea": 0.20,
+    "headache": 0.15,
+    "blurred_vision": 0.08,
+    "numbness": 0.06,
+    "anxiety": 0.05,
+    "vomiting": 0.15,  # of those with nausea
+}
+SEDATION_SIDE_EFFECT_RATE = 0.10  # IV; esketamine sessions report it when MOAA/S < 5
+MODERATE_SIDE_EFFECT_SHARE = 0.15
+# Adverse events: a few, mild or moderate, none serious: Feder 2021 reported no serious adverse
+# events [§4a]. Rate illustrative. Every surge session also gets one (BP, infusion paused).
+ADVERSE_EVENT_PROBABILITY = 0.015
+
+# Dose start times (illustrative clinic hours, 5-minute grid); a dose on a day with an in-clinic
+# PCL-5 starts at least 30 min after it. Pre-dose checks 10 min before; the infusion runs
+# 40-42 min; discharge 0-20 min after the minimum observation; signed 5-25 min after discharge.
+DOSE_START_HOURS = (9, 14)
+DISCHARGE_EXTRA_MINUTES = (0, 20)
+SIGN_AFTER_MINUTES = (5, 25)
+SUICIDE_RISK_PASSIVE_PROBABILITY = 0.05  # illustrative pre-dose answer
+
+# --- Treatment: psychotherapy around the doses ---------------------------------------------------
+
+# Prolonged exposure 24-72 h after each ketamine-enhanced PE infusion, then 7 more PE sessions
+# (NCT04560660; Shiroma 2020 gave PE 24 h after [§4a]); the preset carries both numbers. Day
+# after the dose (weights, illustrative): most inside the window, some on day +4 (outside).
+PE_DAY_WEIGHTS: dict[int, float] = {1: 0.45, 2: 0.35, 3: 0.10, 4: 0.10}
+PE_MINUTES = 90  # illustrative (standard PE session length; not in evidence.md)
+PE_AFTER_COURSE_EVERY_DAYS = 7  # illustrative spacing of the 7 follow-on sessions
+# Other protocols: integration sessions on the clinic day after some doses. Share of patients and
+# modality mix illustrative; mindfulness-based therapy after ketamine as in TIMBER (Pradhan
+# 2017/2018 [§4a]). Sessions on the next clinic day at a random office hour, so some fall under
+# 24 h (before the dose's time of day) or past 72 h (after a weekend): outside the window.
+THERAPY_PATIENT_SHARE = 0.6
+THERAPY_MODALITY_WEIGHTS: dict[str, float] = {"integration": 0.8, "cpt": 0.1, "mindfulness": 0.1}
+THERAPY_AFTER_DOSE_PROBABILITY = 0.6
+THERAPY_MINUTES: dict[str, int] = {"integration": 60, "cpt": 60, "mindfulness": 45}
+THERAPY_HOURS = (9, 17)
+# Share of those sessions booked for a time after the dose's time of day (so 24 h or more later);
+# the rest at any office hour, some of them under 24 h (illustrative).
+THERAPY_AFTER_DOSE_TIME_SHARE = 0.75

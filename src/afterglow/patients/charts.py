@@ -1,14 +1,28 @@
-"""The PCL-5 trajectory chart (Plotly figure built server-side, drawn by plotly.js)."""
+"""The PCL-5 trajectory chart (Plotly figure built server-side, drawn by plotly.js).
+
+Doses and therapy sessions are overlaid on the same time axis: each dose a dotted
+vertical line labelled "dose n" (hover: mg, route, date), each therapy session a star
+just above the time axis, filled when it fell inside the clinic's post-dose window.
+Overlay traces are added only when there is something to overlay.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 
 import plotly.graph_objects as go
 
 PCL5_CODES = ("pcl5", "pcl5_past_week")
+Y_MAX = 80  # PCL-5 total range 0-80
+DOSE_COLOUR = "#6d28d9"
+THERAPY_IN_COLOUR = "#0f766e"
+THERAPY_OUT_COLOUR = "#6b7280"
+THERAPY_Y = 3  # therapy stars sit just above the time axis
+#: Name of the "dose n" annotations, so the page can drop them on a narrow screen.
+DOSE_LABEL = "dose-label"
 
 
 @dataclass(frozen=True)
@@ -21,11 +35,36 @@ class ChartPoint:
     version: str
 
 
-def pcl5_figure(points: Sequence[ChartPoint], *, cutoff: int) -> go.Figure:
+@dataclass(frozen=True)
+class DoseMark:
+    number: int
+    when: dt.datetime  # aware, in the clinic's timezone: when the dose started
+    dose_mg: Decimal | None
+    route: str  # display label, e.g. "Intravenous infusion"
+
+
+@dataclass(frozen=True)
+class TherapyMark:
+    when: dt.datetime  # aware, in the clinic's timezone
+    modality: str  # display label
+    timing: str  # e.g. "+26 h after session 3"
+    in_window: bool
+
+
+def pcl5_figure(
+    points: Sequence[ChartPoint],
+    *,
+    cutoff: int,
+    doses: Sequence[DoseMark] = (),
+    therapy: Sequence[TherapyMark] = (),
+    window: tuple[int, int] = (24, 72),
+) -> go.Figure:
     """Total and intrusion cluster (B) over time, with the clinic's cutoff line.
 
     Incomplete responses have no total; they are left out of the lines rather
-    than drawn as zero, and listed in the table under the chart.
+    than drawn as zero, and listed in the table under the chart. ``doses`` and
+    ``therapy`` are overlaid (module docstring); ``window`` is the clinic's post-dose
+    therapy window in hours, named in the legend.
     """
     complete = [p for p in points if p.complete]
     x = [p.when for p in complete]
@@ -60,10 +99,12 @@ def pcl5_figure(points: Sequence[ChartPoint], *, cutoff: int) -> go.Figure:
         annotation_text=f"Cutoff {cutoff}",
         annotation_position="top left",
     )
+    _add_doses(figure, doses)
+    _add_therapy(figure, therapy, window)
     figure.update_layout(
         margin={"l": 48, "r": 16, "t": 24, "b": 40},
         height=340,
-        yaxis={"range": [0, 80], "title": "Score", "fixedrange": True},
+        yaxis={"range": [0, Y_MAX], "title": "Score", "fixedrange": True},
         xaxis={"title": None},
         legend={"orientation": "h", "y": -0.2},
         hovermode="closest",
@@ -74,3 +115,90 @@ def pcl5_figure(points: Sequence[ChartPoint], *, cutoff: int) -> go.Figure:
     figure.update_xaxes(showgrid=True, gridcolor="#e5e7eb")
     figure.update_yaxes(showgrid=True, gridcolor="#e5e7eb")
     return figure
+
+
+def _add_doses(figure: go.Figure, doses: Sequence[DoseMark]) -> None:
+    if not doses:
+        return
+    # One trace draws every line (None breaks it between doses); a second carries the hover.
+    line_x: list[dt.datetime | None] = []
+    line_y: list[int | None] = []
+    for dose in doses:
+        line_x += [dose.when, dose.when, None]
+        line_y += [0, Y_MAX, None]
+    figure.add_trace(
+        go.Scatter(
+            x=line_x,
+            y=line_y,
+            name="Doses",
+            legendgroup="doses",
+            mode="lines",
+            line={"color": DOSE_COLOUR, "width": 1.5, "dash": "dot"},
+            hoverinfo="skip",
+        )
+    )
+    figure.add_trace(
+        go.Scatter(
+            x=[dose.when for dose in doses],
+            y=[Y_MAX] * len(doses),
+            name="Dose details",
+            legendgroup="doses",
+            showlegend=False,
+            mode="markers",
+            marker={"color": DOSE_COLOUR, "size": 9, "symbol": "triangle-down"},
+            cliponaxis=False,  # the marker sits on the top edge: draw it whole
+            text=[f"dose {dose.number}" for dose in doses],
+            customdata=[
+                [_mg(dose.dose_mg), dose.route, dose.when.strftime("%d %b %Y %H:%M")]
+                for dose in doses
+            ],
+            hovertemplate="%{text}<br>%{customdata[0]} · %{customdata[1]}<br>"
+            "%{customdata[2]}<extra></extra>",
+        )
+    )
+    for dose in doses:
+        figure.add_annotation(
+            x=dose.when,
+            y=Y_MAX - 3,
+            text=f"dose {dose.number}",
+            name=DOSE_LABEL,
+            showarrow=False,
+            textangle=-90,
+            xanchor="right",
+            yanchor="top",
+            font={"size": 10, "color": DOSE_COLOUR},
+        )
+
+
+def _add_therapy(
+    figure: go.Figure, therapy: Sequence[TherapyMark], window: tuple[int, int]
+) -> None:
+    groups = (
+        (True, f"Therapy inside the {window[0]}–{window[1]} h window", "star", THERAPY_IN_COLOUR),
+        (False, "Therapy outside the window", "star-open", THERAPY_OUT_COLOUR),
+    )
+    for inside, name, symbol, colour in groups:
+        marks = [mark for mark in therapy if mark.in_window == inside]
+        if not marks:
+            continue
+        figure.add_trace(
+            go.Scatter(
+                x=[mark.when for mark in marks],
+                y=[THERAPY_Y] * len(marks),
+                name=name,
+                mode="markers",
+                marker={
+                    "color": colour,
+                    "size": 12,
+                    "symbol": symbol,
+                    "line": {"width": 1.5, "color": colour},
+                },
+                customdata=[[mark.modality, mark.timing] for mark in marks],
+                hovertemplate="%{customdata[0]}<br>%{x|%d %b %Y %H:%M}<br>"
+                "%{customdata[1]}<extra></extra>",
+            )
+        )
+
+
+def _mg(dose_mg: Decimal | None) -> str:
+    return "dose not recorded" if dose_mg is None else f"{dose_mg} mg"

@@ -17,8 +17,14 @@ from afterglow.patients.access import get_patient_for
 from afterglow.patients.charts import pcl5_figure
 from afterglow.patients.forms import PatientForm
 from afterglow.patients.models import CareStatus
-from afterglow.patients.selectors import patient_list, pcl5_points, pcl5_responses
+from afterglow.patients.selectors import (
+    chart_treatment,
+    patient_list,
+    pcl5_points,
+    pcl5_responses,
+)
 from afterglow.patients.services import patient_create, patient_update
+from afterglow.treatment.permissions import COURSE_ROLES, SCREENING_ROLES, THERAPY_ROLES
 
 
 @staff_required()
@@ -48,9 +54,18 @@ def patient_chart(request: HttpRequest, pk: int) -> HttpResponse:
     clinic = patient.clinic
     responses = pcl5_responses(patient=patient)
     points = pcl5_points(responses=responses, clinic=clinic)
+    treatment = chart_treatment(patient=patient)
     # Plotly's own JSON encoder handles its types; json_script then embeds it safely.
     figure = (
-        json.loads(pcl5_figure(points, cutoff=clinic.pcl5_cutoff).to_json())
+        json.loads(
+            pcl5_figure(
+                points,
+                cutoff=clinic.pcl5_cutoff,
+                doses=treatment.dose_marks,
+                therapy=treatment.therapy_marks,
+                window=(clinic.therapy_window_start_hours, clinic.therapy_window_end_hours),
+            ).to_json()
+        )
         if any(p.complete for p in points)
         else None
     )
@@ -65,6 +80,10 @@ def patient_chart(request: HttpRequest, pk: int) -> HttpResponse:
             "instruments": all_instruments(),
             "intake": getattr(patient, "intake", None),
             "today": timezone.localdate(timezone=clinic.tzinfo),
+            "treatment": treatment,
+            "can_screen": membership.role in SCREENING_ROLES,
+            "can_start_course": membership.role in COURSE_ROLES,
+            "can_record_therapy": membership.role in THERAPY_ROLES,
         },
     )
 

@@ -8,6 +8,7 @@ from afterglow.accounts.models import Membership
 from afterglow.treatment.models import (
     Course,
     DosingSession,
+    PlannedSession,
     Protocol,
     Screening,
     TherapySession,
@@ -47,4 +48,12 @@ def get_therapy_for(membership: Membership, pk: int) -> TherapySession:
         TherapySession.objects.select_related("patient__clinic", "therapist"),
         pk=pk,
         clinic_id=membership.clinic_id,
+    )
+
+
+def get_planned_for(membership: Membership, pk: int) -> PlannedSession:
+    return get_object_or_404(
+        PlannedSession.objects.select_related("course__patient", "course__protocol"),
+        pk=pk,
+        course__clinic_id=membership.clinic_id,
     )

@@ -1,5 +1,32 @@
+"""The chair-side dosing session (namespace ``dosing``), mounted under ``staff/``.
+
+``planned_pk`` is a PlannedSession; every other ``pk`` is a DosingSession, and
+``alert_pk`` a SessionAlert of that session.
+"""
+
 from django.urls import path
+
+from afterglow.treatment.views import sessions as views
 
 app_name = "dosing"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("planned/<int:planned_pk>/start/", views.start, name="start"),
+    path("sessions/<int:pk>/", views.session_detail, name="session"),
+    path("sessions/<int:pk>/predose/", views.predose, name="predose"),
+    path("sessions/<int:pk>/dose/", views.dose, name="dose"),
+    path("sessions/<int:pk>/stop/", views.stop, name="stop"),
+    path("sessions/<int:pk>/vitals/", views.vitals, name="vitals"),
+    path("sessions/<int:pk>/dissociation/", views.dissociation, name="dissociation"),
+    path("sessions/<int:pk>/sedation/", views.sedation, name="sedation"),
+    path("sessions/<int:pk>/side-effects/", views.side_effects, name="side_effects"),
+    path("sessions/<int:pk>/adverse-events/", views.adverse_event, name="adverse_event"),
+    path(
+        "sessions/<int:pk>/alerts/<int:alert_pk>/acknowledge/",
+        views.alert_ack,
+        name="alert_ack",
+    ),
+    path("sessions/<int:pk>/discharge/", views.discharge, name="discharge"),
+    path("sessions/<int:pk>/sign/", views.sign, name="sign"),
+    path("sessions/<int:pk>/amend/", views.amend, name="amend"),
+]

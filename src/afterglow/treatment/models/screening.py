@@ -59,7 +59,7 @@ class Screening(models.Model):
     notes = models.TextField(blank=True)
     assessed_at = models.DateTimeField()
     assessed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
 
     decision = models.CharField(max_length=20, choices=Decision.choices, default=Decision.PENDING)

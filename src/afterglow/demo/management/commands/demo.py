@@ -28,7 +28,8 @@ DEFAULT_PATIENTS = 120
 class Command(BaseCommand):
     help = (
         "Create the synthetic demo clinic (staff for every role, patients with intake "
-        "submissions and PCL-5 histories, new submissions in the queue) and print the demo "
+        "submissions, PCL-5 histories, screenings, courses, dosing sessions and therapy, new "
+        "submissions in the queue) and print the demo "
         "logins. Does nothing but print the logins if the clinic already exists."
     )
 
@@ -64,7 +65,10 @@ class Command(BaseCommand):
         clinic = result.clinic
         counts = (
             f"{result.patients} patients, {result.submissions} intake submissions "
-            f"({result.waiting} new, waiting in the queue), {result.responses} PCL-5 responses"
+            f"({result.waiting} new, waiting in the queue), {result.responses} PCL-5 responses, "
+            f"{result.courses} courses, {result.dosing_sessions} signed dosing sessions "
+            f"({result.vitals} vitals rows, {result.alerts} alerts, {result.adverse_events} "
+            f"adverse events), {result.therapy_sessions} therapy sessions"
         )
         if result.created:
             self.stdout.write(

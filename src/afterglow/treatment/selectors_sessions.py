@@ -1,0 +1,260 @@
+"""Reads for the chair-side dosing session: its page, its readiness to sign, exposure.
+
+The session page shows every vitals row, rating, side effect, adverse event,
+alert and amendment; :func:`session_page` loads them in a fixed number of
+queries whatever their count (asserted in ``tests/treatment/test_session_views.py``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db.models import Count, Prefetch, Sum, prefetch_related_objects
+
+from afterglow.patients.models import Patient
+from afterglow.treatment.dosing import (
+    DoseInputError,
+    DosePlan,
+    FixedDosePlan,
+    fixed_dose,
+    weight_based_dose,
+)
+from afterglow.treatment.models import (
+    AdverseEvent,
+    Amendment,
+    DissociationRating,
+    DosingSession,
+    Protocol,
+    Route,
+    SedationRating,
+    SessionAlert,
+    SideEffect,
+    VitalsReading,
+)
+from afterglow.treatment.models.sessions import Phase
+from afterglow.treatment.safety import (
+    ESKETAMINE_ROUTE,
+    Thresholds,
+    cadss_times,
+    discharge_problems,
+    minimum_observation_minutes,
+    rems_problems,
+)
+
+#: The fast vitals entry proposes the next multiple of this many minutes (trials took
+#: vitals every 10 min during the infusion: NCT02727998, evidence.md section 6).
+VITALS_INTERVAL_MINUTES = 10
+
+
+@dataclass
+class SessionPage:
+    """Everything the chair-side page shows, loaded once."""
+
+    session: DosingSession
+    protocol: Protocol
+    thresholds: Thresholds
+    vitals: list[VitalsReading]
+    dissociation: list[DissociationRating]
+    sedation: list[SedationRating]
+    side_effects: list[SideEffect]
+    adverse_events: list[AdverseEvent]
+    alerts: list[SessionAlert]
+    amendments: list[Amendment]
+    plan: DosePlan | FixedDosePlan | None = None
+    plan_error: str = ""
+    observation_minutes: int = 0
+    discharge_problems: list[str] = field(default_factory=list)
+    sign_problems: list[str] = field(default_factory=list)
+    next_minute: int = VITALS_INTERVAL_MINUTES
+    cadss_times: tuple[int, ...] = ()
+
+    @property
+    def open_alerts(self) -> list[SessionAlert]:
+        return [a for a in self.alerts if a.acknowledged_at is None]
+
+    @property
+    def next_cadss_minute(self) -> int:
+        """The first set CADSS time not rated yet (else the next vitals mark)."""
+        rated = {r.minute for r in self.dissociation}
+        return next((m for m in self.cadss_times if m not in rated), self.next_minute)
+
+    @property
+    def open_pause(self) -> bool:
+        """Whether an open alert asks to pause (the banner is red, not amber)."""
+        return any(a.level == "pause" for a in self.open_alerts)
+
+    @property
+    def stop_minute(self) -> int | None:
+        return stop_minute(self.session)
+
+    @property
+    def is_esketamine(self) -> bool:
+        return self.session.route == Route.INTRANASAL
+
+
+def session_page(*, session: DosingSession) -> SessionPage:
+    """The session (from ``access.get_session_for``) with all its rows, in fixed queries."""
+    prefetch_related_objects(
+        [session],
+        "clinic",
+        "signed_by",
+        Prefetch("vitals", queryset=VitalsReading.objects.select_related("recorded_by")),
+        "dissociation",
+        "sedation",
+        "side_effects",
+        "adverse_events",
+        Prefetch(
+            "alerts", queryset=SessionAlert.objects.select_related("acknowledged_by", "reading")
+        ),
+        Prefetch("amendments", queryset=Amendment.objects.select_related("author")),
+    )
+    clinic = session.clinic
+    protocol = session.course.protocol
+    vitals = list(session.vitals.all())
+    alerts = list(session.alerts.all())
+    page = SessionPage(
+        session=session,
+        protocol=protocol,
+        thresholds=Thresholds.from_clinic(clinic),
+        vitals=vitals,
+        dissociation=list(session.dissociation.all()),
+        sedation=list(session.sedation.all()),
+        side_effects=list(session.side_effects.all()),
+        adverse_events=list(session.adverse_events.all()),
+        alerts=alerts,
+        amendments=list(session.amendments.all()),
+        observation_minutes=minimum_observation_minutes(
+            route=session.route,
+            clinic_minutes=clinic.observation_minutes,
+            protocol_minutes=protocol.observation_minutes,
+        ),
+        next_minute=next_vitals_minute(vitals),
+        cadss_times=cadss_times(infusion_minutes=protocol.infusion_minutes),
+    )
+    page.plan, page.plan_error = dose_plan(session=session, protocol=protocol)
+    page.discharge_problems = session_discharge_problems(session=session, protocol=protocol)
+    page.sign_problems = session_sign_problems(
+        session=session, protocol=protocol, vitals=vitals, alerts=alerts
+    )
+    return page
+
+
+def dose_plan(
+    *, session: DosingSession, protocol: Protocol
+) -> tuple[DosePlan | FixedDosePlan | None, str]:
+    """The dose the protocol gives today, from today's weight, for the page to show
+    (volume and pump rate for an infusion); ``(None, why)`` when it cannot be worked out."""
+    clinic = session.clinic
+    try:
+        if protocol.fixed_dose_mg is not None:
+            return fixed_dose(dose_mg=protocol.fixed_dose_mg), ""
+        if protocol.dose_mg_per_kg is None or session.weight_kg is None:
+            return None, "Enter today's weight in the pre-dose checks."
+        return (
+            weight_based_dose(
+                weight_kg=session.weight_kg,
+                mg_per_kg=protocol.dose_mg_per_kg,
+                minutes=protocol.infusion_minutes or 1,
+                concentration_mg_per_ml=(
+                    session.concentration_mg_per_ml or clinic.default_concentration_mg_per_ml
+                ),
+                max_dose_mg=clinic.max_dose_mg,
+            ),
+            "",
+        )
+    except DoseInputError as exc:
+        return None, str(exc)
+
+
+def next_vitals_minute(vitals: Sequence[VitalsReading]) -> int:
+    """The minute the fast entry proposes: the next 10-minute mark after the last
+    reading from the dose start on (10 when there is none yet)."""
+    minutes = [v.minute for v in vitals if v.minute >= 0 and v.phase != Phase.PRE]
+    if not minutes:
+        return VITALS_INTERVAL_MINUTES
+    last = max(minutes)
+    return (last // VITALS_INTERVAL_MINUTES + 1) * VITALS_INTERVAL_MINUTES
+
+
+def stop_minute(session: DosingSession) -> int | None:
+    """Whole minutes from the dose start to its stop (``None`` until both are recorded)."""
+    if session.started_at is None or session.stopped_at is None:
+        return None
+    return int((session.stopped_at - session.started_at).total_seconds() // 60)
+
+
+def session_discharge_problems(*, session: DosingSession, protocol: Protocol) -> list[str]:
+    """Why the patient may not leave yet, per :func:`treatment.safety.discharge_problems`."""
+    return discharge_problems(
+        route=session.route,
+        started_at=session.started_at,
+        discharged_at=session.discharged_at,
+        clinic_observation_minutes=session.clinic.observation_minutes,
+        protocol_observation_minutes=protocol.observation_minutes,
+        vitals_near_baseline=session.vitals_near_baseline,
+        alert_and_oriented=session.alert_and_oriented,
+        escort_present=session.escort_present_at_discharge,
+    )
+
+
+def session_sign_problems(
+    *,
+    session: DosingSession,
+    protocol: Protocol,
+    vitals: Sequence[VitalsReading],
+    alerts: Sequence[SessionAlert],
+) -> list[str]:
+    """Why this session cannot be signed yet (empty when it can).
+
+    The page lists these next to the Sign button, and ``session_sign`` refuses
+    with the same list, read again under the row lock.
+    """
+    if session.is_signed:
+        return []
+    problems: list[str] = []
+    if session.predose_checked_at is None:
+        problems.append("The pre-dose checks are not recorded.")
+    if session.actual_dose_mg is None or session.started_at is None:
+        problems.append("No dose is recorded.")
+    elif session.route == Route.IV and session.stopped_at is None:
+        problems.append("The infusion's stop time is not recorded.")
+    if session.discharged_at is None:
+        problems.append("The discharge is not recorded.")
+    else:
+        problems += session_discharge_problems(session=session, protocol=protocol)
+    if session.route == ESKETAMINE_ROUTE:
+        problems += rems_problems(
+            rems_bp_before=session.rems_bp_before,
+            rems_bp_40_min=session.rems_bp_40_min,
+            rems_pulse_oximetry=session.rems_pulse_oximetry,
+            rems_clinically_stable=session.rems_clinically_stable,
+            rems_form_submitted=session.rems_form_submitted,
+            bp_minutes=[
+                v.minute for v in vitals if v.systolic is not None and v.diastolic is not None
+            ],
+            spo2_minutes=[v.minute for v in vitals if v.spo2 is not None],
+        )
+    open_alerts = sum(1 for a in alerts if a.acknowledged_at is None)
+    if open_alerts:
+        problems.append(
+            f"{open_alerts} alert{'s' if open_alerts != 1 else ''} not acknowledged: "
+            "an alert must be seen before the record is closed."
+        )
+    return problems
+
+
+def ketamine_exposure(patient: Patient) -> tuple[int, Decimal]:
+    """Signed dosing sessions of this patient and their total actual dose in mg.
+
+    Racemic ketamine and esketamine are added together as recorded (mg of
+    drug given): a count of exposure, not an equivalent dose. Unsigned
+    sessions are left out until someone has signed what was given. One query.
+    """
+    totals = (
+        DosingSession.objects.filter(patient=patient)
+        .signed()
+        .aggregate(total=Sum("actual_dose_mg"), sessions=Count("pk"))
+    )
+    return totals["sessions"] or 0, totals["total"] or Decimal(0)

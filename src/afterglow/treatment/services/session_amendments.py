@@ -1,0 +1,117 @@
+"""Corrections to a signed dosing session: amendments with a reason, an author and a time.
+
+A signed session is immutable (every other write refuses it); this is the one
+way to correct it. The :class:`Amendment` row keeps the old and the new value
+and is the audit trail; the new value is applied to the record. Exported from
+:mod:`afterglow.treatment.services.sessions`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.contrib.auth.models import User
+from django.core.exceptions import ValidationError
+from django.db import models, transaction
+from django.utils import timezone
+
+from afterglow.accounts.models import Clinic
+from afterglow.treatment.models import Amendment, DosingSession, VitalsReading
+
+#: Session fields a signed session's amendment may change (never status or signature).
+AMENDABLE_FIELDS: dict[str, str] = {
+    "weight_kg": "Weight (kg)",
+    "actual_dose_mg": "Actual dose (mg)",
+    "concentration_mg_per_ml": "Concentration (mg/mL)",
+    "lot_number": "Lot number",
+    "dose_deviation_reason": "Dose deviation reason",
+    "started_at": "Dose started at",
+    "stopped_at": "Dose stopped at",
+    "discharged_at": "Discharged at",
+    "predose_note": "Pre-dose note",
+    "discharge_note": "Discharge note",
+}
+#: Fields of one vitals row an amendment may change, addressed as ``vitals:<pk>:<field>``.
+VITALS_AMENDABLE_FIELDS: dict[str, str] = {
+    "systolic": "systolic",
+    "diastolic": "diastolic",
+    "heart_rate": "heart rate",
+    "spo2": "SpO2",
+    "respiratory_rate": "respiratory rate",
+}
+_VITALS = tuple(VITALS_AMENDABLE_FIELDS)
+
+
+def session_amend(
+    *, session: DosingSession, by: User, field: str, new_value: str, reason: str
+) -> Amendment:
+    """Correct a signed session: one field, a reason, the author and the time.
+
+    ``field`` is a name from :data:`AMENDABLE_FIELDS`, or
+    ``vitals:<reading pk>:<field>`` for one value of a vitals row. ``new_value``
+    is text as typed ("" empties a vitals value); a time without a zone is in
+    the clinic's timezone. The :class:`Amendment` row keeps the old and new
+    value and is the audit trail; the new value is applied to the record.
+    """
+    if not reason.strip():
+        raise ValidationError({"reason": "Give the reason for the correction."})
+    with transaction.atomic():
+        locked = (
+            DosingSession.objects.select_for_update(of=("self",))
+            .select_related("clinic")
+            .get(pk=session.pk)
+        )
+        if not locked.is_signed:
+            raise ValidationError("Only a signed session is amended; change it directly.")
+        target: models.Model
+        if field.startswith("vitals:"):
+            target, name = _vitals_target(locked, field)
+        elif field in AMENDABLE_FIELDS:
+            target, name = locked, field
+        else:
+            raise ValidationError({"field": f"{field!r} cannot be amended."})
+        model_field = target._meta.get_field(name)
+        assert isinstance(model_field, models.Field)
+        old = model_field.value_to_string(target)
+        value = _parse(model_field, new_value, locked.clinic)
+        setattr(target, name, value)
+        if model_field.value_to_string(target) == old:
+            raise ValidationError({"new_value": "That is the value already recorded."})
+        target.full_clean()
+        target.save(update_fields=[name])
+        amendment = Amendment(
+            session=locked,
+            field=field,
+            old_value=old,
+            new_value=model_field.value_to_string(target),
+            reason=reason.strip(),
+            author=by,
+        )
+        amendment.full_clean()
+        amendment.save()
+        return amendment
+
+
+def _vitals_target(session: DosingSession, field: str) -> tuple[VitalsReading, str]:
+    parts = field.split(":")
+    if len(parts) != 3 or not parts[1].isdigit() or parts[2] not in _VITALS:
+        raise ValidationError({"field": f"{field!r} cannot be amended."})
+    reading = session.vitals.filter(pk=int(parts[1])).first()
+    if reading is None:
+        raise ValidationError({"field": "No such vitals row in this session."})
+    return reading, parts[2]
+
+
+def _parse(model_field: Any, text: str, clinic: Clinic) -> Any:
+    """Typed text -> the field's value; naive times are in the clinic's timezone."""
+    text = text.strip()
+    if text == "" and model_field.null:
+        return None
+    try:
+        value = model_field.to_python(text)
+    except ValidationError as exc:
+        raise ValidationError({"new_value": exc.messages}) from None
+    if isinstance(value, dt.datetime) and timezone.is_naive(value):
+        value = timezone.make_aware(value, clinic.tzinfo)
+    return value

@@ -1,0 +1,81 @@
+"""The one guard every dosing-session write goes through, and its errors.
+
+Every write re-reads the session row under a lock (:func:`open_session`): a
+nurse entering vitals and a prescriber signing at the same moment happen one
+after the other, and the "is it signed?" check runs on the row as it is now,
+not as the page showed it. A signed session raises :class:`SessionLocked`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.contrib.auth.models import User
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+
+from afterglow.accounts.models import Clinic, Membership
+from afterglow.treatment.models import DosingSession, SessionAlert, VitalsReading
+from afterglow.treatment.permissions import DOSING_ROLES
+from afterglow.treatment.safety import AlertSpec
+
+#: Clock times may run this far ahead of the server (a tablet a little fast); more is a typo.
+CLOCK_TOLERANCE = dt.timedelta(minutes=5)
+
+
+class SessionLocked(Exception):
+    """The session is signed: it cannot change; record an amendment instead."""
+
+    def __init__(self, session: DosingSession) -> None:
+        super().__init__(
+            f"Session {session.number} is signed and locked; corrections are amendments "
+            "with a reason."
+        )
+
+
+class SessionNotReady(ValidationError):
+    """The session cannot be signed yet; ``messages`` lists every reason."""
+
+
+def open_session(session: DosingSession) -> DosingSession:
+    """The session re-read under a row lock; :class:`SessionLocked` if it is signed.
+
+    Call inside ``transaction.atomic``. ``of=("self",)`` locks only the session
+    row on PostgreSQL, not the clinic, course and protocol rows joined for
+    reading (SQLite ignores row locks; its IMMEDIATE transactions serialise
+    writers instead).
+    """
+    locked = (
+        DosingSession.objects.select_for_update(of=("self",))
+        .select_related("clinic", "course__protocol", "patient")
+        .get(pk=session.pk)
+    )
+    if locked.is_signed:
+        raise SessionLocked(locked)
+    return locked
+
+
+def require_dosing_role(by: User, clinic: Clinic) -> None:
+    """Only a nurse or prescriber of this clinic records or signs a dose (a therapist cannot)."""
+    if (
+        not Membership.objects.active()
+        .filter(user=by, clinic=clinic, role__in=DOSING_ROLES)
+        .exists()
+    ):
+        raise ValidationError("Only a nurse or a prescriber of this clinic can do this.")
+
+
+def not_in_future(value: dt.datetime, field: str) -> None:
+    if value > timezone.now() + CLOCK_TOLERANCE:
+        raise ValidationError({field: "This time is in the future."})
+
+
+def raise_alerts(
+    session: DosingSession, reading: VitalsReading | None, specs: list[AlertSpec]
+) -> list[SessionAlert]:
+    return [
+        SessionAlert.objects.create(
+            session=session, reading=reading, code=s.code, level=s.level, message=s.message[:300]
+        )
+        for s in specs
+    ]

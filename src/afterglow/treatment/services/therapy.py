@@ -1,0 +1,72 @@
+"""Writes for psychotherapy sessions."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.contrib.auth.models import User
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from afterglow.accounts.models import Clinic, Membership, Role
+from afterglow.patients.models import Patient
+from afterglow.treatment.models import TherapySession
+
+#: Who can be named as the therapist of a session: the clinic's therapists, and its
+#: prescribers (a psychiatrist may give the integration session themselves).
+THERAPIST_ROLES = frozenset({Role.THERAPIST, Role.PRESCRIBER})
+#: A session is recorded once it has started; this much clock difference is tolerated.
+FUTURE_TOLERANCE = dt.timedelta(minutes=5)
+
+
+def therapists_for(clinic: Clinic) -> QuerySet[User]:
+    """The clinic's active therapists and prescribers, by name (the therapist field's list)."""
+    members = Membership.objects.active().filter(clinic=clinic, role__in=THERAPIST_ROLES)
+    return User.objects.filter(pk__in=members.values("user_id")).order_by(
+        "first_name", "last_name", "username"
+    )
+
+
+def therapy_session_record(
+    *,
+    patient: Patient,
+    by: User | None,
+    therapist: User,
+    modality: str,
+    started_at: dt.datetime,
+    duration_minutes: int,
+    notes: str = "",
+    now: dt.datetime | None = None,
+) -> TherapySession:
+    """Record a psychotherapy session held with ``patient``.
+
+    ``therapist`` must be an active therapist or prescriber of the patient's clinic, and
+    ``started_at`` an aware time not in the future (``now``, default the current time,
+    lets the demo record a past timeline). ``by`` is who entered it; the model keeps the
+    therapist, who is usually the same person. Raises ``ValidationError`` naming the field.
+    """
+    if timezone.is_naive(started_at):
+        raise ValidationError({"started_at": "Give the time with its timezone."})
+    if started_at > (now or timezone.now()) + FUTURE_TOLERANCE:
+        raise ValidationError(
+            {"started_at": "That time is in the future: record a session once it has started."}
+        )
+    if not therapists_for(patient.clinic).filter(pk=therapist.pk).exists():
+        raise ValidationError(
+            {"therapist": "Choose one of this clinic's therapists or prescribers."}
+        )
+    with transaction.atomic():
+        session = TherapySession(
+            clinic=patient.clinic,
+            patient=patient,
+            therapist=therapist,
+            modality=modality,
+            started_at=started_at,
+            duration_minutes=duration_minutes,
+            notes=notes.strip(),
+        )
+        session.full_clean()
+        session.save()
+    return session

@@ -1,0 +1,107 @@
+"""Psychotherapy pages: record a session, a patient's sessions, one session."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+
+from afterglow.accounts.access import acting_user, require_membership, staff_required
+from afterglow.patients.access import get_patient_for
+from afterglow.treatment.access import get_therapy_for
+from afterglow.treatment.forms_therapy import TherapySessionForm
+from afterglow.treatment.models import TherapyModality
+from afterglow.treatment.permissions import THERAPY_ROLES, VIEW_ROLES
+from afterglow.treatment.selectors_therapy import (
+    course_therapy_windows,
+    latest_course,
+    link_therapy,
+    patient_doses,
+    therapy_rows,
+)
+from afterglow.treatment.services.therapy import therapy_session_record
+
+#: Psychotherapy notes are for the people giving the treatment; other clinical roles
+#: see when a session was held and how it sits against the doses, not what was said.
+NOTES_ROLES = THERAPY_ROLES
+
+
+@staff_required(THERAPY_ROLES)
+def therapy_new(request: HttpRequest, patient_pk: int) -> HttpResponse:
+    patient = get_patient_for(require_membership(request), patient_pk)
+    clinic, user = patient.clinic, acting_user(request)
+    doses = patient_doses(patient=patient)
+    # The protocol's paired therapy (prolonged exposure for the KEPE protocol) first.
+    paired = doses[-1].course.protocol.post_dose_therapy if doses else ""
+    now = timezone.localtime(timezone.now(), clinic.tzinfo).replace(second=0, microsecond=0)
+    form = TherapySessionForm(
+        request.POST or None,
+        clinic=clinic,
+        initial={
+            "therapist": user.pk,
+            "modality": paired if paired in TherapyModality.values else TherapyModality.INTEGRATION,
+            "started_at": now,
+            "duration_minutes": 60,
+        },
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            session = therapy_session_record(patient=patient, by=user, **form.cleaned_data)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            row = link_therapy([session], doses, clinic)[0]
+            where = "inside" if row.in_window else "outside"
+            messages.success(
+                request,
+                f"Therapy session recorded: {row.label}, {where} the "
+                f"{clinic.therapy_window_start_hours}–{clinic.therapy_window_end_hours} h window.",
+            )
+            return redirect("therapy:detail", pk=session.pk)
+    course = latest_course(patient=patient)
+    return render(
+        request,
+        "treatment/therapy_new.html",
+        {
+            "patient": patient,
+            "form": form,
+            "windows": course_therapy_windows(course) if course else None,
+        },
+    )
+
+
+@staff_required(VIEW_ROLES)
+def therapy_list(request: HttpRequest, patient_pk: int) -> HttpResponse:
+    membership = require_membership(request)
+    patient = get_patient_for(membership, patient_pk)
+    rows = therapy_rows(patient=patient)
+    return render(
+        request,
+        "treatment/therapy_list.html",
+        {
+            "patient": patient,
+            "rows": rows,
+            "inside": sum(row.in_window for row in rows),
+            "can_record": membership.role in THERAPY_ROLES,
+        },
+    )
+
+
+@staff_required(VIEW_ROLES)
+def therapy_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    membership = require_membership(request)
+    session = get_therapy_for(membership, pk)
+    row = link_therapy([session], patient_doses(patient=session.patient), session.patient.clinic)[0]
+    return render(
+        request,
+        "treatment/therapy_detail.html",
+        {
+            "patient": session.patient,
+            "session": session,
+            "row": row,
+            "show_notes": membership.role in NOTES_ROLES,
+            "can_record": membership.role in THERAPY_ROLES,
+        },
+    )
