@@ -223,7 +223,8 @@ def test_an_alert_of_another_session_is_not_found(colleague, course) -> None:
 
 def test_a_dose_outside_the_protocol_asks_for_the_reason_on_the_form(colleague, course) -> None:
     session = predosed(course, colleague.user)
-    started_at = timezone.localtime().strftime("%Y-%m-%dT%H:%M")
+    # The form reads a time without a zone in the clinic's timezone.
+    started_at = timezone.localtime(timezone=course.clinic.tzinfo).strftime("%Y-%m-%dT%H:%M")
     data = {
         "actual_dose_mg": "40.0",
         "concentration_mg_per_ml": "10",

@@ -20,9 +20,11 @@ class ClinicMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         request.membership = SimpleLazyObject(lambda: membership_for_request(request))  # type: ignore[attr-defined]
-        # Staff see every date and time in their clinic's timezone.
+        # Staff see every date and time in their clinic's timezone, for this request
+        # only: the thread goes back to UTC afterwards.
         if request.user.is_authenticated and request.membership:  # type: ignore[attr-defined]
             timezone.activate(request.membership.clinic.tzinfo)  # type: ignore[attr-defined]
-        else:
+        try:
+            return self.get_response(request)
+        finally:
             timezone.deactivate()
-        return self.get_response(request)
