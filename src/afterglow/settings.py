@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "afterglow.instruments",
     "afterglow.intake",
     "afterglow.treatment",
+    "afterglow.outcomes",
     "afterglow.demo",
 ]
 

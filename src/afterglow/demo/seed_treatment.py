@@ -49,7 +49,12 @@ from afterglow.treatment.models import (
 )
 from afterglow.treatment.safety import Thresholds, evaluate_reading
 from afterglow.treatment.selectors_sessions import session_sign_problems
-from afterglow.treatment.services.courses import course_end_early, course_pause, course_start
+from afterglow.treatment.services.courses import (
+    COMPLETED_REASON,
+    course_end_early,
+    course_pause,
+    course_start,
+)
 from afterglow.treatment.services.protocols import protocol_from_preset
 from afterglow.treatment.services.screening import screening_decide, screening_record
 from afterglow.treatment.services.therapy import therapy_session_record
@@ -236,7 +241,7 @@ class SessionRows:
 
 _BACKDATED: dict[type[Model], list[str]] = {
     Screening: ["created_at", "decided_at"],
-    Course: ["created_at", "status_changed_at", "status"],
+    Course: ["created_at", "status_changed_at", "status", "status_reason"],
     TherapySession: ["created_at"],
 }
 
@@ -303,9 +308,10 @@ def seed_patient_treatment(
     elif status == CourseStatus.ENDED_EARLY:
         course = course_end_early(course=course, by=prescriber, reason=reason)
     elif status == CourseStatus.COMPLETED:
-        # No service completes a course (it is complete when its last session is signed),
-        # so the demo sets it.
+        # session_sign completes a course through course_complete_if_done; the demo's
+        # sessions are bulk-stored later, so it sets the same status and reason here.
         course.status = CourseStatus.COMPLETED
+        course.status_reason = COMPLETED_REASON
     if treatment.status_changed_at is not None:
         course.status_changed_at = treatment.status_changed_at.replace(tzinfo=tz)
     rows.later(course)

@@ -166,6 +166,9 @@ def _pending(course: Course) -> list[PlannedSession]:
     )
 
 
+COMPLETED_REASON = "All planned sessions signed."
+
+
 def course_complete_if_done(*, course: Course) -> bool:
     """Mark an active course completed once every planned session that is not
     cancelled has a signed dosing session. Called when a session is signed."""
@@ -180,7 +183,7 @@ def course_complete_if_done(*, course: Course) -> bool:
         )
         if open_planned:
             return False
-        _set_status(locked, CourseStatus.COMPLETED, "All planned sessions signed.")
+        _set_status(locked, CourseStatus.COMPLETED, COMPLETED_REASON)
     _refresh(course, locked)
     return True
 

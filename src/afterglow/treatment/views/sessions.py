@@ -10,7 +10,6 @@ the same forms work as plain posts.
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 from django import forms
@@ -59,25 +58,6 @@ from afterglow.treatment.views.session_render import (
     render_page,
     render_submit,
 )
-
-logger = logging.getLogger(__name__)
-
-NOT_SAVED = "This could not be saved just now; nothing was changed. Please try again."
-#: The page section holding each form, for the "Not saved" banner's link.
-FORM_SECTIONS = {
-    "predose_form": "predose",
-    "dose_form": "dose",
-    "stop_form": "dose",
-    "vitals_form": "vitals",
-    "dissociation_form": "ratings",
-    "sedation_form": "ratings",
-    "side_effects_form": "side-effects",
-    "adverse_event_form": "adverse-events",
-    "discharge_form": "discharge",
-    "sign_form": "sign",
-    "amend_form": "amendments",
-}
-
 
 # --- pages ---
 
