@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "afterglow.intake",
     "afterglow.treatment",
     "afterglow.outcomes",
+    "afterglow.diary",
     "afterglow.demo",
 ]
 

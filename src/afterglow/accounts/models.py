@@ -164,6 +164,35 @@ class Clinic(models.Model):
         validators=[MinValueValidator(1), MaxValueValidator(336)],
         help_text="Default 72 h (NCT04560660).",
     )
+
+    # --- Measurement between visits ------------------------------------------------
+    diary_link_days = models.PositiveSmallIntegerField(
+        "Diary link lifetime (days)",
+        default=90,
+        validators=[MinValueValidator(7), MaxValueValidator(365)],
+        help_text="A patient's diary link works this long unless revoked; send a new one after.",
+    )
+    diary_edit_days = models.PositiveSmallIntegerField(
+        "Days a diary entry stays editable",
+        default=1,
+        validators=[MaxValueValidator(7)],
+        help_text="Default 1: a day's entry can be changed until the end of the next day.",
+    )
+    outcome_response_percent = models.PositiveSmallIntegerField(
+        "Response: reduction from baseline (%)",
+        default=30,
+        validators=[MinValueValidator(1), MaxValueValidator(100)],
+        help_text="Default 30%: the response rule of Feder 2021 (evidence.md §2).",
+    )
+    outcome_reliable_points = models.PositiveSmallIntegerField(
+        "Reliable change (PCL-5 points)",
+        default=10,
+        validators=[MinValueValidator(1), MaxValueValidator(80)],
+        help_text=(
+            "Default 10: NCPTSD guidance, ≥10 points clinically meaningful (evidence.md §1). "
+            "Marx 2022 found 15–18 in veterans — use 15 for a veteran programme."
+        ),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

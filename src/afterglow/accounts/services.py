@@ -30,6 +30,10 @@ CLINIC_SETTING_FIELDS = (
     "observation_minutes",
     "therapy_window_start_hours",
     "therapy_window_end_hours",
+    "diary_link_days",
+    "diary_edit_days",
+    "outcome_response_percent",
+    "outcome_reliable_points",
 )
 
 
