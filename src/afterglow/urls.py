@@ -10,4 +10,5 @@ urlpatterns = [
     path("", include("afterglow.instruments.urls")),
     path("", include("afterglow.treatment.urls")),
     path("", include("afterglow.intake.urls")),
+    path("", include("afterglow.diary.urls")),
 ]

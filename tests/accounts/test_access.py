@@ -13,6 +13,7 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
+from afterglow.diary.services import diary_link_create
 from afterglow.instruments.services import personal_link_create, response_record
 from afterglow.treatment.models import TherapySession
 from tests.factories import IntakeSubmissionFactory, PatientFactory
@@ -26,6 +27,8 @@ PUBLIC = {
     "intake:thanks": "thank-you page, shown only right after a stored submission",
     "intake:thanks_clinic": "same, for a clinic's own form",
     "instruments:answer": "the patient's form, gated by the unguessable token",
+    "diary:today": "the patient's diary, gated by the unguessable token",
+    "diary:day": "the patient's diary, gated by the unguessable token",
     "accounts:login": "the login page",
     "accounts:logout": "signing out",
 }
@@ -84,7 +87,9 @@ def home_objects(clinician):
             "courses:protocol_edit": protocol.pk,
             "dosing": session.pk,
             "therapy": therapy.pk,
+            "diary:link_revoke": diary_link_create(patient=patient, by=None)[0].pk,
         },
+        "day": "2026-01-01",
         "planned_pk": course.planned.get(number=2).pk,
         "alert_pk": alert.pk,
         "code": {"courses:protocol_adopt": "feder2021_six", "*": "pcl5"},

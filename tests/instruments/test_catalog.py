@@ -128,7 +128,9 @@ def test_unknown_codes_raise_a_key_error_that_lists_the_known_codes() -> None:
         get_instrument("pcl-5")
 
     assert isinstance(caught.value, KeyError)
-    assert str(caught.value) == "unknown instrument 'pcl-5'; known codes: pcl5, pcl5_past_week"
+    assert str(caught.value) == (
+        "unknown instrument 'pcl-5'; known codes: pcl5, pcl5_past_week, phq9"
+    )
 
 
 def test_all_instruments_are_listed_by_code_and_loaded_once() -> None:
@@ -229,7 +231,7 @@ BROKEN = {
     "max that does not match the items": (_set("scoring.max", 79), "give 0/80"),
     "unsupported method": (_set("scoring.method", "mean"), "not supported"),
     "misspelt key": (_set("atribution", "x"), "unknown key(s) atribution"),
-    "missing key": (lambda d: d.pop("stem"), "missing stem"),
+    "missing key": (lambda d: d.pop("instructions"), "missing instructions"),
     "cutoff out of range": (_set("scoring.cutoff.default", 81), "outside the score range"),
     "flag clashing with a result key": (_set("scoring.cutoff.flag", "total"), "flag 'total'"),
     "rule naming an unknown subscale": (

@@ -170,7 +170,7 @@ def test_an_unknown_instrument_is_refused_listing_the_known_ones(run: Runner) ->
     assert result.returncode == 2
     assert result.stdout == ""
     assert len(result.stderr.splitlines()) == 1
-    assert "unknown instrument 'phq-9'; known codes: pcl5, pcl5_past_week" in result.stderr
+    assert "unknown instrument 'phq-9'; known codes: pcl5, pcl5_past_week, phq9" in result.stderr
 
 
 @pytest.mark.parametrize("cutoff", ["81", "-1", "thirty", "33.5", "3_3", "", "\u0663\u0663"])
@@ -182,3 +182,69 @@ def test_a_cutoff_outside_0_to_80_is_refused(run: Runner, cutoff: str) -> None:
     assert len(result.stderr.splitlines()) == 1
     assert "--cutoff" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+# --- PHQ-9: severity bands and the item 9 alert, with no PHQ-9 code in the command --------------
+
+# Worked by hand (Kroenke 2001 bands): 3+1+1+1+1+1+1+1+2 = 12, moderate; item 9 = 2 > 0, alert.
+PHQ9_MODERATE = [3, 1, 1, 1, 1, 1, 1, 1, 2]
+PHQ9_MODERATE_RESULT = {
+    "complete": True,
+    "total": 12,
+    "severity": "moderate",
+    "clusters": {},
+    "provisional_diagnosis": None,
+    "alerts": ["self_harm_thoughts"],
+    "missing_items": [],
+}
+
+
+def test_phq9_responses_get_a_total_a_severity_and_the_item_9_alert(run: Runner) -> None:
+    skipped_item_3 = [0, 0, None, 0, 0, 0, 0, 0, 1]
+    result = run(
+        "phq9", stdin=line(PHQ9_MODERATE) + line([0] * 9) + line(skipped_item_3) + line([3] * 9)
+    )
+
+    assert result.returncode == 0, result.stderr
+    outputs = result.stdout.splitlines()
+    assert [json.loads(output) for output in outputs] == [
+        PHQ9_MODERATE_RESULT,
+        {**PHQ9_MODERATE_RESULT, "total": 0, "severity": "minimal", "alerts": []},
+        # Incomplete: no total and no severity, but the alert is never hidden.
+        {
+            **PHQ9_MODERATE_RESULT,
+            "complete": False,
+            "total": None,
+            "severity": None,
+            "missing_items": [3],
+        },
+        {**PHQ9_MODERATE_RESULT, "total": 27, "severity": "severe"},
+    ]
+    assert list(json.loads(outputs[0])) == list(PHQ9_MODERATE_RESULT)  # documented key order
+
+
+@pytest.mark.parametrize(
+    ("items", "reason"),
+    [
+        ([4] + [0] * 8, "item 1 is 4, which is not an answer; use one of 0, 1, 2, 3"),
+        ([0] * 10, "phq9 has 9 items but 10 answers were given"),
+        ([0] * 20, "phq9 has 9 items but 20 answers were given"),
+    ],
+)
+def test_a_phq9_line_outside_9_answers_of_0_to_3_is_refused(
+    run: Runner, items: list[int], reason: str
+) -> None:
+    result = run("phq9", stdin=line(PHQ9_MODERATE) + line(items))
+
+    assert result.returncode == 2
+    assert result.stdout == ""
+    assert len(result.stderr.splitlines()) == 1
+    assert "line 2: " in result.stderr and reason in result.stderr
+
+
+def test_a_cutoff_is_refused_for_an_instrument_without_one(run: Runner) -> None:
+    result = run("phq9", "--cutoff", "10", stdin=line(PHQ9_MODERATE))
+
+    assert result.returncode == 2
+    assert result.stdout == ""
+    assert "phq9 has no cutoff" in result.stderr

@@ -9,28 +9,31 @@ Adding an instrument means adding one JSON file: the loader rejects a
 definition that is inconsistent (duplicate item numbers, a subscale naming an
 unknown item, a scoring range that does not match the items and options, ...)
 with a ``CatalogError`` that names the file and the problem, so a typo fails at
-start-up rather than as a wrong score.
+start-up rather than as a wrong score. The checks themselves live in
+``catalog_validation``; the shape of a definition is described there.
 """
 
 from __future__ import annotations
 
 import functools
 import json
-from collections.abc import Iterable
 from dataclasses import dataclass
 from importlib import resources
 from importlib.resources.abc import Traversable
 from pathlib import Path
-from typing import Any
 
 __all__ = [
+    "ALERT_URGENCIES",
     "CatalogError",
     "CutoffRule",
     "DiagnosisRule",
     "Instrument",
     "Item",
+    "ItemAlert",
     "ResponseOption",
     "ScoringRule",
+    "SeverityBand",
+    "SeverityRule",
     "Subscale",
     "UnknownInstrument",
     "all_instruments",
@@ -38,10 +41,9 @@ __all__ = [
     "load_catalog",
 ]
 
-# Keys that Score.to_dict() always writes; a cutoff flag may not reuse one of them.
-_RESERVED_RESULT_KEYS = frozenset(
-    {"complete", "total", "clusters", "provisional_diagnosis", "missing_items"}
-)
+# How soon the care team must act on an item alert: "urgent" = now (a safety signal,
+# e.g. thoughts of self-harm); "routine" = at the next review of the response.
+ALERT_URGENCIES = ("urgent", "routine")
 
 
 class CatalogError(Exception):
@@ -101,12 +103,55 @@ class CutoffRule:
 
 
 @dataclass(frozen=True, slots=True)
+class SeverityBand:
+    """Totals from ``min`` to ``max`` (both included) are read as ``label``."""
+
+    min: int
+    max: int
+    label: str  # e.g. "moderately severe"
+
+
+@dataclass(frozen=True, slots=True)
+class SeverityRule:
+    """Published severity bands over the total; they cover the whole score range, no gaps."""
+
+    bands: tuple[SeverityBand, ...]  # ascending, contiguous, from scoring.min to scoring.max
+    source: str
+    note: str = ""
+
+    def label_for(self, total: int) -> str:
+        for band in self.bands:
+            if band.min <= total <= band.max:
+                return band.label
+        raise ValueError(f"total {total} is outside every severity band")
+
+
+@dataclass(frozen=True, slots=True)
+class ItemAlert:
+    """An answer above ``above`` on item ``item`` must be brought to the care team.
+
+    Unlike the total, an item alert does not need a complete response: it fires
+    whenever its own item is answered above the threshold (see ``scoring.score``).
+    """
+
+    item: int  # 1-based item number
+    above: int  # fires when the item's value is strictly greater than this option value
+    code: str  # stable identifier, e.g. "self_harm_thoughts"; stored and used by alerting
+    label: str  # shown to staff, e.g. "Thoughts of self-harm (PHQ-9 item 9)"
+    urgency: str  # one of ALERT_URGENCIES
+    source: str
+    note: str = ""
+
+
+@dataclass(frozen=True, slots=True)
 class ScoringRule:
     method: str  # only "sum" so far
     min: int
     max: int
     provisional_diagnosis: DiagnosisRule | None
     cutoff: CutoffRule | None
+    severity: SeverityRule | None = None
+    item_alerts: tuple[ItemAlert, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,7 +162,7 @@ class Instrument:
     version_label: str
     time_frame: str
     instructions: str  # official wording, never adapted
-    stem: str
+    stem: str  # lead-in printed above the items; "" when the paper form has none (PHQ-9)
     response_options: tuple[ResponseOption, ...]
     items: tuple[Item, ...]  # in form order, numbered 1..n
     subscales: tuple[Subscale, ...]
@@ -212,6 +257,10 @@ def all_instruments() -> list[Instrument]:
 
 
 def _load_file(entry: Traversable | Path) -> Instrument:
+    # Imported here, not at the top: catalog_validation builds this module's dataclasses,
+    # so a top-level import each way would be circular.
+    from afterglow.instruments.catalog_validation import Invalid, parse_instrument
+
     name = entry.name
     try:
         raw = json.loads(entry.read_text(encoding="utf-8"))
@@ -222,8 +271,8 @@ def _load_file(entry: Traversable | Path) -> Instrument:
             f"{name}: not valid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}"
         ) from None
     try:
-        instrument = _parse_instrument(raw)
-    except _Invalid as exc:
+        instrument = parse_instrument(raw)
+    except Invalid as exc:
         raise CatalogError(f"{name}: {exc}") from None
     stem = name.removesuffix(".json")
     if instrument.code != stem:
@@ -232,237 +281,3 @@ def _load_file(entry: Traversable | Path) -> Instrument:
             f"rename the file to {instrument.code}.json or set code to {stem!r}"
         )
     return instrument
-
-
-# --- checking ------------------------------------------------------------------------------------
-
-
-class _Invalid(Exception):
-    """A problem inside one definition; _load_file adds the file name."""
-
-
-def _obj(value: Any, where: str, *, required: set[str], optional: Iterable[str] = ()) -> dict:
-    if not isinstance(value, dict):
-        raise _Invalid(f"{where} must be a JSON object, got {type(value).__name__}")
-    missing = sorted(required - value.keys())
-    if missing:
-        raise _Invalid(f"{where} is missing {', '.join(missing)}")
-    # Unknown keys are rejected so a misspelt optional key cannot be silently ignored.
-    unknown = sorted(value.keys() - required - set(optional))
-    if unknown:
-        raise _Invalid(f"{where} has unknown key(s) {', '.join(unknown)}")
-    return value
-
-
-def _str(value: Any, where: str) -> str:
-    if not isinstance(value, str) or not value.strip():
-        raise _Invalid(f"{where} must be a non-empty string")
-    return value
-
-
-def _int(value: Any, where: str) -> int:
-    # JSON true/false arrive as Python bools, which are ints; they are not valid numbers here.
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise _Invalid(f"{where} must be an integer, got {json.dumps(value)}")
-    return value
-
-
-def _list(value: Any, where: str) -> list:
-    if not isinstance(value, list) or not value:
-        raise _Invalid(f"{where} must be a non-empty list")
-    return value
-
-
-def _parse_instrument(raw: Any) -> Instrument:
-    data = _obj(
-        raw,
-        "the definition",
-        required={
-            "code",
-            "name",
-            "short_name",
-            "version_label",
-            "time_frame",
-            "instructions",
-            "stem",
-            "response_options",
-            "items",
-            "subscales",
-            "scoring",
-            "source",
-            "licence",
-            "attribution",
-        },
-        optional={"form_version", "display_note"},
-    )
-    code = _str(data["code"], "code")
-    options = _parse_options(data["response_options"])
-    items = _parse_items(data["items"])
-    subscales = _parse_subscales(data["subscales"], {item.number for item in items})
-    scoring = _parse_scoring(data["scoring"], options, items, subscales)
-    return Instrument(
-        code=code,
-        name=_str(data["name"], "name"),
-        short_name=_str(data["short_name"], "short_name"),
-        version_label=_str(data["version_label"], "version_label"),
-        time_frame=_str(data["time_frame"], "time_frame"),
-        instructions=_str(data["instructions"], "instructions"),
-        stem=_str(data["stem"], "stem"),
-        response_options=options,
-        items=items,
-        subscales=subscales,
-        scoring=scoring,
-        source=_str(data["source"], "source"),
-        licence=_str(data["licence"], "licence"),
-        attribution=_str(data["attribution"], "attribution"),
-        form_version=_str(data["form_version"], "form_version") if "form_version" in data else "",
-        display_note=_str(data["display_note"], "display_note") if "display_note" in data else "",
-    )
-
-
-def _parse_options(raw: Any) -> tuple[ResponseOption, ...]:
-    options = []
-    for index, entry in enumerate(_list(raw, "response_options")):
-        where = f"response_options[{index}]"
-        entry = _obj(entry, where, required={"value", "label"})
-        options.append(
-            ResponseOption(
-                value=_int(entry["value"], f"{where}.value"),
-                label=_str(entry["label"], f"{where}.label"),
-            )
-        )
-    values = [option.value for option in options]
-    if len(set(values)) != len(values):
-        raise _Invalid(f"response_options has duplicate values: {values}")
-    return tuple(options)
-
-
-def _parse_items(raw: Any) -> tuple[Item, ...]:
-    items = []
-    for index, entry in enumerate(_list(raw, "items")):
-        where = f"items[{index}]"
-        entry = _obj(entry, where, required={"number", "text", "criterion", "short_label"})
-        items.append(
-            Item(
-                number=_int(entry["number"], f"{where}.number"),
-                text=_str(entry["text"], f"{where}.text"),
-                criterion=_str(entry["criterion"], f"{where}.criterion"),
-                short_label=_str(entry["short_label"], f"{where}.short_label"),
-            )
-        )
-    numbers = [item.number for item in items]
-    duplicates = sorted({n for n in numbers if numbers.count(n) > 1})
-    if duplicates:
-        raise _Invalid(f"items has duplicate item numbers: {duplicates}")
-    # Answers are stored and scored by position, so item k must sit at position k.
-    expected = list(range(1, len(items) + 1))
-    if numbers != expected:
-        raise _Invalid(f"items must be numbered 1 to {len(items)} in order, got {numbers}")
-    return tuple(items)
-
-
-def _parse_subscales(raw: Any, item_numbers: set[int]) -> tuple[Subscale, ...]:
-    if not isinstance(raw, dict):
-        raise _Invalid("subscales must be a JSON object (use {} when there are none)")
-    subscales = []
-    for key, entry in raw.items():
-        where = f"subscales.{key}"
-        entry = _obj(entry, where, required={"label", "items"})
-        numbers = [_int(n, f"{where}.items") for n in _list(entry["items"], f"{where}.items")]
-        unknown = sorted(set(numbers) - item_numbers)
-        if unknown:
-            raise _Invalid(f"{where} refers to unknown item(s) {unknown}")
-        if len(set(numbers)) != len(numbers):
-            raise _Invalid(f"{where} lists an item more than once: {numbers}")
-        subscales.append(
-            Subscale(
-                key=_str(key, where),
-                label=_str(entry["label"], f"{where}.label"),
-                items=tuple(numbers),
-            )
-        )
-    return tuple(subscales)
-
-
-def _parse_scoring(
-    raw: Any,
-    options: tuple[ResponseOption, ...],
-    items: tuple[Item, ...],
-    subscales: tuple[Subscale, ...],
-) -> ScoringRule:
-    data = _obj(
-        raw,
-        "scoring",
-        required={"method", "min", "max"},
-        optional={"provisional_diagnosis", "cutoff"},
-    )
-    method = _str(data["method"], "scoring.method")
-    if method != "sum":
-        raise _Invalid(f"scoring.method {method!r} is not supported (only 'sum')")
-    # The stated range must follow from the items and options: a mismatch means a typo.
-    values = [option.value for option in options]
-    low, high = len(items) * min(values), len(items) * max(values)
-    minimum, maximum = _int(data["min"], "scoring.min"), _int(data["max"], "scoring.max")
-    if (minimum, maximum) != (low, high):
-        raise _Invalid(
-            f"scoring.min/max are {minimum}/{maximum} but {len(items)} items scored "
-            f"{min(values)}-{max(values)} give {low}/{high}"
-        )
-    diagnosis = None
-    if "provisional_diagnosis" in data:
-        diagnosis = _parse_diagnosis(data["provisional_diagnosis"], values, subscales)
-    cutoff = None
-    if "cutoff" in data:
-        cutoff = _parse_cutoff(data["cutoff"], low, high)
-    return ScoringRule(
-        method=method, min=minimum, max=maximum, provisional_diagnosis=diagnosis, cutoff=cutoff
-    )
-
-
-def _parse_diagnosis(raw: Any, values: list[int], subscales: tuple[Subscale, ...]) -> DiagnosisRule:
-    where = "scoring.provisional_diagnosis"
-    data = _obj(raw, where, required={"endorsed_at_least", "require", "source"}, optional={"note"})
-    threshold = _int(data["endorsed_at_least"], f"{where}.endorsed_at_least")
-    if threshold not in values:
-        raise _Invalid(f"{where}.endorsed_at_least {threshold} is not a response option value")
-    if not isinstance(data["require"], dict) or not data["require"]:
-        raise _Invalid(f"{where}.require must be a non-empty object of subscale: count")
-    sizes = {subscale.key: len(subscale.items) for subscale in subscales}
-    require = []
-    for key, count in data["require"].items():
-        if key not in sizes:
-            raise _Invalid(f"{where}.require names unknown subscale {key!r}")
-        count = _int(count, f"{where}.require.{key}")
-        if not 1 <= count <= sizes[key]:
-            raise _Invalid(f"{where}.require.{key} must be between 1 and {sizes[key]}")
-        require.append((key, count))
-    return DiagnosisRule(
-        endorsed_at_least=threshold,
-        require=tuple(require),
-        source=_str(data["source"], f"{where}.source"),
-        note=_str(data["note"], f"{where}.note") if "note" in data else "",
-    )
-
-
-def _parse_cutoff(raw: Any, low: int, high: int) -> CutoffRule:
-    where = "scoring.cutoff"
-    data = _obj(
-        raw,
-        where,
-        required={"clinic_setting", "default", "flag", "label", "source"},
-        optional={"note"},
-    )
-    default = _int(data["default"], f"{where}.default")
-    if not low <= default <= high:
-        raise _Invalid(f"{where}.default {default} is outside the score range {low}-{high}")
-    flag = _str(data["flag"], f"{where}.flag")
-    if not flag.isidentifier() or flag in _RESERVED_RESULT_KEYS:
-        raise _Invalid(f"{where}.flag {flag!r} must be an identifier not used by the score itself")
-    return CutoffRule(
-        clinic_setting=_str(data["clinic_setting"], f"{where}.clinic_setting"),
-        default=default,
-        flag=flag,
-        label=_str(data["label"], f"{where}.label"),
-        source=_str(data["source"], f"{where}.source"),
-        note=_str(data["note"], f"{where}.note") if "note" in data else "",
-    )

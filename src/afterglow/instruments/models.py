@@ -53,6 +53,14 @@ class Response(models.Model):
         null=True, blank=True, help_text="Cutoff flag (for the PCL-5: probable PTSD)."
     )
     cutoff_used = models.PositiveSmallIntegerField(null=True, blank=True)
+    severity = models.CharField(
+        max_length=40, blank=True, help_text="Published severity band of the total, if any."
+    )
+    alerts = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="Codes of the definition's item alerts this response raised (e.g. PHQ-9 item 9).",
+    )
     missing_items = models.JSONField(default=list, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 

@@ -2,13 +2,20 @@
 
 Every rule comes from the instrument's definition (see ``catalog``); nothing
 here knows about a particular questionnaire, so a new instrument with a summed
-total, subscales, a provisional-diagnosis rule and a cutoff needs no code.
+total, subscales, a provisional-diagnosis rule, a cutoff, severity bands and
+item alerts needs no code.
 Django-free on purpose: the web app, the ``afterglow score`` command and the
 tests all call the same function.
 
 Missing answers are never counted as zero and never imputed: an incomplete
-response has no total, no diagnosis and no flag, and lists the items that are
-missing. Subscales whose items were all answered are still reported.
+response has no total, no severity, no diagnosis and no flag, and lists the
+items that are missing. Subscales whose items were all answered are still
+reported.
+
+Item alerts are the exception, on purpose: an alert depends on one item only,
+so it fires whenever that item is answered above its threshold, complete
+response or not. A safety signal (PHQ-9 item 9, thoughts of self-harm) must
+never be hidden because another question was skipped.
 """
 
 from __future__ import annotations
@@ -17,7 +24,7 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from afterglow.instruments.catalog import Instrument
+from afterglow.instruments.catalog import Instrument, ItemAlert
 
 __all__ = ["Score", "ScoringInputError", "resolve_cutoff", "score"]
 
@@ -30,9 +37,11 @@ class ScoringInputError(ValueError):
 class Score:
     """The scored result of one administration.
 
-    ``None`` means "cannot be computed", never zero: ``total``,
+    ``None`` means "cannot be computed", never zero: ``total``, ``severity``,
     ``provisional_diagnosis`` and ``flag`` are ``None`` unless every item was
     answered, and a subscale is ``None`` when any of its own items is missing.
+    ``alerts`` holds the item alerts that fired, in definition order, and is
+    filled even for an incomplete response (see the module docstring).
     """
 
     complete: bool
@@ -43,23 +52,36 @@ class Score:
     cutoff: int | None  # the cutoff applied; None when the instrument has none
     missing_items: list[int]  # 1-based item numbers
     flag_name: str | None = field(default=None)  # result key for ``flag``, e.g. "probable_ptsd"
+    severity: str | None = None  # severity band label; None when incomplete or no bands
+    alerts: tuple[ItemAlert, ...] = ()  # item alerts that fired
+    # Whether the instrument defines severity bands / item alerts: their keys appear in
+    # to_dict() only then, so instruments without them (the PCL-5) keep their output.
+    has_severity: bool = False
+    has_alerts: bool = False
 
     def to_dict(self) -> dict[str, object]:
         """JSON-ready result, keys in a fixed order.
 
-        For the PCL-5: ``complete, total, clusters, provisional_diagnosis,
-        probable_ptsd, missing_items``. ``clusters`` holds the subscales; the
-        flag's key is the definition's flag name and is left out for an
-        instrument without a cutoff.
+        ``complete, total, [severity], clusters, provisional_diagnosis, [flag],
+        [alerts], missing_items``. ``clusters`` holds the subscales; the flag's
+        key is the definition's flag name and is left out for an instrument
+        without a cutoff; ``severity`` (the band label) appears only for an
+        instrument with severity bands and ``alerts`` (the codes of the item
+        alerts that fired) only for one with item alerts.
+
+        PCL-5: ``complete, total, clusters, provisional_diagnosis,
+        probable_ptsd, missing_items``. PHQ-9: ``complete, total, severity,
+        clusters, provisional_diagnosis, alerts, missing_items``.
         """
-        result: dict[str, object] = {
-            "complete": self.complete,
-            "total": self.total,
-            "clusters": dict(self.subscales),
-            "provisional_diagnosis": self.provisional_diagnosis,
-        }
+        result: dict[str, object] = {"complete": self.complete, "total": self.total}
+        if self.has_severity:
+            result["severity"] = self.severity
+        result["clusters"] = dict(self.subscales)
+        result["provisional_diagnosis"] = self.provisional_diagnosis
         if self.flag_name is not None:
             result[self.flag_name] = self.flag
+        if self.has_alerts:
+            result["alerts"] = [alert.code for alert in self.alerts]
         result["missing_items"] = list(self.missing_items)
         return result
 
@@ -105,6 +127,8 @@ def score(
         endorsed item        x_i >= t
         provisional dx       for every required subscale k: (endorsed items in k) >= r_k
         flag                 T >= cutoff
+        severity             the label of the band with min <= T <= max
+        item alert a         x_(item of a) > above_a, whenever that item is answered
 
     For the PCL-5 (20 items, 0 Not at all ... 4 Extremely): T is 0-80; the
     clusters are B intrusion = items 1-5, C avoidance = 6-7, D negative
@@ -113,15 +137,25 @@ def score(
     is probable PTSD with a default cutoff of 33 (31-33 recommended; a clinic
     may choose its own).
 
+    For the PHQ-9 (9 items, 0 Not at all ... 3 Nearly every day): T is 0-27;
+    no subscales, diagnosis rule or cutoff; severity 0-4 minimal, 5-9 mild,
+    10-14 moderate, 15-19 moderately severe, 20-27 severe; one urgent item
+    alert, item 9 (thoughts of being better off dead or of self-harm) > 0.
+
     Sources: Weathers FW et al., The PTSD Checklist for DSM-5 (PCL-5), National
     Center for PTSD, 2013 (scoring text); Blevins CA et al., J Trauma Stress
     2015;28(6):489-498; Bovin MJ et al., Psychol Assess 2016;28(11):1379-1391;
-    Forkus SR et al., Clin Psychol (New York) 2023;30(1):110-121.
+    Forkus SR et al., Clin Psychol (New York) 2023;30(1):110-121. Kroenke K,
+    Spitzer RL, Williams JBW, J Gen Intern Med 2001;16(9):606-613.
 
     Assumptions: a provisional diagnosis is a screening result, not a
     diagnosis (DSM-5 also needs Criterion A exposure, duration and
     impairment). Missing answers are not imputed or prorated: ``total``,
-    ``provisional_diagnosis`` and ``flag`` are then ``None``.
+    ``severity``, ``provisional_diagnosis`` and ``flag`` are then ``None``.
+    Item alerts are not affected by missing answers elsewhere: an alert fires
+    when its own item is answered above the threshold, even if the response is
+    incomplete, and does not fire when its own item is unanswered (a skipped
+    safety question is visible through ``missing_items``).
 
     Raises ``ScoringInputError`` when the number of answers is wrong, a value
     is not one of the response option values (``True``/``False``, ``2.0`` and
@@ -141,7 +175,14 @@ def score(
     total = _sum_or_none(values)
     diagnosis = _provisional_diagnosis(instrument, by_number) if complete else None
     flag = None if total is None or applied_cutoff is None else total >= applied_cutoff
-    rule = instrument.scoring.cutoff
+    rules = instrument.scoring
+    severity = None if total is None or rules.severity is None else rules.severity.label_for(total)
+    # Not gated on ``complete``: a safety signal is never hidden by a skipped item.
+    alerts = tuple(
+        alert
+        for alert in rules.item_alerts
+        if (value := by_number[alert.item]) is not None and value > alert.above
+    )
     return Score(
         complete=complete,
         total=total,
@@ -150,7 +191,11 @@ def score(
         flag=flag,
         cutoff=applied_cutoff,
         missing_items=missing,
-        flag_name=rule.flag if rule is not None else None,
+        flag_name=rules.cutoff.flag if rules.cutoff is not None else None,
+        severity=severity,
+        alerts=alerts,
+        has_severity=rules.severity is not None,
+        has_alerts=bool(rules.item_alerts),
     )
 
 

@@ -67,6 +67,8 @@ def response_record(
             provisional_diagnosis=result.provisional_diagnosis,
             flag=result.flag,
             cutoff_used=result.cutoff,
+            severity=result.severity or "",
+            alerts=[alert.code for alert in result.alerts],
             missing_items=list(result.missing_items),
         )
         response.full_clean()

@@ -89,6 +89,11 @@ def response_detail(request: HttpRequest, pk: int) -> HttpResponse:
         for index, item in enumerate(instrument.items)
     ]
     labels: dict[int | None, str] = {o.value: o.label for o in instrument.response_options}
+    raised_alerts = [
+        {"label": alert.label, "value": response.answers[alert.item - 1], "note": alert.note}
+        for alert in instrument.scoring.item_alerts
+        if alert.code in response.alerts
+    ]
     return render(
         request,
         "instruments/response_detail.html",
@@ -97,6 +102,7 @@ def response_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "patient": response.patient,
             "instrument": instrument,
             "rows": [(item, value, labels.get(value)) for item, value in rows],
+            "raised_alerts": raised_alerts,
         },
     )
 

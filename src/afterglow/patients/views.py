@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 
 from django.contrib import messages
@@ -11,6 +12,8 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 
 from afterglow.accounts.access import acting_user, require_membership, staff_required
+from afterglow.diary.charts import diary_chart_context
+from afterglow.diary.selectors import diary_links_for_patient, diary_series
 from afterglow.instruments.catalog import all_instruments
 from afterglow.instruments.selectors import links_for_patient
 from afterglow.patients.access import get_patient_for
@@ -25,6 +28,9 @@ from afterglow.patients.selectors import (
 )
 from afterglow.patients.services import patient_create, patient_update
 from afterglow.treatment.permissions import COURSE_ROLES, SCREENING_ROLES, THERAPY_ROLES
+
+#: Weeks of intrusion diary on the patient chart (the diary page shows more).
+CHART_DIARY_WEEKS = 8
 
 
 @staff_required()
@@ -69,6 +75,11 @@ def patient_chart(request: HttpRequest, pk: int) -> HttpResponse:
         if any(p.complete for p in points)
         else None
     )
+    today = timezone.localdate(timezone=clinic.tzinfo)
+    # Two queries (entries, links) however many diary days there are.
+    diary_days = diary_series(
+        patient=patient, start=today - dt.timedelta(days=7 * CHART_DIARY_WEEKS - 1), end=today
+    )
     return render(
         request,
         "patients/chart.html",
@@ -79,11 +90,14 @@ def patient_chart(request: HttpRequest, pk: int) -> HttpResponse:
             "links": list(links_for_patient(patient=patient).select_related("response")[:10]),
             "instruments": all_instruments(),
             "intake": getattr(patient, "intake", None),
-            "today": timezone.localdate(timezone=clinic.tzinfo),
+            "today": today,
             "treatment": treatment,
             "can_screen": membership.role in SCREENING_ROLES,
             "can_start_course": membership.role in COURSE_ROLES,
             "can_record_therapy": membership.role in THERAPY_ROLES,
+            **diary_chart_context(diary_days, doses=treatment.dose_marks, pcl5=points),
+            "diary_links": list(diary_links_for_patient(patient=patient)[:5]),
+            "diary_weeks": CHART_DIARY_WEEKS,
         },
     )
 

@@ -14,7 +14,12 @@ from typing import IO, Any
 
 from django.core.management.base import BaseCommand, CommandError, DjangoHelpFormatter
 
-from afterglow.instruments.catalog import Instrument, UnknownInstrument, get_instrument
+from afterglow.instruments.catalog import (
+    Instrument,
+    UnknownInstrument,
+    all_instruments,
+    get_instrument,
+)
 from afterglow.instruments.scoring import Score, ScoringInputError, resolve_cutoff, score
 
 # Exit status for bad usage or bad input, as argparse and most Unix tools use.
@@ -23,15 +28,23 @@ USAGE_ERROR = 2
 HELP = """\
 Score questionnaire answers read as JSON Lines from standard input.
 
-Each input line is one response: {"items": [v1, ..., vN]} with one value per
-item in item order, each a response option value (PCL-5: an integer 0-4) or
-null for an unanswered item. Blank lines are skipped.
+Any instrument in the catalog can be scored; every rule comes from its
+definition. Each input line is one response: {"items": [v1, ..., vN]} with one
+value per item in item order, each a response option value (PCL-5: 20 integers
+0-4; PHQ-9: 9 integers 0-3) or null for an unanswered item. Blank lines are
+skipped.
 
 Each response gives one JSON line on standard output, in input order, e.g.
+PCL-5:
 {"complete": true, "total": 41, "clusters": {"B": 12, "C": 5, "D": 14, "E": 10},
  "provisional_diagnosis": true, "probable_ptsd": true, "missing_items": []}
-A response with null items has "complete": false and null total, diagnosis and
-flag (missing answers are never counted as zero); "missing_items" lists them.
+PHQ-9 (severity band; codes of the item alerts that fired):
+{"complete": true, "total": 12, "severity": "moderate", "clusters": {},
+ "provisional_diagnosis": null, "alerts": ["self_harm_thoughts"], "missing_items": []}
+A response with null items has "complete": false and null total, severity,
+diagnosis and flag (missing answers are never counted as zero); "missing_items"
+lists them. Item alerts still fire when their own item is answered: a safety
+signal is never hidden because another item was skipped.
 
 All input is checked before anything is written: if any line is malformed
 (not JSON, not an object with exactly the key "items", the wrong number of
@@ -58,13 +71,17 @@ class Command(BaseCommand):
         return super().create_parser(prog_name, subcommand, **kwargs)
 
     def add_arguments(self, parser: argparse.ArgumentParser) -> None:
-        parser.add_argument("instrument", help="instrument code, e.g. pcl5 or pcl5_past_week")
+        codes = ", ".join(instrument.code for instrument in all_instruments())
+        parser.add_argument("instrument", help=f"instrument code: {codes}")
         # Read as text and checked in handle(), so a bad value gives one clear line
         # (argparse's own type errors print the whole usage first).
         parser.add_argument(
             "--cutoff",
             metavar="N",
-            help="total at or above which the cutoff flag is set (PCL-5: 0-80, default 33)",
+            help=(
+                "total at or above which the cutoff flag is set, for instruments with a "
+                "cutoff (PCL-5: 0-80, default 33)"
+            ),
         )
 
     def handle(self, *args: Any, **options: Any) -> None:

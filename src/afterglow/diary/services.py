@@ -1,0 +1,146 @@
+"""Writes for the intrusion diary: the patient's diary link and the daily entry."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.contrib.auth.models import User
+from django.core.mail import send_mail
+from django.db import transaction
+from django.utils import timezone
+
+from afterglow.core.tokens import hash_token, new_token
+from afterglow.diary.models import DiaryEntry, DiaryLink
+from afterglow.diary.rules import editable
+from afterglow.patients.models import Patient
+
+
+class DiaryLinkUnavailable(Exception):
+    """The diary link cannot be used: ``state`` is unknown, revoked or expired."""
+
+    def __init__(self, state: str) -> None:
+        super().__init__(state)
+        self.state = state
+
+
+class DayNotEditable(Exception):
+    """The day cannot be written: ``reason`` is "future" or "closed"."""
+
+    def __init__(self, day: dt.date, reason: str) -> None:
+        super().__init__(f"{day.isoformat()}: {reason}")
+        self.day = day
+        self.reason = reason
+
+
+def diary_link_create(*, patient: Patient, by: User | None) -> tuple[DiaryLink, str]:
+    """Create the patient's diary link and return it with its raw token (shown once).
+
+    It works for the clinic's ``diary_link_days``. A patient has one working diary
+    link at a time: creating a new one revokes the previous open ones, so a link sent
+    to an old address or a lost phone stops working as soon as staff send a new one,
+    and nobody has to remember to revoke it by hand. Entries belong to the patient,
+    not the link, so they stay where they are.
+    """
+    token, token_hash = new_token()
+    now = timezone.now()
+    with transaction.atomic():
+        DiaryLink.objects.filter(patient=patient).usable().update(revoked_at=now)
+        link = DiaryLink(
+            clinic=patient.clinic,
+            patient=patient,
+            token_hash=token_hash,
+            expires_at=now + dt.timedelta(days=patient.clinic.diary_link_days),
+            created_by=by,
+        )
+        link.full_clean()
+        link.save()
+    return link, token
+
+
+def diary_link_revoke(*, link: DiaryLink) -> DiaryLink:
+    with transaction.atomic():
+        if link.state == "open":
+            link.revoked_at = timezone.now()
+            link.save(update_fields=["revoked_at"])
+    return link
+
+
+def diary_link_email(*, link: DiaryLink, url: str) -> None:
+    """Email the diary link to the patient after the surrounding transaction commits."""
+    patient = link.patient
+    clinic = patient.clinic
+    if not patient.email:
+        raise ValueError("This patient has no email address on record.")
+    local_expiry = timezone.localtime(link.expires_at, clinic.tzinfo)
+    body = (
+        f"Hello {patient.display_name},\n\n"
+        f"{clinic.name} has asked you to keep a short daily diary of intrusive memories "
+        "and flashbacks. It takes about a minute a day.\n\n"
+        f"Your personal diary link (works until {local_expiry:%d %b %Y}):\n{url}\n\n"
+        "Keep it to yourself and do not forward this email. "
+        f"If you are in crisis, call {clinic.emergency_number} or {clinic.crisis_line}.\n"
+    )
+    transaction.on_commit(
+        lambda: send_mail(f"{clinic.name}: your daily diary", body, None, [patient.email])
+    )
+
+
+def diary_entry_save(
+    *,
+    token: str,
+    day: dt.date,
+    none_today: bool = False,
+    intrusive_memories: int | None = None,
+    flashbacks: int | None = None,
+    nightmares: bool = False,
+    peak_distress: int | None = None,
+    triggers: str = "",
+    note: str = "",
+    urgent: bool = False,
+) -> DiaryEntry:
+    """Create or replace the patient's entry for ``day`` through their diary link.
+
+    Refuses an unusable link (:class:`DiaryLinkUnavailable`) and a day in the future or
+    past the clinic's edit window (:class:`DayNotEditable`), both judged on the clinic's
+    local date. "None today" stores a real zero: no intrusive memories, no flashbacks,
+    no nightmares (distress, triggers and the note are kept as given).
+
+    The link row is locked, so two saves of the same day (a double tap) serialise into
+    one entry, the second updating the first.
+    """
+    with transaction.atomic():
+        link = (
+            DiaryLink.objects.select_for_update()
+            .select_related("patient__clinic")
+            .filter(token_hash=hash_token(token))
+            .first()
+        )
+        if link is None:
+            raise DiaryLinkUnavailable("unknown")
+        if link.state != "open":
+            raise DiaryLinkUnavailable(link.state)
+        clinic = link.patient.clinic
+        today = timezone.localdate(timezone=clinic.tzinfo)
+        if day > today:
+            raise DayNotEditable(day, "future")
+        if not editable(day, today, clinic.diary_edit_days):
+            raise DayNotEditable(day, "closed")
+        if none_today:
+            intrusive_memories, flashbacks, nightmares = 0, 0, False
+        entry = DiaryEntry.objects.filter(patient=link.patient, day=day).first() or DiaryEntry(
+            clinic=clinic, patient=link.patient, day=day
+        )
+        # None counts reach full_clean, which refuses them: the form asks for both.
+        entry.none_today = none_today
+        entry.intrusive_memories = intrusive_memories  # type: ignore[assignment]
+        entry.flashbacks = flashbacks  # type: ignore[assignment]
+        entry.nightmares = nightmares
+        entry.peak_distress = peak_distress
+        entry.triggers = triggers
+        entry.note = note
+        entry.urgent = urgent
+        entry.full_clean()
+        entry.save()
+        link.last_used_at = timezone.now()
+        link.save(update_fields=["last_used_at"])
+    return entry

@@ -1,0 +1,257 @@
+"""``afterglow outcome pcl5``: response, reliable change and recovery from JSON Lines.
+
+A thin shell around ``afterglow.outcomes.rules``: parsing and one-line error
+reporting live here, every outcome rule and default lives in the rules module.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+from typing import IO, Any, NoReturn
+
+from django.core.management.base import (
+    BaseCommand,
+    CommandError,
+    CommandParser,
+    DjangoHelpFormatter,
+)
+
+from afterglow.outcomes.rules import (
+    DEFAULT_CUTOFF,
+    DEFAULT_RELIABLE_POINTS,
+    DEFAULT_RESPONSE_PERCENT,
+    VETERAN_RELIABLE_POINTS,
+    Followup,
+    OutcomeInputError,
+    OutcomeRules,
+    evaluate,
+)
+
+# Exit status for bad usage or bad input, as argparse and most Unix tools use.
+USAGE_ERROR = 2
+
+#: Instruments with outcome rules; the thresholds are those of the past-month PCL-5.
+KNOWN_INSTRUMENTS = ("pcl5",)
+
+# ASCII digits only: int() would also accept "1_0" and non-Latin digits.
+_WHOLE_NUMBER = re.compile(r"[+-]?[0-9]+")
+
+_RECORD_KEYS = ("baseline", "followups")
+_FOLLOWUP_KEYS = ("day", "total")
+_FOLLOWUP_EXAMPLE = '{"day": 14, "total": 30}'
+_COURSE_EXAMPLE = '{"baseline": 50, "followups": [' + _FOLLOWUP_EXAMPLE + "]}"
+
+HELP = f"""\
+Evaluate PCL-5 outcomes read as JSON Lines from standard input.
+
+Each input line is one course: {{"baseline": 50, "followups": [{{"day": 14, "total": 30}}]}}
+with the baseline total (the last complete PCL-5 on or before the first dose)
+and the follow-up totals, "day" counting from the first dose (day 0), in any
+order. Blank lines are skipped.
+
+Each course gives one JSON line on standard output, in input order:
+{{"latest": {{"day": 14, "total": 30, "change": -20, "percent_change": -40.0,
+ "response": true, "reliable_improvement": true, "reliable_deterioration": false,
+ "below_cutoff": true, "reliable_recovery": true}},
+ "first_response_day": 14, "loss_of_response_day": null, "last_day": 14}}
+"latest" is null without follow-ups; a day is null for an event that never happened.
+
+Rules, each threshold inclusive:
+  response             a fall of at least P % from baseline (default
+                       {DEFAULT_RESPONSE_PERCENT}, Feder 2021); never from a baseline of 0
+  reliable improvement a fall of at least R points, reliable deterioration
+                       a rise of at least R (default {DEFAULT_RELIABLE_POINTS}, NCPTSD;
+                       {VETERAN_RELIABLE_POINTS} for veterans, Marx 2022)
+  below cutoff         a total under N (default {DEFAULT_CUTOFF})
+  reliable recovery    reliable improvement, below cutoff, baseline >= N
+  loss of response     the first follow-up after the first response that no
+                       longer meets it (not reset if response returns)
+"percent_change" is (total - baseline) / baseline x 100 to one decimal (null
+for a baseline of 0); follow-ups are taken in day order.
+
+All input is checked before anything is written: if any line is malformed (not
+JSON, not an object with exactly "baseline" and "followups", a total that is
+not a whole number 0-80, a day that is not a whole number >= 0, two follow-ups
+on one day), nothing is written to standard output, one line naming the line
+number and the problem goes to standard error, and the exit status is 2.
+"""
+
+
+class _OneLineParser(CommandParser):
+    """argparse prints the usage and then the error; a pipeline wants one line."""
+
+    def error(self, message: str) -> NoReturn:
+        if self.called_from_command_line:
+            self.exit(USAGE_ERROR, f"{self.prog}: error: {message}\n")
+        raise CommandError(f"Error: {message}", returncode=USAGE_ERROR)
+
+
+class _HelpFormatter(DjangoHelpFormatter, argparse.RawDescriptionHelpFormatter):
+    """Keep the line breaks of HELP (the input and output examples)."""
+
+
+class Command(BaseCommand):
+    help = HELP
+    # Pure computation: no system checks, no migration check, no database access.
+    requires_system_checks: list[str] = []
+    requires_migrations_checks = False
+    # Lets call_command(..., stdin=io.StringIO(...)) feed input in-process.
+    stealth_options = ("stdin",)
+
+    def create_parser(self, prog_name: str, subcommand: str, **kwargs: Any) -> CommandParser:
+        kwargs.setdefault("formatter_class", _HelpFormatter)
+        parser = super().create_parser(prog_name, subcommand, **kwargs)
+        # BaseCommand builds a CommandParser itself; only error() differs, so swap the class.
+        parser.__class__ = _OneLineParser
+        return parser
+
+    def add_arguments(self, parser: argparse.ArgumentParser) -> None:
+        parser.add_argument("instrument", help="instrument code: pcl5")
+        # Read as text and checked in handle(), so a bad value gives one clear line.
+        parser.add_argument(
+            "--cutoff",
+            metavar="N",
+            help=f"below cutoff means a total under N, 0-80 (default {DEFAULT_CUTOFF})",
+        )
+        parser.add_argument(
+            "--response-percent",
+            metavar="P",
+            help=f"response = a fall of at least P %%, 1-100 (default {DEFAULT_RESPONSE_PERCENT})",
+        )
+        parser.add_argument(
+            "--reliable-points",
+            metavar="R",
+            help=(
+                f"reliable change = at least R points, 1-80 (default {DEFAULT_RELIABLE_POINTS}; "
+                f"{VETERAN_RELIABLE_POINTS} for veterans)"
+            ),
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        if options["instrument"] not in KNOWN_INSTRUMENTS:
+            known = ", ".join(KNOWN_INSTRUMENTS)
+            problem = f"unknown instrument {options['instrument']!r}; known codes: {known}"
+            raise CommandError(problem, returncode=USAGE_ERROR)
+        rules = _rules(options)
+        stream: IO[Any] = options.get("stdin") or sys.stdin
+        results = [
+            _evaluate_line(number, text, rules)
+            for number, text in _lines(stream)
+            if text.strip()  # blank lines are skipped, but still counted in line numbers
+        ]
+        for result in results:
+            self.stdout.write(json.dumps(result))
+
+
+def _rules(options: dict[str, Any]) -> OutcomeRules:
+    values: dict[str, int] = {}
+    for field in ("cutoff", "response_percent", "reliable_points"):
+        raw = options[field]
+        if raw is None:
+            continue
+        if not _WHOLE_NUMBER.fullmatch(raw.strip()):
+            raise _bad_option(field, f"must be a whole number, got {raw!r}")
+        values[field] = int(raw)
+    try:
+        return OutcomeRules(**values)
+    except OutcomeInputError as exc:
+        raise _bad_option(exc.field, exc.reason) from None
+
+
+def _lines(stream: IO[Any]) -> list[tuple[int, str]]:
+    """Number the input lines from 1; bytes that are not UTF-8 are an input error."""
+    buffer = getattr(stream, "buffer", None)
+    data = buffer.read() if buffer is not None else stream.read()
+    raw_lines = data.splitlines() if isinstance(data, bytes) else data.encode().splitlines()
+    lines = []
+    for number, raw in enumerate(raw_lines, start=1):
+        try:
+            # utf-8-sig drops a byte-order mark some Windows editors put on line 1.
+            lines.append((number, raw.decode("utf-8-sig" if number == 1 else "utf-8")))
+        except UnicodeDecodeError:
+            raise _bad_line(number, "not valid UTF-8 text") from None
+    return lines
+
+
+def _evaluate_line(number: int, text: str, rules: OutcomeRules) -> dict[str, object]:
+    try:
+        record = json.loads(
+            text, parse_constant=_reject_constant, object_pairs_hook=_reject_duplicate_keys
+        )
+    except json.JSONDecodeError as exc:
+        raise _bad_line(number, f"not valid JSON ({exc.msg})") from None
+    except ValueError as exc:  # from the two hooks
+        raise _bad_line(number, str(exc)) from None
+    problem = _shape_problem(record, _RECORD_KEYS, _COURSE_EXAMPLE)
+    if problem is not None:
+        raise _bad_line(number, f"the course {problem}")
+    if not isinstance(record["followups"], list):
+        reason = f'"followups" must be a list of objects like {_FOLLOWUP_EXAMPLE}'
+        raise _bad_line(number, f"{reason}, got {_kind(record['followups'])}")
+    followups = []
+    for index, item in enumerate(record["followups"], start=1):
+        problem = _shape_problem(item, _FOLLOWUP_KEYS, _FOLLOWUP_EXAMPLE)
+        if problem is not None:
+            raise _bad_line(number, f"follow-up {index} {problem}")
+        followups.append(Followup(day=item["day"], total=item["total"]))
+    try:
+        return evaluate(record["baseline"], followups, rules).to_dict()
+    except OutcomeInputError as exc:
+        raise _bad_line(number, str(exc)) from None
+
+
+def _shape_problem(value: object, keys: tuple[str, ...], example: str) -> str | None:
+    """Why ``value`` is not a JSON object with exactly ``keys``, or None if it is."""
+    if not isinstance(value, dict):
+        return f"must be a JSON object like {example}, got {_kind(value)}"
+    missing = [key for key in keys if key not in value]
+    if missing:
+        return f"is missing the key(s) {_names(missing)}"
+    extra = sorted(key for key in value if key not in keys)
+    if extra:
+        return f"has unexpected key(s) {_names(extra)}; only {_names(list(keys))} are allowed"
+    return None
+
+
+def _kind(value: object) -> str:
+    """The JSON name of a value's type, for messages."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true or false"
+    names = {str: "a string", int: "a number", float: "a number", list: "a list", dict: "an object"}
+    return names.get(type(value), type(value).__name__)
+
+
+def _names(keys: list[str]) -> str:
+    return ", ".join(json.dumps(key) for key in keys)
+
+
+def _reject_constant(name: str) -> Any:
+    # Python's json accepts NaN and Infinity, which are not JSON.
+    raise ValueError(f"{name} is not valid JSON")
+
+
+def _reject_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    # json.loads would otherwise keep the last value and silently drop the first.
+    record: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in record:
+            raise ValueError(f"the key {json.dumps(key)} appears more than once")
+        record[key] = value
+    return record
+
+
+def _bad_option(field: str, reason: str) -> CommandError:
+    # One line on stderr, named as the user typed the option.
+    option = "--" + field.replace("_", "-")
+    return CommandError(f"{option} {' '.join(reason.split())}", returncode=USAGE_ERROR)
+
+
+def _bad_line(number: int, reason: str) -> CommandError:
+    # One line on stderr, whatever the reason says.
+    message = f"line {number}: {' '.join(reason.split())}"
+    return CommandError(message, returncode=USAGE_ERROR)
