@@ -121,6 +121,17 @@ def diary_figure(
         ]
     else:
         shown_doses, shown_pcl5 = [], []
+    # Dates on both panels whatever they hold: an empty lower panel must not turn the
+    # shared axis numeric, and the whole period shows, so missing days read as gaps.
+    figure.update_xaxes(type="date")
+    if days:
+        half_day = dt.timedelta(hours=12)
+        figure.update_xaxes(
+            range=[
+                dt.datetime.combine(days[0].day, dt.time.min) - half_day,
+                dt.datetime.combine(days[-1].day, dt.time.min) + half_day,
+            ]
+        )
     if not shown_pcl5:
         # An empty trace keeps the lower panel's axes (and the shared date labels) drawn.
         figure.add_trace(go.Scatter(x=[], y=[], showlegend=False, hoverinfo="skip"), row=2, col=1)
