@@ -58,6 +58,7 @@ def pcl5_figure(
     doses: Sequence[DoseMark] = (),
     therapy: Sequence[TherapyMark] = (),
     window: tuple[int, int] = (24, 72),
+    outcome: OutcomeMarks | None = None,
 ) -> go.Figure:
     """Total and intrusion cluster (B) over time, with the clinic's cutoff line.
 
@@ -101,6 +102,8 @@ def pcl5_figure(
     )
     _add_doses(figure, doses)
     _add_therapy(figure, therapy, window)
+    if outcome is not None:
+        _add_outcome(figure, outcome)
     figure.update_layout(
         margin={"l": 48, "r": 16, "t": 24, "b": 40},
         height=340,
@@ -115,6 +118,54 @@ def pcl5_figure(
     figure.update_xaxes(showgrid=True, gridcolor="#e5e7eb")
     figure.update_yaxes(showgrid=True, gridcolor="#e5e7eb")
     return figure
+
+
+@dataclass(frozen=True)
+class OutcomeMarks:
+    """What ``outcomes.selectors.pcl5_outcome`` found, placed on the time axis."""
+
+    baseline: tuple[dt.datetime, int]
+    responses: Sequence[tuple[dt.datetime, int]]  # follow-ups meeting the response rule
+    loss_at: dt.datetime | None
+    label: str  # e.g. "Response (≥30 % below baseline 52)"
+
+
+def _add_outcome(figure: go.Figure, outcome: OutcomeMarks) -> None:
+    when, total = outcome.baseline
+    figure.add_trace(
+        go.Scatter(
+            x=[when],
+            y=[total],
+            name="Baseline",
+            mode="markers",
+            marker={"size": 16, "symbol": "square-open", "color": "#111827", "line": {"width": 2}},
+            hovertemplate="%{x|%d %b %Y}<br>Baseline %{y}<extra></extra>",
+        )
+    )
+    if outcome.responses:
+        figure.add_trace(
+            go.Scatter(
+                x=[w for w, _ in outcome.responses],
+                y=[t for _, t in outcome.responses],
+                name=outcome.label,
+                mode="markers",
+                marker={
+                    "size": 17,
+                    "symbol": "circle-open",
+                    "color": "#15803d",
+                    "line": {"width": 3},
+                },
+                hovertemplate="%{x|%d %b %Y}<br>Response: total %{y}<extra></extra>",
+            )
+        )
+    if outcome.loss_at is not None:
+        figure.add_vline(
+            x=outcome.loss_at.timestamp() * 1000,
+            line={"color": "#b91c1c", "dash": "dash", "width": 1.5},
+            annotation_text="Loss of response",
+            annotation_position="top right",
+            annotation_font={"color": "#b91c1c", "size": 11},
+        )
 
 
 def _add_doses(figure: go.Figure, doses: Sequence[DoseMark]) -> None:

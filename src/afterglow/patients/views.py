@@ -15,9 +15,11 @@ from afterglow.accounts.access import acting_user, require_membership, staff_req
 from afterglow.diary.charts import diary_chart_context
 from afterglow.diary.selectors import diary_links_for_patient, diary_series
 from afterglow.instruments.catalog import all_instruments
+from afterglow.instruments.models import Response
 from afterglow.instruments.selectors import links_for_patient
+from afterglow.outcomes.selectors import ChartOutcome, pcl5_outcome
 from afterglow.patients.access import get_patient_for
-from afterglow.patients.charts import pcl5_figure
+from afterglow.patients.charts import ChartPoint, OutcomeMarks, pcl5_figure
 from afterglow.patients.forms import PatientForm
 from afterglow.patients.models import CareStatus
 from afterglow.patients.selectors import (
@@ -61,6 +63,7 @@ def patient_chart(request: HttpRequest, pk: int) -> HttpResponse:
     responses = pcl5_responses(patient=patient)
     points = pcl5_points(responses=responses, clinic=clinic)
     treatment = chart_treatment(patient=patient)
+    outcome = pcl5_outcome(clinic=clinic, responses=responses, sessions=treatment.sessions)
     # Plotly's own JSON encoder handles its types; json_script then embeds it safely.
     figure = (
         json.loads(
@@ -70,6 +73,7 @@ def patient_chart(request: HttpRequest, pk: int) -> HttpResponse:
                 doses=treatment.dose_marks,
                 therapy=treatment.therapy_marks,
                 window=(clinic.therapy_window_start_hours, clinic.therapy_window_end_hours),
+                outcome=_outcome_marks(outcome, responses, points),
             ).to_json()
         )
         if any(p.complete for p in points)
@@ -85,7 +89,11 @@ def patient_chart(request: HttpRequest, pk: int) -> HttpResponse:
         "patients/chart.html",
         {
             "patient": patient,
-            "rows": list(zip(responses, points, strict=True))[::-1],
+            "rows": [
+                (r, p, outcome.by_response.get(r.pk) if outcome else None)
+                for r, p in zip(responses, points, strict=True)
+            ][::-1],
+            "outcome": outcome,
             "figure": figure,
             "links": list(links_for_patient(patient=patient).select_related("response")[:10]),
             "instruments": all_instruments(),
@@ -99,6 +107,28 @@ def patient_chart(request: HttpRequest, pk: int) -> HttpResponse:
             "diary_links": list(diary_links_for_patient(patient=patient)[:5]),
             "diary_weeks": CHART_DIARY_WEEKS,
         },
+    )
+
+
+def _outcome_marks(
+    outcome: ChartOutcome | None, responses: list[Response], points: list[ChartPoint]
+) -> OutcomeMarks | None:
+    if outcome is None:
+        return None
+    at = {r.pk: p for r, p in zip(responses, points, strict=True)}
+    baseline = at[outcome.baseline.pk]
+    met = [
+        (at[pk].when, state.total) for pk, state in outcome.by_response.items() if state.response
+    ]
+    loss = outcome.loss_of_response_at
+    return OutcomeMarks(
+        baseline=(baseline.when, outcome.trajectory.baseline),
+        responses=met,
+        loss_at=timezone.localtime(loss, responses[0].clinic.tzinfo) if loss else None,
+        label=(
+            f"Response (≥{outcome.rules.response_percent} % below baseline "
+            f"{outcome.trajectory.baseline})"
+        ),
     )
 
 
