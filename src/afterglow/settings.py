@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "afterglow.treatment",
     "afterglow.outcomes",
     "afterglow.diary",
+    "afterglow.alerts",
     "afterglow.demo",
 ]
 

@@ -11,4 +11,5 @@ urlpatterns = [
     path("", include("afterglow.treatment.urls")),
     path("", include("afterglow.intake.urls")),
     path("", include("afterglow.diary.urls")),
+    path("", include("afterglow.alerts.urls")),
 ]

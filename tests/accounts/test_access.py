@@ -13,6 +13,7 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
+from afterglow.alerts.models import Alert
 from afterglow.diary.services import diary_link_create
 from afterglow.instruments.services import personal_link_create, response_record
 from afterglow.treatment.models import TherapySession
@@ -74,6 +75,8 @@ def home_objects(clinician):
         started_at=timezone.now(),
         duration_minutes=50,
     )
+    # A PHQ-9 with item 9 above zero raises a safety alert for the inbox.
+    response_record(patient=patient, instrument_code="phq9", answers=[1] * 9, source="staff")
     return {
         "patient_pk": patient.pk,
         "pk": {
@@ -87,6 +90,7 @@ def home_objects(clinician):
             "courses:protocol_edit": protocol.pk,
             "dosing": session.pk,
             "therapy": therapy.pk,
+            "alerts": Alert.objects.get(patient=patient).pk,
             "diary:link_revoke": diary_link_create(patient=patient, by=None)[0].pk,
         },
         "day": "2026-01-01",

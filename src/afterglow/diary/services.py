@@ -9,6 +9,7 @@ from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone
 
+from afterglow.alerts.services import alert_for_diary_entry
 from afterglow.core.tokens import hash_token, new_token
 from afterglow.diary.models import DiaryEntry, DiaryLink
 from afterglow.diary.rules import editable
@@ -130,6 +131,7 @@ def diary_entry_save(
         entry = DiaryEntry.objects.filter(patient=link.patient, day=day).first() or DiaryEntry(
             clinic=clinic, patient=link.patient, day=day
         )
+        newly_urgent = urgent and not (entry.pk and entry.urgent)
         # None counts reach full_clean, which refuses them: the form asks for both.
         entry.none_today = none_today
         entry.intrusive_memories = intrusive_memories  # type: ignore[assignment]
@@ -141,6 +143,8 @@ def diary_entry_save(
         entry.urgent = urgent
         entry.full_clean()
         entry.save()
+        if newly_urgent:
+            alert_for_diary_entry(entry=entry)  # idempotent: one alert per entry
         link.last_used_at = timezone.now()
         link.save(update_fields=["last_used_at"])
     return entry

@@ -11,6 +11,7 @@ from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone
 
+from afterglow.alerts.services import alerts_for_response
 from afterglow.core.tokens import hash_token, new_token
 from afterglow.instruments.catalog import get_instrument
 from afterglow.instruments.models import PersonalLink, Response, Source
@@ -73,6 +74,9 @@ def response_record(
         )
         response.full_clean()
         response.save()
+        if response.alerts:
+            # In the same transaction: a response is never stored without its alert.
+            alerts_for_response(response=response)
     return response
 
 

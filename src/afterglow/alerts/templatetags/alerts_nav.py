@@ -1,0 +1,27 @@
+"""The "Alerts" link of the staff navigation, with the open urgent count."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import template
+
+from afterglow.alerts.selectors import open_urgent_alert_count
+from afterglow.alerts.services import ALERT_ROLES
+
+register = template.Library()
+
+
+@register.inclusion_tag("alerts/_nav_link.html", takes_context=True)
+def alerts_nav_link(context: template.Context) -> dict[str, Any]:
+    """One COUNT query per page, and none for roles that cannot open the inbox."""
+    membership = context.get("membership")
+    request = context.get("request")
+    if not membership or membership.role not in ALERT_ROLES:
+        return {"show": False}
+    match = getattr(request, "resolver_match", None)
+    return {
+        "show": True,
+        "count": open_urgent_alert_count(clinic=membership.clinic),
+        "current": bool(match and match.app_name == "alerts"),
+    }
