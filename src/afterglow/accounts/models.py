@@ -256,7 +256,3 @@ class Membership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} — {self.get_role_display()} at {self.clinic}"
-
-    @property
-    def is_clinical(self) -> bool:
-        return self.role in CLINICAL_ROLES

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db.models import QuerySet
 
 from afterglow.core.tokens import hash_token
-from afterglow.instruments.models import PersonalLink, Response
+from afterglow.instruments.models import PersonalLink
 from afterglow.patients.models import Patient
 
 
@@ -14,14 +14,6 @@ def link_for_token(token: str) -> PersonalLink | None:
         PersonalLink.objects.select_related("patient__clinic")
         .filter(token_hash=hash_token(token))
         .first()
-    )
-
-
-def responses_for_patient(*, patient: Patient) -> QuerySet[Response]:
-    return (
-        Response.objects.filter(patient=patient)
-        .select_related("entered_by")
-        .order_by("-administered_at", "-pk")
     )
 
 

@@ -100,9 +100,6 @@ class IntakeForm(forms.Form):
     def section(self, names: tuple[str, ...] | list[str]) -> list[forms.BoundField]:
         return [self[name] for name in names]
 
-    def contact_fields(self) -> list[forms.BoundField]:
-        return self.section(self.CONTACT_FIELDS)
-
     def about_fields(self) -> list[forms.BoundField]:
         return self.section(self.ABOUT_FIELDS)
 

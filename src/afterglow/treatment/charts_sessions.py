@@ -12,7 +12,7 @@ from typing import Any, Protocol
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from afterglow.treatment.safety import EXPECTED_BP_PEAK, ExpectedPeak, Thresholds
+from afterglow.treatment.safety import EXPECTED_BP_PEAK, ExpectedPeak, Reading, Thresholds
 
 SYSTOLIC = "#1f4e79"
 DIASTOLIC = "#0f766e"
@@ -22,21 +22,11 @@ PAUSE = "#991b1b"
 REASSESS = "#92400e"
 
 
-class Point(Protocol):
+class Point(Reading, Protocol):
     """A vitals row as the chart reads it (``treatment.models.VitalsReading`` fits)."""
 
     @property
-    def minute(self) -> int: ...
-    @property
     def phase(self) -> str: ...
-    @property
-    def systolic(self) -> int | None: ...
-    @property
-    def diastolic(self) -> int | None: ...
-    @property
-    def heart_rate(self) -> int | None: ...
-    @property
-    def spo2(self) -> int | None: ...
 
 
 def vitals_figure(
