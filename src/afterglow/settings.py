@@ -53,6 +53,8 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django_htmx",
+    "django_tasks",
+    "django_tasks_db",
     "afterglow.core",
     "afterglow.accounts",
     "afterglow.patients",
@@ -62,6 +64,9 @@ INSTALLED_APPS = [
     "afterglow.outcomes",
     "afterglow.diary",
     "afterglow.alerts",
+    "afterglow.schedules",
+    "afterglow.analytics",
+    "afterglow.reports",
     "afterglow.demo",
 ]
 
@@ -194,6 +199,24 @@ AFTERGLOW_PUBLIC_CLINIC = env_str("AFTERGLOW_PUBLIC_CLINIC")
 AFTERGLOW_INTAKE_RATE_PER_HOUR = env_int("AFTERGLOW_INTAKE_RATE_PER_HOUR", 5, minimum=1)
 # Trust X-Forwarded-For for the client address (only behind a proxy you control).
 AFTERGLOW_TRUST_X_FORWARDED_FOR = env_bool("AFTERGLOW_TRUST_X_FORWARDED_FOR", False)
+
+# Absolute address of this site, used in links sent by background tasks (invitations,
+# reminders), where there is no request to take it from.
+AFTERGLOW_BASE_URL = env_str("AFTERGLOW_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+# Text-message sender: a dotted path to a class with ``send(to, body) -> str``.
+# The default prints to the log (like the console email backend); plug a provider here.
+AFTERGLOW_SMS_BACKEND = env_str("AFTERGLOW_SMS_BACKEND", "afterglow.schedules.sms.ConsoleSMSBackend")
+# Seconds between the worker's schedule sweeps (invitations due, reminders, expiry).
+AFTERGLOW_SWEEP_SECONDS = env_int("AFTERGLOW_SWEEP_SECONDS", 60, minimum=5)
+
+# Background work: Django's tasks API (the django-tasks backport on 5.2) stored in the
+# database and run by `afterglow worker`.
+TASKS = {
+    "default": {
+        "BACKEND": "django_tasks_db.DatabaseBackend",
+        "QUEUES": ["default"],
+    }
+}
 
 LOGGING = {
     "version": 1,

@@ -193,6 +193,40 @@ class Clinic(models.Model):
             "Marx 2022 found 15–18 in veterans — use 15 for a veteran programme."
         ),
     )
+    invitation_reminders = models.PositiveSmallIntegerField(
+        "Reminders before an invitation expires",
+        default=3,
+        validators=[MaxValueValidator(7)],
+        help_text=(
+            "Default 3: one reminder a day for up to three days, then the invitation "
+            "expires (Afterglow default, issue #4; no published standard)."
+        ),
+    )
+    reminder_interval_hours = models.PositiveSmallIntegerField(
+        "Hours between reminders",
+        default=24,
+        validators=[MinValueValidator(4), MaxValueValidator(168)],
+        help_text="Default 24: at most one reminder a day (Afterglow default, issue #4).",
+    )
+    diary_missed_days_alert = models.PositiveSmallIntegerField(
+        "Missed diary days before an alert",
+        default=3,
+        validators=[MinValueValidator(1), MaxValueValidator(30)],
+        help_text=(
+            "Default 3 consecutive days without an entry raise a low-urgency alert and "
+            "put the patient on the worklist. Diary studies use daily entries over a "
+            "fixed window (evidence.md §7); the number of days is an Afterglow default."
+        ),
+    )
+    analytics_min_n = models.PositiveSmallIntegerField(
+        "Smallest group shown in analytics",
+        default=10,
+        validators=[MinValueValidator(5), MaxValueValidator(1000)],
+        help_text=(
+            "Default 10: figures for fewer patients are hidden so that small groups are "
+            "not over-read or re-identified (Afterglow default, issue #5)."
+        ),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -34,6 +34,10 @@ CLINIC_SETTING_FIELDS = (
     "diary_edit_days",
     "outcome_response_percent",
     "outcome_reliable_points",
+    "invitation_reminders",
+    "reminder_interval_hours",
+    "diary_missed_days_alert",
+    "analytics_min_n",
 )
 
 

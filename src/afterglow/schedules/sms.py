@@ -1,0 +1,1 @@
+"""Text-message senders. Placeholder replaced by the schedules work."""
