@@ -39,11 +39,13 @@ $(BIN)/pip:
 	$(PYTHON) -m venv $(VENV)
 
 $(VENV)/.installed-base: requirements/base.txt pyproject.toml | $(BIN)/pip
+	@scripts/ensure-pdf-libs.sh
 	$(PIP_INSTALL) -r requirements/base.txt
 	$(PIP_INSTALL) --no-deps -e .
 	@touch $@
 
 $(VENV)/.installed-dev: requirements/dev.txt pyproject.toml | $(BIN)/pip
+	@scripts/ensure-pdf-libs.sh
 	$(PIP_INSTALL) -r requirements/dev.txt
 	$(PIP_INSTALL) --no-deps -e .
 	@touch $@
