@@ -1,0 +1,143 @@
+"""Per-patient outcomes, vectorised over the whole cohort. No Django import.
+
+The rules are those of ``afterglow.outcomes.rules.evaluate``, applied to arrays
+(a test checks the two agree on random series). With B the baseline, T a total:
+
+- **baseline**: the observation at or before day 0 nearest to day 0. Patients
+  without one are left out of every figure (and counted).
+- **follow-ups**: every observation with day > 0 (earlier ones, such as a
+  screening PCL-5 before the baseline, are not follow-ups).
+- **response**: ``100 · (B - T) >= response_percent · B`` and ``B > 0``, in
+  integers (a baseline of 0 cannot fall by 30 %).
+- **below cutoff**: ``T < cutoff``; **reliable improvement**: ``B - T >= reliable_points``.
+- **first response day**: the first follow-up meeting response; **loss of
+  response day**: the first later follow-up that no longer meets it (not reset
+  if response returns); **last day**: the last follow-up's day.
+- **timepoint d**: the follow-up nearest to day d inside
+  ``config.timepoint_window(d)`` (ties to the earlier); none = missing, never 0.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pandas as pd
+
+from afterglow.analytics.engine.config import AnalysisConfig, timepoint_window
+from afterglow.analytics.engine.frame import Cohort
+
+__all__ = ["PatientArrays", "first_per_patient", "match_timepoint", "patient_arrays"]
+
+MISSING = -1  # marks "no value" in the int64 per-patient arrays (days > 0, totals >= 0)
+
+
+@dataclasses.dataclass(frozen=True)
+class PatientArrays:
+    """One entry per patient code; ``MISSING`` (-1) where there is no value."""
+
+    baseline: np.ndarray
+    has_baseline: np.ndarray  # bool
+    first_response_day: np.ndarray
+    loss_of_response_day: np.ndarray
+    last_day: np.ndarray  # the last follow-up's day
+
+
+def first_per_patient(code: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``(codes, rows)`` of the first of ``rows`` (sorted positions, ascending) per patient."""
+    picked = code[rows]
+    first = np.ones(len(rows), dtype=bool)
+    first[1:] = picked[1:] != picked[:-1]
+    return picked[first], rows[first]
+
+
+def responds(baseline: np.ndarray, total: np.ndarray, response_percent: int) -> np.ndarray:
+    """``outcomes.rules`` response, elementwise in integer arithmetic."""
+    return (baseline > 0) & (100 * (baseline - total) >= response_percent * baseline)
+
+
+def patient_arrays(cohort: Cohort, config: AnalysisConfig) -> PatientArrays:
+    """Baseline, first response, loss of response and last follow-up of every patient."""
+    n = cohort.n_patients
+    code, day, total = cohort.code, cohort.day, cohort.total
+    # Rows are sorted by day within a patient, so the baseline is the last row with day <= 0.
+    n_before = np.bincount(code[day <= 0], minlength=n)
+    has_baseline = n_before > 0
+    baseline_row = cohort.bounds[:-1] + n_before - 1
+    baseline = np.where(has_baseline, total[np.maximum(baseline_row, 0)], MISSING)
+
+    row_baseline = baseline[code]
+    followup = (day > 0) & has_baseline[code]
+    response = followup & responds(row_baseline, total, config.response_percent)
+
+    first_response = np.full(n, MISSING, dtype=np.int64)
+    codes, rows = first_per_patient(code, np.flatnonzero(response))
+    first_response[codes] = day[rows]
+    row_first = first_response[code]
+    lost = followup & ~response & (row_first != MISSING) & (day > row_first)
+    loss = np.full(n, MISSING, dtype=np.int64)
+    codes, rows = first_per_patient(code, np.flatnonzero(lost))
+    loss[codes] = day[rows]
+
+    last_row = cohort.bounds[1:] - 1
+    last_day = np.where(has_baseline & (day[last_row] > 0), day[last_row], MISSING)
+    return PatientArrays(
+        baseline=baseline,
+        has_baseline=has_baseline,
+        first_response_day=first_response,
+        loss_of_response_day=loss,
+        last_day=last_day,
+    )
+
+
+def match_timepoint(
+    cohort: Cohort, has_baseline: np.ndarray, target: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """``(total, day)`` per patient of the follow-up standing for day ``target``; -1 if none."""
+    low, high = timepoint_window(target)
+    day = cohort.day
+    rows = np.flatnonzero((day >= low) & (day <= high) & has_baseline[cohort.code])
+    distance = np.abs(day[rows] - target)
+    rows = rows[np.lexsort((day[rows], distance, cohort.code[rows]))]
+    codes, rows = first_per_patient(cohort.code, rows)
+    total = np.full(cohort.n_patients, MISSING, dtype=np.int64)
+    matched_day = np.full(cohort.n_patients, MISSING, dtype=np.int64)
+    total[codes] = cohort.total[rows]
+    matched_day[codes] = day[rows]
+    return total, matched_day
+
+
+def outcomes_frame(cohort: Cohort, config: AnalysisConfig) -> pd.DataFrame:
+    """The :func:`afterglow.analytics.engine.patient_outcomes` frame of a prepared cohort."""
+    arrays = patient_arrays(cohort, config)
+    keep = arrays.has_baseline
+    end_total, _ = match_timepoint(cohort, keep, config.end_of_course_day)
+    seen = end_total != MISSING
+    baseline = arrays.baseline
+    frame = pd.DataFrame(
+        {
+            "patient_id": cohort.ids.to_numpy(),
+            "baseline": baseline,
+            "end_total": _nullable_int(end_total, seen),
+            "end_change": _nullable_int(end_total - baseline, seen),
+            "response": _nullable_bool(
+                responds(baseline, end_total, config.response_percent), seen
+            ),
+            "below_cutoff": _nullable_bool(end_total < config.cutoff, seen),
+            "first_response_day": _nullable_int(arrays.first_response_day),
+            "loss_of_response_day": _nullable_int(arrays.loss_of_response_day),
+            "last_day": _nullable_int(arrays.last_day),
+        }
+    )
+    for column in cohort.covariates:
+        frame[column] = cohort.patient_values(column).to_numpy()
+    return frame[keep].reset_index(drop=True)
+
+
+def _nullable_int(values: np.ndarray, present: np.ndarray | None = None) -> pd.Series:
+    present = values != MISSING if present is None else present
+    return pd.Series(pd.arrays.IntegerArray(values.astype(np.int64), ~present))
+
+
+def _nullable_bool(values: np.ndarray, present: np.ndarray) -> pd.Series:
+    return pd.Series(pd.arrays.BooleanArray(values.astype(bool), ~present))

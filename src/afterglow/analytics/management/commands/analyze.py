@@ -1,0 +1,185 @@
+"""``afterglow analyze``: cohort PCL-5 outcomes of a CSV export, as JSON.
+
+A thin shell around ``afterglow.analytics.engine`` (the dashboard's engine, so
+the numbers agree): parsing and one-line error reporting live here, every rule
+and default lives in the engine and ``afterglow.outcomes.rules``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+from typing import Any, NoReturn
+
+from django.core.management.base import (
+    BaseCommand,
+    CommandError,
+    CommandParser,
+    DjangoHelpFormatter,
+)
+
+from afterglow.analytics.engine import (
+    DEFAULT_DAYS,
+    DERIVED_COLUMNS,
+    AnalysisConfig,
+    AnalysisInputError,
+    analyze_csv,
+)
+from afterglow.outcomes.rules import (
+    DEFAULT_CUTOFF,
+    DEFAULT_RELIABLE_POINTS,
+    DEFAULT_RESPONSE_PERCENT,
+    VETERAN_RELIABLE_POINTS,
+)
+
+# Exit status for bad usage or bad input, as argparse and most Unix tools use.
+USAGE_ERROR = 2
+
+# ASCII digits only: int() would also accept "1_0" and non-Latin digits.
+_WHOLE_NUMBER = re.compile(r"[+-]?[0-9]+")
+_DEFAULT_DAYS_TEXT = ",".join(str(d) for d in DEFAULT_DAYS)
+
+HELP = """\
+Analyse the PCL-5 outcomes of a cohort from a CSV and print them as JSON.
+
+The CSV has one row per PCL-5: patient_id, day (days after the first dose,
+day 0; negative = before treatment), pcl5_total (a complete PCL-5, 0-80), and
+any covariate columns (sex, age, trauma_context, protocol ...). One row per
+patient and day.
+
+Rules: baseline = the total at or before day 0 nearest to it (patients without
+one are left out and counted); a timepoint d is the follow-up nearest to d
+within max(1, round(d/4)) days (e.g. 14 -> days 10-18), earlier on a tie;
+response = a fall of at least P % (Feder 2021), below cutoff = a total under N,
+reliable improvement = a fall of at least R points; durability = Kaplan-Meier
+time from first response to loss of response; mixed model = total ~ weeks with
+a random intercept and slope per patient, REML, over the mixed window.
+
+Output keys: n_patients, baseline_mean, timepoints (by day: n, mean_change,
+ci95, response_rate, response_ci95, below_cutoff_rate, ...), durability
+(n_responders, median_days_to_loss_of_response, ci95), mixed_model
+(slope_per_week, ci95, n_obs, ...), config, and with --by the same block per
+group under "by".
+
+A missing file or column, a non-numeric or out-of-range total, an empty file,
+a bad option or an unknown --by column exits 2 with one line on standard error.
+"""
+
+
+class _OneLineParser(CommandParser):
+    """argparse prints the usage and then the error; a pipeline wants one line."""
+
+    def error(self, message: str) -> NoReturn:
+        if self.called_from_command_line:
+            self.exit(USAGE_ERROR, f"{self.prog}: error: {message}\n")
+        raise CommandError(f"Error: {message}", returncode=USAGE_ERROR)
+
+
+class _HelpFormatter(DjangoHelpFormatter, argparse.RawDescriptionHelpFormatter):
+    """Keep the line breaks of HELP."""
+
+
+class Command(BaseCommand):
+    help = HELP
+    # Pure computation: no system checks, no migration check, no database access.
+    requires_system_checks: list[str] = []
+    requires_migrations_checks = False
+
+    def create_parser(self, prog_name: str, subcommand: str, **kwargs: Any) -> CommandParser:
+        kwargs.setdefault("formatter_class", _HelpFormatter)
+        parser = super().create_parser(prog_name, subcommand, **kwargs)
+        # BaseCommand builds a CommandParser itself; only error() differs, so swap the class.
+        parser.__class__ = _OneLineParser
+        return parser
+
+    def add_arguments(self, parser: argparse.ArgumentParser) -> None:
+        parser.add_argument("--csv", metavar="FILE", required=True, help="the observations")
+        # Read as text and checked in handle(), so a bad value gives one clear line.
+        parser.add_argument(
+            "--days",
+            metavar="D,D,...",
+            help=f"timepoints in days after the first dose (default {_DEFAULT_DAYS_TEXT})",
+        )
+        parser.add_argument(
+            "--by",
+            metavar="COLUMN",
+            help=(
+                "split every figure by this covariate column; also "
+                + " or ".join(DERIVED_COLUMNS)
+                + " (derived from the baseline and an age column)"
+            ),
+        )
+        parser.add_argument(
+            "--cutoff",
+            metavar="N",
+            help=f"below cutoff means a total under N, 0-80 (default {DEFAULT_CUTOFF})",
+        )
+        parser.add_argument(
+            "--response-percent",
+            metavar="P",
+            help=f"response = a fall of at least P %%, 1-100 (default {DEFAULT_RESPONSE_PERCENT})",
+        )
+        parser.add_argument(
+            "--reliable-points",
+            metavar="R",
+            help=(
+                f"reliable improvement = a fall of at least R points, 1-80 "
+                f"(default {DEFAULT_RELIABLE_POINTS}; {VETERAN_RELIABLE_POINTS} for veterans)"
+            ),
+        )
+        parser.add_argument(
+            "--mixed-window",
+            metavar="FIRST,LAST",
+            help="days used by the mixed model (default 0,28)",
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        config = _config(options)
+        try:
+            result = analyze_csv(options["csv"], config, options["by"])
+        except AnalysisInputError as exc:
+            raise CommandError(str(exc), returncode=USAGE_ERROR) from None
+        self.stdout.write(json.dumps(result, allow_nan=False))
+
+
+def _config(options: dict[str, Any]) -> AnalysisConfig:
+    values: dict[str, Any] = {}
+    for field in ("cutoff", "response_percent", "reliable_points"):
+        raw = options[field]
+        if raw is not None:
+            values[field] = _whole(raw, field)
+    if options["days"] is not None:
+        values["days"] = _whole_list(options["days"], "days")
+    if options["mixed_window"] is not None:
+        window = _whole_list(options["mixed_window"], "mixed_window")
+        if len(window) != 2:
+            raise _bad_option("mixed_window", f"must be two days FIRST,LAST, got {window}")
+        values["mixed_window"] = window
+    try:
+        return AnalysisConfig(**values)
+    except AnalysisInputError as exc:
+        message = str(exc)
+        field = message.split(" ", 1)[0]
+        if field in ("days", "cutoff", "response_percent", "reliable_points", "mixed_window"):
+            raise _bad_option(field, message.split(" ", 1)[1]) from None
+        raise CommandError(message, returncode=USAGE_ERROR) from None
+
+
+def _whole(raw: str, field: str) -> int:
+    if not _WHOLE_NUMBER.fullmatch(raw.strip()):
+        raise _bad_option(field, f"must be a whole number, got {raw!r}")
+    return int(raw)
+
+
+def _whole_list(raw: str, field: str) -> tuple[int, ...]:
+    parts = [part.strip() for part in raw.split(",")]
+    if not raw.strip() or any(not _WHOLE_NUMBER.fullmatch(part) for part in parts):
+        raise _bad_option(field, f"must be whole numbers separated by commas, got {raw!r}")
+    return tuple(int(part) for part in parts)
+
+
+def _bad_option(field: str, reason: str) -> CommandError:
+    # One line on stderr, named as the user typed the option.
+    option = "--" + field.replace("_", "-")
+    return CommandError(f"{option} {' '.join(reason.split())}", returncode=USAGE_ERROR)
