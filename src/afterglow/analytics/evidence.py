@@ -1,0 +1,542 @@
+"""The published trials, and the clinic's figures set beside them.
+
+Django-free: the dashboard, reports and tests call :func:`load_trials` and
+:func:`comparisons`. The trials live in ``data/trials.json``, one entry per
+study or meta-analysis of evidence.md §4 (the file's schema is described in
+:func:`load_trials`). Each result figure carries the ``quote`` it was copied
+from, and anything evidence.md marks UNCONFIRMED is flagged in the entry.
+
+Sign convention (also stated in the file): ``mean_change`` is after minus
+before and ``mean_difference`` is ketamine minus comparator, so negative means
+fewer symptoms; effect sizes (d, d', g) are positive when symptoms improved.
+
+:func:`comparisons` pairs each clinic figure with the trial figure closest to
+it and says, in place, why the two are not the same thing: the clinic's data
+are observational, measured on the PCL-5 rather than the CAPS-5, drawn from
+the people who come to a clinic, and over other follow-up windows. Where a
+pairing is not a like-for-like comparison at all (a pre–post effect beside a
+between-group g, a response rate beside a null randomised result) the
+``Comparison`` says so with ``like_for_like=False``. No study number is typed
+into this module: every one shown comes from the data file.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import json
+import math
+from collections.abc import Sequence
+from importlib import resources
+from importlib.resources.abc import Traversable
+from pathlib import Path
+from typing import Any
+
+from afterglow.analytics import evidence_schema as schema
+from afterglow.analytics.evidence_schema import (
+    Arm,
+    Comparator,
+    Figure,
+    Regimen,
+    Trial,
+    TrialDataError,
+)
+
+__all__ = [
+    "Arm",
+    "ClinicFigures",
+    "ClinicValue",
+    "Comparator",
+    "Comparison",
+    "Figure",
+    "Regimen",
+    "Trial",
+    "TrialDataError",
+    "comparisons",
+    "get_trial",
+    "load_trials",
+    "standardised_mean_change",
+]
+
+
+# --- loading -------------------------------------------------------------------------------------
+
+
+def _data_file() -> Traversable:
+    return resources.files("afterglow.analytics") / "data" / "trials.json"
+
+
+def load_trials(source: Traversable | Path | None = None) -> list[Trial]:
+    """Read and check the trials data file (default: the shipped ``data/trials.json``).
+
+    The file is ``{"source", "sign_convention", "gaps", "entries": [...]}``; the
+    fields of an entry and of a result figure are listed in
+    :mod:`afterglow.analytics.evidence_schema`. Unknown or missing fields, wrong
+    types, a proportion outside 0–1, a value outside its own CI or a duplicate
+    id raise :class:`TrialDataError` naming the entry id and the field, e.g.
+    ``"feder2021: figures[2].value must be a proportion from 0 to 1, got 67"``.
+    """
+    if source is None:
+        return list(_shipped())
+    try:
+        raw = json.loads(source.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as error:
+        raise TrialDataError("(file)", str(source), f"cannot be read as JSON: {error}") from None
+    return schema.parse_file(raw)
+
+
+@functools.cache
+def _shipped() -> tuple[Trial, ...]:
+    return tuple(load_trials(_data_file()))
+
+
+def get_trial(trial_id: str) -> Trial:
+    """The shipped entry with this id; ``KeyError`` lists the known ids."""
+    for trial in _shipped():
+        if trial.id == trial_id:
+            return trial
+    known = ", ".join(trial.id for trial in _shipped())
+    raise KeyError(f"no trial {trial_id!r}; known ids: {known}")
+
+
+# --- the clinic's side ---------------------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True)
+class ClinicFigures:
+    """The clinic's figures for the current selection, as the analysis engine computed them.
+
+    Every figure is optional: leave out what the engine did not compute.
+    Rates are proportions 0–1 with Wilson 95% CIs; ``*_n`` are the patients in
+    the denominator. Durability is the Kaplan–Meier median time from first
+    response to loss of response among ``n_responders`` (an upper limit of
+    ``math.inf`` means "not reached"). ``mean_change`` / ``sd_change`` are the
+    mean and SD of (end-of-course total minus baseline) over ``n`` patients.
+    ``response_day`` is the day after the first dose at which response was
+    read; ``min_n`` is the clinic's ``analytics_min_n``.
+    """
+
+    min_n: int = 10
+    measure: str = "PCL-5"
+    response_rule: str = "a fall of at least 30% in the PCL-5 total from baseline"
+    response_day: int | None = None
+    response_rate: float | None = None
+    response_ci95: tuple[float, float] | None = None
+    response_n: int | None = None
+    six_infusion_response_rate: float | None = None
+    six_infusion_response_ci95: tuple[float, float] | None = None
+    six_infusion_response_n: int | None = None
+    veteran_response_rate: float | None = None
+    veteran_response_ci95: tuple[float, float] | None = None
+    veteran_response_n: int | None = None
+    median_days_to_loss_of_response: float | None = None
+    median_days_ci95: tuple[float, float] | None = None
+    n_responders: int | None = None
+    mean_change: float | None = None
+    sd_change: float | None = None
+    n: int | None = None
+
+    def __post_init__(self) -> None:
+        if isinstance(self.min_n, bool) or not isinstance(self.min_n, int) or self.min_n < 1:
+            raise ValueError(f"min_n must be a whole number of at least 1, got {self.min_n!r}")
+        for prefix in ("response", "six_infusion_response", "veteran_response"):
+            rate = getattr(self, f"{prefix}_rate")
+            if rate is not None and not 0 <= rate <= 1:
+                raise ValueError(f"{prefix}_rate must be a proportion from 0 to 1, got {rate!r}")
+            _check_ci(f"{prefix}_ci95", getattr(self, f"{prefix}_ci95"))
+            _check_count(f"{prefix}_n", getattr(self, f"{prefix}_n"))
+        _check_ci("median_days_ci95", self.median_days_ci95)
+        for name in ("n_responders", "n", "response_day"):
+            _check_count(name, getattr(self, name))
+        if self.sd_change is not None and self.sd_change < 0:
+            raise ValueError(f"sd_change must not be negative, got {self.sd_change!r}")
+
+
+def _check_ci(name: str, ci: tuple[float, float] | None) -> None:
+    if ci is not None and (len(ci) != 2 or not ci[0] <= ci[1]):
+        raise ValueError(f"{name} must be (low, high) with low <= high, got {ci!r}")
+
+
+def _check_count(name: str, value: int | None) -> None:
+    if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 0):
+        raise ValueError(f"{name} must be a whole number of at least 0, got {value!r}")
+
+
+@dataclasses.dataclass(frozen=True)
+class ClinicValue:
+    """One clinic figure shown beside a study: ``unit`` is proportion, days or sd_units."""
+
+    value: float
+    ci95: tuple[float, float] | None
+    n: int
+    unit: str
+
+    def text(self) -> str:
+        """The value for a table cell, e.g. ``"54% (95% CI 40%–67%), n=38"``.
+
+        Proportions as whole percentages, days to 0.1 (an infinite CI limit is "not
+        reached"), standardised effects to 0.01.
+        """
+        if self.unit == "proportion":
+            main, ci = _pct(self.value), self.ci95 and f"{_pct(self.ci95[0])}–{_pct(self.ci95[1])}"
+            return f"{main} (95% CI {ci}), n={self.n}" if ci else f"{main}, n={self.n}"
+        if self.unit == "days":
+            ci = self.ci95 and f"{_num(self.ci95[0])}–{_num(self.ci95[1])}"
+            ci_text = f" (95% CI {ci})" if ci else ""
+            return f"{_num(self.value)} days{ci_text}, {self.n} responders"
+        ci = self.ci95 and f"{self.ci95[0]:.2f} to {self.ci95[1]:.2f}"
+        return f"{self.value:.2f} (95% CI {ci}), n={self.n}" if ci else f"{self.value:.2f}"
+
+
+@dataclasses.dataclass(frozen=True)
+class Comparison:
+    """A clinic figure beside one study figure, with the caveats to show in place.
+
+    ``clinic`` is ``None`` when the figure is hidden or missing, and
+    ``clinic_reason`` then says why ("fewer than 10 patients").
+    ``like_for_like`` is False where the two numbers measure different things
+    and are shown side by side for orientation only.
+    """
+
+    key: str
+    label: str
+    clinic: ClinicValue | None
+    clinic_reason: str | None
+    study: Trial
+    figure: Figure
+    study_summary: str
+    measure_note: str
+    caveats: tuple[str, ...]
+    like_for_like: bool
+
+    @property
+    def clinic_text(self) -> str:
+        return self.clinic.text() if self.clinic is not None else (self.clinic_reason or "")
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready: the study appears as its id, short name and citation."""
+        return {
+            "key": self.key,
+            "label": self.label,
+            "clinic": None if self.clinic is None else dataclasses.asdict(self.clinic),
+            "clinic_reason": self.clinic_reason,
+            "clinic_text": self.clinic_text,
+            "study": {
+                "id": self.study.id,
+                "short_name": self.study.short_name,
+                "citation": self.study.citation,
+                "doi": self.study.doi,
+                "figure": self.figure.key,
+            },
+            "study_summary": self.study_summary,
+            "measure_note": self.measure_note,
+            "caveats": list(self.caveats),
+            "like_for_like": self.like_for_like,
+        }
+
+
+# --- comparisons ---------------------------------------------------------------------------------
+
+OBSERVATIONAL = (
+    "Clinic figures are observational: with no control group they include placebo response, "
+    "natural recovery and regression to the mean. Trial arms were randomised."
+)
+SELECTION = (
+    "People who come to a clinic differ from people who enrol in a trial with strict "
+    "exclusions (psychosis, bipolar disorder, substance use, high suicide risk)."
+)
+PCL5_VS_CAPS5 = (
+    "The clinic uses the PCL-5 (self-report); {study} used the CAPS-5 (clinician interview). "
+    "Their totals correlate only moderately (r = .66), and in military samples the PCL-5 "
+    "tends to run higher."
+)
+
+
+def comparisons(
+    clinic: ClinicFigures, *, trials: Sequence[Trial] | None = None
+) -> list[Comparison]:
+    """The clinic's figures beside the trials, in a fixed order, hidden below ``clinic.min_n``.
+
+    1. response after a six-infusion course vs Feder 2021's responders (67% vs
+       20% with midazolam) -- the closest like-for-like pairing;
+    2. response at the end of any course vs the same figure (courses differ);
+    3. median time to loss of response vs Feder 2021's median;
+    4. the same vs Albott 2018's median time to relapse of remission (a
+       different event, labelled so);
+    5. the veterans' response rate vs Abdallah 2022's null randomised result;
+    6-7. the clinic's standardised mean change (:func:`standardised_mean_change`)
+       vs the pooled g of Borgogna 2024 and the pooled effect of Almeida 2024,
+       flagged as not comparable (within-group vs between-group).
+
+    ``trials`` defaults to the shipped data file.
+    """
+    by_id = {trial.id: trial for trial in (trials if trials is not None else _shipped())}
+
+    def study(trial_id: str, figure_key: str) -> tuple[Trial, Figure]:
+        if trial_id not in by_id:
+            raise KeyError(f"the trials data has no entry {trial_id!r}")
+        return by_id[trial_id], by_id[trial_id].figure(figure_key)
+
+    min_n = clinic.min_n
+    result: list[Comparison] = []
+
+    feder, responders = study("feder2021", "responders")
+    followup = _followup_caveat(feder, responders, clinic.response_day)
+    arm_note = (
+        f"{feder.short_name} had {responders.n} patients per arm, so its own rates are imprecise."
+    )
+    measure_note = (
+        f"Clinic: {clinic.response_rule}. {feder.short_name}: {responders.note or 'responders'}"
+    )
+    for key, label, prefix, extra in (
+        (
+            "six_infusion_response",
+            "Response after a six-infusion course",
+            "six_infusion_response",
+            (),
+        ),
+        (
+            "response_any_course",
+            "Response at the end of any course",
+            "response",
+            (f"Courses in this selection may differ from {feder.short_name}'s six infusions.",),
+        ),
+    ):
+        value, reason = _rate(clinic, prefix, min_n)
+        result.append(
+            Comparison(
+                key=key,
+                label=label,
+                clinic=value,
+                clinic_reason=reason,
+                study=feder,
+                figure=responders,
+                study_summary=_summary(feder, responders),
+                measure_note=measure_note,
+                caveats=(
+                    OBSERVATIONAL,
+                    PCL5_VS_CAPS5.format(study=feder.short_name),
+                    SELECTION,
+                    followup,
+                    arm_note,
+                    *extra,
+                ),
+                like_for_like=key == "six_infusion_response",
+            )
+        )
+
+    durability_value, durability_reason = _durability(clinic, min_n)
+    censoring = (
+        "Follow-up lengths differ: a short follow-up leaves more responders still responding "
+        "(censored), and the median is only estimated once half of them have lost response."
+    )
+    feder_loss = feder.figure("median_days_to_loss_of_response")
+    result.append(
+        Comparison(
+            key="durability",
+            label="Median time to loss of response",
+            clinic=durability_value,
+            clinic_reason=durability_reason,
+            study=feder,
+            figure=feder_loss,
+            study_summary=_summary(feder, feder_loss),
+            measure_note=(
+                f"Clinic: days from first response to the first later {clinic.measure} that no "
+                f"longer meets the response rule. {feder.short_name}: time to loss of response "
+                f"on the {feder_loss.measure}; its exact rule for a loss is not recorded here."
+            ),
+            caveats=(OBSERVATIONAL, PCL5_VS_CAPS5.format(study=feder.short_name), censoring),
+            like_for_like=True,
+        )
+    )
+    albott, relapse = study("albott2018", "median_days_to_relapse")
+    result.append(
+        Comparison(
+            key="durability_vs_relapse",
+            label="Median time to loss of response, beside time to relapse of remission",
+            clinic=durability_value,
+            clinic_reason=durability_reason,
+            study=albott,
+            figure=relapse,
+            study_summary=_summary(albott, relapse),
+            measure_note=(
+                f"Not the same measure: {albott.short_name} timed relapse after remission, a "
+                "stricter state than a response, in veterans treated open-label."
+            ),
+            caveats=(OBSERVATIONAL, censoring, *albott.caveats),
+            like_for_like=False,
+        )
+    )
+
+    abdallah, null_result = study("abdallah2022", "pcl5_no_effect")
+    veteran_value, veteran_reason = _rate(clinic, "veteran_response", min_n, who="veterans")
+    uncontrolled = [
+        f"Uncontrolled veteran data can look strong: the open-label {albott.short_name} reported "
+        f"{_pct(fig.value)} remission in {fig.n} veterans."
+        for fig in albott.figures
+        if fig.key == "remission" and fig.value is not None
+    ]
+    result.append(
+        Comparison(
+            key="veteran_response",
+            label="Veterans: response rate, beside a randomised null result",
+            clinic=veteran_value,
+            clinic_reason=veteran_reason,
+            study=abdallah,
+            figure=null_result,
+            study_summary=_summary(abdallah, null_result),
+            measure_note=(
+                f"{abdallah.short_name} compared ketamine with placebo on the "
+                f"{null_result.measure} and found no difference; a response rate without a "
+                "control group can neither confirm nor refute that."
+            ),
+            caveats=(
+                OBSERVATIONAL,
+                f"{abdallah.short_name}: {abdallah.population.lower()}; "
+                f"{abdallah.regimen.description if abdallah.regimen else ''}.",
+                *uncontrolled,
+                SELECTION,
+            ),
+            like_for_like=False,
+        )
+    )
+
+    effect_value, effect_reason = _effect(clinic, min_n)
+    not_comparable = (
+        "Not comparable: the clinic's figure is a within-group pre–post change divided by the "
+        "SD of change; the trials' is a between-group difference (ketamine vs control). A "
+        "pre–post effect includes placebo response and natural recovery and is usually larger. "
+        "Shown for orientation only."
+    )
+    for trial_id, figure_key in (("borgogna2024", "overall"), ("almeida2024", "end_of_course")):
+        meta, pooled = study(trial_id, figure_key)
+        extra_figures = [
+            f"{fig.label}: {_effect_text(fig)}."
+            for fig in meta.figures
+            if fig.key in ("bias_adjusted", "vs_active_control")
+        ]
+        result.append(
+            Comparison(
+                key=f"standardised_change_vs_{trial_id}",
+                label=f"Standardised change, beside {meta.short_name}'s pooled effect",
+                clinic=effect_value,
+                clinic_reason=effect_reason,
+                study=meta,
+                figure=pooled,
+                study_summary=_summary(meta, pooled),
+                measure_note=(
+                    f"Clinic: mean {clinic.measure} improvement / SD of change (d_z, positive = "
+                    f"fewer symptoms). {meta.short_name}: {pooled.label}."
+                ),
+                caveats=(not_comparable, *extra_figures, *meta.caveats, OBSERVATIONAL),
+                like_for_like=False,
+            )
+        )
+    return result
+
+
+def standardised_mean_change(
+    mean_change: float, sd_change: float, n: int
+) -> tuple[float, tuple[float, float]]:
+    """Within-group standardised mean change d_z with an approximate 95% CI.
+
+    ``d_z = -mean_change / sd_change`` (sign flipped so that a fall in the total
+    is positive, like the trials' effect sizes), with the usual large-sample
+    variance ``1/n + d_z**2 / (2n)`` and CI ``d_z ± 1.96 √variance``. Assumes
+    roughly normal change scores; no small-sample correction. It divides by the
+    SD of change, not of scores, so it is not a between-group d or g.
+    """
+    if n < 2 or not sd_change > 0:
+        raise ValueError("needs n >= 2 and sd_change > 0")
+    d = -mean_change / sd_change
+    half = 1.959963984540054 * math.sqrt(1 / n + d * d / (2 * n))
+    return d, (d - half, d + half)
+
+
+def _rate(
+    clinic: ClinicFigures, prefix: str, min_n: int, *, who: str = "patients"
+) -> tuple[ClinicValue | None, str | None]:
+    rate = getattr(clinic, f"{prefix}_rate")
+    n = getattr(clinic, f"{prefix}_n")
+    hidden = _hidden(n, min_n, who)
+    if hidden or rate is None or n is None:
+        return None, hidden or "not available for this selection"
+    return ClinicValue(rate, getattr(clinic, f"{prefix}_ci95"), n, "proportion"), None
+
+
+def _durability(clinic: ClinicFigures, min_n: int) -> tuple[ClinicValue | None, str | None]:
+    n = clinic.n_responders
+    hidden = _hidden(n, min_n, "responders")
+    if hidden or n is None:
+        return None, hidden or "not available for this selection"
+    if clinic.median_days_to_loss_of_response is None:
+        return None, "median not reached: over half of responders still responding when last seen"
+    return ClinicValue(
+        clinic.median_days_to_loss_of_response, clinic.median_days_ci95, n, "days"
+    ), None
+
+
+def _effect(clinic: ClinicFigures, min_n: int) -> tuple[ClinicValue | None, str | None]:
+    n = clinic.n
+    hidden = _hidden(n, min_n, "patients")
+    if hidden or n is None or clinic.mean_change is None or clinic.sd_change is None:
+        return None, hidden or "not available for this selection"
+    if clinic.sd_change == 0 or n < 2:
+        return None, "no spread in the change to standardise by"
+    d, ci = standardised_mean_change(clinic.mean_change, clinic.sd_change, n)
+    return ClinicValue(d, ci, n, "sd_units"), None
+
+
+def _hidden(n: int | None, min_n: int, who: str) -> str | None:
+    if n is not None and n < min_n:
+        return f"fewer than {min_n} {who}"
+    return None
+
+
+def _followup_caveat(trial: Trial, figure: Figure, response_day: int | None) -> str:
+    when = (
+        f"at day {response_day} after the first dose"
+        if response_day is not None
+        else "at the timepoint chosen above"
+    )
+    return (
+        f"Timing differs: {trial.short_name} read response at {figure.timepoint}; the clinic "
+        f"figure is {when}."
+    )
+
+
+def _summary(trial: Trial, figure: Figure) -> str:
+    """A sentence built from the data file: ``"Feder 2021 — Responders ...: 67% of 15 vs ..."``."""
+    if figure.statistic == "proportion" and figure.value is not None:
+        text = f"{_pct(figure.value)}" + (f" of {figure.n}" if figure.n else "")
+        if figure.comparator is not None:
+            other = figure.comparator
+            text += f" vs {_pct(other.value)}" + (f" of {other.n}" if other.n else "")
+            text += f" with {other.label}"
+        return f"{trial.short_name} — {figure.label}: {text}."
+    if figure.statistic == "median_days" and figure.value is not None:
+        among = f" (n={figure.n})" if figure.n else ""
+        return f"{trial.short_name} — {figure.label}{among}: {_num(figure.value)} days."
+    if figure.statistic == "qualitative":
+        return f"{trial.short_name} — {figure.quote}"
+    return f"{trial.short_name} — {figure.label}: {_effect_text(figure)}."
+
+
+def _effect_text(figure: Figure) -> str:
+    symbol = {"hedges_g": "g", "cohens_d": "d", "d_prime": "d′"}.get(figure.statistic, "effect")
+    text = f"{symbol} = {figure.value:.2f}" if figure.value is not None else figure.quote
+    if figure.ci95 is not None:
+        text += f" (95% CI {figure.ci95[0]:.2f} to {figure.ci95[1]:.2f})"
+    if figure.p is not None:
+        text += f", p = {figure.p:g}"
+    return text
+
+
+def _pct(value: float) -> str:
+    return f"{round(100 * value)}%"
+
+
+def _num(value: float) -> str:
+    if math.isinf(value):
+        return "not reached"
+    return f"{value:g}" if value == round(value, 1) else f"{value:.1f}"
