@@ -21,7 +21,7 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 .DELETE_ON_ERROR:
 
-.PHONY: help install install-dev demo test test-postgres lint format bench lock clean
+.PHONY: help install install-dev demo worker test test-postgres lint format bench lock clean
 
 help: ## List the commands
 	@echo "Afterglow — make targets (variables: PYTHON=$(PYTHON) PORT=$(PORT) WORKERS=$(WORKERS) ARGS=...)"
@@ -56,10 +56,17 @@ install-dev: $(VENV)/.installed-dev ## Create .venv with runtime + test + lint d
 
 # --- run ---------------------------------------------------------------------------
 
-demo: install ## Migrate, seed the synthetic demo clinic, print its logins, serve on 127.0.0.1:PORT
+demo: install ## Migrate, seed the demo clinic, print its logins, serve on 127.0.0.1:PORT with the worker
 	$(BIN)/afterglow migrate --noinput
 	$(BIN)/afterglow demo
+	@echo "Starting the background worker (invitations, reminders, alerts; emails print here)."
+	@$(BIN)/afterglow worker & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null || true' EXIT INT TERM; \
 	$(BIN)/afterglow runserver 127.0.0.1:$(PORT)
+
+worker: install ## Run the background worker alone (schedule sweeps, invitations, reminders)
+	$(BIN)/afterglow migrate --noinput
+	$(BIN)/afterglow worker
 
 # --- checks ------------------------------------------------------------------------
 

@@ -61,6 +61,8 @@ class PatientFactory(factory.django.DjangoModelFactory):
     family_name = factory.Faker("last_name")
     date_of_birth = dt.date(1984, 5, 17)
     email = factory.LazyAttribute(lambda p: f"{p.given_name.lower()}@example.org")
+    # Enrolled from the public form, which requires consent to be contacted.
+    consent_contact = True
 
 
 class IntakeSubmissionFactory(factory.django.DjangoModelFactory):

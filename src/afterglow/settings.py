@@ -141,7 +141,7 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 LOGIN_URL = "accounts:login"
-LOGIN_REDIRECT_URL = "intake:queue"
+LOGIN_REDIRECT_URL = "home_staff"
 LOGOUT_REDIRECT_URL = "accounts:login"
 
 LANGUAGE_CODE = "en"
@@ -205,7 +205,9 @@ AFTERGLOW_TRUST_X_FORWARDED_FOR = env_bool("AFTERGLOW_TRUST_X_FORWARDED_FOR", Fa
 AFTERGLOW_BASE_URL = env_str("AFTERGLOW_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
 # Text-message sender: a dotted path to a class with ``send(to, body) -> str``.
 # The default prints to the log (like the console email backend); plug a provider here.
-AFTERGLOW_SMS_BACKEND = env_str("AFTERGLOW_SMS_BACKEND", "afterglow.schedules.sms.ConsoleSMSBackend")
+AFTERGLOW_SMS_BACKEND = env_str(
+    "AFTERGLOW_SMS_BACKEND", "afterglow.schedules.sms.ConsoleSMSBackend"
+)
 # Seconds between the worker's schedule sweeps (invitations due, reminders, expiry).
 AFTERGLOW_SWEEP_SECONDS = env_int("AFTERGLOW_SWEEP_SECONDS", 60, minimum=5)
 
@@ -224,5 +226,10 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # PDF rendering logs every layout step at INFO.
+        "weasyprint": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
+    },
 }

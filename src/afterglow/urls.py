@@ -1,9 +1,10 @@
 from django.contrib import admin
 from django.urls import include, path
-from django.views.generic import RedirectView
+
+from afterglow.accounts.views import staff_home
 
 urlpatterns = [
-    path("staff/", RedirectView.as_view(pattern_name="intake:queue"), name="home_staff"),
+    path("staff/", staff_home, name="home_staff"),
     path("staff/accounts/", include("afterglow.accounts.urls")),
     path("staff/admin/", admin.site.urls),
     path("", include("afterglow.patients.urls")),
@@ -12,4 +13,7 @@ urlpatterns = [
     path("", include("afterglow.intake.urls")),
     path("", include("afterglow.diary.urls")),
     path("", include("afterglow.alerts.urls")),
+    path("", include("afterglow.schedules.urls")),
+    path("", include("afterglow.reports.urls")),
+    path("", include("afterglow.analytics.urls")),
 ]

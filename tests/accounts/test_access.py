@@ -16,6 +16,7 @@ from django.utils import timezone
 from afterglow.alerts.models import Alert
 from afterglow.diary.services import diary_link_create
 from afterglow.instruments.services import personal_link_create, response_record
+from afterglow.schedules.services import schedule_attach
 from afterglow.treatment.models import TherapySession
 from tests.factories import IntakeSubmissionFactory, PatientFactory
 from tests.treatment.factories import ScreeningFactory
@@ -92,6 +93,8 @@ def home_objects(clinician):
             "therapy": therapy.pk,
             "alerts": Alert.objects.get(patient=patient).pk,
             "diary:link_revoke": diary_link_create(patient=patient, by=None)[0].pk,
+            "reports:patient_pdf": patient.pk,
+            "schedules": schedule_attach(course=course).invitations.order_by("pk")[0].pk,
         },
         "day": "2026-01-01",
         "planned_pk": course.planned.get(number=2).pk,

@@ -34,9 +34,12 @@ def _chart_queries(persona, patient) -> int:
 def test_the_query_count_does_not_grow_with_the_number_of_responses(clinician) -> None:
     one = PatientFactory(clinic=clinician.clinic)
     _record(one, [2] * 20, days_ago=1)
+    _record(one, [1] * 9, days_ago=1, code="phq9")
     fifty = PatientFactory(clinic=clinician.clinic)
     for day in range(50):
         _record(fifty, [day % 5] * 20, days_ago=day, code="pcl5" if day % 2 else "pcl5_past_week")
+        # PHQ-9s too, some with item 9 above 0 and some incomplete (both drawn and listed).
+        _record(fifty, [1] * 8 + [day % 2 if day % 7 else None], days_ago=day, code="phq9")
     # Links too, since the chart lists them.
     assert _chart_queries(clinician, one) == _chart_queries(clinician, fifty)
 

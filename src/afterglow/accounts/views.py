@@ -23,6 +23,23 @@ from afterglow.accounts.services import (
     membership_update,
 )
 
+#: Where each role starts after signing in: the page its daily work begins on.
+HOME_FOR_ROLE = {
+    Role.ADMIN: "intake:queue",
+    Role.COORDINATOR: "intake:queue",
+    Role.PRESCRIBER: "schedules:worklist",
+    Role.NURSE: "schedules:worklist",
+    Role.THERAPIST: "schedules:worklist",
+    Role.RESEARCHER: "analytics:dashboard",
+}
+
+
+@staff_required(roles=Role.values)
+def staff_home(request: HttpRequest) -> HttpResponse:
+    """Send a member to their role's starting page (a researcher may not open intake)."""
+    membership = require_membership(request)
+    return redirect(HOME_FOR_ROLE.get(Role(membership.role), "patients:list"))
+
 
 class LoginView(auth_views.LoginView):
     template_name = "accounts/login.html"

@@ -1,4 +1,5 @@
-"""An alert the care team must acknowledge, raised from a response or a diary entry."""
+"""An alert the care team must acknowledge, raised from a response, a diary entry or a
+run of days without a diary entry."""
 
 from __future__ import annotations
 
@@ -13,6 +14,8 @@ from afterglow.patients.models import Patient
 
 #: Code of the alert raised by a diary note the patient marks urgent.
 DIARY_URGENT_CODE = "diary_urgent"
+#: Code of the alert raised by several days in a row without a diary entry.
+DIARY_GAP_CODE = "diary_missed_days"
 
 
 class Urgency(models.TextChoices):
@@ -26,6 +29,7 @@ assert set(Urgency.values) == set(ALERT_URGENCIES), "keep in step with the catal
 class SourceKind(models.TextChoices):
     RESPONSE = "response", "Questionnaire response"
     DIARY = "diary", "Diary entry"
+    DIARY_GAP = "diary_gap", "Missed diary days"
 
 
 class AlertQuerySet(models.QuerySet["Alert"]):
@@ -38,11 +42,18 @@ class AlertQuerySet(models.QuerySet["Alert"]):
     def acknowledged(self) -> AlertQuerySet:
         return self.filter(acknowledged_at__isnull=False)
 
+    def urgent(self) -> AlertQuerySet:
+        return self.filter(urgency=Urgency.URGENT)
+
+    def routine(self) -> AlertQuerySet:
+        return self.filter(urgency=Urgency.ROUTINE)
+
 
 class Alert(models.Model):
     """One alert per source and code: raising it again from the same response or diary
-    entry finds the existing row (the unique constraints below), so a double save never
-    pages the care team twice."""
+    entry, or for the same run of missed diary days (same patient, same ``gap_since``),
+    finds the existing row (the unique constraints below), so a double save or a second
+    sweep never pages the care team twice."""
 
     clinic = models.ForeignKey(Clinic, on_delete=models.PROTECT, related_name="+")
     patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="alerts")
@@ -55,6 +66,11 @@ class Alert(models.Model):
     )
     diary_entry = models.ForeignKey(
         DiaryEntry, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    gap_since = models.DateField(
+        null=True,
+        blank=True,
+        help_text="Missed diary days: the first day without an entry (clinic's local date).",
     )
     message = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -80,13 +96,30 @@ class Alert(models.Model):
                 condition=models.Q(diary_entry__isnull=False),
                 name="one_alert_per_diary_entry_code",
             ),
+            models.UniqueConstraint(
+                fields=["patient", "code", "gap_since"],
+                condition=models.Q(gap_since__isnull=False),
+                name="one_alert_per_diary_gap",
+            ),
             models.CheckConstraint(
                 condition=(
                     models.Q(
-                        source_kind="response", response__isnull=False, diary_entry__isnull=True
+                        source_kind="response",
+                        response__isnull=False,
+                        diary_entry__isnull=True,
+                        gap_since__isnull=True,
                     )
                     | models.Q(
-                        source_kind="diary", response__isnull=True, diary_entry__isnull=False
+                        source_kind="diary",
+                        response__isnull=True,
+                        diary_entry__isnull=False,
+                        gap_since__isnull=True,
+                    )
+                    | models.Q(
+                        source_kind="diary_gap",
+                        response__isnull=True,
+                        diary_entry__isnull=True,
+                        gap_since__isnull=False,
                     )
                 ),
                 name="alert_has_its_one_source",
@@ -99,3 +132,7 @@ class Alert(models.Model):
     @property
     def is_open(self) -> bool:
         return self.acknowledged_at is None
+
+    @property
+    def is_urgent(self) -> bool:
+        return self.urgency == Urgency.URGENT

@@ -2,31 +2,50 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from django.contrib import messages
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from afterglow.accounts.access import acting_user, require_membership, staff_required
 from afterglow.alerts.access import get_alert_for
-from afterglow.alerts.selectors import alerts_acknowledged, alerts_open
+from afterglow.alerts.selectors import (
+    INBOX_PAGE_SIZE,
+    STATUSES,
+    URGENCIES,
+    alerts_inbox,
+    open_alert_counts,
+)
 from afterglow.alerts.services import ALERT_ROLES, AlreadyAcknowledged, alert_acknowledge
-
-TABS = ("open", "acknowledged")
 
 
 @staff_required(ALERT_ROLES)
 def inbox(request: HttpRequest) -> HttpResponse:
+    """``?tab=open|acknowledged&urgency=all|urgent|routine&page=n``; unknown values fall
+    back to the defaults (open, all)."""
     membership = require_membership(request)
     tab = request.GET.get("tab", "open")
-    if tab not in TABS:
-        tab = "open"
-    rows = (
-        alerts_open(clinic=membership.clinic)
-        if tab == "open"
-        else alerts_acknowledged(clinic=membership.clinic)
+    tab = tab if tab in STATUSES else "open"
+    urgency = request.GET.get("urgency", "all")
+    urgency = urgency if urgency in URGENCIES else "all"
+    alerts = alerts_inbox(clinic=membership.clinic, status=tab, urgency=urgency)
+    page = Paginator(alerts, INBOX_PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "alerts/inbox.html",
+        {
+            "tab": tab,
+            "urgency": urgency,
+            "urgencies": URGENCIES,
+            "page": page,
+            "alerts": page.object_list,
+            "counts": open_alert_counts(clinic=membership.clinic),
+        },
     )
-    return render(request, "alerts/inbox.html", {"tab": tab, "alerts": list(rows)})
 
 
 @staff_required(ALERT_ROLES)
@@ -41,4 +60,14 @@ def acknowledge(request: HttpRequest, pk: int) -> HttpResponse:
         messages.info(request, f"Someone already acknowledged the alert for {alert.patient.mrn}.")
     else:
         messages.success(request, f"Alert for {alert.patient.mrn} acknowledged.")
-    return redirect("alerts:inbox")
+    return redirect(reverse("alerts:inbox") + _back_to(request))
+
+
+def _back_to(request: HttpRequest) -> str:
+    """The query of the inbox tab the acknowledgement was made from (checked values only)."""
+    query: dict[str, str] = {}
+    if (urgency := request.POST.get("urgency", "all")) in URGENCIES and urgency != "all":
+        query["urgency"] = urgency
+    if (page := request.POST.get("page", "")).isdigit() and page != "1":
+        query["page"] = page
+    return f"?{urlencode(query)}" if query else ""

@@ -23,6 +23,9 @@ from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
 
 from afterglow.accounts.models import Clinic, Membership, Role
+from afterglow.demo.seed_alerts import seed_routine_alerts
+from afterglow.demo.seed_diary import seed_between_visits
+from afterglow.demo.seed_schedules import seed_schedules
 from afterglow.demo.seed_treatment import SessionRows, adopt_protocols, seed_patient_treatment
 from afterglow.demo.synthetic import SyntheticClinic, SyntheticPatient, SyntheticSubmission
 from afterglow.instruments.models import Response
@@ -100,9 +103,11 @@ def seed_demo_clinic(*, synthetic: SyntheticClinic, slug: str = "demo") -> SeedR
             logins, users = _staff(clinic, synthetic)
             protocols = adopt_protocols(clinic)
             rows = SessionRows(clinic, users[Role.NURSE], Thresholds.from_clinic(clinic))
-            for patient in synthetic.patients:
-                _patient(clinic, patient, users, protocols, rows)
+            stored = [_patient(clinic, p, users, protocols, rows) for p in synthetic.patients]
             rows.write()
+            seed_between_visits(clinic=clinic, synthetic=synthetic, patients=stored, users=users)
+            seed_schedules(clinic=clinic)  # after the doses, diaries and PHQ-9s it links to
+            seed_routine_alerts(clinic=clinic, by=users[Role.PRESCRIBER])  # needs the doses
             for submission in synthetic.submissions:
                 _queued(clinic, submission, users[Role.COORDINATOR])
     except IntegrityError:

@@ -17,6 +17,7 @@ from afterglow.instruments.catalog import get_instrument
 from afterglow.instruments.models import PersonalLink, Response, Source
 from afterglow.instruments.scoring import score
 from afterglow.patients.models import Patient
+from afterglow.schedules.completion import invitation_complete_for_link
 
 logger = logging.getLogger(__name__)
 
@@ -74,9 +75,9 @@ def response_record(
         )
         response.full_clean()
         response.save()
-        if response.alerts:
-            # In the same transaction: a response is never stored without its alert.
-            alerts_for_response(response=response)
+        # In the same transaction: a response is never stored without its alerts
+        # (item alerts such as PHQ-9 item 9, and the PCL-5 outcome alerts).
+        alerts_for_response(response=response)
     return response
 
 
@@ -163,6 +164,8 @@ def personal_link_submit(*, token: str, answers: Sequence[int | None]) -> Respon
         link.used_at = timezone.now()
         link.response = response
         link.save(update_fields=["used_at", "response"])
+        # Same transaction: an invitation's answer never lands without completing it.
+        invitation_complete_for_link(link=link, response=response)
     return response
 
 

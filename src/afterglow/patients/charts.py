@@ -1,4 +1,5 @@
-"""The PCL-5 trajectory chart (Plotly figure built server-side, drawn by plotly.js).
+"""The PCL-5 trajectory and PHQ-9 charts (Plotly figures built server-side, drawn by
+plotly.js).
 
 Doses and therapy sessions are overlaid on the same time axis: each dose a dotted
 vertical line labelled "dose n" (hover: mg, route, date), each therapy session a star
@@ -9,13 +10,18 @@ Overlay traces are added only when there is something to overlay.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 import plotly.graph_objects as go
 
+from afterglow.instruments.catalog import SeverityBand, get_instrument
+
 PCL5_CODES = ("pcl5", "pcl5_past_week")
+PHQ9_CODE = "phq9"
 Y_MAX = 80  # PCL-5 total range 0-80
 DOSE_COLOUR = "#6d28d9"
 THERAPY_IN_COLOUR = "#0f766e"
@@ -168,7 +174,7 @@ def _add_outcome(figure: go.Figure, outcome: OutcomeMarks) -> None:
         )
 
 
-def _add_doses(figure: go.Figure, doses: Sequence[DoseMark]) -> None:
+def _add_doses(figure: go.Figure, doses: Sequence[DoseMark], y_max: int = Y_MAX) -> None:
     if not doses:
         return
     # One trace draws every line (None breaks it between doses); a second carries the hover.
@@ -176,7 +182,7 @@ def _add_doses(figure: go.Figure, doses: Sequence[DoseMark]) -> None:
     line_y: list[int | None] = []
     for dose in doses:
         line_x += [dose.when, dose.when, None]
-        line_y += [0, Y_MAX, None]
+        line_y += [0, y_max, None]
     figure.add_trace(
         go.Scatter(
             x=line_x,
@@ -191,7 +197,7 @@ def _add_doses(figure: go.Figure, doses: Sequence[DoseMark]) -> None:
     figure.add_trace(
         go.Scatter(
             x=[dose.when for dose in doses],
-            y=[Y_MAX] * len(doses),
+            y=[y_max] * len(doses),
             name="Dose details",
             legendgroup="doses",
             showlegend=False,
@@ -210,7 +216,7 @@ def _add_doses(figure: go.Figure, doses: Sequence[DoseMark]) -> None:
     for dose in doses:
         figure.add_annotation(
             x=dose.when,
-            y=Y_MAX - 3,
+            y=y_max * (1 - 3 / Y_MAX),  # 3 points below the top on the PCL-5 scale
             text=f"dose {dose.number}",
             name=DOSE_LABEL,
             showarrow=False,
@@ -253,3 +259,147 @@ def _add_therapy(
 
 def _mg(dose_mg: Decimal | None) -> str:
     return "dose not recorded" if dose_mg is None else f"{dose_mg} mg"
+
+
+# --- PHQ-9 ---------------------------------------------------------------------------------------
+
+PHQ9_LINE_COLOUR = "#1f2937"
+SELF_HARM_COLOUR = "#b91c1c"
+#: Fill of the severity bands, lightest for the lowest band (the labels carry the meaning).
+BAND_FILLS = ("#f0fdf4", "#fefce8", "#fef3c7", "#ffedd5", "#fee2e2")
+
+
+@dataclass(frozen=True)
+class Phq9Point:
+    """One PHQ-9 for the chart and its table."""
+
+    pk: int
+    when: dt.datetime  # aware, in the clinic's timezone
+    total: int | None  # None when incomplete: never scored from missing answers
+    complete: bool
+    severity: str  # the catalog's band label of the total; "" when incomplete
+    missing_items: Sequence[int]
+    alert_item: int  # the item whose answer raises the self-harm alert (9)
+    alert_value: int | None  # its answer; None when not answered
+    alert_answer: str  # the answer's wording, e.g. "Several days"; "" when not answered
+    alerted: bool  # the answer is above the alert threshold (item 9 > 0)
+    source: str  # "Staff (name)" or "Patient link"
+
+
+def phq9_figure(
+    points: Sequence[Phq9Point],
+    *,
+    bands: Sequence[SeverityBand],
+    max_total: int,
+    doses: Sequence[DoseMark] = (),
+) -> go.Figure:
+    """PHQ-9 total over time on the catalog's severity bands, item 9 above 0 marked.
+
+    ``bands`` and ``max_total`` come from the instrument definition (PHQ-9: 0-4
+    minimal, 5-9 mild, 10-14 moderate, 15-19 moderately severe, 20-27 severe;
+    Kroenke 2001). Incomplete responses have no total and are not on the line; when
+    their item 9 is above 0 the mark sits on the top edge, saying "not scored".
+    """
+    complete = [p for p in points if p.complete]
+    figure = go.Figure()
+    for band, fill in zip(bands, _fills(len(bands)), strict=True):
+        # Bands of whole numbers drawn from min - 0.5 to max + 0.5, so they meet.
+        figure.add_hrect(
+            y0=max(band.min - 0.5, 0),
+            y1=min(band.max + 0.5, max_total),
+            fillcolor=fill,
+            opacity=1,
+            layer="below",
+            line_width=0,
+            annotation_text=f"{band.label} {band.min}–{band.max}",
+            annotation_position="inside top left",
+            annotation_font={"size": 10, "color": "#4b5563"},
+        )
+    figure.add_trace(
+        go.Scatter(
+            x=[p.when for p in complete],
+            y=[p.total for p in complete],
+            name=f"PHQ-9 total (0–{max_total})",
+            mode="lines+markers",
+            line={"color": PHQ9_LINE_COLOUR, "width": 3},
+            marker={"size": 8},
+            customdata=[p.severity for p in complete],
+            hovertemplate="%{x|%d %b %Y}<br>Total %{y} · %{customdata}<extra></extra>",
+        )
+    )
+    alerted = [p for p in points if p.alerted]
+    if alerted:
+        item = alerted[0].alert_item
+        figure.add_trace(
+            go.Scatter(
+                x=[p.when for p in alerted],
+                y=[p.total if p.total is not None else max_total for p in alerted],
+                name=f"Item {item} above 0 (self-harm)",  # short: it fits a phone
+                mode="markers",
+                marker={
+                    "size": 18,
+                    "symbol": "circle-x-open",
+                    "color": SELF_HARM_COLOUR,
+                    "line": {"width": 2.5},
+                },
+                cliponaxis=False,
+                customdata=[
+                    [
+                        p.alert_value,
+                        p.alert_answer,
+                        "" if p.complete else " (incomplete, not scored)",
+                    ]
+                    for p in alerted
+                ],
+                hovertemplate=f"%{{x|%d %b %Y}}<br>Item {item}: %{{customdata[0]}} — "
+                "%{customdata[1]}%{customdata[2]}<extra></extra>",
+            )
+        )
+    _add_doses(figure, doses, y_max=max_total)
+    figure.update_layout(
+        margin={"l": 48, "r": 16, "t": 24, "b": 40},
+        height=320,
+        yaxis={"range": [0, max_total], "title": "PHQ-9 total", "fixedrange": True},
+        xaxis={"title": None},
+        legend={"orientation": "h", "y": -0.2},
+        hovermode="closest",
+        paper_bgcolor="white",
+        plot_bgcolor="white",
+        font={"family": "system-ui, sans-serif", "size": 13},
+    )
+    figure.update_xaxes(showgrid=True, gridcolor="#e5e7eb")
+    figure.update_yaxes(showgrid=False)
+    return figure
+
+
+def _fills(n: int) -> list[str]:
+    """``n`` fills spread from the lightest to the strongest of ``BAND_FILLS``."""
+    last = len(BAND_FILLS) - 1
+    return [BAND_FILLS[round(i * last / max(n - 1, 1))] for i in range(n)]
+
+
+def phq9_chart_context(
+    points: Sequence[Phq9Point], *, doses: Sequence[DoseMark] = ()
+) -> dict[str, Any]:
+    """Template context for ``patients/_phq9.html``; runs no queries.
+
+    ``phq9_rows`` (newest first) is empty when the patient has no PHQ-9, and the card
+    is then left out; ``phq9_figure`` is the figure as JSON for json_script, None when
+    nothing can be drawn (no complete PHQ-9 and no item-9 mark). The bands and the
+    score range are the catalog's (``definitions/phq9.json``).
+    """
+    scoring = get_instrument(PHQ9_CODE).scoring
+    bands = scoring.severity.bands if scoring.severity else ()
+    drawable = any(p.complete or p.alerted for p in points)
+    figure = (
+        json.loads(phq9_figure(points, bands=bands, max_total=scoring.max, doses=doses).to_json())
+        if drawable
+        else None
+    )
+    return {
+        "phq9_rows": list(reversed(points)),
+        "phq9_figure": figure,
+        "phq9_bands": list(bands),
+        "phq9_bands_source": scoring.severity.source if scoring.severity else "",
+        "phq9_max": scoring.max,
+    }

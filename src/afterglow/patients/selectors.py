@@ -1,4 +1,5 @@
-"""Reads for the patient list and chart (PCL-5 trajectory, and the treatment beside it)."""
+"""Reads for the patient list and chart (PCL-5 trajectory, PHQ-9, and the treatment
+beside them)."""
 
 from __future__ import annotations
 
@@ -11,8 +12,15 @@ from django.utils import timezone
 
 from afterglow.accounts.models import Clinic
 from afterglow.instruments.catalog import get_instrument
-from afterglow.instruments.models import Response
-from afterglow.patients.charts import PCL5_CODES, ChartPoint, DoseMark, TherapyMark
+from afterglow.instruments.models import Response, Source
+from afterglow.patients.charts import (
+    PCL5_CODES,
+    PHQ9_CODE,
+    ChartPoint,
+    DoseMark,
+    Phq9Point,
+    TherapyMark,
+)
 from afterglow.patients.models import Patient
 from afterglow.treatment.models import (
     Course,
@@ -60,6 +68,59 @@ def pcl5_responses(*, patient: Patient) -> list[Response]:
         .select_related("entered_by")
         .order_by("administered_at", "pk")
     )
+
+
+#: The PHQ-9's item alert the chart marks (item 9 above "Not at all"), by catalog code.
+SELF_HARM_ALERT = "self_harm_thoughts"
+
+
+def phq9_points(*, patient: Patient) -> list[Phq9Point]:
+    """Every PHQ-9 of the patient for the chart, oldest first: one query.
+
+    The severity label is the catalog's band for the stored total; the item that
+    raises the self-harm alert, and its threshold, come from the definition too.
+    """
+    instrument = get_instrument(PHQ9_CODE)
+    alert = next(a for a in instrument.scoring.item_alerts if a.code == SELF_HARM_ALERT)
+    severity = instrument.scoring.severity
+    tz = patient.clinic.tzinfo
+    points: list[Phq9Point] = []
+    for r in (
+        Response.objects.filter(patient=patient, instrument=PHQ9_CODE)
+        .select_related("entered_by")
+        .order_by("administered_at", "pk")
+    ):
+        answers = r.answers or []
+        value = answers[alert.item - 1] if len(answers) >= alert.item else None
+        complete = r.complete and r.total is not None
+        points.append(
+            Phq9Point(
+                pk=r.pk,
+                when=timezone.localtime(r.administered_at, tz),
+                total=r.total if complete else None,
+                complete=complete,
+                # As stored with the response; the catalog's band if it predates that.
+                severity=(
+                    (r.severity or (severity.label_for(r.total) if severity else ""))
+                    if complete and r.total is not None
+                    else ""
+                ),
+                missing_items=r.missing_items,
+                alert_item=alert.item,
+                alert_value=value,
+                alert_answer=instrument.option_label(value) if value is not None else "",
+                alerted=value is not None and value > alert.above,
+                source=_source(r),
+            )
+        )
+    return points
+
+
+def _source(response: Response) -> str:
+    if response.source != Source.STAFF:
+        return "Patient link"
+    user = response.entered_by
+    return f"Staff ({user.get_full_name() or user.username})" if user else "Staff"
 
 
 @dataclass(frozen=True)

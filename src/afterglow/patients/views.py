@@ -19,7 +19,7 @@ from afterglow.instruments.models import Response
 from afterglow.instruments.selectors import links_for_patient
 from afterglow.outcomes.selectors import ChartOutcome, pcl5_outcome
 from afterglow.patients.access import get_patient_for
-from afterglow.patients.charts import ChartPoint, OutcomeMarks, pcl5_figure
+from afterglow.patients.charts import ChartPoint, OutcomeMarks, pcl5_figure, phq9_chart_context
 from afterglow.patients.forms import PatientForm
 from afterglow.patients.models import CareStatus
 from afterglow.patients.selectors import (
@@ -27,8 +27,10 @@ from afterglow.patients.selectors import (
     patient_list,
     pcl5_points,
     pcl5_responses,
+    phq9_points,
 )
 from afterglow.patients.services import patient_create, patient_update
+from afterglow.schedules.selectors import measurements_for_patient
 from afterglow.treatment.permissions import COURSE_ROLES, SCREENING_ROLES, THERAPY_ROLES
 
 #: Weeks of intrusion diary on the patient chart (the diary page shows more).
@@ -106,6 +108,8 @@ def patient_chart(request: HttpRequest, pk: int) -> HttpResponse:
             **diary_chart_context(diary_days, doses=treatment.dose_marks, pcl5=points),
             "diary_links": list(diary_links_for_patient(patient=patient)[:5]),
             "diary_weeks": CHART_DIARY_WEEKS,
+            "measurements": measurements_for_patient(patient=patient),
+            **phq9_chart_context(phq9_points(patient=patient), doses=treatment.dose_marks),
         },
     )
 

@@ -15,6 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from afterglow.patients.models import CareStatus, Patient
+from afterglow.schedules.services import schedule_attach, schedule_reanchor
 from afterglow.treatment import schedule
 from afterglow.treatment.models import (
     Course,
@@ -147,6 +148,7 @@ def course_start(
         if patient.status in (CareStatus.SCREENING, CareStatus.PAUSED, CareStatus.FOLLOW_UP):
             patient.status = CareStatus.ACTIVE
             patient.save(update_fields=["status"])
+        schedule_attach(course=course)  # measurement invitations anchored to the plan
     return course
 
 
@@ -200,6 +202,7 @@ def course_pause(*, course: Course, by: User, reason: str) -> Course:
                 f"{locked.get_status_display().lower()}."
             )
         _set_status(locked, CourseStatus.PAUSED, reason.strip())
+        schedule_reanchor(course=locked)
     return _refresh(course, locked)
 
 
@@ -221,6 +224,7 @@ def course_resume(*, course: Course, by: User, restart_date: dt.date | None = No
         if restart_date is not None:
             _replan(locked, restart_date)
         _set_status(locked, CourseStatus.ACTIVE, "")
+        schedule_reanchor(course=locked)
     return _refresh(course, locked)
 
 
@@ -282,6 +286,7 @@ def course_end_early(*, course: Course, by: User, reason: str) -> Course:
             cancelled=True
         )
         _set_status(locked, CourseStatus.ENDED_EARLY, reason.strip())
+        schedule_reanchor(course=locked)
     return _refresh(course, locked)
 
 
@@ -344,5 +349,6 @@ def course_add_maintenance(
         )
         if locked.status == CourseStatus.COMPLETED:
             _set_status(locked, CourseStatus.ACTIVE, "")
+        schedule_reanchor(course=locked)
     _refresh(course, locked)
     return added

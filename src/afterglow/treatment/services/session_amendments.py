@@ -17,6 +17,7 @@ from django.db import models, transaction
 from django.utils import timezone
 
 from afterglow.accounts.models import Clinic
+from afterglow.schedules.services import schedule_reanchor
 from afterglow.treatment.models import Amendment, DosingSession, VitalsReading
 
 #: Session fields a signed session's amendment may change (never status or signature).
@@ -90,6 +91,9 @@ def session_amend(
         )
         amendment.full_clean()
         amendment.save()
+        if name == "started_at" and target is locked:
+            # Questionnaires anchored to this dose follow its corrected time (unsent only).
+            schedule_reanchor(course=locked.course)
         return amendment
 
 

@@ -25,6 +25,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from afterglow.schedules.services import schedule_reanchor
 from afterglow.treatment.dosing import (
     DoseDeviation,
     DoseInputError,
@@ -301,6 +302,8 @@ def session_record_dose(
         session.full_clean()
         session.save()
         _place_readings(session)
+        # Questionnaires anchored to this dose move to its real time (unsent ones only).
+        schedule_reanchor(course=session.course)
         return session
 
 

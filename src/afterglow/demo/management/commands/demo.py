@@ -20,6 +20,7 @@ from afterglow.demo.seed import (
     SeedResult,
     seed_demo_clinic,
 )
+from afterglow.demo.seed_diary import between_visits_summary
 from afterglow.demo.synthetic import DEFAULT_SEED, generate_clinic
 
 DEFAULT_PATIENTS = 120
@@ -68,7 +69,8 @@ class Command(BaseCommand):
             f"({result.waiting} new, waiting in the queue), {result.responses} PCL-5 responses, "
             f"{result.courses} courses, {result.dosing_sessions} signed dosing sessions "
             f"({result.vitals} vitals rows, {result.alerts} alerts, {result.adverse_events} "
-            f"adverse events), {result.therapy_sessions} therapy sessions"
+            f"adverse events), {result.therapy_sessions} therapy sessions, "
+            + between_visits_summary(clinic=clinic)
         )
         if result.created:
             self.stdout.write(

@@ -1,0 +1,59 @@
+"""The staff navigation: only the pages the member's role can open.
+
+Each link's roles are read from the view itself (``staff_required`` stores them on
+the view as ``staff_roles``), so the menu and the access rules cannot drift apart.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+from django import template
+from django.urls import resolve, reverse
+
+register = template.Library()
+
+#: (URL name, label, what marks it current: an app namespace or a URL name).
+NAV_LINKS: tuple[tuple[str, str, str], ...] = (
+    ("intake:queue", "Intake", "app:intake"),
+    ("patients:list", "Patients", "app:patients"),
+    ("schedules:worklist", "Worklist", "app:schedules"),
+    ("analytics:dashboard", "Outcomes", "app:analytics"),
+    ("instruments:catalog", "Instruments", "url:catalog"),
+    ("accounts:staff", "Staff", "url:staff"),
+    ("accounts:clinic_settings", "Settings", "url:clinic_settings"),
+)
+
+
+@cache
+def roles_for(url_name: str) -> frozenset[str]:
+    """The roles allowed by the view behind ``url_name`` (empty: none declared)."""
+    view = resolve(reverse(url_name)).func
+    return frozenset(getattr(view, "staff_roles", ()))
+
+
+def links_for(role: str, current_app: str, current_url: str) -> list[dict[str, Any]]:
+    links = []
+    for url_name, label, marker in NAV_LINKS:
+        if role not in roles_for(url_name):
+            continue
+        kind, value = marker.split(":", 1)
+        current = current_app == value if kind == "app" else current_url == value
+        links.append({"url": reverse(url_name), "label": label, "current": current})
+    return links
+
+
+@register.inclusion_tag("accounts/_nav_links.html", takes_context=True)
+def staff_nav_links(context: template.Context) -> dict[str, Any]:
+    membership = context.get("membership")
+    if not membership:
+        return {"links": []}
+    match = getattr(context.get("request"), "resolver_match", None)
+    return {
+        "links": links_for(
+            membership.role,
+            getattr(match, "app_name", "") or "",
+            getattr(match, "url_name", "") or "",
+        )
+    }

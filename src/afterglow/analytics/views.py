@@ -1,0 +1,137 @@
+"""The cohort outcomes dashboard, its de-identified CSV export and its PDF."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.http import HttpRequest, HttpResponse, QueryDict
+from django.shortcuts import render
+from django.utils import timezone
+from django.utils.http import content_disposition_header
+
+from afterglow.accounts.access import require_membership, staff_required
+from afterglow.accounts.models import Clinic, Role
+from afterglow.analytics.charts import dashboard_figures
+from afterglow.analytics.charts_print import print_figures
+from afterglow.analytics.dashboard import (
+    Dashboard,
+    banded,
+    build_dashboard,
+    filter_options,
+    select_patients,
+)
+from afterglow.analytics.export import deidentified_frame
+from afterglow.analytics.forms import FILTER_COLUMNS, CohortFilterForm
+from afterglow.analytics.selectors import CohortData, clinic_config, cohort_data
+from afterglow.reports.http import pdf_response, pdf_unavailable
+from afterglow.reports.pdf import PdfUnavailable, print_context, render_pdf
+
+#: Cohort figures are de-identified aggregates: the clinic's lead roles and researchers.
+#: Nurses, therapists and coordinators work with individual patients and do not need them.
+ANALYTICS_ROLES = frozenset({Role.ADMIN, Role.PRESCRIBER, Role.RESEARCHER})
+
+
+@dataclass(frozen=True)
+class Selection:
+    """The clinic's cohort (read once) and the filters of this request."""
+
+    data: CohortData
+    form: CohortFilterForm
+    query: str  # the valid filters as a query string, for the export and PDF links
+
+    @property
+    def selected(self) -> CohortData:
+        return self.data.for_patients(select_patients(self.data.patients, self.form.selected()))
+
+
+def _selection(clinic: Clinic, params: QueryDict) -> Selection:
+    data = banded(cohort_data(clinic=clinic))
+    present = {key: params[key] for key in FILTER_COLUMNS if params.get(key)}
+    form = CohortFilterForm(present or None, options=filter_options(data.patients))
+    query = QueryDict(mutable=True)
+    if form.is_bound and form.is_valid():
+        query.update({k: v for k, v in form.cleaned_data.items() if v})
+    return Selection(data=data, form=form, query=query.urlencode())
+
+
+def _board(clinic: Clinic, selection: Selection) -> Dashboard:
+    """Every figure, computed once for this request's filters."""
+    return build_dashboard(
+        selection.data,
+        chosen=selection.form.selected(),
+        min_n=clinic.analytics_min_n,
+        config=clinic_config(clinic),
+    )
+
+
+@staff_required(ANALYTICS_ROLES)
+def dashboard(request: HttpRequest) -> HttpResponse:
+    clinic = require_membership(request).clinic
+    selection = _selection(clinic, request.GET)
+    board = _board(clinic, selection)
+    return render(
+        request,
+        "analytics/dashboard.html",
+        {
+            "form": selection.form,
+            "board": board,
+            "figures": dashboard_figures(board, cutoff=clinic.pcl5_cutoff),
+            "query": selection.query,
+            "filters_rejected": selection.form.is_bound and not selection.form.is_valid(),
+        },
+    )
+
+
+@staff_required(ANALYTICS_ROLES)
+def export_csv(request: HttpRequest) -> HttpResponse:
+    clinic = require_membership(request).clinic
+    selection = _selection(clinic, request.GET)
+    selected = selection.selected
+    rows = deidentified_frame(selected.frame, selected.patients)
+    if rows["patient_id"].nunique() < clinic.analytics_min_n:
+        # Row-level data of a handful of people is too easy to re-identify.
+        return render(
+            request,
+            "analytics/export_refused.html",
+            {
+                "min_n": clinic.analytics_min_n,
+                "exported": rows["patient_id"].nunique(),
+                "query": selection.query,
+            },
+        )
+    stamp = timezone.localdate(timezone=clinic.tzinfo).isoformat()
+    response = HttpResponse(rows.to_csv(index=False), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = content_disposition_header(
+        as_attachment=True, filename=f"afterglow-cohort-{clinic.slug}-{stamp}.csv"
+    )
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@staff_required(ANALYTICS_ROLES)
+def report_pdf(request: HttpRequest) -> HttpResponse:
+    """The dashboard's figures and tables as a printable black-and-white PDF, same filters."""
+    membership = require_membership(request)
+    clinic = membership.clinic
+    selection = _selection(clinic, request.GET)
+    board = _board(clinic, selection)
+    now = timezone.now()
+    user = membership.user
+    context = {
+        "board": board,
+        "charts": print_figures(board, cutoff=clinic.pcl5_cutoff),
+        "filters": selection.form.described(),
+        **print_context(
+            clinic=clinic,
+            title="Clinic outcomes report",
+            now=now,
+            prepared_by=f"{user.get_full_name() or user.get_username()} "
+            f"({membership.get_role_display()})",
+        ),
+    }
+    try:
+        pdf = render_pdf(template="analytics/report.html", context=context, tz=clinic.tzinfo)
+    except PdfUnavailable as error:
+        return pdf_unavailable(request, error)
+    stamp = timezone.localdate(now, timezone=clinic.tzinfo).isoformat()
+    return pdf_response(pdf, filename=f"afterglow-outcomes-{clinic.slug}-{stamp}.pdf")

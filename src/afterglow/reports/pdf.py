@@ -1,0 +1,149 @@
+"""PDF documents from Django templates, laid out by WeasyPrint with print CSS.
+
+Any report is a template that extends ``reports/print_base.html`` (A4, margins, a
+running header with the clinic's name and "Confidential — contains personal health
+information", a footer with the generation time and "Page n of m"), rendered with
+:func:`print_context` plus its own context, then turned into PDF bytes by
+:func:`render_pdf`. Charts are inline SVG from :mod:`afterglow.reports.figures`.
+
+WeasyPrint needs the Pango system library. It is imported only when a PDF is made,
+so the rest of Afterglow runs without it; if it is missing, :func:`render_pdf`
+raises :class:`PdfUnavailable` with the install command, and views answer 503
+(``reports.http.pdf_unavailable``), never 500.
+
+A view making a report (see ``reports.views.patient_pdf``)::
+
+    context = {"data": ..., **print_context(clinic=clinic, title="…", prepared_by="…")}
+    try:
+        pdf = render_pdf(template="app/report.html", context=context, tz=clinic.tzinfo)
+    except PdfUnavailable as error:
+        return pdf_unavailable(request, error)  # reports.http: 503 with the fix
+    return pdf_response(pdf, filename="afterglow-….pdf")  # attachment, no-store
+
+Resources: a report may use ``data:`` URIs and the project's static files (looked up
+through the staticfiles finders, by path). Nothing else is fetched: no network, so
+a template cannot be made to reach other hosts, and rendering never waits on the
+app's own web server.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import zoneinfo
+from collections.abc import Mapping
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+from django.conf import settings
+from django.contrib.staticfiles import finders
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from afterglow.accounts.models import Clinic
+
+PANGO_HINT = "PDF reports need the Pango library: apt-get install libpango-1.0-0 libpangoft2-1.0-0"
+#: Relative URLs in a report resolve against this; the fetcher only serves static files
+#: by path, so the host never matters and is never contacted.
+BASE_URL = "https://afterglow.invalid/"
+CONFIDENTIAL = "Confidential — contains personal health information"
+
+
+class PdfUnavailable(RuntimeError):
+    """WeasyPrint (or the Pango library under it) cannot be loaded on this machine."""
+
+
+def load_weasyprint() -> ModuleType:
+    """The ``weasyprint`` module, or :class:`PdfUnavailable` naming what to install.
+
+    Without Pango, ``import weasyprint`` fails with ``OSError`` ("cannot load library
+    'libpango-1.0-0'") while loading the library through cffi.
+    """
+    try:
+        import weasyprint
+    except (OSError, ImportError) as exc:
+        raise PdfUnavailable(f"{PANGO_HINT} ({exc})") from exc
+    return weasyprint
+
+
+def print_context(
+    *, clinic: Clinic, title: str, now: dt.datetime | None = None, prepared_by: str = ""
+) -> dict[str, Any]:
+    """What ``reports/print_base.html`` needs: clinic, title and the generation time.
+
+    ``report_generated_at`` is in the clinic's timezone, named in the footer.
+    """
+    tz = clinic.tzinfo
+    generated = timezone.localtime(now or timezone.now(), tz)
+    return {
+        "report_clinic": clinic,
+        "report_title": title,
+        "report_generated_at": generated,
+        "report_generated_label": (
+            f"Generated {generated:%d %b %Y %H:%M} {generated.tzname()} ({clinic.timezone})"
+        ),
+        "report_prepared_by": prepared_by,
+        "report_confidential": CONFIDENTIAL,
+    }
+
+
+def render_html(
+    *, template: str, context: Mapping[str, Any], tz: zoneinfo.ZoneInfo | None = None
+) -> str:
+    """The HTML WeasyPrint will lay out; ``tz`` is the timezone dates are shown in."""
+    if tz is None:
+        return render_to_string(template, dict(context))
+    with timezone.override(tz):
+        return render_to_string(template, dict(context))
+
+
+def layout(
+    *,
+    template: str,
+    context: Mapping[str, Any],
+    base_url: str | None = None,
+    tz: zoneinfo.ZoneInfo | None = None,
+) -> Any:
+    """The laid-out ``weasyprint.Document`` (its ``pages`` can be inspected in tests)."""
+    weasyprint = load_weasyprint()
+    html = render_html(template=template, context=context, tz=tz)
+    return weasyprint.HTML(
+        string=html, base_url=base_url or BASE_URL, url_fetcher=_static_fetcher(weasyprint)
+    ).render()
+
+
+def render_pdf(
+    *,
+    template: str,
+    context: Mapping[str, Any],
+    base_url: str | None = None,
+    tz: zoneinfo.ZoneInfo | None = None,
+) -> bytes:
+    """PDF bytes of ``template`` rendered with ``context`` (see the module docstring).
+
+    Raises :class:`PdfUnavailable` when WeasyPrint's system libraries are missing.
+    """
+    document = layout(template=template, context=context, base_url=base_url, tz=tz)
+    pdf: bytes = document.write_pdf()
+    return pdf
+
+
+def _static_fetcher(weasyprint: ModuleType) -> Any:
+    """A WeasyPrint URL fetcher for ``data:`` URIs and static files only."""
+    base = weasyprint.urls.URLFetcher
+
+    class StaticOnlyFetcher(base):  # type: ignore[misc, valid-type]
+        def fetch(self, url: str, headers: Any = None) -> Any:
+            if url.startswith("data:"):
+                return super().fetch(url, headers)
+            path = unquote(urlsplit(url).path)
+            static_url = settings.STATIC_URL or "/static/"
+            relative = path.removeprefix(static_url)
+            if path.startswith(static_url) and ".." not in relative.split("/"):
+                found = finders.find(relative)
+                if isinstance(found, str):
+                    return super().fetch(Path(found).as_uri(), headers)
+            raise ValueError(f"PDF reports load only data: URIs and static files, not {url}")
+
+    return StaticOnlyFetcher(allowed_protocols=("data", "file"))

@@ -1,0 +1,22 @@
+"""``{% patient_report_button patient %}``: the chart's "Download PDF report" button,
+shown only to roles that may download it (``reports.permissions``)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import template
+
+from afterglow.patients.models import Patient
+from afterglow.reports.permissions import PATIENT_REPORT_ROLES
+
+register = template.Library()
+
+
+@register.inclusion_tag("reports/_patient_button.html", takes_context=True)
+def patient_report_button(context: template.Context, patient: Patient) -> dict[str, Any]:
+    membership = context.get("membership")
+    return {
+        "patient": patient,
+        "allowed": membership is not None and membership.role in PATIENT_REPORT_ROLES,
+    }

@@ -1,0 +1,262 @@
+"""Send one message of an invitation: claim it, send it, record how it went.
+
+The protocol (claim before send, at most once) is described in
+``afterglow.schedules.models``. :func:`delivery_claim` runs in its own transaction
+and commits the ``sending`` row, together with the link the message carries and the
+invitation's new counters, before :func:`delivery_send` talks to any server.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.mail import EmailMessage, make_msgid
+from django.db import IntegrityError, transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from afterglow.diary.models import DiaryEntry, DiaryLink
+from afterglow.diary.services import diary_link_create
+from afterglow.instruments.models import PersonalLink
+from afterglow.instruments.services import personal_link_create
+from afterglow.patients.models import Patient
+from afterglow.schedules.messages import (
+    Message,
+    diary_link_message,
+    diary_nudge_message,
+    questionnaire_message,
+)
+from afterglow.schedules.models import (
+    Channel,
+    Delivery,
+    DeliveryStatus,
+    Invitation,
+    InvitationStatus,
+)
+from afterglow.schedules.sms import get_sms_backend
+
+logger = logging.getLogger(__name__)
+
+SENT, FAILED, SKIPPED = "sent", "failed", "skipped"
+#: The questionnaire link's timepoint (shown on the response) is the invitation's label.
+TIMEPOINT_LENGTH = 40
+
+
+@dataclass(frozen=True)
+class Claim:
+    """A claimed message, ready to send. ``message`` holds the only copy of the token."""
+
+    delivery_id: int
+    channel: str
+    to: str
+    message: Message
+
+
+def _absolute(path: str) -> str:
+    return f"{settings.AFTERGLOW_BASE_URL}{path}"
+
+
+def contact_problem(patient: Patient) -> str:
+    """Why the patient cannot be messaged at all ("" when they can).
+
+    Consent comes first: a patient who has not agreed to be contacted is never sent
+    anything, whatever contact details the record holds.
+    """
+    if not patient.consent_contact:
+        return "The patient has not agreed to be contacted: record their consent first."
+    if not (patient.email or patient.phone):
+        return "The patient's record has no email address or phone number: add one first."
+    return ""
+
+
+def _channel(invitation: Invitation) -> tuple[str, str] | None:
+    """Email when the patient has an address, else SMS when they have a phone; None when
+    :func:`contact_problem` says they cannot be messaged."""
+    patient = invitation.patient
+    if contact_problem(patient):
+        return None
+    if patient.email:
+        return Channel.EMAIL, patient.email
+    if patient.phone:
+        return Channel.SMS, patient.phone
+    return None
+
+
+def _not_now(invitation: Invitation, sequence: int, now: dt.datetime) -> str:
+    """Why this message must not be sent now; "" when it may. Checked under the lock."""
+    clinic = invitation.clinic
+    if invitation.expires_at <= now:
+        return "its window has closed"
+    if invitation.is_diary:
+        if sequence == 0:
+            return "" if invitation.status == InvitationStatus.SCHEDULED else "already sent"
+        assert invitation.period_start is not None
+        today = timezone.localdate(now, timezone=clinic.tzinfo)
+        if invitation.status != InvitationStatus.SENT:
+            return f"the diary is {invitation.status}"
+        if invitation.period_start + dt.timedelta(days=sequence - 1) != today:
+            return "a nudge is only for today"
+        if DiaryEntry.objects.filter(patient_id=invitation.patient_id, day=today).exists():
+            return "today's entry is written"
+        if not DiaryLink.objects.usable().filter(patient_id=invitation.patient_id).exists():
+            return "the patient has no working diary link"
+        return ""
+    if sequence == 0:
+        if invitation.status != InvitationStatus.SCHEDULED:
+            return f"the invitation is {invitation.status}"
+        return "" if invitation.due_at <= now else "it is not due yet"
+    if invitation.status != InvitationStatus.SENT:
+        return f"the invitation is {invitation.status}"
+    if sequence != invitation.reminders_sent + 1 or sequence > clinic.invitation_reminders:
+        return f"reminder {sequence} is not the next one due"
+    interval = dt.timedelta(hours=clinic.reminder_interval_hours)
+    if invitation.last_sent_at and invitation.last_sent_at + interval > now:
+        return "the last message is too recent"
+    return ""
+
+
+def delivery_claim(*, invitation_id: int, sequence: int) -> Claim | None:
+    """Claim message ``sequence`` of the invitation, or None when it must not be sent.
+
+    None when: the invitation is gone, this message was claimed before (a duplicate or
+    retried task, a second worker), or it is not due in the invitation's state. With
+    no consent to contact, or no email address and no phone, the invitation becomes
+    "undeliverable" for staff.
+    """
+    now = timezone.now()
+    try:
+        with transaction.atomic():
+            invitation = (
+                Invitation.objects.select_for_update()
+                .select_related("patient__clinic", "clinic")
+                .filter(pk=invitation_id)
+                .first()
+            )
+            if invitation is None:
+                return None
+            # Under the invitation's lock; the unique constraint is the last word below.
+            if Delivery.objects.filter(invitation=invitation, sequence=sequence).exists():
+                return None
+            problem = _not_now(invitation, sequence, now)
+            if problem:
+                logger.info("Not sending %s/%s: %s", invitation_id, sequence, problem)
+                return None
+            found = _channel(invitation)
+            if found is None:
+                if sequence == 0:
+                    invitation.status = InvitationStatus.UNDELIVERABLE
+                    invitation.status_reason = contact_problem(invitation.patient)
+                    invitation.status_changed_at = now
+                    invitation.save(update_fields=["status", "status_reason", "status_changed_at"])
+                return None
+            channel, to = found
+            delivery = Delivery(
+                invitation=invitation, sequence=sequence, channel=channel, claimed_at=now
+            )
+            message = _compose(invitation, sequence, delivery, sms=channel == Channel.SMS)
+            delivery.save()
+            _count(invitation, sequence, now)
+    except IntegrityError:
+        # Another worker inserted the same message between our check and our insert.
+        return None
+    assert delivery.pk is not None
+    return Claim(delivery_id=delivery.pk, channel=channel, to=to, message=message)
+
+
+def _compose(invitation: Invitation, sequence: int, delivery: Delivery, *, sms: bool) -> Message:
+    """Make the message, minting the link it carries (recorded on ``delivery``)."""
+    clinic = invitation.clinic
+    patient = invitation.patient
+    if invitation.is_diary:
+        if sequence == 0:
+            diary_link, token = diary_link_create(patient=patient, by=None)
+            delivery.diary_link = diary_link
+            url = _absolute(reverse("diary:today", args=[token]))
+            return diary_link_message(
+                clinic=clinic, url=url, expires_at=diary_link.expires_at, sms=sms
+            )
+        return diary_nudge_message(
+            clinic=clinic,
+            link_sent_on=(
+                timezone.localdate(invitation.first_sent_at, timezone=clinic.tzinfo)
+                if invitation.first_sent_at
+                else None
+            ),
+            sms=sms,
+        )
+    link, token = personal_link_create(
+        patient=patient,
+        instrument_code=invitation.instrument,
+        by=None,
+        timepoint=invitation.label[:TIMEPOINT_LENGTH],
+    )
+    # Every link of an invitation expires with it (reminders carry new ones).
+    PersonalLink.objects.filter(pk=link.pk).update(expires_at=invitation.expires_at)
+    delivery.personal_link = link
+    return questionnaire_message(
+        clinic=clinic,
+        instrument=invitation.instrument,
+        url=_absolute(reverse("instruments:answer", args=[token])),
+        expires_at=invitation.expires_at,
+        reminder=sequence,
+        sms=sms,
+    )
+
+
+def _count(invitation: Invitation, sequence: int, now: dt.datetime) -> None:
+    fields = ["last_sent_at"]
+    invitation.last_sent_at = now
+    if sequence == 0:
+        invitation.status = InvitationStatus.SENT
+        invitation.status_reason = ""
+        invitation.status_changed_at = now
+        invitation.first_sent_at = now
+        fields += ["status", "status_reason", "status_changed_at", "first_sent_at"]
+    elif not invitation.is_diary:
+        invitation.reminders_sent = sequence
+        fields.append("reminders_sent")
+    invitation.save(update_fields=fields)
+
+
+def _transmit(claim: Claim) -> str:
+    """Hand the message to the email backend or the SMS backend; the provider's id."""
+    if claim.channel == Channel.SMS:
+        return get_sms_backend().send(claim.to, claim.message.body)
+    message_id = make_msgid(domain="afterglow")
+    email = EmailMessage(
+        claim.message.subject,
+        claim.message.body,
+        None,
+        [claim.to],
+        headers={"Message-ID": message_id},
+    )
+    email.send()
+    return message_id
+
+
+def delivery_send(*, invitation_id: int, sequence: int) -> str:
+    """Claim, send and record one message: "sent", "failed" or "skipped".
+
+    A failed send is recorded, not retried (the next reminder is the retry); a crash
+    before the record leaves "sending", shown to staff as "delivery unknown".
+    """
+    claim = delivery_claim(invitation_id=invitation_id, sequence=sequence)
+    if claim is None:
+        return SKIPPED
+    try:
+        provider_id = _transmit(claim)
+    except Exception as exc:  # any provider or SMTP error: record it, never resend
+        logger.exception("Sending delivery %s failed", claim.delivery_id)
+        _finish(claim.delivery_id, DeliveryStatus.FAILED, error=f"{type(exc).__name__}: {exc}")
+        return FAILED
+    _finish(claim.delivery_id, DeliveryStatus.SENT, provider_id=provider_id)
+    return SENT
+
+
+def _finish(delivery_id: int, status: str, *, provider_id: str = "", error: str = "") -> None:
+    Delivery.objects.filter(pk=delivery_id, status=DeliveryStatus.SENDING).update(
+        status=status, finished_at=timezone.now(), provider_id=provider_id[:200], error=error[:300]
+    )

@@ -1,0 +1,24 @@
+"""Background tasks (Django's tasks API through the django-tasks backport).
+
+Thin: the work is in ``schedules.delivery`` and ``schedules.sweep``. Both tasks are
+safe to run twice: a message is claimed before it is sent (``schedules.models``).
+"""
+
+from __future__ import annotations
+
+from django_tasks import task
+
+from afterglow.schedules.delivery import delivery_send
+from afterglow.schedules.sweep import schedules_sweep
+
+
+@task()
+def send_delivery(invitation_id: int, sequence: int) -> str:
+    """Send message ``sequence`` (0 = invitation, n = reminder n) of one invitation."""
+    return delivery_send(invitation_id=invitation_id, sequence=sequence)
+
+
+@task()
+def sweep() -> str:
+    """Queue what is due, remind, expire, nudge diaries and raise missed-diary alerts."""
+    return str(schedules_sweep())

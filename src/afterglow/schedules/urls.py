@@ -1,0 +1,11 @@
+from django.urls import path
+
+from afterglow.schedules import views
+
+app_name = "schedules"
+
+urlpatterns = [
+    path("staff/worklist/", views.worklist_page, name="worklist"),
+    path("staff/invitations/<int:pk>/send/", views.send_now, name="send_now"),
+    path("staff/invitations/<int:pk>/cancel/", views.cancel, name="cancel"),
+]

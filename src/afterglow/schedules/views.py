@@ -1,0 +1,69 @@
+"""Staff pages for measurement invitations: the worklist, send now, cancel."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from afterglow.accounts.access import acting_user, require_membership, staff_required
+from afterglow.schedules.access import get_invitation_for
+from afterglow.schedules.forms import CancelForm
+from afterglow.schedules.models import Invitation
+from afterglow.schedules.selectors import worklist
+from afterglow.schedules.services import invitation_cancel, invitation_send_now
+from afterglow.treatment.permissions import VIEW_ROLES
+
+#: Clinical staff and intake coordinators (who often chase questionnaires) work the list.
+WORKLIST_ROLES = VIEW_ROLES
+
+
+def _card(invitation: Invitation) -> str:
+    return reverse("patients:chart", args=[invitation.patient_id]) + "#measurements"
+
+
+@staff_required(WORKLIST_ROLES)
+def worklist_page(request: HttpRequest) -> HttpResponse:
+    membership = require_membership(request)
+    return render(
+        request, "schedules/worklist.html", {"worklist": worklist(clinic=membership.clinic)}
+    )
+
+
+@require_POST
+@staff_required(WORKLIST_ROLES)
+def send_now(request: HttpRequest, pk: int) -> HttpResponse:
+    invitation = get_invitation_for(require_membership(request), pk)
+    try:
+        invitation_send_now(invitation=invitation, by=acting_user(request))
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(
+            request, f"“{invitation.label}” is queued and goes out with the worker's next run."
+        )
+    return redirect(_card(invitation))
+
+
+@staff_required(WORKLIST_ROLES)
+def cancel(request: HttpRequest, pk: int) -> HttpResponse:
+    invitation = get_invitation_for(require_membership(request), pk)
+    form = CancelForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            invitation_cancel(
+                invitation=invitation, by=acting_user(request), reason=form.cleaned_data["reason"]
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, f"“{invitation.label}” cancelled.")
+            return redirect(_card(invitation))
+    return render(
+        request,
+        "schedules/cancel.html",
+        {"invitation": invitation, "patient": invitation.patient, "form": form},
+    )

@@ -1,0 +1,56 @@
+"""Each role lands on its own starting page after signing in."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+from afterglow.accounts.models import Role
+from afterglow.accounts.views import HOME_FOR_ROLE
+from tests.conftest import _persona
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.mark.parametrize("role", list(Role))
+def test_staff_home_sends_each_role_to_a_page_it_may_open(clinic, role):
+    client = _persona(clinic, role, f"home-{role}").client
+    response = client.get(reverse("home_staff"))
+    assert response.status_code == 302
+    assert response["Location"] == reverse(HOME_FOR_ROLE[role])
+    landing = client.get(response["Location"])
+    assert landing.status_code == 200, f"{role} cannot open its own home page"
+
+
+def test_researcher_is_not_sent_to_intake(clinic):
+    client = _persona(clinic, Role.RESEARCHER, "home-researcher").client
+    assert client.get(reverse("home_staff"))["Location"] == reverse("analytics:dashboard")
+
+
+def test_login_redirects_through_the_role_home(client, clinic):
+    user = _persona(clinic, Role.NURSE, "home-login").user
+    user.set_password("a-long-test-password-1")
+    user.save()
+    response = client.post(
+        reverse("accounts:login"),
+        {"username": "home-login", "password": "a-long-test-password-1"},
+    )
+    assert response.status_code == 302
+    assert response["Location"] == reverse("home_staff")
+
+
+@pytest.mark.parametrize("role", list(Role))
+def test_the_navigation_shows_exactly_the_pages_the_role_can_open(clinic, role):
+    """Every link in the menu opens (200) and every menu page left out refuses (403)."""
+    from afterglow.accounts.templatetags.staff_nav import NAV_LINKS
+
+    client = _persona(clinic, role, f"nav-{role}").client
+    page = client.get(reverse("accounts:password_change")).content.decode()
+    nav = page[page.index('<nav aria-label="Main">') : page.index("</nav>")]
+    for url_name, label, _ in NAV_LINKS:
+        url = reverse(url_name)
+        status = client.get(url).status_code
+        if f'href="{url}"' in nav:
+            assert status == 200, f"{role}: menu shows {label} but it answers {status}"
+        else:
+            assert status == 403, f"{role}: {label} answers {status} but is not in the menu"

@@ -1,0 +1,93 @@
+"""The PDF infrastructure: A4 pages with header, footer and page numbers; safe fetching;
+a clear failure without Pango."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+import time_machine
+
+from afterglow.reports import pdf
+from tests.factories import ClinicFactory
+from tests.reports.conftest import page_texts
+
+LONG = """{% extends "reports/print_base.html" %}{% block content %}<h1>Long report</h1>
+{% for n in lines %}<p>Paragraph {{ n }} of a report that needs several pages.</p>{% endfor %}
+{% endblock %}"""
+
+
+@pytest.fixture
+def long_template(settings, tmp_path) -> str:
+    (tmp_path / "long.html").write_text(LONG)
+    engine = settings.TEMPLATES[0]
+    settings.TEMPLATES = [{**engine, "DIRS": [*engine["DIRS"], tmp_path]}]
+    return "long.html"
+
+
+@pytest.fixture
+def clinic_with_marks(db):
+    return ClinicFactory(name='Smith & Jones <"Trauma"> Clinic', slug="marks")
+
+
+def test_every_page_has_the_clinic_the_notice_the_time_and_page_n_of_m(
+    long_template, clinic_with_marks
+) -> None:
+    # 14:30 UTC on 2 March 2026 is 09:30 in New York (EST, UTC−5).
+    with time_machine.travel(dt.datetime(2026, 3, 2, 14, 30, tzinfo=dt.UTC), tick=False):
+        context = {
+            "lines": range(150),
+            **pdf.print_context(clinic=clinic_with_marks, title="Long", prepared_by="Dr A"),
+        }
+        document = pdf.layout(template=long_template, context=context)
+    pages = page_texts(document)
+    assert len(pages) >= 3
+    for number, text in enumerate(pages, start=1):
+        assert 'Smith & Jones <"Trauma"> Clinic' in text  # escaped in HTML, intact in print
+        assert "Confidential — contains personal health information" in text
+        assert "Generated 02 Mar 2026 09:30 EST (America/New_York) · by Dr A" in text
+        assert f"Page {number} of {len(pages)}" in text
+    assert "Paragraph 149 of a report" in pages[-1]
+    # A4: 210 × 297 mm in CSS pixels (96 per inch).
+    assert [round(v) for v in (document.pages[0].width, document.pages[0].height)] == [794, 1123]
+
+
+def test_render_pdf_returns_pdf_bytes(long_template, clinic_with_marks) -> None:
+    context = {"lines": range(3), **pdf.print_context(clinic=clinic_with_marks, title="Short")}
+    data = pdf.render_pdf(template=long_template, context=context)
+    assert data.startswith(b"%PDF-")
+    assert data.rstrip().endswith(b"%%EOF")
+
+
+def test_the_fetcher_serves_static_files_and_data_but_never_the_network() -> None:
+    weasyprint = pdf.load_weasyprint()
+    fetcher = pdf._static_fetcher(weasyprint)
+    css = fetcher.fetch(pdf.BASE_URL + "static/css/afterglow.css")
+    try:
+        assert b".button" in css.read()
+    finally:
+        css.close()
+    data = fetcher.fetch("data:text/plain;base64,aGVsbG8=")
+    assert data.read() == b"hello"
+    data.close()
+    for url in (
+        "https://example.org/logo.png",
+        "http://169.254.169.254/latest/meta-data/",
+        "file:///etc/passwd",
+        pdf.BASE_URL + "static/../../settings.py",
+        pdf.BASE_URL + "static/no-such-file.css",
+    ):
+        with pytest.raises(ValueError, match="only data: URIs and static files"):
+            fetcher.fetch(url)
+
+
+def test_without_pango_rendering_says_what_to_install(
+    without_pango, long_template, clinic_with_marks
+) -> None:
+    context = {"lines": range(3), **pdf.print_context(clinic=clinic_with_marks, title="Short")}
+    with pytest.raises(pdf.PdfUnavailable) as error:
+        pdf.render_pdf(template=long_template, context=context)
+    assert str(error.value).startswith(
+        "PDF reports need the Pango library: apt-get install libpango-1.0-0 libpangoft2-1.0-0"
+    )
+    assert "cannot load library" in str(error.value)

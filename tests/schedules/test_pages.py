@@ -1,0 +1,162 @@
+"""The worklist, the patient's Measurements card, and the staff actions."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from afterglow.diary.models import DiaryEntry, DiaryLink
+from afterglow.schedules.models import InvitationStatus
+from tests.schedules.conftest import invitation, ny, start_course
+
+WORKLIST = reverse("schedules:worklist")
+
+
+def section(html: str, section_id: str) -> str:
+    """The HTML of the worklist card ``section_id`` (up to the next card)."""
+    start = html.index(f'id="{section_id}"')
+    end = html.find("<section", start)
+    return html[start : end if end != -1 else len(html)]
+
+
+def test_the_worklist_shows_due_overdue_expired_and_silent_diaries(
+    clinician, course, harness
+) -> None:
+    harness.sweep(ny(2, 25, 12, 5))  # the diary link goes; nothing written after it
+    harness.sweep(ny(2, 28, 9, 5))  # baseline
+    harness.sweep(ny(3, 1, 9, 5))  # before dose 1, baseline reminder
+    harness.sweep(ny(3, 3, 9, 5))  # 24 h and before dose 2; before dose 1 has expired
+    harness.at(ny(3, 3, 12))
+    page = clinician.client.get(WORKLIST)
+    assert page.status_code == 200
+    html = page.content.decode()
+    worklist = page.context["worklist"]
+    assert worklist.today == dt.date(2026, 3, 3)
+    assert {i.key for i in worklist.due_today} == {"pcl5@first_dose+24h", "phq9@dose:2"}
+    assert "24 h after the first dose" in section(html, "due-today")
+    assert "Stone" in section(html, "due-today")
+    # The baseline closed at the end of 2 March (the planned first dose day): expired.
+    assert {i.key for i in worklist.expired} == {"phq9@dose:1", "pcl5@baseline"}
+    assert worklist.overdue == []
+    assert "Nothing overdue." in section(html, "overdue")
+    assert "Before dose 1" in section(html, "expired")
+    # The diary link was made on 25 Feb: 26 Feb - 2 Mar are 5 whole days without an entry.
+    [gap] = worklist.diary_gaps
+    assert (gap.patient, gap.days_missed, gap.last_entry) == (course.patient, 5, None)
+    assert reverse("patients:chart", args=[course.patient_id]) in section(html, "diary-gaps")
+
+    DiaryEntry.objects.create(
+        clinic=course.clinic,
+        patient=course.patient,
+        day=dt.date(2026, 3, 2),
+        intrusive_memories=2,
+        flashbacks=0,
+    )
+    assert clinician.client.get(WORKLIST).context["worklist"].diary_gaps == []
+
+
+def test_an_unanswered_invitation_due_yesterday_is_overdue(clinician, course, harness) -> None:
+    harness.sweep(ny(3, 14, 9, 5))
+    harness.at(ny(3, 15, 8))
+    worklist = clinician.client.get(WORKLIST).context["worklist"]
+    assert [i.key for i in worklist.overdue] == ["pcl5@end_of_course"]
+    assert worklist.due_today == []
+
+
+def test_the_worklist_keeps_each_clinic_to_itself(clinician, outsider, course, harness) -> None:
+    harness.sweep(ny(3, 3, 9, 5))
+    harness.at(ny(3, 3, 12))
+    theirs = outsider.client.get(WORKLIST)
+    assert theirs.status_code == 200
+    assert "Stone" not in theirs.content.decode()
+    assert theirs.context["worklist"].is_empty
+    target = invitation(course, "phq9@dose:3")
+    assert outsider.client.post(reverse("schedules:send_now", args=[target.pk])).status_code == 404
+    assert outsider.client.get(reverse("schedules:cancel", args=[target.pk])).status_code == 404
+
+
+def test_coordinators_work_the_list_and_researchers_cannot(coordinator, researcher, db) -> None:
+    assert coordinator.client.get(WORKLIST).status_code == 200
+    assert researcher.client.get(WORKLIST).status_code == 403
+
+
+def test_the_worklist_costs_the_same_queries_for_one_patient_or_four(clinician, harness) -> None:
+    def count() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            assert clinician.client.get(WORKLIST).status_code == 200
+        return len(queries)
+
+    start_course(clinician)
+    harness.sweep(ny(2, 25, 12, 5))
+    harness.sweep(ny(3, 3, 9, 5))
+    harness.at(ny(3, 3, 12))
+    one = count()
+    for n in range(3):
+        start_course(clinician, email=f"p{n}@example.org")
+    harness.sweep(ny(3, 3, 9, 10))
+    DiaryLink.objects.update(created_at=ny(2, 25, 12))  # their diaries silent for as long
+    harness.at(ny(3, 3, 12))
+    worklist = clinician.client.get(WORKLIST).context["worklist"]
+    assert len(worklist.due_today) == 8 and len(worklist.diary_gaps) == 4
+    assert count() == one
+
+
+def test_the_patient_page_shows_each_invitation_and_its_messages(
+    clinician, course, harness
+) -> None:
+    harness.sweep(ny(2, 28, 9, 5))
+    harness.sweep(ny(3, 1, 9, 5))
+    harness.at(ny(3, 1, 12))
+    page = clinician.client.get(reverse("patients:chart", args=[course.patient_id]))
+    html = page.content.decode()
+    card = section(html, "measurements")
+    assert "Baseline, before the first dose" in card and "Month 6 after the course" in card
+    assert "Reminder 1 · email · sent" in card
+    assert "Diary link · email · sent" in card
+    later = invitation(course, "phq9@dose:4")
+    assert reverse("schedules:send_now", args=[later.pk]) in card
+    assert reverse("schedules:cancel", args=[later.pk]) in card
+    sent = invitation(course, "pcl5@baseline")
+    assert reverse("schedules:send_now", args=[sent.pk]) not in card  # already sent
+
+
+def test_staff_send_an_invitation_now(clinician, course, harness) -> None:
+    harness.at(ny(3, 1, 12))
+    later = invitation(course, "phq9@dose:4")  # due 8 March
+    with harness.capture(execute=True):
+        response = clinician.client.post(reverse("schedules:send_now", args=[later.pk]))
+    assert response.status_code == 302
+    assert response["Location"].endswith(f"/patients/{course.patient_id}/#measurements")
+    later.refresh_from_db()
+    assert (later.status, later.due_at) == (InvitationStatus.SENT, ny(3, 1, 12))
+    again = clinician.client.post(reverse("schedules:send_now", args=[later.pk]), follow=True)
+    assert "only one that has not been sent" in again.content.decode()
+
+
+def test_cancelling_needs_a_reason_and_stops_the_links(clinician, course, harness) -> None:
+    harness.sweep(ny(2, 28, 9, 5))
+    baseline = invitation(course, "pcl5@baseline")
+    url = reverse("schedules:cancel", args=[baseline.pk])
+    assert clinician.client.get(url).status_code == 200
+    too_long = "Answered on paper. " * 20
+    refused = clinician.client.post(url, {"reason": too_long})
+    assert refused.status_code == 200
+    assert "at most 300 characters" in refused.content.decode()
+    assert "Answered on paper. Answered" in refused.content.decode()  # what was typed is kept
+    done = clinician.client.post(url, {"reason": "Answered on paper at the visit."})
+    assert done.status_code == 302
+    baseline.refresh_from_db()
+    assert (baseline.status, baseline.status_reason, baseline.cancelled_by) == (
+        InvitationStatus.CANCELLED,
+        "Answered on paper at the visit.",
+        clinician.user,
+    )
+    assert baseline.deliveries.get().personal_link.state == "revoked"
+    closed = clinician.client.get(url)
+    assert "can no longer be cancelled" in closed.content.decode()
+    chart = clinician.client.get(reverse("patients:chart", args=[course.patient_id]))
+    done = section(chart.content.decode(), "measurements-done")
+    assert "Answered on paper at the visit." in done and "Cancelled" in done
