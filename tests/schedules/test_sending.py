@@ -88,8 +88,10 @@ def test_the_same_send_task_run_twice_sends_one_email(course, harness) -> None:
 
 
 def test_two_queued_copies_of_a_send_run_by_the_worker_send_one_sms(
-    clinician, harness, settings, sms_outbox
+    transactional_db, clinician, harness, settings, sms_outbox
 ) -> None:
+    # transactional_db: the worker closes "old" connections between tasks, which on
+    # PostgreSQL would drop the connection holding a test-wrapping transaction.
     course = start_course(clinician, email="")  # a phone, no email: text messages
     settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
     harness.at(ny(2, 28, 9, 5))

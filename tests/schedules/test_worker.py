@@ -38,7 +38,9 @@ def test_worker_once_sweeps_and_runs_the_queue(clinician, time_machine) -> None:
     assert len(mail.outbox) == 2
 
 
-def test_the_worker_stops_gracefully_on_sigterm(db) -> None:
+def test_the_worker_stops_gracefully_on_sigterm(transactional_db) -> None:
+    # transactional_db: the worker closes "old" connections between polls (see
+    # test_sending), which a test-wrapping transaction on PostgreSQL would not survive.
     previous = signal.getsignal(signal.SIGTERM), signal.getsignal(signal.SIGINT)
     timer = threading.Timer(0.5, os.kill, (os.getpid(), signal.SIGTERM))
     timer.start()

@@ -10,14 +10,9 @@ from __future__ import annotations
 import argparse
 import json
 import re
-from typing import Any, NoReturn
+from typing import Any
 
-from django.core.management.base import (
-    BaseCommand,
-    CommandError,
-    CommandParser,
-    DjangoHelpFormatter,
-)
+from django.core.management.base import CommandError
 
 from afterglow.analytics.engine import (
     DEFAULT_DAYS,
@@ -26,15 +21,13 @@ from afterglow.analytics.engine import (
     AnalysisInputError,
     analyze_csv,
 )
+from afterglow.core.cli import USAGE_ERROR, ComputeCommand
 from afterglow.outcomes.rules import (
     DEFAULT_CUTOFF,
     DEFAULT_RELIABLE_POINTS,
     DEFAULT_RESPONSE_PERCENT,
     VETERAN_RELIABLE_POINTS,
 )
-
-# Exit status for bad usage or bad input, as argparse and most Unix tools use.
-USAGE_ERROR = 2
 
 # ASCII digits only: int() would also accept "1_0" and non-Latin digits.
 _WHOLE_NUMBER = re.compile(r"[+-]?[0-9]+")
@@ -67,31 +60,8 @@ a bad option or an unknown --by column exits 2 with one line on standard error.
 """
 
 
-class _OneLineParser(CommandParser):
-    """argparse prints the usage and then the error; a pipeline wants one line."""
-
-    def error(self, message: str) -> NoReturn:
-        if self.called_from_command_line:
-            self.exit(USAGE_ERROR, f"{self.prog}: error: {message}\n")
-        raise CommandError(f"Error: {message}", returncode=USAGE_ERROR)
-
-
-class _HelpFormatter(DjangoHelpFormatter, argparse.RawDescriptionHelpFormatter):
-    """Keep the line breaks of HELP."""
-
-
-class Command(BaseCommand):
+class Command(ComputeCommand):
     help = HELP
-    # Pure computation: no system checks, no migration check, no database access.
-    requires_system_checks: list[str] = []
-    requires_migrations_checks = False
-
-    def create_parser(self, prog_name: str, subcommand: str, **kwargs: Any) -> CommandParser:
-        kwargs.setdefault("formatter_class", _HelpFormatter)
-        parser = super().create_parser(prog_name, subcommand, **kwargs)
-        # BaseCommand builds a CommandParser itself; only error() differs, so swap the class.
-        parser.__class__ = _OneLineParser
-        return parser
 
     def add_arguments(self, parser: argparse.ArgumentParser) -> None:
         parser.add_argument("--csv", metavar="FILE", required=True, help="the observations")

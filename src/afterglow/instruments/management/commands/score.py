@@ -12,8 +12,9 @@ import re
 import sys
 from typing import IO, Any
 
-from django.core.management.base import BaseCommand, CommandError, DjangoHelpFormatter
+from django.core.management.base import CommandError
 
+from afterglow.core.cli import USAGE_ERROR, ComputeCommand
 from afterglow.instruments.catalog import (
     Instrument,
     UnknownInstrument,
@@ -21,9 +22,6 @@ from afterglow.instruments.catalog import (
     get_instrument,
 )
 from afterglow.instruments.scoring import Score, ScoringInputError, resolve_cutoff, score
-
-# Exit status for bad usage or bad input, as argparse and most Unix tools use.
-USAGE_ERROR = 2
 
 HELP = """\
 Score questionnaire answers read as JSON Lines from standard input.
@@ -54,21 +52,10 @@ standard error, and the exit status is 2. A pipeline never sees partial output.
 """
 
 
-class _HelpFormatter(DjangoHelpFormatter, argparse.RawDescriptionHelpFormatter):
-    """Keep the line breaks of HELP (the input and output examples)."""
-
-
-class Command(BaseCommand):
+class Command(ComputeCommand):
     help = HELP
-    # Pure computation: no system checks, no migration check, no database access.
-    requires_system_checks: list[str] = []
-    requires_migrations_checks = False
     # Lets call_command(..., stdin=io.StringIO(...)) feed input in-process.
     stealth_options = ("stdin",)
-
-    def create_parser(self, prog_name: str, subcommand: str, **kwargs: Any) -> Any:
-        kwargs.setdefault("formatter_class", _HelpFormatter)
-        return super().create_parser(prog_name, subcommand, **kwargs)
 
     def add_arguments(self, parser: argparse.ArgumentParser) -> None:
         codes = ", ".join(instrument.code for instrument in all_instruments())

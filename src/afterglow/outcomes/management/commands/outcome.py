@@ -10,15 +10,11 @@ import argparse
 import json
 import re
 import sys
-from typing import IO, Any, NoReturn
+from typing import IO, Any
 
-from django.core.management.base import (
-    BaseCommand,
-    CommandError,
-    CommandParser,
-    DjangoHelpFormatter,
-)
+from django.core.management.base import CommandError
 
+from afterglow.core.cli import USAGE_ERROR, ComputeCommand
 from afterglow.outcomes.rules import (
     DEFAULT_CUTOFF,
     DEFAULT_RELIABLE_POINTS,
@@ -29,9 +25,6 @@ from afterglow.outcomes.rules import (
     OutcomeRules,
     evaluate,
 )
-
-# Exit status for bad usage or bad input, as argparse and most Unix tools use.
-USAGE_ERROR = 2
 
 #: Instruments with outcome rules; the thresholds are those of the past-month PCL-5.
 KNOWN_INSTRUMENTS = ("pcl5",)
@@ -80,33 +73,10 @@ number and the problem goes to standard error, and the exit status is 2.
 """
 
 
-class _OneLineParser(CommandParser):
-    """argparse prints the usage and then the error; a pipeline wants one line."""
-
-    def error(self, message: str) -> NoReturn:
-        if self.called_from_command_line:
-            self.exit(USAGE_ERROR, f"{self.prog}: error: {message}\n")
-        raise CommandError(f"Error: {message}", returncode=USAGE_ERROR)
-
-
-class _HelpFormatter(DjangoHelpFormatter, argparse.RawDescriptionHelpFormatter):
-    """Keep the line breaks of HELP (the input and output examples)."""
-
-
-class Command(BaseCommand):
+class Command(ComputeCommand):
     help = HELP
-    # Pure computation: no system checks, no migration check, no database access.
-    requires_system_checks: list[str] = []
-    requires_migrations_checks = False
     # Lets call_command(..., stdin=io.StringIO(...)) feed input in-process.
     stealth_options = ("stdin",)
-
-    def create_parser(self, prog_name: str, subcommand: str, **kwargs: Any) -> CommandParser:
-        kwargs.setdefault("formatter_class", _HelpFormatter)
-        parser = super().create_parser(prog_name, subcommand, **kwargs)
-        # BaseCommand builds a CommandParser itself; only error() differs, so swap the class.
-        parser.__class__ = _OneLineParser
-        return parser
 
     def add_arguments(self, parser: argparse.ArgumentParser) -> None:
         parser.add_argument("instrument", help="instrument code: pcl5")

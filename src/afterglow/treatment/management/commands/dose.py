@@ -10,19 +10,12 @@ import argparse
 import json
 import re
 from decimal import Decimal
-from typing import Any, NoReturn
+from typing import Any
 
-from django.core.management.base import (
-    BaseCommand,
-    CommandError,
-    CommandParser,
-    DjangoHelpFormatter,
-)
+from django.core.management.base import CommandError
 
+from afterglow.core.cli import USAGE_ERROR, ComputeCommand
 from afterglow.treatment.dosing import DoseInputError, weight_based_dose
-
-# Exit status for bad usage or bad input, as argparse and most Unix tools use.
-USAGE_ERROR = 2
 
 # Plain decimal notation in ASCII digits: Decimal() would also take "nan", "inf", "1e3",
 # "1_0" and non-Latin digits, none of which belongs in a dose.
@@ -47,31 +40,8 @@ solution) exits with status 2 and one line on standard error naming the option.
 """
 
 
-class _OneLineParser(CommandParser):
-    """argparse prints the usage and then the error; a pipeline wants one line."""
-
-    def error(self, message: str) -> NoReturn:
-        if self.called_from_command_line:
-            self.exit(USAGE_ERROR, f"{self.prog}: error: {message}\n")
-        raise CommandError(f"Error: {message}", returncode=USAGE_ERROR)
-
-
-class _HelpFormatter(DjangoHelpFormatter, argparse.RawDescriptionHelpFormatter):
-    """Keep the line breaks of HELP."""
-
-
-class Command(BaseCommand):
+class Command(ComputeCommand):
     help = HELP
-    # Pure computation: no system checks, no migration check, no database access.
-    requires_system_checks: list[str] = []
-    requires_migrations_checks = False
-
-    def create_parser(self, prog_name: str, subcommand: str, **kwargs: Any) -> CommandParser:
-        kwargs.setdefault("formatter_class", _HelpFormatter)
-        parser = super().create_parser(prog_name, subcommand, **kwargs)
-        # BaseCommand builds a CommandParser itself; only error() differs, so swap the class.
-        parser.__class__ = _OneLineParser
-        return parser
 
     def add_arguments(self, parser: argparse.ArgumentParser) -> None:
         # Read as text and checked in handle(), so a bad value gives one clear line.
