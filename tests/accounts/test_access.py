@@ -84,6 +84,7 @@ def home_objects(clinician):
             "patients": patient.pk,
             "intake": submission.pk,
             "instruments:response_detail": response.pk,
+            "instruments:response_void": response.pk,
             "instruments:link_revoke": link.pk,
             "accounts:staff_update": clinician.membership.pk,
             "screening": screening.pk,

@@ -54,3 +54,28 @@ def test_the_navigation_shows_exactly_the_pages_the_role_can_open(clinic, role):
             assert status == 200, f"{role}: menu shows {label} but it answers {status}"
         else:
             assert status == 403, f"{role}: {label} answers {status} but is not in the menu"
+
+
+def test_a_member_of_two_clinics_switches_from_the_header(clinic, other_clinic):
+    from tests.factories import MembershipFactory
+
+    persona = _persona(clinic, Role.PRESCRIBER, "two-clinics")
+    MembershipFactory(clinic=other_clinic, role=Role.RESEARCHER, user=persona.user)
+    page = persona.client.get(reverse("patients:list")).content.decode()
+    assert 'action="/staff/accounts/clinic/"' in page
+    assert "Other Clinic (Researcher)" in page
+
+    response = persona.client.post(
+        reverse("accounts:switch_clinic"), {"clinic": str(other_clinic.pk)}
+    )
+    assert response["Location"] == reverse("home_staff")
+    # Now a researcher at the other clinic: the dashboard, not that clinic's patients.
+    assert persona.client.get(reverse("home_staff"))["Location"] == reverse("analytics:dashboard")
+    assert persona.client.get(reverse("patients:list")).status_code == 403
+
+
+def test_a_member_of_one_clinic_sees_its_name_and_no_switcher(clinic):
+    page = _persona(clinic, Role.NURSE, "one-clinic").client.get(reverse("patients:list"))
+    html = page.content.decode()
+    assert "Home Clinic" in html
+    assert 'name="clinic"' not in html

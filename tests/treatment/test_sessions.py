@@ -31,11 +31,14 @@ from afterglow.treatment.services.sessions import (
     sedation_record,
     session_amend,
     session_discharge,
+    session_discharge_override,
+    session_mark_not_dosed,
     session_record_dose,
     session_record_predose,
     session_sign,
     session_start,
     session_stop,
+    session_withdraw_not_dosed,
     side_effects_set,
     vitals_record,
 )
@@ -515,6 +518,12 @@ def _every_change(session, nurse, alert):
             escort_present=False,
         ),
         "sign": lambda: session_sign(session=session, by=nurse),
+        # The role checks come after the lock: even a nurse's call hits the lock first.
+        "discharge_override": lambda: session_discharge_override(
+            session=session, by=nurse, reason="Left against advice"
+        ),
+        "not_dosed": lambda: session_mark_not_dosed(session=session, by=nurse, reason="bp_high"),
+        "not_dosed_withdraw": lambda: session_withdraw_not_dosed(session=session, by=nurse),
     }
 
 
@@ -530,6 +539,9 @@ CHANGES = [
     "alert",
     "discharge",
     "sign",
+    "discharge_override",
+    "not_dosed",
+    "not_dosed_withdraw",
 ]
 
 

@@ -168,6 +168,8 @@ def alerts_for_pcl5_outcome(*, response: Response) -> list[Alert]:
                     patient_id=response.patient_id,
                     code=LOSS_OF_RESPONSE_CODE,
                     response__administered_at__gt=outcome.first_dose_at,
+                    # A loss raised from a voided response no longer counts.
+                    response__voided_at__isnull=True,
                 ).exists()
             ):
                 continue

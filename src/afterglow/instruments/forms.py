@@ -85,3 +85,12 @@ class StaffResponseForm(InstrumentForm):
         if value > self.today:
             raise forms.ValidationError("This date is in the future.")
         return value
+
+
+class VoidForm(forms.Form):
+    reason = forms.CharField(
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="e.g. entered for the wrong patient, wrong date, answers mistyped.",
+        error_messages={"required": "Say why this response is voided."},
+    )

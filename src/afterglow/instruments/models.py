@@ -28,6 +28,30 @@ class ResponseQuerySet(models.QuerySet["Response"]):
     def complete(self) -> ResponseQuerySet:
         return self.filter(complete=True)
 
+    def voided(self) -> ResponseQuerySet:
+        return self.filter(voided_at__isnull=False)
+
+
+class ResponseManager(models.Manager["Response"]):
+    """The default manager: responses in use, without the ones voided as entered in error.
+
+    Being the default, it is also what ``patient.responses`` and every other related
+    manager use, so a voided response leaves every score, chart, outcome, alert
+    evaluation, analytics frame, report and schedule at once. ``Response.all_objects``
+    keeps the voided ones for the few places that must still show them (the response's
+    own page). Forward foreign keys (``alert.response``, ``link.response``) and joins
+    (``select_related``, ``responses__`` lookups) do not go through this manager.
+    """
+
+    def get_queryset(self) -> ResponseQuerySet:
+        return ResponseQuerySet(self.model, using=self._db).filter(voided_at__isnull=True)
+
+    def for_clinic(self, clinic: Clinic) -> ResponseQuerySet:
+        return self.get_queryset().for_clinic(clinic)
+
+    def complete(self) -> ResponseQuerySet:
+        return self.get_queryset().complete()
+
 
 class Response(models.Model):
     """One administration of an instrument. Stored responses are never edited."""
@@ -64,7 +88,17 @@ class Response(models.Model):
     missing_items = models.JSONField(default=list, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
-    objects = ResponseQuerySet.as_manager()
+    # Entered in error (wrong patient, date or answers): never edited or deleted, but
+    # voided with a reason; the correction is a new response (services.response_void).
+    voided_at = models.DateTimeField(null=True, blank=True)
+    voided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    void_reason = models.TextField(blank=True)
+
+    # The first manager is the default one (and the related managers'): it hides voided rows.
+    objects = ResponseManager()
+    all_objects = ResponseQuerySet.as_manager()
 
     class Meta:
         ordering = ["administered_at", "pk"]
@@ -72,6 +106,10 @@ class Response(models.Model):
 
     def __str__(self) -> str:
         return f"{self.instrument} for patient {self.patient_id} at {self.administered_at:%Y-%m-%d}"
+
+    @property
+    def is_voided(self) -> bool:
+        return self.voided_at is not None
 
 
 class PersonalLinkQuerySet(models.QuerySet["PersonalLink"]):

@@ -7,10 +7,12 @@ import logging
 from collections.abc import Sequence
 
 from django.contrib.auth.models import User
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone
 
+from afterglow.accounts.models import Membership, Role
 from afterglow.alerts.services import alerts_for_response
 from afterglow.core.tokens import hash_token, new_token
 from afterglow.instruments.catalog import get_instrument
@@ -20,6 +22,9 @@ from afterglow.patients.models import Patient
 from afterglow.schedules.completion import invitation_complete_for_link
 
 logger = logging.getLogger(__name__)
+
+#: Who may void a response entered in error: the clinicians of the patient's clinic.
+VOID_ROLES = frozenset({Role.PRESCRIBER, Role.NURSE, Role.THERAPIST})
 
 
 class LinkUnavailable(Exception):
@@ -175,3 +180,43 @@ def personal_link_revoke(*, link: PersonalLink) -> PersonalLink:
             link.revoked_at = timezone.now()
             link.save(update_fields=["revoked_at"])
     return link
+
+
+def response_void(*, response: Response, by: User, reason: str) -> Response:
+    """Void a response entered in error (wrong patient, wrong date, wrong answers).
+
+    Nothing is edited or deleted: the response keeps its answers and scores and gains
+    who voided it, when and why; the default manager (``Response.objects``) then leaves
+    it out of every score, chart, outcome, alert evaluation, analytics frame, report
+    and schedule at once. Alerts already raised from it stay (a safety signal is never
+    deleted), and an invitation it completed stays completed and linked. The correction
+    is a new response, entered as usual.
+
+    Raises ``PermissionDenied`` unless ``by`` is an active member of the response's
+    clinic in ``VOID_ROLES``, and ``ValidationError`` for an empty reason or a response
+    that is already voided.
+    """
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError({"reason": "Say why this response is voided."})
+    allowed = (
+        Membership.objects.active()
+        .filter(user=by, clinic_id=response.clinic_id, role__in=VOID_ROLES)
+        .exists()
+    )
+    if not allowed:
+        raise PermissionDenied("Only a prescriber, nurse or therapist of the clinic can void.")
+    with transaction.atomic():
+        # Locked so two people voiding at once record one void, not the later reason.
+        locked = Response.all_objects.select_for_update().get(pk=response.pk)
+        if locked.voided_at is not None:
+            raise ValidationError("This response is already voided.")
+        locked.voided_at = timezone.now()
+        locked.voided_by = by
+        locked.void_reason = reason
+        locked.full_clean()
+        locked.save(update_fields=["voided_at", "voided_by", "void_reason"])
+    response.voided_at = locked.voided_at
+    response.voided_by = locked.voided_by
+    response.void_reason = locked.void_reason
+    return response

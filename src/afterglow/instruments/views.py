@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -20,16 +21,18 @@ from afterglow.instruments.catalog import (
     all_instruments,
     get_instrument,
 )
-from afterglow.instruments.forms import InstrumentForm, StaffResponseForm
+from afterglow.instruments.forms import InstrumentForm, StaffResponseForm, VoidForm
 from afterglow.instruments.models import Source
 from afterglow.instruments.selectors import link_for_token
 from afterglow.instruments.services import (
+    VOID_ROLES,
     LinkUnavailable,
     personal_link_create,
     personal_link_email,
     personal_link_revoke,
     personal_link_submit,
     response_record,
+    response_void,
 )
 from afterglow.patients.access import get_patient_for
 
@@ -82,7 +85,8 @@ def response_new(request: HttpRequest, patient_pk: int, code: str) -> HttpRespon
 
 @staff_required()
 def response_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    response = get_response_for(require_membership(request), pk)
+    membership = require_membership(request)
+    response = get_response_for(membership, pk)
     instrument = get_instrument(response.instrument)
     rows = [
         (item, response.answers[index] if index < len(response.answers) else None)
@@ -103,6 +107,38 @@ def response_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "instrument": instrument,
             "rows": [(item, value, labels.get(value)) for item, value in rows],
             "raised_alerts": raised_alerts,
+            "can_void": response.voided_at is None and membership.role in VOID_ROLES,
+        },
+    )
+
+
+@staff_required(roles=VOID_ROLES)
+def response_void_page(request: HttpRequest, pk: int) -> HttpResponse:
+    response = get_response_for(require_membership(request), pk)
+    if response.voided_at is not None:
+        messages.info(request, "This response is already voided.")
+        return redirect("instruments:response_detail", pk=response.pk)
+    form = VoidForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            response_void(
+                response=response, by=acting_user(request), reason=form.cleaned_data["reason"]
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)  # a {"reason": ...} error lands on its field
+        else:
+            messages.success(
+                request, "Response voided. Enter the corrected response if there is one."
+            )
+            return redirect("instruments:response_detail", pk=response.pk)
+    return render(
+        request,
+        "instruments/response_void.html",
+        {
+            "response": response,
+            "patient": response.patient,
+            "instrument": get_instrument(response.instrument),
+            "form": form,
         },
     )
 

@@ -41,8 +41,14 @@ def patient_list(*, clinic: Clinic, text: str = "", status: str = "") -> QuerySe
     if status:
         patients = patients.filter(status=status)
     return patients.annotate(
-        n_pcl5=Count("responses", filter=Q(responses__instrument__in=PCL5_CODES)),
-        last_response_at=Max("responses__administered_at"),
+        # Joins bypass Response.objects, so voided responses are left out here by hand.
+        n_pcl5=Count(
+            "responses",
+            filter=Q(responses__instrument__in=PCL5_CODES, responses__voided_at__isnull=True),
+        ),
+        last_response_at=Max(
+            "responses__administered_at", filter=Q(responses__voided_at__isnull=True)
+        ),
     ).order_by("family_name", "given_name", "pk")
 
 

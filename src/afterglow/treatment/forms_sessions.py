@@ -12,6 +12,7 @@ from django.utils import timezone
 from afterglow.treatment.models import DosingSession
 from afterglow.treatment.models.sessions import (
     AdverseAction,
+    NotDosedReason,
     PregnancyTest,
     Severity,
     SuicideRisk,
@@ -189,10 +190,19 @@ class SideEffectsForm(forms.Form):
             self.fields[f"se_{code}"] = forms.ChoiceField(
                 label=label, choices=SEVERITY_CHOICES, required=False, widget=forms.RadioSelect
             )
+        self.fields["other_note"] = forms.CharField(
+            label='What the "other" side effect was', required=False, max_length=300
+        )
+
+    def se_fields(self) -> list[forms.BoundField]:
+        """The checklist's radio groups (not the note)."""
+        return [self[f"se_{code}"] for code, _ in SIDE_EFFECTS]
 
     @classmethod
     def initial_for(cls, effects: list[Any]) -> dict[str, str]:
-        return {f"se_{e.code}": e.severity for e in effects}
+        initial = {f"se_{e.code}": e.severity for e in effects}
+        initial["other_note"] = next((e.note for e in effects if e.code == "other"), "")
+        return initial
 
     def codes_with_severity(self) -> dict[str, str]:
         return {
@@ -252,6 +262,30 @@ class DischargeForm(forms.Form):
         }
         initial.update({name: getattr(session, name) for name, _ in REMS_FIELDS})
         return initial
+
+
+class NotDosedForm(forms.Form):
+    reason = forms.ChoiceField(
+        label="Why no dose is given today",
+        choices=NotDosedReason.choices,
+        widget=forms.RadioSelect,
+    )
+    detail = forms.CharField(
+        label="Details",
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea({"rows": 2}),
+        help_text='Required for "other"; e.g. the reading, who decided, what happens next.',
+    )
+
+
+class DischargeOverrideForm(forms.Form):
+    reason = forms.CharField(
+        label="Why the patient left before the observation time",
+        max_length=2000,
+        widget=forms.Textarea({"rows": 2}),
+        help_text="E.g. left against advice; prescriber reviewed and judged it safe.",
+    )
 
 
 class AmendForm(forms.Form):

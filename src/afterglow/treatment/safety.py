@@ -255,7 +255,7 @@ SIDE_EFFECTS: tuple[tuple[str, str], ...] = (
     ("sedation", "Sedation / drowsiness"),
     ("blurred_vision", "Blurred or double vision"),
     ("numbness", "Numbness or tingling"),
-    ("other", "Other (describe in an adverse event or the discharge note)"),
+    ("other", "Other (say what below)"),
 )
 SIDE_EFFECT_LABELS: dict[str, str] = dict(SIDE_EFFECTS)
 
@@ -290,8 +290,12 @@ def discharge_problems(
     vitals_near_baseline: bool,
     alert_and_oriented: bool,
     escort_present: bool,
+    observation_overridden: bool = False,
 ) -> list[str]:
     """Why this patient may not leave yet, one sentence each (empty when they may).
+
+    ``observation_overridden`` (a prescriber authorised leaving early, with a reason)
+    drops the observation-time check only; the other checks still stand.
 
     - observation: ``discharged_at - started_at`` (the dose start, not the
       infusion end) must reach :func:`minimum_observation_minutes`;
@@ -316,7 +320,7 @@ def discharge_problems(
         problems.append("No dose start time is recorded, so the observation time is unknown.")
     elif discharged_at is None:
         problems.append("No discharge time is recorded.")
-    else:
+    elif not observation_overridden:
         observed = (discharged_at - started_at).total_seconds() / 60
         if observed < needed:
             problems.append(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.db.models import Count, Q, QuerySet
 
@@ -14,6 +14,7 @@ from afterglow.treatment import schedule
 from afterglow.treatment.models import (
     Course,
     CourseStatus,
+    DosingSession,
     PlannedSession,
     Protocol,
     Screening,
@@ -76,6 +77,8 @@ class CoursePlan:
     course_progress: Progress  # the protocol's sessions (cancelled ones not counted)
     maintenance_progress: Progress | None
     next_row: PlanRow | None
+    # Sessions signed "not dosed": no dose, their planned session is to come again.
+    not_dosed: list[DosingSession] = field(default_factory=list)
 
     @property
     def is_open(self) -> bool:
@@ -133,6 +136,11 @@ def course_plan(*, course: Course, today: dt.date) -> CoursePlan:
         course_progress=Progress(*counts[SessionKind.COURSE]),
         maintenance_progress=Progress(*maintenance) if maintenance[1] else None,
         next_row=next_row,
+        not_dosed=list(
+            DosingSession.objects.filter(course=course, status=SessionStatus.NOT_DOSED).order_by(
+                "number", "pk"
+            )
+        ),
     )
 
 

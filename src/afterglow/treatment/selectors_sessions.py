@@ -100,6 +100,8 @@ def session_page(*, session: DosingSession) -> SessionPage:
         [session],
         "clinic",
         "signed_by",
+        "not_dosed_by",
+        "discharge_override_by",
         Prefetch("vitals", queryset=VitalsReading.objects.select_related("recorded_by")),
         "dissociation",
         "sedation",
@@ -196,6 +198,7 @@ def session_discharge_problems(*, session: DosingSession, protocol: Protocol) ->
         vitals_near_baseline=session.vitals_near_baseline,
         alert_and_oriented=session.alert_and_oriented,
         escort_present=session.escort_present_at_discharge,
+        observation_overridden=session.has_discharge_override,
     )
 
 
@@ -214,6 +217,12 @@ def session_sign_problems(
     if session.is_signed:
         return []
     problems: list[str] = []
+    if session.is_not_dosed:
+        # Ended without a dose: no dose, stop or discharge checks (nothing was given);
+        # the alerts raised at the pre-dose checks must still be seen.
+        if session.started_at is not None or session.actual_dose_mg is not None:
+            problems.append("A dose is recorded: a session with a dose cannot be 'not dosed'.")
+        return problems + _open_alert_problems(alerts)
     if session.predose_checked_at is None:
         problems.append("The pre-dose checks are not recorded.")
     if session.actual_dose_mg is None or session.started_at is None:
@@ -236,17 +245,21 @@ def session_sign_problems(
             ],
             spo2_minutes=[v.minute for v in vitals if v.spo2 is not None],
         )
+    return problems + _open_alert_problems(alerts)
+
+
+def _open_alert_problems(alerts: Sequence[SessionAlert]) -> list[str]:
     open_alerts = sum(1 for a in alerts if a.acknowledged_at is None)
-    if open_alerts:
-        problems.append(
-            f"{open_alerts} alert{'s' if open_alerts != 1 else ''} not acknowledged: "
-            "an alert must be seen before the record is closed."
-        )
-    return problems
+    if not open_alerts:
+        return []
+    return [
+        f"{open_alerts} alert{'s' if open_alerts != 1 else ''} not acknowledged: "
+        "an alert must be seen before the record is closed."
+    ]
 
 
 def ketamine_exposure(patient: Patient) -> tuple[int, Decimal]:
-    """Signed dosing sessions of this patient and their total actual dose in mg.
+    """Signed dosing sessions of this patient with a dose, and their total actual dose in mg.
 
     Racemic ketamine and esketamine are added together as recorded (mg of
     drug given): a count of exposure, not an equivalent dose. Unsigned

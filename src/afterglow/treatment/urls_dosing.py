@@ -27,6 +27,17 @@ urlpatterns = [
         name="alert_ack",
     ),
     path("sessions/<int:pk>/discharge/", views.discharge, name="discharge"),
+    path(
+        "sessions/<int:pk>/discharge/override/",
+        views.discharge_override,
+        name="discharge_override",
+    ),
+    path("sessions/<int:pk>/not-dosed/", views.not_dosed, name="not_dosed"),
+    path(
+        "sessions/<int:pk>/not-dosed/withdraw/",
+        views.not_dosed_withdraw,
+        name="not_dosed_withdraw",
+    ),
     path("sessions/<int:pk>/sign/", views.sign, name="sign"),
     path("sessions/<int:pk>/amend/", views.amend, name="amend"),
 ]

@@ -12,6 +12,8 @@ from typing import Any
 from django import template
 from django.urls import resolve, reverse
 
+from afterglow.accounts.selectors import memberships_for_user
+
 register = template.Library()
 
 #: (URL name, label, what marks it current: an app namespace or a URL name).
@@ -56,4 +58,19 @@ def staff_nav_links(context: template.Context) -> dict[str, Any]:
             getattr(match, "app_name", "") or "",
             getattr(match, "url_name", "") or "",
         )
+    }
+
+
+@register.inclusion_tag("accounts/_clinic_switcher.html", takes_context=True)
+def clinic_switcher(context: template.Context) -> dict[str, Any]:
+    """A clinic picker for members of more than one clinic (one query per page)."""
+    membership = context.get("membership")
+    request = context.get("request")
+    if not membership or request is None:
+        return {"others": []}
+    memberships = memberships_for_user(request.user)
+    return {
+        "current": membership,
+        "memberships": sorted(memberships, key=lambda m: m.clinic.name),
+        "others": [m for m in memberships if m.clinic_id != membership.clinic_id],
     }

@@ -21,6 +21,26 @@ from afterglow.treatment.models.protocols import Route
 class SessionStatus(models.TextChoices):
     IN_PROGRESS = "in_progress", "In progress"
     SIGNED = "signed", "Signed"
+    # Ended at the pre-dose reassessment without a dose, then signed: locked like a signed
+    # session, but never a dose (not counted in exposure, progress or course completion).
+    NOT_DOSED = "not_dosed", "Signed — not dosed"
+
+
+#: Statuses of a closed, immutable session (corrections are amendments).
+LOCKED_STATUSES = frozenset({SessionStatus.SIGNED, SessionStatus.NOT_DOSED})
+
+
+class NotDosedReason(models.TextChoices):
+    """Why a session ended at the pre-dose reassessment without a dose."""
+
+    BP_HIGH = "bp_high", "Blood pressure too high"
+    PREGNANCY_POSITIVE = "pregnancy_positive", "Positive pregnancy test"
+    SUICIDE_RISK = "suicide_risk", "Acute suicide risk"
+    NO_ESCORT = "no_escort", "No escort home"
+    NOT_FASTING = "not_fasting", "Not fasting"
+    UNWELL = "unwell", "Acutely unwell (e.g. infection)"
+    DECLINED = "declined", "Patient declined"
+    OTHER = "other", "Other (describe)"
 
 
 class PregnancyTest(models.TextChoices):
@@ -102,6 +122,25 @@ class DosingSession(models.Model):
     rems_clinically_stable = models.BooleanField(default=False)
     rems_form_submitted = models.BooleanField(default=False)
 
+    # Discharge before the observation time (or against advice), authorised by a prescriber.
+    discharge_override_reason = models.TextField(
+        blank=True,
+        help_text="Why the patient left before the observation time; lets the sign-off pass "
+        "the observation-time check only.",
+    )
+    discharge_override_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    discharge_override_at = models.DateTimeField(null=True, blank=True)
+
+    # Ended without a dose (sent home at the pre-dose reassessment).
+    not_dosed_reason = models.CharField(max_length=30, choices=NotDosedReason.choices, blank=True)
+    not_dosed_detail = models.TextField(blank=True)
+    not_dosed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    not_dosed_at = models.DateTimeField(null=True, blank=True)
+
     signed_at = models.DateTimeField(null=True, blank=True)
     signed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -116,7 +155,13 @@ class DosingSession(models.Model):
     class Meta:
         ordering = ["course", "number"]
         constraints = [
-            models.UniqueConstraint(fields=["course", "number"], name="one_session_per_number")
+            # A session signed "not dosed" gives its number back: the planned session is
+            # attempted again under the same number on another day.
+            models.UniqueConstraint(
+                fields=["course", "number"],
+                condition=~models.Q(status="not_dosed"),
+                name="one_session_per_number",
+            )
         ]
 
     def __str__(self) -> str:
@@ -124,7 +169,17 @@ class DosingSession(models.Model):
 
     @property
     def is_signed(self) -> bool:
-        return self.status == SessionStatus.SIGNED
+        """Signed and locked, with or without a dose."""
+        return self.status in LOCKED_STATUSES
+
+    @property
+    def is_not_dosed(self) -> bool:
+        """Recorded (or signed) as ended without a dose."""
+        return bool(self.not_dosed_reason)
+
+    @property
+    def has_discharge_override(self) -> bool:
+        return bool(self.discharge_override_reason)
 
 
 class Phase(models.TextChoices):
@@ -216,6 +271,7 @@ class SideEffect(models.Model):
     )
     code = models.CharField(max_length=40, help_text="From treatment.safety.SIDE_EFFECTS.")
     severity = models.CharField(max_length=10, choices=Severity.choices, default="mild")
+    note = models.CharField(max_length=300, blank=True, help_text='What it was (for "other").')
 
     class Meta:
         ordering = ["pk"]

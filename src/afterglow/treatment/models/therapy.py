@@ -35,6 +35,14 @@ class TherapySession(models.Model):
         validators=[MinValueValidator(5), MaxValueValidator(480)]
     )
     notes = models.TextField(blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="Who entered it (usually the therapist).",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = TherapySessionQuerySet.as_manager()

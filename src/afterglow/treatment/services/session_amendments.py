@@ -32,6 +32,8 @@ AMENDABLE_FIELDS: dict[str, str] = {
     "discharged_at": "Discharged at",
     "predose_note": "Pre-dose note",
     "discharge_note": "Discharge note",
+    "discharge_override_reason": "Reason for leaving before the observation time",
+    "not_dosed_detail": "Why no dose was given (detail)",
 }
 #: Fields of one vitals row an amendment may change, addressed as ``vitals:<pk>:<field>``.
 VITALS_AMENDABLE_FIELDS: dict[str, str] = {
@@ -42,6 +44,8 @@ VITALS_AMENDABLE_FIELDS: dict[str, str] = {
     "respiratory_rate": "respiratory rate",
 }
 _VITALS = tuple(VITALS_AMENDABLE_FIELDS)
+#: Reasons a signature rested on: corrected, never removed.
+_NOT_EMPTIED = frozenset({"discharge_override_reason"})
 
 
 def session_amend(
@@ -70,6 +74,8 @@ def session_amend(
             target, name = _vitals_target(locked, field)
         elif field in AMENDABLE_FIELDS:
             target, name = locked, field
+            if field in _NOT_EMPTIED and not new_value.strip():
+                raise ValidationError({"new_value": "This reason cannot be emptied."})
         else:
             raise ValidationError({"field": f"{field!r} cannot be amended."})
         model_field = target._meta.get_field(name)

@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from afterglow.accounts.models import Clinic, Membership
 from afterglow.treatment.models import DosingSession, SessionAlert, VitalsReading
-from afterglow.treatment.permissions import DOSING_ROLES
+from afterglow.treatment.permissions import DECIDE_ROLES, DOSING_ROLES
 from afterglow.treatment.safety import AlertSpec
 
 #: Clock times may run this far ahead of the server (a tablet a little fast); more is a typo.
@@ -63,6 +63,16 @@ def require_dosing_role(by: User, clinic: Clinic) -> None:
         .exists()
     ):
         raise ValidationError("Only a nurse or a prescriber of this clinic can do this.")
+
+
+def require_prescriber(by: User, clinic: Clinic) -> None:
+    """Only a prescriber of this clinic authorises a departure from the protocol's safety rules."""
+    if (
+        not Membership.objects.active()
+        .filter(user=by, clinic=clinic, role__in=DECIDE_ROLES)
+        .exists()
+    ):
+        raise ValidationError("Only a prescriber of this clinic can authorise this.")
 
 
 def not_in_future(value: dt.datetime, field: str) -> None:

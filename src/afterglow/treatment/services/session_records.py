@@ -125,21 +125,32 @@ def sedation_record(*, session: DosingSession, by: User, minute: int, moaas: int
 
 
 def side_effects_set(
-    *, session: DosingSession, by: User, codes_with_severity: Mapping[str, str]
+    *,
+    session: DosingSession,
+    by: User,
+    codes_with_severity: Mapping[str, str],
+    other_note: str = "",
 ) -> list[SideEffect]:
-    """Make the session's side effects exactly these ``{code: severity}`` (the checklist)."""
+    """Make the session's side effects exactly these ``{code: severity}`` (the checklist).
+
+    ``other_note`` says what an "other" side effect was; it is required with "other"
+    and kept on that row only."""
     unknown = sorted(set(codes_with_severity) - set(SIDE_EFFECT_LABELS))
     if unknown:
         raise ValidationError(f"Unknown side effect: {', '.join(unknown)}.")
     bad = sorted(c for c, s in codes_with_severity.items() if s not in Severity.values)
     if bad:
         raise ValidationError(f"Choose mild, moderate or severe for: {', '.join(bad)}.")
+    other_note = other_note.strip()
+    if "other" in codes_with_severity and not other_note:
+        raise ValidationError({"other_note": 'Say what the "other" side effect was.'})
     with transaction.atomic():
         session = open_session(session)
         session.side_effects.exclude(code__in=list(codes_with_severity)).delete()
         for code, severity in codes_with_severity.items():
+            note = other_note[:300] if code == "other" else ""
             SideEffect.objects.update_or_create(
-                session=session, code=code, defaults={"severity": severity}
+                session=session, code=code, defaults={"severity": severity, "note": note}
             )
         return list(session.side_effects.all())
 

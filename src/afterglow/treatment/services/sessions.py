@@ -36,6 +36,7 @@ from afterglow.treatment.dosing import (
 from afterglow.treatment.models import (
     CourseStatus,
     DosingSession,
+    NotDosedReason,
     PlannedSession,
     Protocol,
     Route,
@@ -62,6 +63,7 @@ from afterglow.treatment.services.session_lock import (
     open_session,
     raise_alerts,
     require_dosing_role,
+    require_prescriber,
 )
 from afterglow.treatment.services.session_records import (
     adverse_event_record,
@@ -83,11 +85,14 @@ __all__ = [
     "sedation_record",
     "session_amend",
     "session_discharge",
+    "session_discharge_override",
+    "session_mark_not_dosed",
     "session_record_dose",
     "session_record_predose",
     "session_sign",
     "session_start",
     "session_stop",
+    "session_withdraw_not_dosed",
     "side_effects_set",
     "vitals_record",
 ]
@@ -118,7 +123,11 @@ def session_start(*, planned: PlannedSession, by: User) -> DosingSession:
                 f"The course is {course.get_status_display().lower()}; a session can only "
                 "start on an active course."
             )
-        if DosingSession.objects.filter(course=course, number=locked.number).exists():
+        if (
+            DosingSession.objects.filter(course=course, number=locked.number)
+            .exclude(status=SessionStatus.NOT_DOSED)
+            .exists()
+        ):
             raise ValidationError(f"Session {locked.number} of this course already exists.")
         session = DosingSession(
             clinic=clinic,
@@ -283,6 +292,10 @@ def session_record_dose(
         require_dosing_role(by, session.clinic)
         if session.predose_checked_at is None:
             raise ValidationError("Record the pre-dose checks first.")
+        if session.is_not_dosed:
+            raise ValidationError(
+                "This session is marked as ended without a dose; withdraw that first."
+            )
         not_in_future(started_at, "started_at")
         if session.stopped_at is not None and started_at > session.stopped_at:
             raise ValidationError({"started_at": "The start is after the recorded stop."})
@@ -450,6 +463,87 @@ def session_discharge(
         return session
 
 
+def session_discharge_override(*, session: DosingSession, by: User, reason: str) -> DosingSession:
+    """A prescriber authorises a discharge before the observation time (or against advice).
+
+    With its reason recorded, :func:`session_sign` no longer requires the observation
+    time; every other discharge check (vitals, alertness, escort, REMS) still stands.
+    Shown on the session page; once signed it is immutable (amend the reason as usual).
+    May be repeated before signing (the latest reason and prescriber count).
+    """
+    if not reason.strip():
+        raise ValidationError({"reason": "Say why the patient left before the observation time."})
+    with transaction.atomic():
+        session = open_session(session)
+        require_prescriber(by, session.clinic)
+        if session.started_at is None:
+            raise ValidationError("No dose is recorded: there is no observation time to override.")
+        session.discharge_override_reason = reason.strip()
+        session.discharge_override_by = by
+        session.discharge_override_at = timezone.now()
+        session.full_clean()
+        session.save(
+            update_fields=[
+                "discharge_override_reason",
+                "discharge_override_by",
+                "discharge_override_at",
+            ]
+        )
+        return session
+
+
+# --- ending without a dose ---
+
+
+def session_mark_not_dosed(
+    *, session: DosingSession, by: User, reason: str, detail: str = ""
+) -> DosingSession:
+    """Record that the session ends without a dose (sent home at the pre-dose reassessment).
+
+    ``reason`` is a :class:`NotDosedReason`; ``detail`` is free text, required for
+    "other". Refused once a dose is recorded (then it is a dose, stopped early: record
+    an adverse event or a deviation instead). Vitals, ratings and alerts taken so far
+    stay. The session can then be signed without dose or discharge checks; see
+    :func:`session_sign` for what happens to the planned session.
+    """
+    if reason not in NotDosedReason.values:
+        raise ValidationError({"reason": "Choose why no dose was given."})
+    if reason == NotDosedReason.OTHER and not detail.strip():
+        raise ValidationError({"detail": "Describe why no dose was given."})
+    with transaction.atomic():
+        session = open_session(session)
+        require_dosing_role(by, session.clinic)
+        if session.started_at is not None or session.actual_dose_mg is not None:
+            raise ValidationError(
+                "A dose is already recorded; a session with a dose cannot end 'not dosed'."
+            )
+        session.not_dosed_reason = reason
+        session.not_dosed_detail = detail.strip()
+        session.not_dosed_by = by
+        session.not_dosed_at = timezone.now()
+        session.full_clean()
+        session.save(
+            update_fields=["not_dosed_reason", "not_dosed_detail", "not_dosed_by", "not_dosed_at"]
+        )
+        return session
+
+
+def session_withdraw_not_dosed(*, session: DosingSession, by: User) -> DosingSession:
+    """Undo :func:`session_mark_not_dosed` before signing (recorded by mistake, or the
+    reassessment came back fine): the dose can be recorded again."""
+    with transaction.atomic():
+        session = open_session(session)
+        require_dosing_role(by, session.clinic)
+        session.not_dosed_reason = ""
+        session.not_dosed_detail = ""
+        session.not_dosed_by = None
+        session.not_dosed_at = None
+        session.save(
+            update_fields=["not_dosed_reason", "not_dosed_detail", "not_dosed_by", "not_dosed_at"]
+        )
+        return session
+
+
 def session_sign(*, session: DosingSession, by: User) -> DosingSession:
     """Sign and lock the session, or refuse with every reason (:class:`SessionNotReady`).
 
@@ -457,7 +551,16 @@ def session_sign(*, session: DosingSession, by: User) -> DosingSession:
     discharge are missing, while a discharge problem stands (observation time,
     baseline vitals, alertness, escort), while an esketamine session's REMS
     monitoring is incomplete, and while an alert is unacknowledged. Only a nurse
-    or prescriber of the clinic signs; a therapist cannot.
+    or prescriber of the clinic signs; a therapist cannot. A prescriber's discharge
+    override (:func:`session_discharge_override`) lifts the observation-time check.
+
+    A session marked not dosed (:func:`session_mark_not_dosed`) is signed with
+    status ``not_dosed``: only its open alerts are checked. It is no dose: it is
+    left out of exposure, progress and course completion, and it lets go of its
+    planned session, which is again "to come" under the same number, to be
+    started again on another day, re-planned (pause/resume with a restart date)
+    or cancelled by ending the course. The course's questionnaire anchors do not
+    change: the planned date still anchors that dose until one is given.
     """
     with transaction.atomic():
         session = open_session(session)
@@ -470,9 +573,14 @@ def session_sign(*, session: DosingSession, by: User) -> DosingSession:
         )
         if problems:
             raise SessionNotReady(problems)
-        session.status = SessionStatus.SIGNED
         session.signed_by = by
         session.signed_at = timezone.now()
+        if session.is_not_dosed:
+            session.status = SessionStatus.NOT_DOSED
+            session.planned = None
+            session.save(update_fields=["status", "signed_by", "signed_at", "planned"])
+            return session
+        session.status = SessionStatus.SIGNED
         session.save(update_fields=["status", "signed_by", "signed_at"])
         course_complete_if_done(course=session.course)
         return session

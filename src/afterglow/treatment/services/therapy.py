@@ -66,6 +66,7 @@ def therapy_session_record(
             started_at=started_at,
             duration_minutes=duration_minutes,
             notes=notes.strip(),
+            recorded_by=by,
         )
         session.full_clean()
         session.save()

@@ -25,8 +25,10 @@ from afterglow.treatment.forms_sessions import (
     AdverseEventForm,
     AmendForm,
     DischargeForm,
+    DischargeOverrideForm,
     DissociationForm,
     DoseForm,
+    NotDosedForm,
     PredoseForm,
     SedationForm,
     SideEffectsForm,
@@ -35,7 +37,7 @@ from afterglow.treatment.forms_sessions import (
     now_local,
 )
 from afterglow.treatment.models import DosingSession, Route, SessionAlert
-from afterglow.treatment.permissions import DOSING_ROLES
+from afterglow.treatment.permissions import DECIDE_ROLES, DOSING_ROLES
 from afterglow.treatment.safety import EXPECTED_BP_PEAK, SIDE_EFFECT_LABELS
 from afterglow.treatment.selectors_sessions import SessionPage, session_page
 from afterglow.treatment.services.sessions import (
@@ -58,6 +60,8 @@ FORM_SECTIONS = {
     "side_effects_form": "side-effects",
     "adverse_event_form": "adverse-events",
     "discharge_form": "discharge",
+    "override_form": "discharge",
+    "not_dosed_form": "dose",
     "sign_form": "sign",
     "amend_form": "amendments",
 }
@@ -106,6 +110,12 @@ def _default_forms(page: SessionPage) -> dict[str, forms.Form]:
             esketamine=session.route == Route.INTRANASAL,
         ),
         "amend_form": AmendForm(vitals=page.vitals),
+        "not_dosed_form": NotDosedForm(
+            initial={"reason": session.not_dosed_reason or None, "detail": session.not_dosed_detail}
+        ),
+        "override_form": DischargeOverrideForm(
+            initial={"reason": session.discharge_override_reason}
+        ),
     }
 
 
@@ -129,10 +139,11 @@ def _context(
         "figure": json.loads(figure.to_json()) if page.vitals else None,
         "can_write": membership.role in DOSING_ROLES and not session.is_signed,
         "can_amend": membership.role in DOSING_ROLES and session.is_signed,
+        "can_override": membership.role in DECIDE_ROLES and not session.is_signed,
         "peak": EXPECTED_BP_PEAK,
         "plan_facts": _plan_facts(page),
         "side_effect_rows": [
-            (SIDE_EFFECT_LABELS.get(e.code, e.code), e.get_severity_display())
+            (SIDE_EFFECT_LABELS.get(e.code, e.code), e.get_severity_display(), e.note)
             for e in page.side_effects
         ],
         # Shown at the top of the live part: the form it belongs to may not be on the

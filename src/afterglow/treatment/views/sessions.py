@@ -25,15 +25,17 @@ from afterglow.treatment.forms_sessions import (
     AdverseEventForm,
     AmendForm,
     DischargeForm,
+    DischargeOverrideForm,
     DissociationForm,
     DoseForm,
+    NotDosedForm,
     PredoseForm,
     SedationForm,
     SideEffectsForm,
     StopForm,
     VitalsForm,
 )
-from afterglow.treatment.models import DosingSession, Route, SessionAlert
+from afterglow.treatment.models import DosingSession, Route, SessionAlert, SessionStatus
 from afterglow.treatment.permissions import DOSING_ROLES, VIEW_ROLES
 from afterglow.treatment.services.sessions import (
     SessionLocked,
@@ -43,11 +45,14 @@ from afterglow.treatment.services.sessions import (
     sedation_record,
     session_amend,
     session_discharge,
+    session_discharge_override,
+    session_mark_not_dosed,
     session_record_dose,
     session_record_predose,
     session_sign,
     session_start,
     session_stop,
+    session_withdraw_not_dosed,
     side_effects_set,
     vitals_record,
 )
@@ -191,8 +196,13 @@ def sedation(request: HttpRequest, pk: int) -> HttpResponse:
 @staff_required(roles=DOSING_ROLES)
 def side_effects(request: HttpRequest, pk: int) -> HttpResponse:
     def act(session: DosingSession, data: dict[str, Any]) -> str:
-        chosen = {k.removeprefix("se_"): v for k, v in data.items() if v}
-        side_effects_set(session=session, by=acting_user(request), codes_with_severity=chosen)
+        chosen = {k.removeprefix("se_"): v for k, v in data.items() if k.startswith("se_") and v}
+        side_effects_set(
+            session=session,
+            by=acting_user(request),
+            codes_with_severity=chosen,
+            other_note=data.get("other_note", ""),
+        )
         return "Side effects saved."
 
     return render_submit(
@@ -258,15 +268,60 @@ def discharge(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
+@require_POST
+@staff_required(roles=DOSING_ROLES)
+def discharge_override(request: HttpRequest, pk: int) -> HttpResponse:
+    """A prescriber authorises leaving before the observation time (the service checks)."""
+
+    def act(session: DosingSession, data: dict[str, Any]) -> str:
+        session_discharge_override(session=session, by=acting_user(request), **data)
+        return "Early discharge authorised; the observation time no longer blocks signing."
+
+    return render_submit(
+        request,
+        pk,
+        "override_form",
+        lambda s: DischargeOverrideForm(request.POST),
+        act,
+        anchor="discharge",
+    )
+
+
+@require_POST
+@staff_required(roles=DOSING_ROLES)
+def not_dosed(request: HttpRequest, pk: int) -> HttpResponse:
+    def act(session: DosingSession, data: dict[str, Any]) -> str:
+        session_mark_not_dosed(session=session, by=acting_user(request), **data)
+        return "Recorded: no dose today. Sign the session to close it."
+
+    return render_submit(
+        request, pk, "not_dosed_form", lambda s: NotDosedForm(request.POST), act, anchor="dose"
+    )
+
+
 class _SignForm(forms.Form):
     """Signing takes no input; the form carries the refusal reasons back to the page."""
 
 
 @require_POST
 @staff_required(roles=DOSING_ROLES)
+def not_dosed_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
+    def act(session: DosingSession, data: dict[str, Any]) -> str:
+        session_withdraw_not_dosed(session=session, by=acting_user(request))
+        return "'Not dosed' withdrawn; the dose can be recorded."
+
+    return render_submit(
+        request, pk, "not_dosed_form", lambda s: _SignForm(request.POST), act, anchor="dose"
+    )
+
+
+@require_POST
+@staff_required(roles=DOSING_ROLES)
 def sign(request: HttpRequest, pk: int) -> HttpResponse:
     def act(session: DosingSession, data: dict[str, Any]) -> str:
-        session_sign(session=session, by=acting_user(request))
+        signed = session_sign(session=session, by=acting_user(request))
+        if signed.status == SessionStatus.NOT_DOSED:
+            return "Session signed as not dosed and locked; the planned session is to come again."
         return "Session signed and locked. Corrections are now amendments with a reason."
 
     return render_submit(
