@@ -151,27 +151,7 @@ def trajectory_figure(
                 connectgaps=False,
             )
         )
-    shown = [w for w in weeks if w["shown"]]
-    with_ci = [w for w in shown if w["ci95"]]
-    _band(
-        figure,
-        [w["week"] for w in with_ci],
-        [w["ci95"][0] for w in with_ci],
-        [w["ci95"][1] for w in with_ci],
-        BAND_COLOUR,
-    )
-    figure.add_trace(
-        go.Scatter(
-            x=[w["week"] for w in shown],
-            y=[w["mean"] for w in shown],
-            mode="lines+markers",
-            line={"color": MEAN_COLOUR, "width": 3},
-            marker={"size": 8},
-            name="Mean PCL-5 total",
-            customdata=[[w["n"]] for w in shown],
-            hovertemplate="Week %{x}<br>Mean %{y:.1f}<br>n = %{customdata[0]}<extra></extra>",
-        )
-    )
+    _weekly_mean(figure, weeks, colour=MEAN_COLOUR, band=BAND_COLOUR, name="Mean PCL-5 total")
     figure.add_hline(
         y=cutoff,
         line={"color": CUTOFF_COLOUR, "dash": "dot", "width": 1.5},
@@ -197,27 +177,7 @@ def weekly_figure(
 ) -> go.Figure:
     """A weekly mean ± 95 % CI (cluster B, diary counts)."""
     figure = go.Figure()
-    shown = [w for w in weeks if w["shown"]]
-    with_ci = [w for w in shown if w["ci95"]]
-    _band(
-        figure,
-        [w["week"] for w in with_ci],
-        [w["ci95"][0] for w in with_ci],
-        [w["ci95"][1] for w in with_ci],
-        band,
-    )
-    figure.add_trace(
-        go.Scatter(
-            x=[w["week"] for w in shown],
-            y=[w["mean"] for w in shown],
-            mode="lines+markers",
-            line={"color": colour, "width": 3},
-            marker={"size": 8},
-            name=name,
-            customdata=[[w["n"]] for w in shown],
-            hovertemplate="Week %{x}<br>Mean %{y:.1f}<br>n = %{customdata[0]}<extra></extra>",
-        )
-    )
+    _weekly_mean(figure, weeks, colour=colour, band=band, name=name)
     y_axis: dict[str, Any] = {"title": y_title, "rangemode": "tozero"}
     if y_max is not None:
         y_axis["range"] = [0, y_max]
@@ -429,4 +389,31 @@ def calibration_figure(bins: Sequence[dict[str, Any]]) -> go.Figure:
         height=300,
         xaxis={"title": "Predicted chance of response", "range": [0, 1], "tickformat": ".0%"},
         yaxis={"title": "Observed response", "range": [0, 1], "tickformat": ".0%"},
+    )
+
+
+def _weekly_mean(
+    figure: go.Figure, weeks: Sequence[dict[str, Any]], *, colour: str, band: str, name: str
+) -> None:
+    """The shown weeks' mean as a line with markers over its 95 % CI band."""
+    shown = [w for w in weeks if w["shown"]]
+    with_ci = [w for w in shown if w["ci95"]]
+    _band(
+        figure,
+        [w["week"] for w in with_ci],
+        [w["ci95"][0] for w in with_ci],
+        [w["ci95"][1] for w in with_ci],
+        band,
+    )
+    figure.add_trace(
+        go.Scatter(
+            x=[w["week"] for w in shown],
+            y=[w["mean"] for w in shown],
+            mode="lines+markers",
+            line={"color": colour, "width": 3},
+            marker={"size": 8},
+            name=name,
+            customdata=[[w["n"]] for w in shown],
+            hovertemplate="Week %{x}<br>Mean %{y:.1f}<br>n = %{customdata[0]}<extra></extra>",
+        )
     )

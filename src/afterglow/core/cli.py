@@ -6,6 +6,7 @@ keeps its line breaks, and no system or migration checks (they touch no database
 from __future__ import annotations
 
 import argparse
+import json
 from typing import Any, NoReturn
 
 from django.core.management.base import (
@@ -44,3 +45,35 @@ class ComputeCommand(BaseCommand):
         # BaseCommand builds a CommandParser itself; only error() differs, so swap the class.
         parser.__class__ = OneLineParser
         return parser
+
+
+def bad_line(number: int, reason: str) -> CommandError:
+    """Input line ``number`` is wrong: one line on stderr, whatever the reason says."""
+    return CommandError(f"line {number}: {' '.join(reason.split())}", returncode=USAGE_ERROR)
+
+
+def json_line(number: int, text: str) -> Any:
+    """Parse one JSON Lines record strictly, or raise :func:`bad_line`.
+
+    Python's json would accept NaN and Infinity (not JSON) and keep the last of two
+    equal keys, silently dropping the first; both are refused here.
+    """
+    try:
+        return json.loads(text, parse_constant=_reject_constant, object_pairs_hook=_unique_keys)
+    except json.JSONDecodeError as exc:
+        raise bad_line(number, f"not valid JSON ({exc.msg})") from None
+    except ValueError as exc:  # from the two hooks
+        raise bad_line(number, str(exc)) from None
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not valid JSON")
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    record: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in record:
+            raise ValueError(f"the key {json.dumps(key)} appears more than once")
+        record[key] = value
+    return record

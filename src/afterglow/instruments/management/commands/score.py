@@ -14,7 +14,7 @@ from typing import IO, Any
 
 from django.core.management.base import CommandError
 
-from afterglow.core.cli import USAGE_ERROR, ComputeCommand
+from afterglow.core.cli import USAGE_ERROR, ComputeCommand, bad_line, json_line
 from afterglow.instruments.catalog import (
     Instrument,
     UnknownInstrument,
@@ -116,51 +116,23 @@ def _lines(stream: IO[Any]) -> list[tuple[int, str]]:
             # utf-8-sig drops a byte-order mark some Windows editors put on line 1.
             lines.append((number, raw.decode("utf-8-sig" if number == 1 else "utf-8")))
         except UnicodeDecodeError:
-            raise _bad_line(number, "not valid UTF-8 text") from None
+            raise bad_line(number, "not valid UTF-8 text") from None
     return lines
 
 
 def _score_line(instrument: Instrument, number: int, text: str, cutoff: int | None) -> Score:
-    try:
-        record = json.loads(
-            text, parse_constant=_reject_constant, object_pairs_hook=_reject_duplicate_keys
-        )
-    except json.JSONDecodeError as exc:
-        raise _bad_line(number, f"not valid JSON ({exc.msg})") from None
-    except ValueError as exc:  # from the two hooks
-        raise _bad_line(number, str(exc)) from None
+    record = json_line(number, text)
     if not isinstance(record, dict):
-        raise _bad_line(number, 'expected a JSON object like {"items": [...]}')
+        raise bad_line(number, 'expected a JSON object like {"items": [...]}')
     if "items" not in record:
-        raise _bad_line(number, 'missing the key "items"')
+        raise bad_line(number, 'missing the key "items"')
     extra = sorted(key for key in record if key != "items")
     if extra:
         names = ", ".join(json.dumps(key) for key in extra)
-        raise _bad_line(number, f'unexpected key(s) {names}; only "items" is allowed')
+        raise bad_line(number, f'unexpected key(s) {names}; only "items" is allowed')
     if not isinstance(record["items"], list):
-        raise _bad_line(number, '"items" must be a list of item values')
+        raise bad_line(number, '"items" must be a list of item values')
     try:
         return score(instrument, record["items"], cutoff=cutoff)
     except ScoringInputError as exc:
-        raise _bad_line(number, str(exc)) from None
-
-
-def _reject_constant(name: str) -> Any:
-    # Python's json accepts NaN and Infinity, which are not JSON.
-    raise ValueError(f"{name} is not valid JSON")
-
-
-def _reject_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    # json.loads would otherwise keep the last "items" and silently drop the first.
-    record: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in record:
-            raise ValueError(f"the key {json.dumps(key)} appears more than once")
-        record[key] = value
-    return record
-
-
-def _bad_line(number: int, reason: str) -> CommandError:
-    # One line on stderr, whatever the reason says.
-    message = f"line {number}: {' '.join(reason.split())}"
-    return CommandError(message, returncode=USAGE_ERROR)
+        raise bad_line(number, str(exc)) from None

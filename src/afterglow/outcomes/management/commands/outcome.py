@@ -14,7 +14,7 @@ from typing import IO, Any
 
 from django.core.management.base import CommandError
 
-from afterglow.core.cli import USAGE_ERROR, ComputeCommand
+from afterglow.core.cli import USAGE_ERROR, ComputeCommand, bad_line, json_line
 from afterglow.outcomes.rules import (
     DEFAULT_CUTOFF,
     DEFAULT_RELIABLE_POINTS,
@@ -142,35 +142,28 @@ def _lines(stream: IO[Any]) -> list[tuple[int, str]]:
             # utf-8-sig drops a byte-order mark some Windows editors put on line 1.
             lines.append((number, raw.decode("utf-8-sig" if number == 1 else "utf-8")))
         except UnicodeDecodeError:
-            raise _bad_line(number, "not valid UTF-8 text") from None
+            raise bad_line(number, "not valid UTF-8 text") from None
     return lines
 
 
 def _evaluate_line(number: int, text: str, rules: OutcomeRules) -> dict[str, object]:
-    try:
-        record = json.loads(
-            text, parse_constant=_reject_constant, object_pairs_hook=_reject_duplicate_keys
-        )
-    except json.JSONDecodeError as exc:
-        raise _bad_line(number, f"not valid JSON ({exc.msg})") from None
-    except ValueError as exc:  # from the two hooks
-        raise _bad_line(number, str(exc)) from None
+    record = json_line(number, text)
     problem = _shape_problem(record, _RECORD_KEYS, _COURSE_EXAMPLE)
     if problem is not None:
-        raise _bad_line(number, f"the course {problem}")
+        raise bad_line(number, f"the course {problem}")
     if not isinstance(record["followups"], list):
         reason = f'"followups" must be a list of objects like {_FOLLOWUP_EXAMPLE}'
-        raise _bad_line(number, f"{reason}, got {_kind(record['followups'])}")
+        raise bad_line(number, f"{reason}, got {_kind(record['followups'])}")
     followups = []
     for index, item in enumerate(record["followups"], start=1):
         problem = _shape_problem(item, _FOLLOWUP_KEYS, _FOLLOWUP_EXAMPLE)
         if problem is not None:
-            raise _bad_line(number, f"follow-up {index} {problem}")
+            raise bad_line(number, f"follow-up {index} {problem}")
         followups.append(Followup(day=item["day"], total=item["total"]))
     try:
         return evaluate(record["baseline"], followups, rules).to_dict()
     except OutcomeInputError as exc:
-        raise _bad_line(number, str(exc)) from None
+        raise bad_line(number, str(exc)) from None
 
 
 def _shape_problem(value: object, keys: tuple[str, ...], example: str) -> str | None:
@@ -200,28 +193,7 @@ def _names(keys: list[str]) -> str:
     return ", ".join(json.dumps(key) for key in keys)
 
 
-def _reject_constant(name: str) -> Any:
-    # Python's json accepts NaN and Infinity, which are not JSON.
-    raise ValueError(f"{name} is not valid JSON")
-
-
-def _reject_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    # json.loads would otherwise keep the last value and silently drop the first.
-    record: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in record:
-            raise ValueError(f"the key {json.dumps(key)} appears more than once")
-        record[key] = value
-    return record
-
-
 def _bad_option(field: str, reason: str) -> CommandError:
     # One line on stderr, named as the user typed the option.
     option = "--" + field.replace("_", "-")
     return CommandError(f"{option} {' '.join(reason.split())}", returncode=USAGE_ERROR)
-
-
-def _bad_line(number: int, reason: str) -> CommandError:
-    # One line on stderr, whatever the reason says.
-    message = f"line {number}: {' '.join(reason.split())}"
-    return CommandError(message, returncode=USAGE_ERROR)
