@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import math
 import os
 import subprocess
 from pathlib import Path
@@ -65,9 +66,110 @@ def test_options_reach_the_engine(registry_csv):
     assert set(printed["by"]) == {"female", "male", "undisclosed"}
 
 
+def reference_durability(csv: Path, from_day: int, confirmations: int) -> dict:
+    """Durability computed independently of the engine: a loop per patient, then lifelines.
+
+    Rules as issue 9 §2 states them: baseline = the last total at or before day 0; the
+    follow-up standing for ``from_day`` is the one nearest to it within
+    max(1, round(d/4)) days (earlier on a tie); a responder there has fallen at least
+    30 %; time runs from that day to the first day of the first run of
+    ``confirmations`` later follow-ups that are not responses, else censored at the
+    last follow-up.
+    """
+    import pandas as pd
+    from lifelines import KaplanMeierFitter
+    from lifelines.utils import median_survival_times
+
+    half = max(1, round(from_day / 4 + 1e-9))
+    frame = pd.read_csv(csv, dtype={"patient_id": str})
+    durations, events = [], []
+    for _, rows in frame.groupby("patient_id"):
+        series = sorted(zip(rows["day"], rows["pcl5_total"], strict=True))
+        before = [total for day, total in series if day <= 0]
+        if not before:
+            continue
+        baseline = before[-1]
+        later = [(day, total) for day, total in series if day > 0]
+
+        def response(total: int, baseline: int = baseline) -> bool:
+            return baseline > 0 and (baseline - total) / baseline >= 0.30 - 1e-12
+
+        window = [(abs(day - from_day), day, total) for day, total in later
+                  if max(1, from_day - half) <= day <= from_day + half]  # fmt: skip
+        if not window:
+            continue
+        _, start, total = min(window)
+        if not response(total):
+            continue
+        run: list[int] = []
+        lost_on = None
+        for day, total in later:
+            if day <= start:
+                continue
+            run = [] if response(total) else [*run, day]
+            if len(run) == confirmations:
+                lost_on = run[0]
+                break
+        durations.append((lost_on if lost_on is not None else later[-1][0]) - start)
+        events.append(lost_on is not None)
+    kmf = KaplanMeierFitter().fit(durations, event_observed=events)
+    limits = median_survival_times(kmf.confidence_interval_survival_function_)
+    finite = [float(v) if math.isfinite(float(v)) else None for v in limits.iloc[0]]
+    median = float(kmf.median_survival_time_)
+    return {
+        "from_day": from_day,
+        "n_responders": len(durations),
+        "n_lost": sum(events),
+        "median_days_to_loss_of_response": median if math.isfinite(median) else None,
+        "ci95": finite,
+    }
+
+
+@pytest.mark.parametrize(("from_day", "confirmations"), [(14, 2), (14, 1), (28, 3)])
+def test_durability_from_a_day_equals_an_independent_lifelines_reference(
+    registry_csv, from_day, confirmations
+):
+    printed = analyze_command(
+        "--csv",
+        str(registry_csv),
+        "--durability-from",
+        str(from_day),
+        "--confirm-loss",
+        str(confirmations),
+    )
+
+    expected = reference_durability(registry_csv, from_day, confirmations)
+    assert expected["n_responders"] > 50 and expected["n_lost"] > 10  # a real test
+    durability = printed["durability"]
+    assert {k: durability[k] for k in ("from_day", "n_responders", "n_lost")} == {
+        k: expected[k] for k in ("from_day", "n_responders", "n_lost")
+    }
+    assert durability["median_days_to_loss_of_response"] == pytest.approx(
+        expected["median_days_to_loss_of_response"]
+    )
+    assert durability["ci95"] == pytest.approx(expected["ci95"])
+    assert printed["config"]["durability_from"] == from_day
+    assert printed["config"]["loss_confirmations"] == confirmations
+
+
+def test_the_default_durability_starts_at_day_14_with_two_confirmations(registry_csv):
+    printed = analyze_command("--csv", str(registry_csv))
+
+    assert printed["durability"]["from_day"] == 14
+    assert printed["config"]["loss_confirmations"] == 2
+    assert printed["config"]["response_requires_reliable"] is False
+    strict = analyze_command("--csv", str(registry_csv), "--response-requires-reliable")
+    assert strict["config"]["response_requires_reliable"] is True
+    assert strict == analyze_csv(registry_csv, AnalysisConfig(response_requires_reliable=True))
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [
+        (["--confirm-loss", "0"], "--confirm-loss must be a whole number from 1 to 4"),
+        (["--confirm-loss", "x"], "--confirm-loss must be a whole number, got 'x'"),
+        (["--durability-from", "0"], "--durability-from must be a whole number of at least 1"),
+        (["--durability-from", "two"], "--durability-from must be a whole number, got 'two'"),
         (["--days", "1,x"], "--days must be whole numbers separated by commas, got '1,x'"),
         (["--days", "0,14"], "--days must be whole numbers of at least 1"),
         (["--days", "14,14"], "--days lists a timepoint twice: [14, 14]"),

@@ -107,8 +107,14 @@ def test_patient_outcomes_has_one_row_per_patient_with_a_baseline():
     assert (a["baseline"], a["end_total"], a["end_change"]) == (50, 30, -20)
     assert bool(a["response"]) and bool(a["below_cutoff"])
     assert a["first_response_day"] == 14
-    assert a["loss_of_response_day"] == 21  # 40 is a 20 % fall
+    # 40 on day 21 is a 20 % fall, the last follow-up: one failing follow-up is only a
+    # possible loss (two confirm a loss by default); with one confirmation it is the loss.
+    assert pd.isna(a["loss_of_response_day"])
+    assert a["possible_loss_day"] == 21
     assert a["last_day"] == 21
+    single = patient_outcomes(observations(rows, sex=sex), AnalysisConfig(loss_confirmations=1))
+    a1 = single.set_index("patient_id").loc["A"]
+    assert a1["loss_of_response_day"] == 21 and pd.isna(a1["possible_loss_day"])
     assert a["sex"] == "F"
     g = outcomes.set_index("patient_id").loc["G"]
     assert g["baseline"] == 45
@@ -130,23 +136,38 @@ patients_strategy = st.lists(
 )
 
 
-@settings(max_examples=150, deadline=None)
-@given(patients=patients_strategy, percent=st.integers(1, 100))
-def test_first_response_and_loss_agree_with_outcomes_rules(patients, percent):
+@settings(max_examples=200, deadline=None)
+@given(
+    patients=patients_strategy,
+    percent=st.integers(1, 100),
+    points=st.integers(1, 30),
+    confirmations=st.integers(1, 4),
+    strict=st.booleans(),
+)
+def test_first_response_and_loss_agree_with_outcomes_rules(
+    patients, percent, points, confirmations, strict
+):
     rows = []
     for number, (baseline, followups) in enumerate(patients):
         rows.append((f"p{number:02d}", 0, baseline))
         rows.extend((f"p{number:02d}", day, total) for day, total in followups.items())
-    config = AnalysisConfig(response_percent=percent)
+    config = AnalysisConfig(
+        response_percent=percent,
+        reliable_points=points,
+        loss_confirmations=confirmations,
+        response_requires_reliable=strict,
+    )
 
     outcomes = patient_outcomes(observations(rows), config).set_index("patient_id")
 
-    rules = OutcomeRules(response_percent=percent)
+    rules = config.rules
+    assert (rules.loss_confirmations, rules.response_requires_reliable) == (confirmations, strict)
     for number, (baseline, followups) in enumerate(patients):
         expected = evaluate(baseline, [Followup(d, t) for d, t in followups.items()], rules)
         got = outcomes.loc[f"p{number:02d}"]
         assert _none(got["first_response_day"]) == expected.first_response_day
         assert _none(got["loss_of_response_day"]) == expected.loss_of_response_day
+        assert _none(got["possible_loss_day"]) == expected.possible_loss_day
         assert _none(got["last_day"]) == expected.last_day
         # Response at the end of the course is the rule applied to the matched follow-up.
         if not pd.isna(got["end_total"]):

@@ -49,44 +49,90 @@ def test_wilson_and_t_intervals_are_undefined_without_data():
 
 
 def responder_cohort() -> pd.DataFrame:
-    """Baseline 50; 30 meets response (40 % fall), 40 does not (20 %), 45 neither.
+    """Baseline 50; 30 meets response (40 % fall), 40 and 45 do not (20 %, 10 %).
 
-    Times from first response: P1 2 (lost), P2 3 (lost), P3 3 (censored), P4 5 (lost),
-    P5 8 (censored); P6 never responds and is not in the curve.
+    Durability from day 14 (window 10-18), a loss confirmed by 2 consecutive failing
+    follow-ups and dated from the first of them; times from the day-14 follow-up:
+
+    - P1 14: 30, 21: 40, 28: 40            loss on 21: 7 (lost)
+    - P2 13: 30, 20: 40, 27: 30 (recovers), 34: 40, 41: 45
+                                            loss on 34: 34 - 13 = 21 (lost)
+    - P3 14: 30, 28: 30, 42: 40            one failing at the end (possible): censored 28
+    - P4 15: 30, 22: 40, 29: 45            loss on 22: 7 (lost)
+    - P5 14: 30, 35: 30                    censored 21
+    - P6 3: 30, 7: 40, 10: 40, 14: 30, 21: 30, 28: 40, 35: 40
+         (its first response, day 3, was lost on day 7; the clock starts at day 14)
+                                            loss on 28: 14 (lost)
+    - P7 14: 40, 21: 30                    not a responder at day 14: not in the curve
+    - P8 7: 30, 20: 30                     nothing in days 10-18: not in the curve
+    - P9 14: 30, 42: 30                    censored 28
     """
     rows = [
-        ("P1", 0, 50), ("P1", 1, 30), ("P1", 3, 40), ("P1", 5, 30),  # loss not reset
-        ("P2", 0, 50), ("P2", 1, 30), ("P2", 4, 40),
-        ("P3", 0, 50), ("P3", 1, 30), ("P3", 4, 30),
-        ("P4", 0, 50), ("P4", 2, 30), ("P4", 7, 40),
-        ("P5", 0, 50), ("P5", 2, 30), ("P5", 10, 30),
-        ("P6", 0, 50), ("P6", 1, 45),
+        ("P1", 0, 50), ("P1", 14, 30), ("P1", 21, 40), ("P1", 28, 40),
+        ("P2", 0, 50), ("P2", 13, 30), ("P2", 20, 40), ("P2", 27, 30), ("P2", 34, 40),
+        ("P2", 41, 45),
+        ("P3", 0, 50), ("P3", 14, 30), ("P3", 28, 30), ("P3", 42, 40),
+        ("P4", 0, 50), ("P4", 15, 30), ("P4", 22, 40), ("P4", 29, 45),
+        ("P5", 0, 50), ("P5", 14, 30), ("P5", 35, 30),
+        ("P6", 0, 50), ("P6", 3, 30), ("P6", 7, 40), ("P6", 10, 40), ("P6", 14, 30),
+        ("P6", 21, 30), ("P6", 28, 40), ("P6", 35, 40),
+        ("P7", 0, 50), ("P7", 14, 40), ("P7", 21, 30),
+        ("P8", 0, 50), ("P8", 7, 30), ("P8", 20, 30),
+        ("P9", 0, 50), ("P9", 14, 30), ("P9", 42, 30),
     ]  # fmt: skip
     return pd.DataFrame(rows, columns=["patient_id", "day", "pcl5_total"])
+
+
+HAND_DURATIONS = [7, 21, 28, 7, 21, 14, 28]
+HAND_LOST = [1, 1, 0, 1, 0, 1, 0]
 
 
 def test_kaplan_meier_matches_a_hand_computation():
     curve = km_curve(responder_cohort())
 
     # Product-limit by hand: at risk / events at each time
-    #   t=2: 5 at risk, 1 lost -> S = 4/5 = 0.8
-    #   t=3: 4 at risk, 1 lost (P3 censored at 3 stays at risk) -> 0.8 * 3/4 = 0.6
-    #   t=5: 2 at risk, 1 lost -> 0.6 * 1/2 = 0.3;  t=8: censored -> 0.3
+    #   t=7:  7 at risk, 2 lost -> S = 5/7
+    #   t=14: 5 at risk, 1 lost -> 5/7 * 4/5 = 4/7
+    #   t=21: 4 at risk, 1 lost (P5 censored at 21 stays at risk) -> 4/7 * 3/4 = 3/7
+    #   t=28: two censored -> 3/7
     survival = dict(zip(curve["timeline"], curve["survival"], strict=True))
-    assert curve["n_responders"] == 5
-    assert curve["n_lost"] == 3
-    assert survival[2.0] == pytest.approx(0.8)
-    assert survival[3.0] == pytest.approx(0.6)
-    assert survival[5.0] == pytest.approx(0.3)
-    assert survival[8.0] == pytest.approx(0.3)
+    assert curve["from_day"] == 14
+    assert curve["n_responders"] == 7
+    assert curve["n_lost"] == 4
+    assert survival[7.0] == pytest.approx(5 / 7)
+    assert survival[14.0] == pytest.approx(4 / 7)
+    assert survival[21.0] == pytest.approx(3 / 7)
+    assert survival[28.0] == pytest.approx(3 / 7)
     # The median is the first time S <= 0.5.
-    assert curve["median_days_to_loss_of_response"] == 5.0
+    assert curve["median_days_to_loss_of_response"] == 21.0
+
+
+def test_one_confirmation_is_the_single_dip_rule_on_the_same_clock():
+    curve = km_curve(responder_cohort(), AnalysisConfig(loss_confirmations=1))
+
+    # P2 is lost at its first dip (20 - 13 = 7), P3 at its last follow-up (42 - 14 = 28).
+    kmf = KaplanMeierFitter().fit(
+        [7, 7, 28, 7, 21, 14, 28], event_observed=[1, 1, 1, 1, 0, 1, 0]
+    )
+    assert curve["n_lost"] == 5
+    assert curve["survival"] == pytest.approx(kmf.survival_function_.iloc[:, 0].tolist())
+
+
+def test_durability_from_another_day_follows_that_timepoints_responders():
+    # From day 28 (window 21-35): P1 28: 40 (no); P2 27: 30 (yes; loss 34: 7, lost); P3 28: 30
+    # (yes; one failing at 42: censored 14); P4 29: 45 (no); P5 35: 30, its only follow-up in
+    # the window (yes; censored 0); P6 28: 40 (no); P7 21: 30 (yes; censored 0); P8 none.
+    curve = km_curve(responder_cohort(), AnalysisConfig(durability_from=28))
+
+    assert curve["from_day"] == 28
+    assert curve["n_responders"] == 4
+    assert curve["n_lost"] == 1
 
 
 def test_kaplan_meier_matches_lifelines_on_the_same_durations():
     curve = km_curve(responder_cohort())
 
-    kmf = KaplanMeierFitter().fit([2, 3, 3, 5, 8], event_observed=[1, 1, 0, 1, 0])
+    kmf = KaplanMeierFitter().fit(HAND_DURATIONS, event_observed=HAND_LOST)
     assert curve["timeline"] == kmf.survival_function_.index.tolist()
     assert curve["survival"] == pytest.approx(kmf.survival_function_.iloc[:, 0].tolist())
     band = kmf.confidence_interval_survival_function_
@@ -100,14 +146,16 @@ def test_kaplan_meier_matches_lifelines_on_the_same_durations():
 def test_durability_in_analyze_is_the_same_curves_median():
     durability = analyze(responder_cohort(), AnalysisConfig(days=(1,)))["durability"]
 
-    assert durability["n_responders"] == 5
-    assert durability["median_days_to_loss_of_response"] == 5.0
+    assert durability["from_day"] == 14
+    assert durability["n_responders"] == 7
+    assert durability["median_days_to_loss_of_response"] == 21.0
 
 
 def test_an_undefined_median_is_null():
-    rows = [("a", 0, 50), ("a", 1, 30), ("a", 9, 30), ("b", 0, 50), ("b", 2, 20)]
+    rows = [("a", 0, 50), ("a", 14, 30), ("a", 21, 30), ("b", 0, 50), ("b", 12, 20)]
     curve = km_curve(pd.DataFrame(rows, columns=["patient_id", "day", "pcl5_total"]))
 
+    assert curve["n_responders"] == 2
     assert curve["n_lost"] == 0
     assert curve["median_days_to_loss_of_response"] is None
     assert curve["ci95"] == [None, None]

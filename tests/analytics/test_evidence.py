@@ -7,6 +7,7 @@ read back from the data file, so a typo in trials.json fails here.
 from __future__ import annotations
 
 import copy
+import dataclasses
 import json
 import math
 import re
@@ -137,18 +138,50 @@ def test_meta_analyses_match_evidence_md() -> None:
 
 def test_what_evidence_md_marks_unconfirmed_stays_flagged() -> None:
     # evidence.md: Shiroma 2020 "result numbers UNCONFIRMED"; Duek 2023 "civilian/veteran mix —
-    # UNCONFIRMED"; n=40 single-infusion RCT "author/year UNCONFIRMED"; Yale Phase II "registry
-    # ID UNCONFIRMED"; §8: Feder 2021 PMID, Feder 2014 DOI and Albott 2018 DOI not confirmed.
+    # UNCONFIRMED"; Yale Phase II "registry ID UNCONFIRMED"; §8: Feder 2021 PMID, Feder 2014 DOI
+    # and Albott 2018 DOI not confirmed; §4b: Almeida's 0.25 is not a pooled SMD.
     shiroma = get_trial("shiroma2020")
     assert shiroma.figures == ()
     assert any("UNCONFIRMED" in item for item in shiroma.unconfirmed)
-    for trial_id in ("duek2023", "single_infusion_rct_n40", "yale_phase2_planned"):
+    assert any("not a pooled standardised" in item for item in get_trial("almeida2024").unconfirmed)
+    for trial_id in ("duek2023", "yale_phase2_planned"):
         assert any("UNCONFIRMED" in item for item in get_trial(trial_id).unconfirmed), trial_id
     assert get_trial("feder2021").pmid is None
     assert any("PMID" in item for item in get_trial("feder2021").unconfirmed)
     assert get_trial("feder2014").doi is None and get_trial("albott2018").doi is None
     assert get_trial("yale_phase2_planned").status == "planned"
     assert get_trial("nct04560660").status == "no_results"
+
+
+def test_the_corrections_of_issue_9_are_in_the_data() -> None:
+    # evidence.md §4a "Other evidence noted": Dadabayev AR … Chronic Stress 2020, doi
+    # 10.1177/2470547020981670, PMID 33426410, NCT04322968; 41 enrolled, planned 40; ketamine
+    # 0.5 mg/kg over 40 min vs ketorolac 15 mg (not midazolam).
+    ids = [trial.id for trial in load_trials()]
+    assert "single_infusion_rct_n40" not in ids
+    dadabayev = get_trial("dadabayev2020")
+    assert dadabayev.short_name == "Dadabayev 2020"
+    assert (dadabayev.doi, dadabayev.pmid, dadabayev.nct) == (
+        "10.1177/2470547020981670",
+        "33426410",
+        "NCT04322968",
+    )
+    assert dadabayev.n == 41 and dadabayev.regimen is not None
+    assert dadabayev.regimen.comparator == "ketorolac 15 mg"
+    assert "midazolam" not in dadabayev.result
+    assert dadabayev.unconfirmed == ()
+    # §4b Borgogna: ~1 week g=0.24 (0.00–0.48), "no meaningful group difference".
+    one_week = get_trial("borgogna2024").figure("one_week")
+    assert (one_week.value, one_week.ci95, one_week.direction) == (0.24, (0.0, 0.48), "no_difference")
+    # §4b Almeida: "not a pooled standardised mean difference".
+    almeida = get_trial("almeida2024").figure("end_of_course")
+    assert "not a pooled standardised mean difference" in almeida.label
+    # §4a Albott: "median time to depression relapse 20 days (among 14 depression responders".
+    depression = get_trial("albott2018").figure("median_days_to_depression_relapse")
+    assert (depression.value, depression.n, depression.measure) == (20, 14, "MADRS")
+    # §4a Shiroma 2020 "CAPS-5 >33, PCL-5 >33 (registry)"; §6 NCT04560660 excludes severe SUD only.
+    assert "CAPS-5 >33" in get_trial("shiroma2020").population
+    assert any("severe" in c for c in get_trial("nct04560660").caveats)
 
 
 def _numbers(text: str) -> set[float]:
@@ -272,16 +305,97 @@ def by_key(items: list[Comparison]) -> dict[str, Comparison]:
 
 
 def test_comparisons_pair_each_clinic_figure_with_the_right_study_figure() -> None:
-    pairs = [(c.key, c.study.id, c.figure.key, c.like_for_like) for c in comparisons(FULL)]
+    pairs = [(c.key, c.study.id, c.figure.key, c.comparability) for c in comparisons(FULL)]
     assert pairs == [
-        ("six_infusion_response", "feder2021", "responders", True),
-        ("response_any_course", "feder2021", "responders", False),
-        ("durability", "feder2021", "median_days_to_loss_of_response", True),
-        ("durability_vs_relapse", "albott2018", "median_days_to_relapse", False),
-        ("veteran_response", "abdallah2022", "pcl5_no_effect", False),
-        ("standardised_change_vs_borgogna2024", "borgogna2024", "overall", False),
-        ("standardised_change_vs_almeida2024", "almeida2024", "end_of_course", False),
+        ("six_infusion_response", "feder2021", "responders", "closest comparison"),
+        ("response_any_course", "feder2021", "responders", "closest comparison"),
+        ("durability", "feder2021", "median_days_to_loss_of_response", "closest comparison"),
+        ("durability_vs_relapse", "albott2018", "median_days_to_relapse", "different measure"),
+        ("veteran_response", "abdallah2022", "pcl5_no_effect", "different measure"),
+        (
+            "standardised_change_vs_borgogna2024",
+            "borgogna2024",
+            "overall",
+            "different measure",
+        ),
     ]
+
+
+def test_every_comparison_carries_one_of_the_three_labels_and_never_almeida() -> None:
+    for item in comparisons(FULL):
+        assert item.comparability in ("like for like", "closest comparison", "different measure")
+        assert item.study.id != "almeida2024"  # its 0.25 is not a pooled SMD (evidence.md §4b)
+        assert item.to_dict()["comparability"] == item.comparability
+        if item.comparability == "closest comparison":
+            assert item.differences, item.key
+
+
+def test_pcl5_against_caps5_can_never_be_like_for_like() -> None:
+    feder = get_trial("feder2021")
+    with pytest.raises(ValueError, match="PCL-5 against CAPS-5"):
+        Comparison(
+            key="x",
+            label="x",
+            clinic=None,
+            clinic_reason="",
+            clinic_measure="PCL-5",
+            study=feder,
+            figure=feder.figure("responders"),
+            study_summary="",
+            measure_note="",
+            caveats=(),
+            comparability=evidence.LIKE_FOR_LIKE,
+        )
+    with pytest.raises(ValueError, match="must state every difference"):
+        Comparison(
+            key="x",
+            label="x",
+            clinic=None,
+            clinic_reason="",
+            clinic_measure="PCL-5",
+            study=feder,
+            figure=feder.figure("responders"),
+            study_summary="",
+            measure_note="",
+            caveats=(),
+            comparability=evidence.CLOSEST,
+        )
+    with pytest.raises(ValueError, match="comparability must be one of"):
+        Comparison(
+            key="x",
+            label="x",
+            clinic=None,
+            clinic_reason="",
+            clinic_measure="PCL-5",
+            study=feder,
+            figure=feder.figure("responders"),
+            study_summary="",
+            measure_note="",
+            caveats=(),
+            comparability="for orientation only",
+        )
+
+
+def test_the_durability_comparison_states_every_difference_from_feder() -> None:
+    figures = ClinicFigures(
+        median_days_to_loss_of_response=31.0,
+        n_responders=14,
+        durability_from_day=14,
+        loss_confirmations=2,
+    )
+    durability = by_key(comparisons(figures))["durability"]
+    differences = " ".join(durability.differences)
+
+    assert durability.comparability == "closest comparison"
+    assert "PCL-5" in differences and "CAPS-5" in differences  # instrument
+    assert "not the trial's sample" in differences  # population
+    assert "day 14" in differences and "end of its two-week course" in differences  # clock
+    assert "2 consecutive follow-ups" in differences and "UNCONFIRMED" in differences  # rule
+    assert "not been validated on the PCL-5" in differences
+    other_day = by_key(comparisons(dataclasses.replace(figures, durability_from_day=28)))
+    assert "Day 28 is not the end of a two-week course" in " ".join(
+        other_day["durability"].differences
+    )
 
 
 def test_the_clinic_values_are_set_beside_the_study_values() -> None:
@@ -307,16 +421,19 @@ def test_the_honest_caveats_are_shown_in_place() -> None:
     for item in result.values():
         assert any("observational" in caveat for caveat in item.caveats), item.key
     six = result["six_infusion_response"]
-    assert any("CAPS-5" in c and "PCL-5" in c for c in six.caveats)
-    assert any("exclusions" in c for c in six.caveats)  # selection
-    assert any("day 14" in c and "week 2" in c for c in six.caveats)  # follow-up windows
+    assert any("CAPS-5" in c and "PCL-5" in c for c in six.differences)
+    assert any("exclusions" in c for c in six.differences)  # selection
+    assert any("day 14" in c and "week 2" in c for c in six.differences)  # follow-up windows
     assert "Not the same measure" in result["durability_vs_relapse"].measure_note
     assert "neither confirm nor refute" in result["veteran_response"].measure_note
     assert any("80% remission" in c for c in result["veteran_response"].caveats)
-    for key in ("standardised_change_vs_borgogna2024", "standardised_change_vs_almeida2024"):
-        assert result[key].caveats[0].startswith("Not comparable: ")
-        assert "between-group" in result[key].caveats[0]
-    assert any("g = 0.20" in c for c in result["standardised_change_vs_borgogna2024"].caveats)
+    borgogna = result["standardised_change_vs_borgogna2024"]
+    assert borgogna.caveats[0].startswith("Not comparable: ")
+    assert "between-group" in borgogna.caveats[0]
+    assert any("g = 0.20" in c for c in borgogna.caveats)
+    # The ~1-week figure is read as no meaningful difference, never as favouring ketamine.
+    assert any("g = 0.24 (95% CI 0.00 to 0.48)" in c and "no meaningful" in c
+               for c in borgogna.caveats)  # fmt: skip
 
 
 def test_figures_below_min_n_are_hidden_with_a_reason() -> None:

@@ -64,9 +64,11 @@ def visits(*pairs: tuple[object, object]) -> list[dict[str, object]]:
     return [{"day": day, "total": total} for day, total in pairs]
 
 
-# Baseline 50, given out of day order. Worked by hand in day order (defaults P 30, R 10, cutoff 33):
+# Baseline 50, given out of day order. Worked by hand in day order (defaults P 30, R 10, cutoff 33,
+# loss confirmed by 2 consecutive follow-ups):
 #   day 1: 34 (-32 %, response)  day 14: 30 (-40 %, below 33: reliable recovery)
-#   day 28: 38 (-24 %: loss of response)  day 56: 30 (-40 %, response again; loss stays 28)
+#   day 28: 38 (-24 %: a single dip)  day 56: 30 (-40 %, response again: the dip is no loss)
+# With --confirm-loss 1 (the old rule) day 28 is the loss, and it stays 28.
 COURSE = line(50, visits((28, 38), (1, 34), (56, 30), (14, 30)))
 COURSE_RESULT = {
     "latest": {
@@ -81,13 +83,15 @@ COURSE_RESULT = {
         "reliable_recovery": True,
     },
     "first_response_day": 1,
-    "loss_of_response_day": 28,
+    "loss_of_response_day": None,
+    "possible_loss_day": None,
     "last_day": 56,
 }
 NO_FOLLOWUPS_RESULT = {
     "latest": None,
     "first_response_day": None,
     "loss_of_response_day": None,
+    "possible_loss_day": None,
     "last_day": None,
 }
 
@@ -117,6 +121,7 @@ def test_each_course_gives_one_result_line_in_input_order(run: Runner, tmp_path:
             },
             "first_response_day": None,
             "loss_of_response_day": None,
+            "possible_loss_day": None,
             "last_day": 7,
         },
     ]
@@ -132,6 +137,44 @@ def test_a_baseline_of_zero_has_a_null_percent_change(run: Runner) -> None:
 
     latest = json.loads(result.stdout)["latest"]
     assert (latest["percent_change"], latest["response"], latest["change"]) == (None, False, 0)
+
+
+def test_confirm_loss_1_gives_the_single_dip_rule_of_earlier_versions(run: Runner) -> None:
+    result = run("pcl5", "--confirm-loss", "1", stdin=COURSE)
+
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout) == {**COURSE_RESULT, "loss_of_response_day": 28}
+
+
+def test_two_failing_follow_ups_confirm_a_loss_and_one_at_the_end_is_only_possible(
+    run: Runner,
+) -> None:
+    # Baseline 50: day 14 30 (-40 %, response); day 28 38 (-24 %) and day 42 40 (-20 %) fail:
+    # two in a row confirm a loss on day 28 (then day 56 at 30 does not undo it).
+    confirmed = line(50, visits((14, 30), (28, 38), (42, 40), (56, 30)))
+    # Same start, but the series ends on one failing follow-up (day 28): a possible loss.
+    possible = line(50, visits((14, 30), (28, 38)))
+
+    result = run("pcl5", stdin=confirmed + possible)
+
+    assert result.returncode == 0, result.stderr
+    first, second = (json.loads(out) for out in result.stdout.splitlines())
+    assert (first["loss_of_response_day"], first["possible_loss_day"]) == (28, None)
+    assert (second["loss_of_response_day"], second["possible_loss_day"]) == (None, 28)
+    three = json.loads(run("pcl5", "--confirm-loss=3", stdin=confirmed).stdout)
+    # Three are needed: day 56 meets the rule again, so there is neither a loss nor a possible one.
+    assert (three["loss_of_response_day"], three["possible_loss_day"]) == (None, None)
+
+
+def test_response_requires_reliable_needs_the_fall_in_points_as_well(run: Runner) -> None:
+    # Baseline 20 -> 13: -35 % meets the 30 % rule, but 7 points is under 10 reliable points.
+    course = line(20, visits((14, 13)))
+
+    default = json.loads(run("pcl5", stdin=course).stdout)
+    strict = json.loads(run("pcl5", "--response-requires-reliable", stdin=course).stdout)
+
+    assert (default["latest"]["response"], default["first_response_day"]) == (True, 14)
+    assert (strict["latest"]["response"], strict["first_response_day"]) == (False, None)
 
 
 def test_a_clinic_cutoff_changes_below_cutoff_and_recovery(run: Runner) -> None:
@@ -266,6 +309,9 @@ BAD_OPTIONS = {
     "percent with sign": (["--response-percent", "30%"], "--response-percent must be a whole"),
     "points zero": (["--reliable-points", "0"], "--reliable-points must be a whole number"),
     "points above 80": (["--reliable-points", "81"], "--reliable-points must be a whole number"),
+    "confirm loss zero": (["--confirm-loss", "0"], "--confirm-loss must be a whole number from 1 to 4"),
+    "confirm loss five": (["--confirm-loss", "5"], "--confirm-loss must be a whole number from 1 to 4"),
+    "confirm loss word": (["--confirm-loss", "two"], "--confirm-loss must be a whole number, got"),
     "value missing": (["--reliable-points"], "argument --reliable-points: expected one argument"),
     "unknown option": (["--threshold", "30"], "unrecognized arguments"),
 }

@@ -5,7 +5,9 @@ Expected values are worked out by hand from the rules in the issue (evidence.md
 follow-up total: response = a fall of at least 30 % (100·(B − T) ≥ 30·B);
 reliable improvement = B − T ≥ 10, deterioration = T − B ≥ 10; below cutoff =
 T < 33; reliable recovery = reliable improvement and below cutoff and B ≥ 33;
-loss of response = the first follow-up after the first response that fails it.
+loss of response = the first day of the first run of N (default 2) consecutive
+follow-ups after the first response that fail it (issue 9 §1); a shorter run at
+the end of the series is a possible loss.
 """
 
 from __future__ import annotations
@@ -52,7 +54,13 @@ def test_the_defaults_are_the_cited_clinic_settings() -> None:
     assert DEFAULT_RELIABLE_POINTS == 10  # NCPTSD: >= 10 clinically meaningful
     assert VETERAN_RELIABLE_POINTS == 15  # Marx 2022, sample 1
     assert DEFAULT_CUTOFF == 33  # top of the 31-33 range
-    assert OutcomeRules() == OutcomeRules(cutoff=33, response_percent=30, reliable_points=10)
+    assert OutcomeRules() == OutcomeRules(
+        cutoff=33,
+        response_percent=30,
+        reliable_points=10,
+        loss_confirmations=2,  # evidence.md §1: the trials' rule is UNCONFIRMED
+        response_requires_reliable=False,  # the trial-comparable rule
+    )
 
 
 # --- the hand-worked course -----------------------------------------------------------------------
@@ -62,10 +70,13 @@ def test_the_defaults_are_the_cited_clinic_settings() -> None:
 #                                    34 is not < 33: not below cutoff, no recovery
 #   day 14: 30  change -20  -40.0 %  response, reliable improvement, below cutoff (30 < 33),
 #                                    baseline 50 >= 33: reliable recovery
-#   day 28: 38  change -12  -24.0 %  no response (1200 < 1500): loss of response on day 28;
+#   day 28: 38  change -12  -24.0 %  no response (1200 < 1500): a dip;
 #                                    still reliable improvement (12 >= 10), not below cutoff
-#   day 56: 30  change -20  -40.0 %  response again, but the loss stays on day 28
-# first response day 1, loss of response day 28, last day 56, latest = day 56.
+#   day 56: 30  change -20  -40.0 %  response again
+# Default rule (2 consecutive to confirm): the dip on day 28 is followed by recovery, so there
+# is no loss and no possible loss. With loss_confirmations=1 (the old rule) day 28 is the loss,
+# and it stays on day 28 when response returns on day 56.
+# first response day 1, last day 56, latest = day 56.
 COURSE = followups((1, 34), (14, 30), (28, 38), (56, 30))
 
 
@@ -83,8 +94,10 @@ def point(day: int, total: int, change: int, percent: float, **flags: bool) -> T
     return TimepointOutcome(day, total, change, percent, **{**defaults, **flags})
 
 
-def test_the_hand_worked_course_gives_response_recovery_and_loss_on_day_28() -> None:
-    trajectory = evaluate(50, COURSE)
+def test_the_hand_worked_course_gives_response_recovery_and_with_one_confirmation_loss_on_28() -> (
+    None
+):
+    trajectory = evaluate(50, COURSE, OutcomeRules(loss_confirmations=1))
 
     day_14 = point(
         14,
@@ -118,7 +131,69 @@ def test_the_hand_worked_course_gives_response_recovery_and_loss_on_day_28() -> 
         first_response_day=1,
         loss_of_response_day=28,
         last_day=56,
+        loss_confirmed_day=28,
     )
+
+
+def test_a_dip_followed_by_recovery_is_no_loss_by_default() -> None:
+    trajectory = evaluate(50, COURSE)
+
+    assert trajectory.first_response_day == 1
+    assert (trajectory.loss_of_response_day, trajectory.possible_loss_day) == (None, None)
+    assert [p.response for p in trajectory.timepoints] == [True, True, False, True]
+
+
+def test_two_consecutive_failing_follow_ups_confirm_a_loss_dated_from_the_first() -> None:
+    # Baseline 50: day 7 30 (-40 %, response); day 14 38 (-24 %), day 21 31 (-38 %, response:
+    # ends that run), day 28 40 (-20 %), day 35 36 (-28 %): two in a row, loss on day 28,
+    # confirmed on day 35; day 42 25 (-50 %) responds again but the loss stands.
+    series = followups((7, 30), (14, 38), (21, 31), (28, 40), (35, 36), (42, 25))
+    trajectory = evaluate(50, series)
+
+    assert trajectory.first_response_day == 7
+    assert (trajectory.loss_of_response_day, trajectory.loss_confirmed_day) == (28, 35)
+    assert trajectory.possible_loss_day is None
+    assert trajectory.to_dict()["loss_of_response_day"] == 28
+    # With three needed, 28-35 is too short and day 42 ends it: no loss at all.
+    three = evaluate(50, series, OutcomeRules(loss_confirmations=3))
+    assert (three.loss_of_response_day, three.possible_loss_day) == (None, None)
+    # With one, the first dip (day 14) is the loss.
+    assert evaluate(50, series, OutcomeRules(loss_confirmations=1)).loss_of_response_day == 14
+
+
+def test_a_failing_run_at_the_end_shorter_than_the_setting_is_a_possible_loss() -> None:
+    # Baseline 50: day 7 30 (response), day 14 38 (-24 %): the series ends inside the run.
+    trajectory = evaluate(50, followups((7, 30), (14, 38)))
+
+    assert (trajectory.loss_of_response_day, trajectory.possible_loss_day) == (None, 14)
+    assert trajectory.to_dict()["possible_loss_day"] == 14
+    # Three needed, two failing at the end (14, 21): still only possible, from day 14.
+    longer = evaluate(50, followups((7, 30), (14, 38), (21, 40)), OutcomeRules(loss_confirmations=3))
+    assert (longer.loss_of_response_day, longer.possible_loss_day) == (None, 14)
+    # One needed: never a possible loss, the dip is the loss.
+    single = evaluate(50, followups((7, 30), (14, 38)), OutcomeRules(loss_confirmations=1))
+    assert (single.loss_of_response_day, single.possible_loss_day) == (14, None)
+
+
+def test_response_requires_reliable_adds_the_points_rule_and_flags_measurement_error() -> None:
+    # Baseline 20 -> 13: 100 x 7 = 700 >= 30 x 20 = 600 (-35 %), but 7 points < 10.
+    loose = only(20, 13)
+    strict = only(20, 13, OutcomeRules(response_requires_reliable=True))
+    assert (loose.response, loose.within_measurement_error) == (True, True)
+    assert (strict.response, strict.within_measurement_error) == (False, True)
+    # 50 -> 35: -30 % and 15 points: a response either way, not within measurement error.
+    both = only(50, 35, OutcomeRules(response_requires_reliable=True))
+    assert (both.response, both.within_measurement_error) == (True, False)
+    # The flag is not in the JSON output (the CLI's keys are unchanged).
+    assert "within_measurement_error" not in loose.to_dict()
+
+
+def test_bad_loss_settings_are_refused_with_the_range() -> None:
+    for bad in (0, 5, True, "2"):
+        with pytest.raises(OutcomeInputError, match="loss_confirmations must be a whole number"):
+            OutcomeRules(loss_confirmations=bad)  # type: ignore[arg-type]
+    with pytest.raises(OutcomeInputError, match="response_requires_reliable must be true"):
+        OutcomeRules(response_requires_reliable=1)  # type: ignore[arg-type]
 
 
 def test_follow_ups_are_taken_in_day_order_whatever_order_they_come_in() -> None:
@@ -130,7 +205,13 @@ def test_follow_ups_are_taken_in_day_order_whatever_order_they_come_in() -> None
 def test_the_result_reads_as_the_documented_json_keys_in_order() -> None:
     result = evaluate(50, COURSE).to_dict()
 
-    assert list(result) == ["latest", "first_response_day", "loss_of_response_day", "last_day"]
+    assert list(result) == [
+        "latest",
+        "first_response_day",
+        "loss_of_response_day",
+        "possible_loss_day",
+        "last_day",
+    ]
     assert result["latest"] == {
         "day": 56,
         "total": 30,
@@ -161,6 +242,7 @@ def test_a_course_without_follow_ups_has_no_latest_and_no_days() -> None:
         "latest": None,
         "first_response_day": None,
         "loss_of_response_day": None,
+        "possible_loss_day": None,
         "last_day": None,
     }
 
@@ -264,8 +346,9 @@ def test_veterans_rules_need_15_points_for_reliable_change() -> None:
 
 
 def test_a_clinic_response_percent_moves_the_first_response() -> None:
-    # At 40 %, day 1 (-32 %) is no longer a response; day 14 (-40 %) is, day 28 loses it.
-    trajectory = evaluate(50, COURSE, OutcomeRules(response_percent=40))
+    # At 40 %, day 1 (-32 %) is no longer a response; day 14 (-40 %) is, day 28 loses it
+    # (with one confirmation; by default the dip on day 28 is followed by recovery).
+    trajectory = evaluate(50, COURSE, OutcomeRules(response_percent=40, loss_confirmations=1))
 
     assert (trajectory.first_response_day, trajectory.loss_of_response_day) == (14, 28)
 
@@ -339,6 +422,8 @@ clinic_rules = st.builds(
     cutoff=st.integers(0, 80),
     response_percent=st.integers(1, 100),
     reliable_points=st.integers(1, 80),
+    loss_confirmations=st.integers(1, 4),
+    response_requires_reliable=st.booleans(),
 )
 
 
@@ -358,7 +443,10 @@ def test_every_timepoint_follows_the_definitions(
     for p in trajectory.timepoints:
         assert p.change == p.total - baseline
         fall = Fraction(baseline - p.total, baseline) if baseline else None
-        assert p.response == (fall is not None and fall >= Fraction(rules.response_percent, 100))
+        percent_met = fall is not None and fall >= Fraction(rules.response_percent, 100)
+        reliable = baseline - p.total >= rules.reliable_points
+        assert p.response == (percent_met and (reliable or not rules.response_requires_reliable))
+        assert p.within_measurement_error == (percent_met and not reliable)
         if p.response:
             assert p.total < baseline
         assert p.percent_change == (reference_percent(baseline, p.total) if baseline else None)
@@ -385,16 +473,27 @@ def test_loss_of_response_comes_after_the_first_response(
     by_day = {p.day: p for p in trajectory.timepoints}
 
     first, loss = trajectory.first_response_day, trajectory.loss_of_response_day
-    if loss is not None:
-        assert first is not None and loss > first
-        assert not by_day[loss].response
-        # every follow-up between the first response and the loss kept the response
-        assert all(p.response for day, p in by_day.items() if first <= day < loss)
+    possible = trajectory.possible_loss_day
     if first is not None:
         assert by_day[first].response
         assert not any(p.response for day, p in by_day.items() if day < first)
+        # Independent reference: the follow-ups after the first response as a string of
+        # R (meets response) and F (does not); a loss is the first "F" * N, a possible loss
+        # a shorter trailing run of F.
+        after = [day for day in sorted(by_day) if day > first]
+        text = "".join("R" if by_day[day].response else "F" for day in after)
+        n = rules.loss_confirmations
+        at = text.find("F" * n)
+        assert loss == (after[at] if at >= 0 else None)
+        trailing = len(text) - len(text.rstrip("F"))
+        expected_possible = after[len(text) - trailing] if at < 0 and trailing else None
+        assert possible == expected_possible
+        if loss is not None:
+            assert loss > first and not by_day[loss].response
+            assert trajectory.loss_confirmed_day == after[at + n - 1]
     else:
-        assert loss is None
+        assert loss is None and possible is None
+    assert loss is None or possible is None
 
 
 @given(totals, courses, clinic_rules, st.randoms(use_true_random=False))

@@ -182,7 +182,10 @@ class Clinic(models.Model):
         "Response: reduction from baseline (%)",
         default=30,
         validators=[MinValueValidator(1), MaxValueValidator(100)],
-        help_text="Default 30%: the response rule of Feder 2021 (evidence.md §2).",
+        help_text=(
+            "Default 30%: the response rule of Feder 2021, defined there on the CAPS-5 and "
+            "not validated on the PCL-5 (evidence.md §2)."
+        ),
     )
     outcome_reliable_points = models.PositiveSmallIntegerField(
         "Reliable change (PCL-5 points)",
@@ -191,6 +194,30 @@ class Clinic(models.Model):
         help_text=(
             "Default 10: NCPTSD guidance, ≥10 points clinically meaningful (evidence.md §1). "
             "Marx 2022 found 15–18 in veterans — use 15 for a veteran programme."
+        ),
+    )
+    loss_confirmations = models.PositiveSmallIntegerField(
+        "Loss of response: consecutive follow-ups to confirm",
+        default=2,
+        validators=[MinValueValidator(1), MaxValueValidator(4)],
+        help_text=(
+            "Default 2: a loss of response is confirmed only by this many consecutive "
+            "follow-ups, after the first response, that no longer meet the response rule; "
+            "a shorter run at the latest follow-up is shown as a possible loss and raises no "
+            "alert. With a PCL-5 measurement error of about 5 points one failing follow-up is "
+            "weak evidence (evidence.md §1). The trials' exact loss rule is UNCONFIRMED. "
+            "1 = the single-dip rule of earlier versions."
+        ),
+    )
+    response_requires_reliable = models.BooleanField(
+        "Response also requires a reliable fall",
+        default=False,
+        help_text=(
+            "Default off: response is the percentage rule alone, as in the trials (Feder "
+            "2021, a CAPS-5 rule not validated on the PCL-5; evidence.md §2). On: a follow-up "
+            "is a response only if it is also at least the reliable-change points below "
+            "baseline (NCPTSD, evidence.md §1). Either way the chart marks a percentage "
+            "response smaller than those points as within measurement error."
         ),
     )
     invitation_reminders = models.PositiveSmallIntegerField(

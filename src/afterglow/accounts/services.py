@@ -34,6 +34,8 @@ CLINIC_SETTING_FIELDS = (
     "diary_edit_days",
     "outcome_response_percent",
     "outcome_reliable_points",
+    "loss_confirmations",
+    "response_requires_reliable",
     "invitation_reminders",
     "reminder_interval_hours",
     "diary_missed_days_alert",

@@ -232,7 +232,7 @@ def km_figure(km: dict[str, Any]) -> go.Figure:
         )
     return _layout(
         figure,
-        xaxis={"title": "Days since the first response"},
+        xaxis={"title": "Days since the response at the durability timepoint"},
         yaxis={"title": "Share still responding", "range": [0, 1.02], "tickformat": ".0%"},
     )
 

@@ -61,7 +61,7 @@ def print_figures(board: Dashboard, *, cutoff: int) -> dict[str, Chart]:
                 )
             ],
             y_label="Responders still responding (%)",
-            x_label="Days since the first response",
+            x_label="Days since the response at the durability timepoint",
             y_limits=(0, 102),
             ref_lines=[RefLine(50, "Half")],
             description="Kaplan–Meier curve of the share of responders still responding.",

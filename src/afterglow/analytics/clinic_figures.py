@@ -4,7 +4,7 @@ No Django import. ``evidence.comparisons`` sets these beside the trials and hide
 figure below the clinic's minimum N itself; this module only picks the numbers:
 response and its Wilson CI at the end of the course (all patients, those whose course
 had six signed infusions as in Feder 2021, and veterans), the Kaplan–Meier median time
-to loss of response, and the mean and SD of the change at the end of the course.
+to a confirmed loss of response among responders at the durability timepoint, and the mean and SD of the change at the end of the course.
 """
 
 from __future__ import annotations
@@ -62,6 +62,8 @@ def clinic_figures(
         median_days_to_loss_of_response=durability["median_days_to_loss_of_response"],
         median_days_ci95=_pair(durability["ci95"], infinite_high=True),
         n_responders=durability["n_responders"],
+        durability_from_day=durability["from_day"],
+        loss_confirmations=config.loss_confirmations,
         mean_change=end_point["mean_change"] if end_point else None,
         sd_change=end_point["mean_change_sd"] if end_point else None,
         n=end_point["n"] if end_point else None,

@@ -11,13 +11,13 @@ before and ``mean_difference`` is ketamine minus comparator, so negative means
 fewer symptoms; effect sizes (d, d', g) are positive when symptoms improved.
 
 :func:`comparisons` pairs each clinic figure with the trial figure closest to
-it and says, in place, why the two are not the same thing: the clinic's data
-are observational, measured on the PCL-5 rather than the CAPS-5, drawn from
-the people who come to a clinic, and over other follow-up windows. Where a
-pairing is not a like-for-like comparison at all (a pre–post effect beside a
-between-group g, a response rate beside a null randomised result) the
-``Comparison`` says so with ``like_for_like=False``. No study number is typed
-into this module: every one shown comes from the data file.
+it and labels the pair with one of three labels, and only these: "like for
+like" (same instrument, same rule, same clock), "closest comparison" (every
+difference stated: PCL-5 vs CAPS-5, clinic population vs trial sample, design,
+timing, rule) and "different measure" (not comparable; shown for context only,
+e.g. a pre–post effect beside a between-group g). PCL-5 against CAPS-5 is never
+like for like: :class:`Comparison` refuses it. No study number is typed into
+this module: every one shown comes from the data file.
 """
 
 from __future__ import annotations
@@ -46,6 +46,10 @@ __all__ = [
     "Arm",
     "ClinicFigures",
     "ClinicValue",
+    "CLOSEST",
+    "COMPARABILITY",
+    "DIFFERENT",
+    "LIKE_FOR_LIKE",
     "Comparator",
     "Comparison",
     "Figure",
@@ -108,9 +112,10 @@ class ClinicFigures:
 
     Every figure is optional: leave out what the engine did not compute.
     Rates are proportions 0–1 with Wilson 95% CIs; ``*_n`` are the patients in
-    the denominator. Durability is the Kaplan–Meier median time from first
-    response to loss of response among ``n_responders`` (an upper limit of
-    ``math.inf`` means "not reached"). ``mean_change`` / ``sd_change`` are the
+    the denominator. Durability is the Kaplan–Meier median time to a confirmed
+    loss of response (``loss_confirmations`` consecutive failing follow-ups) among
+    the ``n_responders`` responding at day ``durability_from_day``, from that day
+    (an upper limit of ``math.inf`` means "not reached"). ``mean_change`` / ``sd_change`` are the
     mean and SD of (end-of-course total minus baseline) over ``n`` patients.
     ``response_day`` is the day after the first dose at which response was
     read; ``min_n`` is the clinic's ``analytics_min_n``.
@@ -132,6 +137,8 @@ class ClinicFigures:
     median_days_to_loss_of_response: float | None = None
     median_days_ci95: tuple[float, float] | None = None
     n_responders: int | None = None
+    durability_from_day: int | None = None
+    loss_confirmations: int | None = None
     mean_change: float | None = None
     sd_change: float | None = None
     n: int | None = None
@@ -146,7 +153,7 @@ class ClinicFigures:
             _check_ci(f"{prefix}_ci95", getattr(self, f"{prefix}_ci95"))
             _check_count(f"{prefix}_n", getattr(self, f"{prefix}_n"))
         _check_ci("median_days_ci95", self.median_days_ci95)
-        for name in ("n_responders", "n", "response_day"):
+        for name in ("n_responders", "n", "response_day", "durability_from_day"):
             _check_count(name, getattr(self, name))
         if self.sd_change is not None and self.sd_change < 0:
             raise ValueError(f"sd_change must not be negative, got {self.sd_change!r}")
@@ -188,26 +195,77 @@ class ClinicValue:
         return f"{self.value:.2f} (95% CI {ci}), n={self.n}" if ci else f"{self.value:.2f}"
 
 
+# --- comparisons ---------------------------------------------------------------------------------
+
+#: The three labels a comparison may carry, and only these (issue 9 §2).
+LIKE_FOR_LIKE = "like for like"  # same instrument, same rule, same clock
+CLOSEST = "closest comparison"  # every difference stated in ``differences``
+DIFFERENT = "different measure"  # not comparable; shown for context only
+COMPARABILITY = (LIKE_FOR_LIKE, CLOSEST, DIFFERENT)
+
+OBSERVATIONAL = (
+    "Clinic figures are observational: with no control group they include placebo response, "
+    "natural recovery and regression to the mean. Trial arms were randomised."
+)
+SELECTION = (
+    "People who come to a clinic differ from people who enrol in a trial with strict "
+    "exclusions (psychosis, bipolar disorder, substance use, high suicide risk)."
+)
+PCL5_VS_CAPS5 = (
+    "Instrument: the clinic uses the PCL-5 (self-report); {study} used the CAPS-5 (clinician "
+    "interview). Their totals correlate only moderately (r = .66), and in military samples "
+    "the PCL-5 tends to run higher. The 30% response rule comes from CAPS-5 trials and has "
+    "not been validated on the PCL-5."
+)
+POPULATION = (
+    "Population: the clinic's patients, not the trial's sample. " + SELECTION
+)
+DESIGN = (
+    "Design: the clinic's figure is observational, with no control group; {study}'s was a "
+    "randomised ketamine arm."
+)
+
+
 @dataclasses.dataclass(frozen=True)
 class Comparison:
     """A clinic figure beside one study figure, with the caveats to show in place.
 
     ``clinic`` is ``None`` when the figure is hidden or missing, and
     ``clinic_reason`` then says why ("fewer than 10 patients").
-    ``like_for_like`` is False where the two numbers measure different things
-    and are shown side by side for orientation only.
+    ``comparability`` is one of :data:`COMPARABILITY`: "like for like" only when the
+    clinic's and the study's instrument are the same (so PCL-5 against CAPS-5 never
+    is); "closest comparison" states every difference in ``differences``; "different
+    measure" is shown for context only.
     """
 
     key: str
     label: str
     clinic: ClinicValue | None
     clinic_reason: str | None
+    clinic_measure: str
     study: Trial
     figure: Figure
     study_summary: str
     measure_note: str
     caveats: tuple[str, ...]
-    like_for_like: bool
+    comparability: str
+    differences: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        if self.comparability not in COMPARABILITY:
+            raise ValueError(
+                f"comparability must be one of {', '.join(COMPARABILITY)}, "
+                f"got {self.comparability!r}"
+            )
+        if self.comparability == LIKE_FOR_LIKE and (
+            self.clinic_measure != self.figure.measure or self.differences
+        ):
+            raise ValueError(
+                f"{self.key}: {self.clinic_measure} against {self.figure.measure} (or with "
+                "stated differences) cannot be like for like"
+            )
+        if self.comparability == CLOSEST and not self.differences:
+            raise ValueError(f"{self.key}: a closest comparison must state every difference")
 
     @property
     def clinic_text(self) -> str:
@@ -218,6 +276,8 @@ class Comparison:
         return {
             "key": self.key,
             "label": self.label,
+            "comparability": self.comparability,
+            "differences": list(self.differences),
             "clinic": None if self.clinic is None else dataclasses.asdict(self.clinic),
             "clinic_reason": self.clinic_reason,
             "clinic_text": self.clinic_text,
@@ -231,25 +291,7 @@ class Comparison:
             "study_summary": self.study_summary,
             "measure_note": self.measure_note,
             "caveats": list(self.caveats),
-            "like_for_like": self.like_for_like,
         }
-
-
-# --- comparisons ---------------------------------------------------------------------------------
-
-OBSERVATIONAL = (
-    "Clinic figures are observational: with no control group they include placebo response, "
-    "natural recovery and regression to the mean. Trial arms were randomised."
-)
-SELECTION = (
-    "People who come to a clinic differ from people who enrol in a trial with strict "
-    "exclusions (psychosis, bipolar disorder, substance use, high suicide risk)."
-)
-PCL5_VS_CAPS5 = (
-    "The clinic uses the PCL-5 (self-report); {study} used the CAPS-5 (clinician interview). "
-    "Their totals correlate only moderately (r = .66), and in military samples the PCL-5 "
-    "tends to run higher."
-)
 
 
 def comparisons(
@@ -258,17 +300,22 @@ def comparisons(
     """The clinic's figures beside the trials, in a fixed order, hidden below ``clinic.min_n``.
 
     1. response after a six-infusion course vs Feder 2021's responders (67% vs
-       20% with midazolam) -- the closest like-for-like pairing;
-    2. response at the end of any course vs the same figure (courses differ);
-    3. median time to loss of response vs Feder 2021's median;
-    4. the same vs Albott 2018's median time to relapse of remission (a
-       different event, labelled so);
-    5. the veterans' response rate vs Abdallah 2022's null randomised result;
-    6-7. the clinic's standardised mean change (:func:`standardised_mean_change`)
-       vs the pooled g of Borgogna 2024 and the pooled effect of Almeida 2024,
-       flagged as not comparable (within-group vs between-group).
+       20% with midazolam) -- a closest comparison (PCL-5 vs CAPS-5, clinic vs
+       trial sample, observational vs randomised, timing);
+    2. response at the end of any course vs the same figure (also: courses differ);
+    3. median time to loss of response, among responders at the durability
+       timepoint and from that day, vs Feder 2021's median -- a closest comparison;
+    4. the same vs Albott 2018's median time to PTSD relapse among remitters: a
+       different measure;
+    5. the veterans' response rate vs Abdallah 2022's null randomised result: a
+       different measure;
+    6. the clinic's standardised mean change (:func:`standardised_mean_change`)
+       vs the pooled g of Borgogna 2024: a different measure (within-group vs
+       between-group).
 
-    ``trials`` defaults to the shipped data file.
+    Almeida 2024's 0.25 is never set beside a standardised effect: evidence.md §4b
+    says it is not a pooled standardised mean difference. ``trials`` defaults to the
+    shipped data file.
     """
     by_id = {trial.id: trial for trial in (trials if trials is not None else _shipped())}
 
@@ -288,6 +335,8 @@ def comparisons(
     measure_note = (
         f"Clinic: {clinic.response_rule}. {feder.short_name}: {responders.note or 'responders'}"
     )
+    instrument = PCL5_VS_CAPS5.format(study=feder.short_name)
+    design = DESIGN.format(study=feder.short_name)
     for key, label, prefix, extra in (
         (
             "six_infusion_response",
@@ -299,7 +348,10 @@ def comparisons(
             "response_any_course",
             "Response at the end of any course",
             "response",
-            (f"Courses in this selection may differ from {feder.short_name}'s six infusions.",),
+            (
+                f"Course: the courses in this selection may differ from {feder.short_name}'s "
+                "six infusions.",
+            ),
         ),
     ):
         value, reason = _rate(clinic, prefix, min_n)
@@ -309,44 +361,73 @@ def comparisons(
                 label=label,
                 clinic=value,
                 clinic_reason=reason,
+                clinic_measure=clinic.measure,
                 study=feder,
                 figure=responders,
                 study_summary=_summary(feder, responders),
                 measure_note=measure_note,
-                caveats=(
-                    OBSERVATIONAL,
-                    PCL5_VS_CAPS5.format(study=feder.short_name),
-                    SELECTION,
-                    followup,
-                    arm_note,
-                    *extra,
-                ),
-                like_for_like=key == "six_infusion_response",
+                caveats=(OBSERVATIONAL, arm_note),
+                comparability=CLOSEST,
+                differences=(instrument, POPULATION, design, followup, *extra),
             )
         )
 
     durability_value, durability_reason = _durability(clinic, min_n)
     censoring = (
-        "Follow-up lengths differ: a short follow-up leaves more responders still responding "
-        "(censored), and the median is only estimated once half of them have lost response."
+        "Follow-up: lengths and visit schedules differ; a short follow-up leaves more "
+        "responders still responding (censored), and the median is only estimated once half "
+        "of them have lost response."
     )
     feder_loss = feder.figure("median_days_to_loss_of_response")
+    from_day = clinic.durability_from_day
+    clock = (
+        f"Clock: the clinic counts among patients responding at day {from_day} after the first "
+        f"dose, from that {clinic.measure}, as {feder.short_name} counted among responders at "
+        "the end of its two-week course, from that assessment."
+        if from_day is not None
+        else "Clock: how the clinic's durability was timed is not given for this selection."
+    )
+    if from_day is not None and from_day != END_OF_FEDER_COURSE_DAY:
+        clock += (
+            f" Day {from_day} is not the end of a two-week course (day "
+            f"{END_OF_FEDER_COURSE_DAY})."
+        )
+    confirmations = clinic.loss_confirmations
+    loss_rule = (
+        "Loss rule: the clinic confirms a loss only after "
+        f"{confirmations} consecutive follow-up{'s' if confirmations != 1 else ''} no longer "
+        f"meeting the response rule (clinic setting, evidence.md §1); {feder.short_name}'s "
+        "exact loss rule is UNCONFIRMED."
+        if confirmations is not None
+        else f"Loss rule: {feder.short_name}'s exact loss rule is UNCONFIRMED."
+    )
     result.append(
         Comparison(
             key="durability",
             label="Median time to loss of response",
             clinic=durability_value,
             clinic_reason=durability_reason,
+            clinic_measure=clinic.measure,
             study=feder,
             figure=feder_loss,
             study_summary=_summary(feder, feder_loss),
             measure_note=(
-                f"Clinic: days from first response to the first later {clinic.measure} that no "
-                f"longer meets the response rule. {feder.short_name}: time to loss of response "
-                f"on the {feder_loss.measure}; its exact rule for a loss is not recorded here."
+                f"Clinic: among patients meeting the response rule at day "
+                f"{from_day if from_day is not None else '?'}, days from that {clinic.measure} "
+                f"to a confirmed loss of response. {feder.short_name}: median time to loss of "
+                f"response on the {feder_loss.measure} among responders at the end of the "
+                "course."
             ),
-            caveats=(OBSERVATIONAL, PCL5_VS_CAPS5.format(study=feder.short_name), censoring),
-            like_for_like=True,
+            caveats=(OBSERVATIONAL,),
+            comparability=CLOSEST,
+            differences=(
+                PCL5_VS_CAPS5.format(study=feder.short_name),
+                POPULATION,
+                design,
+                clock,
+                loss_rule,
+                censoring,
+            ),
         )
     )
     albott, relapse = study("albott2018", "median_days_to_relapse")
@@ -356,15 +437,16 @@ def comparisons(
             label="Median time to loss of response, beside time to relapse of remission",
             clinic=durability_value,
             clinic_reason=durability_reason,
+            clinic_measure=clinic.measure,
             study=albott,
             figure=relapse,
             study_summary=_summary(albott, relapse),
             measure_note=(
-                f"Not the same measure: {albott.short_name} timed relapse after remission, a "
-                "stricter state than a response, in veterans treated open-label."
+                f"Not the same measure: {albott.short_name} timed PTSD relapse after "
+                "remission, a stricter state than a response, in veterans treated open-label."
             ),
             caveats=(OBSERVATIONAL, censoring, *albott.caveats),
-            like_for_like=False,
+            comparability=DIFFERENT,
         )
     )
 
@@ -382,6 +464,7 @@ def comparisons(
             label="Veterans: response rate, beside a randomised null result",
             clinic=veteran_value,
             clinic_reason=veteran_reason,
+            clinic_measure=clinic.measure,
             study=abdallah,
             figure=null_result,
             study_summary=_summary(abdallah, null_result),
@@ -397,7 +480,7 @@ def comparisons(
                 *uncontrolled,
                 SELECTION,
             ),
-            like_for_like=False,
+            comparability=DIFFERENT,
         )
     )
 
@@ -406,33 +489,39 @@ def comparisons(
         "Not comparable: the clinic's figure is a within-group pre–post change divided by the "
         "SD of change; the trials' is a between-group difference (ketamine vs control). A "
         "pre–post effect includes placebo response and natural recovery and is usually larger. "
-        "Shown for orientation only."
+        "Shown for context only."
     )
-    for trial_id, figure_key in (("borgogna2024", "overall"), ("almeida2024", "end_of_course")):
-        meta, pooled = study(trial_id, figure_key)
-        extra_figures = [
-            f"{fig.label}: {_effect_text(fig)}."
-            for fig in meta.figures
-            if fig.key in ("bias_adjusted", "vs_active_control")
-        ]
-        result.append(
-            Comparison(
-                key=f"standardised_change_vs_{trial_id}",
-                label=f"Standardised change, beside {meta.short_name}'s pooled effect",
-                clinic=effect_value,
-                clinic_reason=effect_reason,
-                study=meta,
-                figure=pooled,
-                study_summary=_summary(meta, pooled),
-                measure_note=(
-                    f"Clinic: mean {clinic.measure} improvement / SD of change (d_z, positive = "
-                    f"fewer symptoms). {meta.short_name}: {pooled.label}."
-                ),
-                caveats=(not_comparable, *extra_figures, *meta.caveats, OBSERVATIONAL),
-                like_for_like=False,
-            )
+    meta, pooled = study("borgogna2024", "overall")
+    extra_figures = [
+        f"{fig.label}: {_effect_text(fig)}"
+        + (f" — {fig.note}" if fig.direction == "no_difference" and fig.note else "")
+        + "."
+        for fig in meta.figures
+        if fig.key in ("bias_adjusted", "vs_active_control", "one_week")
+    ]
+    result.append(
+        Comparison(
+            key="standardised_change_vs_borgogna2024",
+            label=f"Standardised change, beside {meta.short_name}'s pooled effect",
+            clinic=effect_value,
+            clinic_reason=effect_reason,
+            clinic_measure=clinic.measure,
+            study=meta,
+            figure=pooled,
+            study_summary=_summary(meta, pooled),
+            measure_note=(
+                f"Clinic: mean {clinic.measure} improvement / SD of change (d_z, positive = "
+                f"fewer symptoms). {meta.short_name}: {pooled.label}."
+            ),
+            caveats=(not_comparable, *extra_figures, *meta.caveats, OBSERVATIONAL),
+            comparability=DIFFERENT,
         )
+    )
     return result
+
+
+#: The end of Feder 2021's two-week course, in days after the first dose.
+END_OF_FEDER_COURSE_DAY = 14
 
 
 def standardised_mean_change(

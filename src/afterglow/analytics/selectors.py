@@ -460,4 +460,6 @@ def clinic_config(clinic: Clinic) -> AnalysisConfig:
         cutoff=clinic.pcl5_cutoff,
         response_percent=clinic.outcome_response_percent,
         reliable_points=clinic.outcome_reliable_points,
+        loss_confirmations=clinic.loss_confirmations,
+        response_requires_reliable=clinic.response_requires_reliable,
     )

@@ -329,12 +329,12 @@ BP_RISE_MEAN = (16.0, 11.0)
 BP_RISE_SD = (6.0, 3.0)
 BP_DECAY_MINUTES = 30.0
 HEART_RATE_RISE = 8.0  # illustrative: evidence.md gives no heart-rate figure
-# Severe surges: 0.98% of sessions, mostly in the first three infusions (Gen Hosp Psychiatry
-# 2024 [§6]). Derived: 1.6% of infusions 1-3 and 0.4% later average 1.0% over a six-infusion
-# course. A surge peaks at about 188/106 (mean; SD 6/4 mmHg, systolic at least 182), past the
+# Severe surges: 0.98% of 2342 sessions in 138 patients, 43.4% of the severe events in the
+# first three infusions (Gen Hosp Psychiatry 2024 [§6]). Derived: about 23 events, 10 of them
+# in the first 3 x 138 = 414 infusions (2.4%) and 13 in the other 1928 (0.68%). A surge peaks at about 188/106 (mean; SD 6/4 mmHg, systolic at least 182), past the
 # default pause level of 180/100 (illustrative: evidence.md gives the frequency, not the height).
-SURGE_PROBABILITY_EARLY = 0.016
-SURGE_PROBABILITY_LATER = 0.004
+SURGE_PROBABILITY_EARLY = 0.024
+SURGE_PROBABILITY_LATER = 0.0068
 SURGE_EARLY_INFUSIONS = 3
 SURGE_PEAK = (188.0, 106.0)
 SURGE_PEAK_SD = (6.0, 4.0)

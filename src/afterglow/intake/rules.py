@@ -67,8 +67,9 @@ SAFETY_QUESTIONS: tuple[SafetyQuestion, ...] = (
         "ever misused ketamine or PCP?",
         "Substance use",
         "review",
-        "Trial exclusion: moderate/severe alcohol or substance use disorder within 6 months; "
-        "prior ketamine/PCP misuse — evidence.md §6",
+        "Trial exclusion: alcohol or substance use disorder within 6 months (moderate–severe "
+        "in some trials; NCT04560660 excludes severe only); prior ketamine/PCP misuse — "
+        "evidence.md §6",
     ),
 )
 

@@ -6,7 +6,16 @@ tests all call :func:`evaluate`. Every threshold is a clinic setting held in
 
 - response: a fall of at least 30 % from baseline -- the responder rule of
   Feder A et al., Am J Psychiatry 2021;178(2):193-202 (defined there on the
-  CAPS-5, per the Mount Sinai summary; applied here to the PCL-5 total).
+  CAPS-5, per the Mount Sinai summary; applied here to the PCL-5 total, on which
+  it has not been validated). Optionally (``response_requires_reliable``) the
+  fall must also be at least the reliable-change points: a stricter rule than
+  the trials', off by default.
+- loss of response: confirmed by ``loss_confirmations`` consecutive follow-ups
+  that no longer meet the response rule (default 2). evidence.md §1: the trials'
+  exact loss rule (one failing visit or a confirmed one) is UNCONFIRMED; with a
+  PCL-5 measurement error of about 5 points a single failing follow-up is weak
+  evidence (a true, stable 40 % reduction shows a false single-visit "loss"
+  within 5 follow-ups about half the time, about 15 % when two are required).
 - reliable improvement / deterioration: a change of at least 10 points -- NCPTSD
   "Using the PCL-5" (5-10 points reliable, 10-20 clinically meaningful; values
   borrowed from the DSM-IV PCL). For veterans Marx BP et al., Psychol Assess
@@ -25,21 +34,25 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 __all__ = [
     "DEFAULT_CUTOFF",
+    "DEFAULT_LOSS_CONFIRMATIONS",
     "DEFAULT_RELIABLE_POINTS",
+    "MAX_LOSS_CONFIRMATIONS",
     "DEFAULT_RESPONSE_PERCENT",
     "PCL5_MAX",
     "VETERAN_RELIABLE_POINTS",
     "Followup",
+    "Loss",
     "OutcomeInputError",
     "OutcomeRules",
     "TimepointOutcome",
     "Trajectory",
     "baseline_for",
     "evaluate",
+    "loss_after",
 ]
 
 PCL5_MAX = 80
@@ -51,6 +64,10 @@ DEFAULT_RELIABLE_POINTS = 10
 VETERAN_RELIABLE_POINTS = 15
 #: Probable PTSD at or above this total (31-33 recommended; NCPTSD, Forkus 2023).
 DEFAULT_CUTOFF = 33
+#: Consecutive failing follow-ups that confirm a loss of response (evidence.md §1; the
+#: trials' own rule is UNCONFIRMED). 1 is the single-dip rule of earlier versions.
+DEFAULT_LOSS_CONFIRMATIONS = 2
+MAX_LOSS_CONFIRMATIONS = 4
 
 
 class OutcomeInputError(ValueError):
@@ -71,12 +88,15 @@ class OutcomeInputError(ValueError):
 class OutcomeRules:
     """The clinic's thresholds; each is a whole number (``True``/``False`` are refused).
 
-    ``cutoff`` 0-80, ``response_percent`` 1-100, ``reliable_points`` 1-80.
+    ``cutoff`` 0-80, ``response_percent`` 1-100, ``reliable_points`` 1-80,
+    ``loss_confirmations`` 1-4; ``response_requires_reliable`` is ``True``/``False``.
     """
 
     cutoff: int = DEFAULT_CUTOFF
     response_percent: int = DEFAULT_RESPONSE_PERCENT
     reliable_points: int = DEFAULT_RELIABLE_POINTS
+    loss_confirmations: int = DEFAULT_LOSS_CONFIRMATIONS
+    response_requires_reliable: bool = False
 
     def __post_init__(self) -> None:
         _check_int("cutoff", self.cutoff, 0, PCL5_MAX, f"(default {DEFAULT_CUTOFF})")
@@ -94,6 +114,19 @@ class OutcomeRules:
             PCL5_MAX,
             f"(default {DEFAULT_RELIABLE_POINTS}; {VETERAN_RELIABLE_POINTS} for veterans)",
         )
+        _check_int(
+            "loss_confirmations",
+            self.loss_confirmations,
+            1,
+            MAX_LOSS_CONFIRMATIONS,
+            "(consecutive follow-ups no longer meeting response that confirm a loss; "
+            f"default {DEFAULT_LOSS_CONFIRMATIONS})",
+        )
+        if not isinstance(self.response_requires_reliable, bool):
+            raise OutcomeInputError(
+                "response_requires_reliable",
+                f"must be true or false, got {_show(self.response_requires_reliable)}",
+            )
 
 
 @dataclasses.dataclass(frozen=True)
@@ -117,10 +150,16 @@ class TimepointOutcome:
     reliable_deterioration: bool
     below_cutoff: bool
     reliable_recovery: bool
+    #: The percent rule is met but the fall is under the reliable-change points: shown
+    #: as "response within measurement error" (a response only when the clinic does not
+    #: require a reliable fall). Not part of ``to_dict`` (the CLI's output is unchanged).
+    within_measurement_error: bool = False
 
     def to_dict(self) -> dict[str, object]:
         """JSON-ready, keys in the documented order (the fields' order)."""
-        return dataclasses.asdict(self)
+        data = dataclasses.asdict(self)
+        del data["within_measurement_error"]
+        return data
 
 
 @dataclasses.dataclass(frozen=True)
@@ -131,15 +170,19 @@ class Trajectory:
     latest: TimepointOutcome | None  # the follow-up with the highest day
     timepoints: list[TimepointOutcome]  # every follow-up, in day order
     first_response_day: int | None
-    loss_of_response_day: int | None
+    loss_of_response_day: int | None  # the first day of the confirming run
     last_day: int | None
+    possible_loss_day: int | None = None  # the first day of a trailing, unconfirmed run
+    loss_confirmed_day: int | None = None  # the follow-up that completed the run
 
     def to_dict(self) -> dict[str, object]:
-        """``{"latest", "first_response_day", "loss_of_response_day", "last_day"}``."""
+        """``{"latest", "first_response_day", "loss_of_response_day", "possible_loss_day",
+        "last_day"}``."""
         return {
             "latest": None if self.latest is None else self.latest.to_dict(),
             "first_response_day": self.first_response_day,
             "loss_of_response_day": self.loss_of_response_day,
+            "possible_loss_day": self.possible_loss_day,
             "last_day": self.last_day,
         }
 
@@ -155,7 +198,9 @@ def evaluate(
         change                  T - B                  (negative = improvement)
         percent_change          (T - B) / B x 100, rounded to 1 decimal, halves
                                 away from zero; None when B = 0
-        response                100 x (B - T) >= P x B and B > 0
+        response                100 x (B - T) >= P x B and B > 0, and, only when
+                                response_requires_reliable, also B - T >= R
+        within_measurement_error  100 x (B - T) >= P x B, B > 0 and B - T < R
         reliable_improvement    B - T >= R
         reliable_deterioration  T - B >= R
         below_cutoff            T < C
@@ -166,13 +211,18 @@ def evaluate(
     from the rounded ``percent_change``. A baseline of 0 cannot fall by 30 %, so
     it never gives a response and has no percent change.
 
-    Over the follow-ups in day order (input order does not matter):
-    ``first_response_day`` is the first day meeting ``response``;
-    ``loss_of_response_day`` is the first later follow-up that does not meet it.
-    A loss is not reset if response returns afterwards: it records how long the
-    first response lasted (time to loss of response, Feder 2021). ``last_day``
-    and ``latest`` are the follow-up with the highest day; with no follow-ups
-    they and every day are ``None``.
+    Over the follow-ups in day order (input order does not matter), with N
+    ``loss_confirmations``: ``first_response_day`` is the first day meeting
+    ``response``; ``loss_of_response_day`` is the first day of the first run of N
+    consecutive later follow-ups that do not meet it (``loss_confirmed_day`` the
+    last day of that run). A loss is not reset if response returns afterwards: it
+    records how long the first response lasted. A run still open at the last
+    follow-up and shorter than N is a possible loss: ``possible_loss_day`` is its
+    first day (never set when a loss is confirmed). N = 1 is the single-dip rule:
+    there is then never a possible loss. See :func:`loss_after` and evidence.md §1
+    (the trials' exact loss rule is UNCONFIRMED). ``last_day`` and ``latest`` are
+    the follow-up with the highest day; with no follow-ups they and every day are
+    ``None``.
 
     Raises ``OutcomeInputError`` when the baseline or a total is not a whole
     number 0-80, a day is not a whole number >= 0, or two follow-ups share a day
@@ -184,24 +234,62 @@ def evaluate(
     ordered = _checked_followups(followups)
     timepoints = [_timepoint(baseline, f.day, f.total, rules) for f in ordered]
 
-    first_response_day: int | None = None
-    loss_day: int | None = None
-    for point in timepoints:
-        if first_response_day is None:
-            if point.response:
-                first_response_day = point.day
-        elif not point.response:
-            loss_day = point.day
-            break
+    first_response_day = next((p.day for p in timepoints if p.response), None)
+    loss = Loss(None, None, None)
+    if first_response_day is not None:
+        loss = loss_after(
+            [(p.day, p.response) for p in timepoints],
+            first_response_day,
+            rules.loss_confirmations,
+        )
     latest = timepoints[-1] if timepoints else None
     return Trajectory(
         baseline=baseline,
         latest=latest,
         timepoints=timepoints,
         first_response_day=first_response_day,
-        loss_of_response_day=loss_day,
+        loss_of_response_day=loss.day,
         last_day=None if latest is None else latest.day,
+        possible_loss_day=loss.possible_day,
+        loss_confirmed_day=loss.confirmed_day,
     )
+
+
+@dataclasses.dataclass(frozen=True)
+class Loss:
+    """Where a response was lost: ``day`` (confirmed; first day of the run),
+    ``confirmed_day`` (the run's N-th follow-up) and ``possible_day`` (the first day of
+    a trailing run shorter than N; None when a loss is confirmed)."""
+
+    day: int | None
+    confirmed_day: int | None
+    possible_day: int | None
+
+
+def loss_after(series: Sequence[tuple[int, bool]], from_day: int, confirmations: int) -> Loss:
+    """The loss of a response held on ``from_day``, over ``(day, meets_response)`` in day order.
+
+    Only follow-ups after ``from_day`` count. The loss is the first run of
+    ``confirmations`` consecutive follow-ups that do not meet the response rule;
+    its day is the run's first day. Once confirmed it stands, whatever follows.
+    A run that reaches the last follow-up with fewer than ``confirmations`` is a
+    possible loss. A follow-up that meets the rule again ends a run (a dip
+    followed by recovery is no loss).
+    """
+    run_start: int | None = None
+    run_length = 0
+    for day, meets in series:
+        if day <= from_day:
+            continue
+        if meets:
+            run_start, run_length = None, 0
+            continue
+        if run_start is None:
+            run_start = day
+        run_length += 1
+        if run_length >= confirmations:
+            return Loss(run_start, day, None)
+    return Loss(None, None, run_start)
 
 
 def baseline_for(
@@ -240,16 +328,18 @@ def _timepoint(baseline: int, day: int, total: int, rules: OutcomeRules) -> Time
     fall = baseline - total
     improved = fall >= rules.reliable_points
     below = total < rules.cutoff
+    percent_met = baseline > 0 and 100 * fall >= rules.response_percent * baseline
     return TimepointOutcome(
         day=day,
         total=total,
         change=total - baseline,
         percent_change=_percent_change(baseline, total),
-        response=baseline > 0 and 100 * fall >= rules.response_percent * baseline,
+        response=percent_met and (improved or not rules.response_requires_reliable),
         reliable_improvement=improved,
         reliable_deterioration=-fall >= rules.reliable_points,
         below_cutoff=below,
         reliable_recovery=improved and below and baseline >= rules.cutoff,
+        within_measurement_error=percent_met and not improved,
     )
 
 

@@ -43,7 +43,8 @@ class ChartOutcome:
     trajectory: Trajectory
     by_response: dict[int, TimepointOutcome]  # Response pk -> its outcome
     first_response_at: dt.datetime | None
-    loss_of_response_at: dt.datetime | None
+    loss_of_response_at: dt.datetime | None  # confirmed (the first day of the run)
+    possible_loss_at: dt.datetime | None  # a trailing run too short to confirm a loss
 
 
 def clinic_rules(clinic: Clinic) -> OutcomeRules:
@@ -51,6 +52,8 @@ def clinic_rules(clinic: Clinic) -> OutcomeRules:
         cutoff=clinic.pcl5_cutoff,
         response_percent=clinic.outcome_response_percent,
         reliable_points=clinic.outcome_reliable_points,
+        loss_confirmations=clinic.loss_confirmations,
+        response_requires_reliable=clinic.response_requires_reliable,
     )
 
 
@@ -107,4 +110,5 @@ def pcl5_outcome(
         by_response=by_response,
         first_response_at=when(trajectory.first_response_day),
         loss_of_response_at=when(trajectory.loss_of_response_day),
+        possible_loss_at=when(trajectory.possible_loss_day),
     )

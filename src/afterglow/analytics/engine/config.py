@@ -1,6 +1,7 @@
 """The settings of one analysis and the error every bad input raises. No Django import.
 
-The outcome thresholds (cutoff, response percent, reliable points) are those of
+The outcome rules (cutoff, response percent, reliable points, loss confirmations,
+whether response requires a reliable fall) are those of
 ``afterglow.outcomes.rules`` and are checked by its ``OutcomeRules``, so the
 engine and ``afterglow outcome`` refuse the same values with the same reasons.
 """
@@ -11,6 +12,7 @@ import dataclasses
 
 from afterglow.outcomes.rules import (
     DEFAULT_CUTOFF,
+    DEFAULT_LOSS_CONFIRMATIONS,
     DEFAULT_RELIABLE_POINTS,
     DEFAULT_RESPONSE_PERCENT,
     OutcomeInputError,
@@ -60,6 +62,11 @@ class AnalysisConfig:
       model uses; default 0-28, the course and the following fortnight.
     - ``end_of_course_day``: the timepoint of "response at the end of the course"
       in :func:`patient_outcomes` (default 14, the end of Feder 2021's two-week course).
+    - ``loss_confirmations`` (1-4, default 2) and ``response_requires_reliable``
+      (default False): the loss and response rules of ``afterglow.outcomes.rules``.
+    - ``durability_from``: the timepoint whose responders durability follows, timed
+      from that observation's day (default 14: Feder 2021 counted among responders at
+      the end of the two-week course, from that assessment; evidence.md §2).
     """
 
     days: tuple[int, ...] = DEFAULT_DAYS
@@ -68,6 +75,9 @@ class AnalysisConfig:
     reliable_points: int = DEFAULT_RELIABLE_POINTS
     mixed_window: tuple[int, int] = (0, 28)
     end_of_course_day: int = 14
+    loss_confirmations: int = DEFAULT_LOSS_CONFIRMATIONS
+    response_requires_reliable: bool = False
+    durability_from: int = 14
 
     def __post_init__(self) -> None:
         days = tuple(self.days)
@@ -83,11 +93,7 @@ class AnalysisConfig:
             raise AnalysisInputError(f"days lists a timepoint twice: {list(days)}")
         object.__setattr__(self, "days", tuple(sorted(days)))
         try:
-            OutcomeRules(
-                cutoff=self.cutoff,
-                response_percent=self.response_percent,
-                reliable_points=self.reliable_points,
-            )
+            _ = self.rules  # constructing the rules checks them
         except OutcomeInputError as exc:
             raise AnalysisInputError(str(exc)) from None
         window = tuple(self.mixed_window)
@@ -104,6 +110,12 @@ class AnalysisConfig:
         end = self.end_of_course_day
         if isinstance(end, bool) or not isinstance(end, int) or end < 1:
             raise AnalysisInputError(f"end_of_course_day must be a whole number >= 1, got {end!r}")
+        start = self.durability_from
+        if isinstance(start, bool) or not isinstance(start, int) or start < 1:
+            raise AnalysisInputError(
+                f"durability_from must be a whole number of at least 1 (a day after the first "
+                f"dose), got {start!r}"
+            )
 
     @property
     def rules(self) -> OutcomeRules:
@@ -112,7 +124,14 @@ class AnalysisConfig:
             cutoff=self.cutoff,
             response_percent=self.response_percent,
             reliable_points=self.reliable_points,
+            loss_confirmations=self.loss_confirmations,
+            response_requires_reliable=self.response_requires_reliable,
         )
+
+    @property
+    def durability_window(self) -> tuple[int, int]:
+        """The days whose follow-up may stand for the durability timepoint."""
+        return timepoint_window(self.durability_from)
 
     def to_dict(self) -> dict[str, object]:
         """JSON-ready, with the matching window of every timepoint."""
@@ -124,4 +143,8 @@ class AnalysisConfig:
             "reliable_points": self.reliable_points,
             "mixed_window": list(self.mixed_window),
             "end_of_course_day": self.end_of_course_day,
+            "loss_confirmations": self.loss_confirmations,
+            "response_requires_reliable": self.response_requires_reliable,
+            "durability_from": self.durability_from,
+            "durability_window": list(self.durability_window),
         }

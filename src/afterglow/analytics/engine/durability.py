@@ -1,9 +1,14 @@
-"""Durability of response: Kaplan–Meier time from first response to loss of response.
+"""Durability of response: Kaplan–Meier time to loss of response, measured like the trials.
 
-Among responders (patients whose follow-ups met response at least once; rules in
-``patients``), the time is ``loss_of_response_day - first_response_day`` when the
-response was lost, else censored at ``last_day - first_response_day`` (the last
-follow-up). Estimated with ``lifelines.KaplanMeierFitter`` (product-limit,
+Feder 2021's median time to loss of response counts among responders at the end
+of the course, from that assessment (evidence.md §2). Here, with D
+``config.durability_from`` (default 14): the responders are the patients whose
+follow-up matched to timepoint D (``patients.match_timepoint``, the same
+nearest-in-window rule as every timepoint) meets the response rule; each one's
+time runs from that follow-up's day to the confirmed loss after it (the first day
+of the first run of ``config.loss_confirmations`` consecutive later follow-ups no
+longer meeting response, ``patients.loss_after``), or is censored at the
+patient's last follow-up. Estimated with ``lifelines.KaplanMeierFitter`` (product-limit,
 Greenwood variance, 95 % exponential-Greenwood "log(-log)" pointwise band, as
 lifelines computes it). The median and its 95 % CI come from
 ``lifelines.utils.median_survival_times`` on the survival curve and on the two
@@ -22,25 +27,39 @@ import warnings
 
 import numpy as np
 
-from afterglow.analytics.engine.patients import MISSING, PatientArrays
+from afterglow.analytics.engine.config import AnalysisConfig
+from afterglow.analytics.engine.frame import Cohort
+from afterglow.analytics.engine.patients import (
+    MISSING,
+    PatientArrays,
+    loss_after,
+    match_timepoint,
+    responds,
+)
 
 __all__ = ["durations", "km_from_durations"]
 
 
-def durations(arrays: PatientArrays) -> tuple[np.ndarray, np.ndarray]:
-    """``(days, lost)`` for each responder: time from first response, and whether it ended."""
-    responder = arrays.has_baseline & (arrays.first_response_day != MISSING)
-    first = arrays.first_response_day[responder]
-    loss = arrays.loss_of_response_day[responder]
+def durations(
+    cohort: Cohort, arrays: PatientArrays, config: AnalysisConfig
+) -> tuple[np.ndarray, np.ndarray]:
+    """``(days, lost)`` for each responder at ``config.durability_from`` (module docstring)."""
+    total, matched_day = match_timepoint(cohort, arrays.has_baseline, config.durability_from)
+    seen = total != MISSING
+    responder = seen & responds(arrays.baseline, total, config)
+    start = np.where(responder, matched_day, MISSING)
+    followup = (cohort.day > 0) & arrays.has_baseline[cohort.code]
+    loss, _ = loss_after(cohort, followup, arrays.response, start, config.loss_confirmations)
+    loss, last, start = loss[responder], arrays.last_day[responder], start[responder]
     lost = loss != MISSING
-    end = np.where(lost, loss, arrays.last_day[responder])
-    return (end - first).astype(np.float64), lost
+    end = np.where(lost, loss, last)
+    return (end - start).astype(np.float64), lost
 
 
 def km_from_durations(days: np.ndarray, lost: np.ndarray) -> dict[str, object]:
     """The curve and median of :func:`durations` (see the module docstring)."""
     result: dict[str, object] = {
-        "n_responders": len(days),
+        "n_responders": len(days),  # responders at the durability timepoint
         "n_lost": int(np.count_nonzero(lost)),
         "timeline": [],
         "survival": [],

@@ -8,11 +8,15 @@ The rules are those of ``afterglow.outcomes.rules.evaluate``, applied to arrays
 - **follow-ups**: every observation with day > 0 (earlier ones, such as a
   screening PCL-5 before the baseline, are not follow-ups).
 - **response**: ``100 · (B - T) >= response_percent · B`` and ``B > 0``, in
-  integers (a baseline of 0 cannot fall by 30 %).
+  integers (a baseline of 0 cannot fall by 30 %); with
+  ``response_requires_reliable`` also ``B - T >= reliable_points``.
 - **below cutoff**: ``T < cutoff``; **reliable improvement**: ``B - T >= reliable_points``.
 - **first response day**: the first follow-up meeting response; **loss of
-  response day**: the first later follow-up that no longer meets it (not reset
-  if response returns); **last day**: the last follow-up's day.
+  response day**: the first day of the first run of ``loss_confirmations``
+  consecutive later follow-ups that no longer meet it (not reset if response
+  returns); **possible loss day**: the first day of a shorter run still open at
+  the last follow-up (``outcomes.rules.loss_after``); **last day**: the last
+  follow-up's day.
 - **timepoint d**: the follow-up nearest to day d inside
   ``config.timepoint_window(d)`` (ties to the earlier); none = missing, never 0.
 """
@@ -27,7 +31,14 @@ import pandas as pd
 from afterglow.analytics.engine.config import AnalysisConfig, timepoint_window
 from afterglow.analytics.engine.frame import Cohort
 
-__all__ = ["PatientArrays", "first_per_patient", "match_timepoint", "patient_arrays"]
+__all__ = [
+    "PatientArrays",
+    "first_per_patient",
+    "loss_after",
+    "match_timepoint",
+    "patient_arrays",
+    "responds",
+]
 
 MISSING = -1  # marks "no value" in the int64 per-patient arrays (days > 0, totals >= 0)
 
@@ -40,7 +51,9 @@ class PatientArrays:
     has_baseline: np.ndarray  # bool
     first_response_day: np.ndarray
     loss_of_response_day: np.ndarray
+    possible_loss_day: np.ndarray
     last_day: np.ndarray  # the last follow-up's day
+    response: np.ndarray  # per row (bool): a follow-up meeting the response rule
 
 
 def first_per_patient(code: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -51,9 +64,58 @@ def first_per_patient(code: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, n
     return picked[first], rows[first]
 
 
-def responds(baseline: np.ndarray, total: np.ndarray, response_percent: int) -> np.ndarray:
+def responds(baseline: np.ndarray, total: np.ndarray, config: AnalysisConfig) -> np.ndarray:
     """``outcomes.rules`` response, elementwise in integer arithmetic."""
-    return (baseline > 0) & (100 * (baseline - total) >= response_percent * baseline)
+    fall = baseline - total
+    met = (baseline > 0) & (100 * fall >= config.response_percent * baseline)
+    if config.response_requires_reliable:
+        met &= fall >= config.reliable_points
+    return met  # type: ignore[no-any-return]
+
+
+def loss_after(
+    cohort: Cohort,
+    followup: np.ndarray,
+    response: np.ndarray,
+    from_day: np.ndarray,
+    confirmations: int,
+) -> tuple[np.ndarray, np.ndarray]:
+    """``(loss_day, possible_loss_day)`` per patient; ``outcomes.rules.loss_after`` vectorised.
+
+    ``followup`` and ``response`` are per row; ``from_day`` per patient (``MISSING``:
+    the patient is not followed). Over each patient's follow-ups after ``from_day``
+    (rows are sorted by day within a patient, so they end the patient's block), a run
+    is a stretch of consecutive rows not meeting response; the loss is the first
+    day of the first run of at least ``confirmations`` rows, the possible loss the
+    first day of a shorter run that reaches the last row (only without a loss).
+    """
+    n = cohort.n_patients
+    code, day = cohort.code, cohort.day
+    row_from = from_day[code]
+    rows = np.flatnonzero(followup & (row_from != MISSING) & (day > row_from))
+    loss = np.full(n, MISSING, dtype=np.int64)
+    possible = np.full(n, MISSING, dtype=np.int64)
+    if len(rows) == 0:
+        return loss, possible
+    fail = ~response[rows]
+    patient = code[rows]
+    new_patient = np.ones(len(rows), dtype=bool)
+    new_patient[1:] = patient[1:] != patient[:-1]
+    previous_fail = np.zeros(len(rows), dtype=bool)
+    previous_fail[1:] = fail[:-1]
+    starts = fail & (new_patient | ~previous_fail)
+    run_of_row = np.cumsum(starts) - 1  # the run a failing row belongs to
+    run_length = np.bincount(run_of_row[fail], minlength=int(starts.sum()))
+    start_pos = np.flatnonzero(starts)
+    confirmed = run_length >= confirmations
+    codes, first_runs = first_per_patient(patient[start_pos], np.flatnonzero(confirmed))
+    loss[codes] = day[rows[start_pos[first_runs]]]
+    last = np.ones(len(rows), dtype=bool)
+    last[:-1] = patient[1:] != patient[:-1]
+    open_end = last & fail
+    open_end &= loss[patient] == MISSING
+    possible[patient[open_end]] = day[rows[start_pos[run_of_row[open_end]]]]
+    return loss, possible
 
 
 def patient_arrays(cohort: Cohort, config: AnalysisConfig) -> PatientArrays:
@@ -68,16 +130,14 @@ def patient_arrays(cohort: Cohort, config: AnalysisConfig) -> PatientArrays:
 
     row_baseline = baseline[code]
     followup = (day > 0) & has_baseline[code]
-    response = followup & responds(row_baseline, total, config.response_percent)
+    response = followup & responds(row_baseline, total, config)
 
     first_response = np.full(n, MISSING, dtype=np.int64)
     codes, rows = first_per_patient(code, np.flatnonzero(response))
     first_response[codes] = day[rows]
-    row_first = first_response[code]
-    lost = followup & ~response & (row_first != MISSING) & (day > row_first)
-    loss = np.full(n, MISSING, dtype=np.int64)
-    codes, rows = first_per_patient(code, np.flatnonzero(lost))
-    loss[codes] = day[rows]
+    loss, possible = loss_after(
+        cohort, followup, response, first_response, config.loss_confirmations
+    )
 
     last_row = cohort.bounds[1:] - 1
     last_day = np.where(has_baseline & (day[last_row] > 0), day[last_row], MISSING)
@@ -86,7 +146,9 @@ def patient_arrays(cohort: Cohort, config: AnalysisConfig) -> PatientArrays:
         has_baseline=has_baseline,
         first_response_day=first_response,
         loss_of_response_day=loss,
+        possible_loss_day=possible,
         last_day=last_day,
+        response=response,
     )
 
 
@@ -120,12 +182,11 @@ def outcomes_frame(cohort: Cohort, config: AnalysisConfig) -> pd.DataFrame:
             "baseline": baseline,
             "end_total": _nullable_int(end_total, seen),
             "end_change": _nullable_int(end_total - baseline, seen),
-            "response": _nullable_bool(
-                responds(baseline, end_total, config.response_percent), seen
-            ),
+            "response": _nullable_bool(responds(baseline, end_total, config), seen),
             "below_cutoff": _nullable_bool(end_total < config.cutoff, seen),
             "first_response_day": _nullable_int(arrays.first_response_day),
             "loss_of_response_day": _nullable_int(arrays.loss_of_response_day),
+            "possible_loss_day": _nullable_int(arrays.possible_loss_day),
             "last_day": _nullable_int(arrays.last_day),
         }
     )

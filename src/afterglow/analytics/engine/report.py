@@ -56,7 +56,8 @@ def analyze(
     ``response_rate``, ``response_ci95``, ``below_cutoff_rate``,
     ``below_cutoff_ci95``, ``reliable_improvement_rate``,
     ``reliable_improvement_ci95`` (Wilson intervals); ``durability``
-    (``n_responders``, ``n_lost``, ``median_days_to_loss_of_response``, ``ci95``);
+    (``from_day``, ``n_responders`` -- responders at that timepoint --, ``n_lost``,
+    ``median_days_to_loss_of_response``, ``ci95``; rules in ``durability``);
     ``mixed_model`` (``slope_per_week``, ``ci95``, ``n_obs`` and more, see
     ``mixed.MixedFit.to_dict``; ``slope_per_week`` None when not estimable); and once,
     at the top, ``config`` (the settings and the matching window of each timepoint).
@@ -112,8 +113,8 @@ def patient_outcomes(df: pd.DataFrame, config: AnalysisConfig = DEFAULT_CONFIG) 
     Columns: ``patient_id``, ``baseline``, ``end_total`` and ``end_change`` (the
     observation matched to ``config.end_of_course_day``; nullable Int64),
     ``response`` and ``below_cutoff`` there (nullable boolean, NA without an
-    observation in the window), ``first_response_day``, ``loss_of_response_day``,
-    ``last_day`` (Int64, NA when the event never happened), then every covariate
+    observation in the window), ``first_response_day``, ``loss_of_response_day``
+    (confirmed), ``possible_loss_day``, ``last_day`` (Int64, NA when the event never happened), then every covariate
     column (the patient's first non-blank value in day order). Rules: ``patients``.
     """
     return outcomes_frame(prepare(df), config)
@@ -133,14 +134,15 @@ def weekly_trajectory(df: pd.DataFrame, config: AnalysisConfig = DEFAULT_CONFIG)
 
 
 def km_curve(df: pd.DataFrame, config: AnalysisConfig = DEFAULT_CONFIG) -> dict[str, Any]:
-    """Kaplan–Meier durability curve among responders (rules in ``durability``).
+    """Kaplan–Meier durability curve among responders at ``config.durability_from``.
 
-    ``{"n_responders", "n_lost", "timeline" (days since first response), "survival",
+    ``{"n_responders", "n_lost", "timeline" (days since that follow-up), "survival",
     "ci_low", "ci_high", "median_days_to_loss_of_response", "ci95"}``; the median and
     each CI limit are None when undefined.
     """
     cohort = prepare(df)
-    return clean(km_from_durations(*durations(patient_arrays(cohort, config))))  # type: ignore[return-value]
+    km = km_from_durations(*durations(cohort, patient_arrays(cohort, config), config))
+    return clean({**km, "from_day": config.durability_from})  # type: ignore[return-value]
 
 
 def mixed_model(df: pd.DataFrame, config: AnalysisConfig = DEFAULT_CONFIG) -> dict[str, Any]:
@@ -161,10 +163,13 @@ def _block(cohort: Cohort, config: AnalysisConfig) -> dict[str, Any]:
     timepoints: dict[str, Any] = {}
     for day in config.days:
         timepoints[str(day)] = _timepoint(cohort, baseline, has_baseline, day, config)
-    km = km_from_durations(*durations(arrays))
+    km = km_from_durations(*durations(cohort, arrays, config))
     durability = {
-        key: km[key]
-        for key in ("n_responders", "n_lost", "median_days_to_loss_of_response", "ci95")
+        "from_day": config.durability_from,
+        **{
+            key: km[key]
+            for key in ("n_responders", "n_lost", "median_days_to_loss_of_response", "ci95")
+        },
     }
     block = {
         "n_patients": int(np.count_nonzero(has_baseline)),
@@ -191,7 +196,7 @@ def _timepoint(
     b, t = baseline[seen], total[seen]
     mean_change, sd, ci = mean_ci((t - b).astype(np.float64))
     mean_total, _, _ = mean_ci(t.astype(np.float64))
-    response_rate, response_ci = rate_ci(responds(b, t, config.response_percent))
+    response_rate, response_ci = rate_ci(responds(b, t, config))
     below_rate, below_ci = rate_ci(t < config.cutoff)
     reliable_rate, reliable_ci = rate_ci(b - t >= config.reliable_points)
     return {

@@ -24,7 +24,9 @@ from afterglow.analytics.engine import (
 from afterglow.core.cli import USAGE_ERROR, ComputeCommand
 from afterglow.outcomes.rules import (
     DEFAULT_CUTOFF,
+    DEFAULT_LOSS_CONFIRMATIONS,
     DEFAULT_RELIABLE_POINTS,
+    MAX_LOSS_CONFIRMATIONS,
     DEFAULT_RESPONSE_PERCENT,
     VETERAN_RELIABLE_POINTS,
 )
@@ -44,14 +46,20 @@ patient and day.
 Rules: baseline = the total at or before day 0 nearest to it (patients without
 one are left out and counted); a timepoint d is the follow-up nearest to d
 within max(1, round(d/4)) days (e.g. 14 -> days 10-18), earlier on a tie;
-response = a fall of at least P % (Feder 2021), below cutoff = a total under N,
-reliable improvement = a fall of at least R points; durability = Kaplan-Meier
-time from first response to loss of response; mixed model = total ~ weeks with
-a random intercept and slope per patient, REML, over the mixed window.
+response = a fall of at least P % (Feder 2021's CAPS-5 rule, not validated on
+the PCL-5; with --response-requires-reliable also a fall of at least R points),
+below cutoff = a total under N, reliable improvement = a fall of at least R
+points; loss of response = C consecutive follow-ups no longer meeting response
+(--confirm-loss, default 2; the day is the first of them); durability =
+Kaplan-Meier time to loss among the responders at timepoint D
+(--durability-from, default 14, matched like every timepoint), from that
+follow-up's day, censored at the last follow-up; mixed model = total ~ weeks
+with a random intercept and slope per patient, REML, over the mixed window.
 
 Output keys: n_patients, baseline_mean, timepoints (by day: n, mean_change,
 ci95, response_rate, response_ci95, below_cutoff_rate, ...), durability
-(n_responders, median_days_to_loss_of_response, ci95), mixed_model
+(from_day, n_responders at that timepoint, n_lost,
+median_days_to_loss_of_response, ci95), mixed_model
 (slope_per_week, ci95, n_obs, ...), config, and with --by the same block per
 group under "by".
 
@@ -99,6 +107,24 @@ class Command(ComputeCommand):
             ),
         )
         parser.add_argument(
+            "--confirm-loss",
+            metavar="C",
+            help=(
+                f"consecutive follow-ups no longer meeting response that confirm a loss, "
+                f"1-{MAX_LOSS_CONFIRMATIONS} (default {DEFAULT_LOSS_CONFIRMATIONS}; 1 = a single dip)"
+            ),
+        )
+        parser.add_argument(
+            "--response-requires-reliable",
+            action="store_true",
+            help="response also needs a fall of at least the reliable-change points",
+        )
+        parser.add_argument(
+            "--durability-from",
+            metavar="DAY",
+            help="durability follows the responders at this timepoint, from its day (default 14)",
+        )
+        parser.add_argument(
             "--mixed-window",
             metavar="FIRST,LAST",
             help="days used by the mixed model (default 0,28)",
@@ -119,6 +145,11 @@ def _config(options: dict[str, Any]) -> AnalysisConfig:
         raw = options[field]
         if raw is not None:
             values[field] = _whole(raw, field)
+    if options.get("confirm_loss") is not None:
+        values["loss_confirmations"] = _whole(options["confirm_loss"], "confirm_loss")
+    if options.get("durability_from") is not None:
+        values["durability_from"] = _whole(options["durability_from"], "durability_from")
+    values["response_requires_reliable"] = bool(options.get("response_requires_reliable"))
     if options["days"] is not None:
         values["days"] = _whole_list(options["days"], "days")
     if options["mixed_window"] is not None:
@@ -131,7 +162,16 @@ def _config(options: dict[str, Any]) -> AnalysisConfig:
     except AnalysisInputError as exc:
         message = str(exc)
         field = message.split(" ", 1)[0]
-        if field in ("days", "cutoff", "response_percent", "reliable_points", "mixed_window"):
+        field = {"loss_confirmations": "confirm_loss"}.get(field, field)
+        if field in (
+            "days",
+            "cutoff",
+            "response_percent",
+            "reliable_points",
+            "mixed_window",
+            "confirm_loss",
+            "durability_from",
+        ):
             raise _bad_option(field, message.split(" ", 1)[1]) from None
         raise CommandError(message, returncode=USAGE_ERROR) from None
 

@@ -17,7 +17,9 @@ from django.core.management.base import CommandError
 from afterglow.core.cli import USAGE_ERROR, ComputeCommand, bad_line, json_line
 from afterglow.outcomes.rules import (
     DEFAULT_CUTOFF,
+    DEFAULT_LOSS_CONFIRMATIONS,
     DEFAULT_RELIABLE_POINTS,
+    MAX_LOSS_CONFIRMATIONS,
     DEFAULT_RESPONSE_PERCENT,
     VETERAN_RELIABLE_POINTS,
     Followup,
@@ -49,19 +51,27 @@ Each course gives one JSON line on standard output, in input order:
 {{"latest": {{"day": 14, "total": 30, "change": -20, "percent_change": -40.0,
  "response": true, "reliable_improvement": true, "reliable_deterioration": false,
  "below_cutoff": true, "reliable_recovery": true}},
- "first_response_day": 14, "loss_of_response_day": null, "last_day": 14}}
+ "first_response_day": 14, "loss_of_response_day": null,
+ "possible_loss_day": null, "last_day": 14}}
 "latest" is null without follow-ups; a day is null for an event that never happened.
 
 Rules, each threshold inclusive:
   response             a fall of at least P % from baseline (default
-                       {DEFAULT_RESPONSE_PERCENT}, Feder 2021); never from a baseline of 0
+                       {DEFAULT_RESPONSE_PERCENT}, Feder 2021's CAPS-5 rule, not validated
+                       on the PCL-5); never from a baseline of 0; with
+                       --response-requires-reliable also a fall of at least R points
   reliable improvement a fall of at least R points, reliable deterioration
                        a rise of at least R (default {DEFAULT_RELIABLE_POINTS}, NCPTSD;
                        {VETERAN_RELIABLE_POINTS} for veterans, Marx 2022)
   below cutoff         a total under N (default {DEFAULT_CUTOFF})
   reliable recovery    reliable improvement, below cutoff, baseline >= N
-  loss of response     the first follow-up after the first response that no
-                       longer meets it (not reset if response returns)
+  loss of response     confirmed: the first day of the first run of C consecutive
+                       follow-ups, after the first response, that no longer meet
+                       it (--confirm-loss C, default {DEFAULT_LOSS_CONFIRMATIONS}; 1 = a single
+                       dip; the trials' rule is UNCONFIRMED, evidence.md §1); not
+                       reset if response returns
+  possible loss        the first day of a run shorter than C still open at the
+                       last follow-up (null when a loss is confirmed)
 "percent_change" is (total - baseline) / baseline x 100 to one decimal (null
 for a baseline of 0); follow-ups are taken in day order.
 
@@ -100,6 +110,20 @@ class Command(ComputeCommand):
             ),
         )
 
+        parser.add_argument(
+            "--confirm-loss",
+            metavar="C",
+            help=(
+                f"consecutive follow-ups no longer meeting response that confirm a loss, "
+                f"1-{MAX_LOSS_CONFIRMATIONS} (default {DEFAULT_LOSS_CONFIRMATIONS}; 1 = a single dip)"
+            ),
+        )
+        parser.add_argument(
+            "--response-requires-reliable",
+            action="store_true",
+            help="response also needs a fall of at least the reliable-change points",
+        )
+
     def handle(self, *args: Any, **options: Any) -> None:
         if options["instrument"] not in KNOWN_INSTRUMENTS:
             known = ", ".join(KNOWN_INSTRUMENTS)
@@ -116,19 +140,25 @@ class Command(ComputeCommand):
             self.stdout.write(json.dumps(result))
 
 
+#: Option name -> ``OutcomeRules`` field, where the two differ.
+_OPTION_FIELDS = {"confirm_loss": "loss_confirmations"}
+
+
 def _rules(options: dict[str, Any]) -> OutcomeRules:
-    values: dict[str, int] = {}
-    for field in ("cutoff", "response_percent", "reliable_points"):
-        raw = options[field]
+    values: dict[str, Any] = {}
+    for option in ("cutoff", "response_percent", "reliable_points", "confirm_loss"):
+        raw = options.get(option)
         if raw is None:
             continue
         if not _WHOLE_NUMBER.fullmatch(raw.strip()):
-            raise _bad_option(field, f"must be a whole number, got {raw!r}")
-        values[field] = int(raw)
+            raise _bad_option(option, f"must be a whole number, got {raw!r}")
+        values[_OPTION_FIELDS.get(option, option)] = int(raw)
+    values["response_requires_reliable"] = bool(options.get("response_requires_reliable"))
     try:
         return OutcomeRules(**values)
     except OutcomeInputError as exc:
-        raise _bad_option(exc.field, exc.reason) from None
+        fields = {field: option for option, field in _OPTION_FIELDS.items()}
+        raise _bad_option(fields.get(exc.field, exc.field), exc.reason) from None
 
 
 def _lines(stream: IO[Any]) -> list[tuple[int, str]]:
