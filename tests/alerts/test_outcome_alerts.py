@@ -111,21 +111,48 @@ def test_without_a_dose_or_a_baseline_nothing_is_raised(patient, clinician) -> N
     assert not Alert.objects.exists()
 
 
-def test_loss_of_response_is_raised_once_on_the_response_that_lost_it(patient, first_dose) -> None:
-    # Hand-worked, baseline 50; response = 35 or less (30 % below):
+def test_loss_of_response_is_raised_once_on_the_response_that_confirmed_it(
+    patient, first_dose
+) -> None:
+    # Hand-worked, baseline 50; response = 35 or less (30 % below); 2 follow-ups confirm:
     pcl5(patient, first_dose, -1, 50)
     pcl5(patient, first_dose, 1, 34)  # -32 %: response
     pcl5(patient, first_dose, 14, 30)  # -40 %: response
-    lost = pcl5(patient, first_dose, 28, 38)  # -24 %: loss of response
-    pcl5(patient, first_dose, 35, 40)  # still not a response: not raised again
+    pcl5(patient, first_dose, 28, 38)  # -24 %: a possible loss only, no alert
+    assert not Alert.objects.exists()
+    confirming = pcl5(patient, first_dose, 35, 40)  # -20 %: loss confirmed, from day 28
+    pcl5(patient, first_dose, 42, 41)  # still not a response: not raised again
     alert = Alert.objects.get(code=LOSS_OF_RESPONSE_CODE)
-    assert alert.response == lost and alert.urgency == "routine"
-    assert alert.label == "Loss of response on the PCL-5 (day 28 of the course)"
-    assert alert.message.startswith(
-        "PCL-5 38, 24.0 % below baseline 50 — no longer a response (≥30 % below baseline), "
-        "first met on day 1."
+    assert alert.response == confirming and alert.urgency == "routine"
+    assert alert.label == (
+        "Loss of response on the PCL-5 (from day 28 of the course, confirmed day 35)"
     )
-    assert codes(patient) == [(LOSS_OF_RESPONSE_CODE, 38)]
+    assert alert.message.startswith(
+        "PCL-5 40, 20.0 % below baseline 50 — no longer a response (≥30 % below baseline) at "
+        "2 consecutive follow-ups (days 28–35); response first met on day 1."
+    )
+    assert codes(patient) == [(LOSS_OF_RESPONSE_CODE, 40)]
+
+
+def test_a_dip_followed_by_recovery_raises_no_loss(patient, first_dose) -> None:
+    pcl5(patient, first_dose, -1, 50)
+    pcl5(patient, first_dose, 1, 34)  # response
+    pcl5(patient, first_dose, 14, 38)  # dip
+    pcl5(patient, first_dose, 21, 30)  # response again
+    pcl5(patient, first_dose, 28, 38)  # dip (possible loss)
+    assert not Alert.objects.exists()
+
+
+def test_a_clinic_with_one_confirmation_raises_on_the_first_dip(
+    patient, first_dose, clinician
+) -> None:
+    clinician.clinic.loss_confirmations = 1
+    clinician.clinic.save()
+    patient.refresh_from_db()
+    pcl5(patient, first_dose, -1, 50)
+    pcl5(patient, first_dose, 1, 34)
+    lost = pcl5(patient, first_dose, 28, 38)
+    assert Alert.objects.get(code=LOSS_OF_RESPONSE_CODE).response == lost
 
 
 def test_a_back_entered_earlier_loss_does_not_raise_a_second_one_for_the_course(
@@ -133,16 +160,20 @@ def test_a_back_entered_earlier_loss_does_not_raise_a_second_one_for_the_course(
 ) -> None:
     pcl5(patient, first_dose, -1, 50)
     pcl5(patient, first_dose, 1, 34)
-    pcl5(patient, first_dose, 28, 38)  # loss raised here
-    # A paper form from day 14 entered late: the course now lost response on day 14.
+    pcl5(patient, first_dose, 28, 38)
+    pcl5(patient, first_dose, 35, 39)  # loss confirmed and raised here
+    # Paper forms from days 14 and 21 entered late: the course now lost response on day 14.
     pcl5(patient, first_dose, 14, 37)
-    assert codes(patient) == [(LOSS_OF_RESPONSE_CODE, 38)]
+    pcl5(patient, first_dose, 21, 37)
+    assert codes(patient) == [(LOSS_OF_RESPONSE_CODE, 39)]
 
 
 def test_a_loss_that_is_a_deterioration_too_raises_both(patient, first_dose) -> None:
     pcl5(patient, first_dose, -1, 40)
     pcl5(patient, first_dose, 1, 20)  # response
-    pcl5(patient, first_dose, 14, 51)  # +11: lost, and reliably worse
+    pcl5(patient, first_dose, 14, 45)  # lost (possible), +5: nothing yet
+    assert not Alert.objects.exists()
+    pcl5(patient, first_dose, 21, 51)  # +11: loss confirmed, and reliably worse
     assert sorted(codes(patient)) == [(LOSS_OF_RESPONSE_CODE, 51), (DETERIORATION_CODE, 51)]
 
 

@@ -50,25 +50,42 @@ def test_the_clinics_reliable_points_decide() -> None:
     assert "(≥15)" in alert.message
 
 
-def test_loss_of_response_is_on_the_first_follow_up_after_response_that_misses_it() -> None:
+def test_loss_of_response_is_raised_only_when_confirmed_on_the_confirming_follow_up() -> None:
     # Hand-worked, baseline 50, response = at least 30 % below (35 or less):
-    # day 1: 34 (-32 %) response; day 14: 30 (-40 %) response; day 28: 38 (-24 %) lost.
-    (alert,) = alerts_for(50, [(1, 34), (14, 30), (28, 38)])
-    assert (alert.code, alert.day) == (LOSS_OF_RESPONSE_CODE, 28)
+    # day 1: 34 (-32 %) response; day 14: 30 (-40 %) response; day 28: 38 (-24 %) fails:
+    # one failing follow-up is only a possible loss (2 confirm by default): no alert.
+    assert alerts_for(50, [(1, 34), (14, 30), (28, 38)]) == []
+    # day 35: 40 (-20 %) fails too: the loss is confirmed, dated day 28, raised on day 35.
+    (alert,) = alerts_for(50, [(1, 34), (14, 30), (28, 38), (35, 40)])
+    assert (alert.code, alert.day) == (LOSS_OF_RESPONSE_CODE, 35)
+    assert alert.label == "Loss of response on the PCL-5 (from day 28 of the course, confirmed day 35)"
     assert alert.message.startswith(
-        "PCL-5 38, 24.0 % below baseline 50 — no longer a response (≥30 % below baseline), "
-        "first met on day 1."
+        "PCL-5 40, 20.0 % below baseline 50 — no longer a response (≥30 % below baseline) at "
+        "2 consecutive follow-ups (days 28–35); response first met on day 1."
     )
-    assert "Feder 2021" in alert.message
+    assert "evidence.md §1" in alert.message
+    assert "Feder" not in alert.message.split("Rule:")[1].split("response:")[0]
+
+
+def test_a_dip_followed_by_recovery_raises_nothing() -> None:
+    assert alerts_for(50, [(1, 34), (14, 38), (28, 30), (35, 38)]) == []
+
+
+def test_with_one_confirmation_the_first_dip_is_the_loss_as_before() -> None:
+    single = OutcomeRules(loss_confirmations=1)
+    (alert,) = alerts_for(50, [(1, 34), (14, 30), (28, 38)], single)
+    assert (alert.code, alert.day) == (LOSS_OF_RESPONSE_CODE, 28)
+    assert "at 1 consecutive follow-up (day 28)" in alert.message
 
 
 def test_a_loss_that_is_also_a_deterioration_raises_both() -> None:
-    alerts = alerts_for(40, [(1, 20), (14, 50)])  # response on day 1, then +10 on day 14
+    # Response on day 1, then +10 on day 14 and +12 on day 21: loss confirmed on day 21.
+    alerts = alerts_for(40, [(1, 20), (14, 50), (21, 52)])
     assert [(a.code, a.day) for a in alerts] == [
-        (DETERIORATION_CODE, 14),
-        (LOSS_OF_RESPONSE_CODE, 14),
+        (DETERIORATION_CODE, 21),
+        (LOSS_OF_RESPONSE_CODE, 21),
     ]
-    assert "10 points above baseline 40" in alerts[1].message
+    assert "12 points above baseline 40" in alerts[1].message
 
 
 def test_no_follow_up_or_no_response_raises_nothing() -> None:

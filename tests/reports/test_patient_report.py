@@ -45,8 +45,29 @@ def test_the_outcome_is_the_outcome_modules_verdict(treated) -> None:
     assert [row.total for row in report.rows] == [50, 34, 30, 38]
     assert [row.cluster_b for row in report.rows] == [cluster_b(t) for _, t in SERIES]
     assert [row.is_baseline for row in report.rows] == [True, False, False, False]
-    assert [row.loss_of_response for row in report.rows] == [False, False, False, True]
+    # Day 28 is one failing follow-up: a possible loss, not a loss (2 confirm by default).
+    assert [row.loss_of_response for row in report.rows] == [False, False, False, False]
+    assert [row.possible_loss for row in report.rows] == [False, False, False, True]
     assert [row.outcome.day if row.outcome else None for row in report.rows] == [None, 1, 14, 28]
+
+
+def test_a_second_failing_follow_up_confirms_the_loss_in_the_report(treated) -> None:
+    start = treated.patient.dosing_sessions.get().started_at
+    response_record(
+        patient=treated.patient,
+        instrument_code="pcl5",
+        answers=pcl5_answers(40),  # −20 %: the second failing follow-up
+        source="staff",
+        administered_at=start + dt.timedelta(days=29),
+    )
+    report = patient_report(patient=treated.patient)
+    assert [row.loss_of_response for row in report.rows] == [False, False, False, True, False]
+    assert not any(row.possible_loss for row in report.rows)
+    html = report_html(treated.patient)
+    outcome = html.split('id="outcome"')[1].split("</table>")[0]
+    assert "<strong>Day 28</strong>" in outcome  # loss of response, dated from the first
+    summary = html.split('id="summary"')[1].split("</div>")[0]
+    assert "lost from day 28 (confirmed by 2 consecutive follow-ups)" in summary
 
 
 def test_the_report_shows_identifiers_totals_and_outcome_words(treated) -> None:
@@ -56,16 +77,25 @@ def test_the_report_shows_identifiers_totals_and_outcome_words(treated) -> None:
     table = html.split('id="pcl5-table"')[1].split("</table>")[0]
     for total in (50, 34, 30, 38):
         assert f"<strong>{total}</strong>" in table
-    assert "-12 (-24.0%)" in table and "<strong>loss of response</strong>" in table
+    assert "-12 (-24.0%)" in table
+    assert "possible loss of response — confirm at the next measurement" in table
+    assert "<strong>loss of response</strong>" not in table
     outcome = html.split('id="outcome"')[1].split("</table>")[0]
     assert "<td>38 (day 28)</td>" in outcome
     assert "<td>-12 points</td>" in outcome
     assert "<td>-24.0%</td>" in outcome
-    assert "<strong>Day 28</strong>" in outcome  # loss of response
+    assert "Possible loss of response — confirm at the next measurement (day 28)" in outcome
     assert "Response (≥ 30% below baseline)" in outcome
     summary = html.split('id="summary"')[1].split("</div>")[0]
     assert "Latest PCL-5 38" in summary and "Does not meet the clinic&#x27;s response" in summary
-    assert "Response was first met on day 1 and lost on day 28." in summary
+    assert (
+        "Response was first met on day 1 and shows a possible loss of response from day 28 — "
+        "confirm at the next measurement." in summary
+    )
+    sources = html.split('id="rule-sources"')[1].split("</ol>")[0]
+    assert "2 consecutive follow-ups" in sources and "evidence.md §1" in sources
+    assert "not been validated on the PCL-5" in sources
+    assert "Feder" not in sources.split("Loss of response:")[1].split("Baseline")[0]
 
 
 def test_the_rule_sources_are_the_clinics_settings(treated) -> None:

@@ -63,6 +63,7 @@ def sentences(baseline: int, followups: list[tuple[int, int]], **rules: int) -> 
         latest_on=None if latest is None else dt.date(2026, 3, 2) + dt.timedelta(latest.day),
         first_response_day=trajectory.first_response_day,
         loss_of_response_day=trajectory.loss_of_response_day,
+        possible_loss_day=trajectory.possible_loss_day,
         rules=outcome_rules,
     )
 
@@ -80,15 +81,32 @@ def test_a_responder_below_the_cutoff_reads_as_a_reliable_recovery() -> None:
 
 
 def test_loss_of_response_and_reliable_deterioration_are_said_plainly() -> None:
-    # 40 → 26 (−35 %, response on day 1) → 52 (+12, +30.0 %): loss and deterioration.
-    assert sentences(40, [(1, 26), (28, 52)]) == [
+    # 40 → 26 (−35 %, response on day 1) → 45 on day 21 and 52 (+12, +30.0 %) on day 28: two
+    # failing follow-ups confirm a loss from day 21; day 28 is a reliable deterioration.
+    assert sentences(40, [(1, 26), (21, 45), (28, 52)]) == [
         "Baseline PCL-5 40 on 1 Mar 2026 (first dose of the latest course on 2 Mar 2026).",
         "Latest PCL-5 52 on 30 Mar 2026 (day 28): up 12 points, +30.0% from baseline.",
         "Does not meet the clinic's response criterion (at least 30% below baseline).",
         "It is at or above the probable-PTSD cutoff of 33.",
         "Reliable deterioration: at least 10 points above baseline.",
-        "Response was first met on day 1 and lost on day 28.",
+        "Response was first met on day 1 and lost from day 21 (confirmed by 2 consecutive "
+        "follow-ups).",
     ]
+
+
+def test_a_single_failing_follow_up_is_a_possible_loss_to_confirm() -> None:
+    # 40 → 26 (−35 %, response on day 1) → 52 on day 28: one failing follow-up only.
+    assert sentences(40, [(1, 26), (28, 52)])[-1] == (
+        "Response was first met on day 1 and shows a possible loss of response from day 28 — "
+        "confirm at the next measurement."
+    )
+
+
+def test_a_percent_response_under_the_reliable_points_is_within_measurement_error() -> None:
+    # 20 → 13: −35 % meets the 30 % rule, but 7 points is under 10.
+    lines = sentences(20, [(14, 13)])
+    assert lines[2] == "Meets the clinic's response criterion (at least 30% below baseline)."
+    assert lines[3] == "The fall is under 10 points: a response within measurement error."
 
 
 def test_the_clinics_rules_are_the_ones_quoted() -> None:

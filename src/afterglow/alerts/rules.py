@@ -8,9 +8,12 @@ Routine alerts (issue 4 §5):
 - **Reliable deterioration on the PCL-5**: the latest follow-up of the latest course
   is at least the clinic's reliable-change points above the course baseline
   (``outcomes.rules``; default 10, NCPTSD "Using the PCL-5", evidence.md §1).
-- **Loss of response**: the first follow-up, after response was first met, that no
-  longer meets it (``outcomes.rules``; response = at least 30 % below baseline by
-  default, Feder 2021, evidence.md §2/§4). Raised once per course.
+- **Loss of response**: only a *confirmed* loss -- the clinic's
+  ``loss_confirmations`` (default 2) consecutive follow-ups, after response was first
+  met, that no longer meet it (``outcomes.rules``; evidence.md §1: one failing
+  follow-up is weak evidence, and the trials' exact loss rule is UNCONFIRMED).
+  Raised on the follow-up that confirms it, once per course. A possible loss (a
+  shorter run at the latest follow-up) raises nothing: the chart shows it.
 - **Missed diary days**: ``clinic.diary_missed_days_alert`` whole days in a row
   without a diary entry while the patient holds a working diary link (Afterglow
   default 3; diary studies ask for an entry every day, evidence.md §7).
@@ -44,8 +47,8 @@ RELIABLE_CHANGE_SOURCE = (
     "(evidence.md §1); Marx 2022 found 15–18 points in veterans"
 )
 RESPONSE_SOURCE = (
-    "Feder 2021: response = a fall of at least 30 % from baseline; durability is the time "
-    "to loss of response (median 27.5 days in that trial; evidence.md §4)"
+    "response: Feder 2021's 30 % rule, defined on the CAPS-5 and not validated on the PCL-5 "
+    "(evidence.md §2); loss confirmed by consecutive follow-ups: clinic setting, evidence.md §1"
 )
 DIARY_GAP_SOURCE = (
     "Afterglow default 3 days; diary studies ask for one entry every day (evidence.md §7)"
@@ -67,7 +70,9 @@ def outcome_alerts(trajectory: Trajectory, rules: OutcomeRules) -> list[OutcomeA
 
     - ``pcl5_reliable_deterioration`` on the latest follow-up when it is a reliable
       deterioration (``latest.reliable_deterioration``: total - baseline >= R);
-    - ``pcl5_loss_of_response`` on the loss-of-response day, when there is one.
+    - ``pcl5_loss_of_response`` on the follow-up that confirmed the loss of response
+      (``trajectory.loss_confirmed_day``), when there is a confirmed loss; never for a
+      possible loss.
 
     Whether an alert is new (one per response and code, loss of response once per
     course) is the caller's business: this only reads the trajectory.
@@ -89,19 +94,28 @@ def outcome_alerts(trajectory: Trajectory, rules: OutcomeRules) -> list[OutcomeA
             )
         )
     loss_day = trajectory.loss_of_response_day
-    if loss_day is not None:
-        point = next(p for p in trajectory.timepoints if p.day == loss_day)
+    confirmed_day = trajectory.loss_confirmed_day
+    if loss_day is not None and confirmed_day is not None:
+        point = next(p for p in trajectory.timepoints if p.day == confirmed_day)
+        n = rules.loss_confirmations
+        run = (
+            f"day {loss_day}" if loss_day == confirmed_day else f"days {loss_day}–{confirmed_day}"
+        )
         found.append(
             OutcomeAlert(
                 code=LOSS_OF_RESPONSE_CODE,
-                day=loss_day,
-                label=f"Loss of response on the PCL-5 (day {loss_day} of the course)",
+                day=confirmed_day,
+                label=(
+                    f"Loss of response on the PCL-5 (from day {loss_day} of the course, "
+                    f"confirmed day {confirmed_day})"
+                ),
                 message=(
                     f"PCL-5 {point.total}, {_versus_baseline(point, trajectory.baseline)} — "
-                    f"no longer a response (≥{rules.response_percent} % below baseline), "
-                    f"first met on day {trajectory.first_response_day}. Rule: loss of response "
-                    "= the first follow-up after response that no longer meets it (clinic "
-                    f"setting; {RESPONSE_SOURCE})."
+                    f"no longer a response (≥{rules.response_percent} % below baseline) at "
+                    f"{n} consecutive follow-up{'s' if n != 1 else ''} ({run}); response first "
+                    f"met on day {trajectory.first_response_day}. Rule: loss of response = "
+                    f"{n} consecutive follow-up{'s' if n != 1 else ''} after response that no "
+                    f"longer meet it, dated from the first (clinic setting; {RESPONSE_SOURCE})."
                 ),
             )
         )

@@ -136,9 +136,11 @@ def alerts_for_pcl5_outcome(*, response: Response) -> list[Alert]:
     - ``pcl5_reliable_deterioration`` is raised on the latest follow-up when it is a
       reliable deterioration from baseline (one per response: a later follow-up that
       is still worse raises its own);
-    - ``pcl5_loss_of_response`` is raised on ``response`` when it is the loss-of-response
-      follow-up, and only if the course has none yet (a follow-up of the course is one
-      after its first dose), so it is raised once per course.
+    - ``pcl5_loss_of_response`` is raised on ``response`` when it is the follow-up that
+      confirms a loss of response (the last of the clinic's ``loss_confirmations``
+      consecutive failing follow-ups), and only if the course has none yet (a follow-up
+      of the course is one after its first dose), so it is raised once per course. A
+      possible loss (too few failing follow-ups yet) raises nothing.
 
     Routine: shown in the inbox, not emailed (module docstring).
     """

@@ -132,8 +132,9 @@ class OutcomeMarks:
 
     baseline: tuple[dt.datetime, int]
     responses: Sequence[tuple[dt.datetime, int]]  # follow-ups meeting the response rule
-    loss_at: dt.datetime | None
+    loss_at: dt.datetime | None  # a confirmed loss (the first day of the confirming run)
     label: str  # e.g. "Response (≥30 % below baseline 52)"
+    possible_loss_at: dt.datetime | None = None  # a trailing run too short to confirm
 
 
 def _add_outcome(figure: go.Figure, outcome: OutcomeMarks) -> None:
@@ -171,6 +172,14 @@ def _add_outcome(figure: go.Figure, outcome: OutcomeMarks) -> None:
             annotation_text="Loss of response",
             annotation_position="top right",
             annotation_font={"color": "#b91c1c", "size": 11},
+        )
+    if outcome.possible_loss_at is not None:
+        figure.add_vline(
+            x=outcome.possible_loss_at.timestamp() * 1000,
+            line={"color": "#b45309", "dash": "dot", "width": 1.5},
+            annotation_text="Possible loss of response — confirm at the next measurement",
+            annotation_position="top right",
+            annotation_font={"color": "#b45309", "size": 11},
         )
 
 

@@ -124,11 +124,13 @@ def _outcome_marks(
     met = [
         (at[pk].when, state.total) for pk, state in outcome.by_response.items() if state.response
     ]
-    loss = outcome.loss_of_response_at
+    tz = responses[0].clinic.tzinfo
+    loss, possible = outcome.loss_of_response_at, outcome.possible_loss_at
     return OutcomeMarks(
         baseline=(baseline.when, outcome.trajectory.baseline),
         responses=met,
-        loss_at=timezone.localtime(loss, responses[0].clinic.tzinfo) if loss else None,
+        loss_at=timezone.localtime(loss, tz) if loss else None,
+        possible_loss_at=timezone.localtime(possible, tz) if possible else None,
         label=(
             f"Response (≥{outcome.rules.response_percent} % below baseline "
             f"{outcome.trajectory.baseline})"

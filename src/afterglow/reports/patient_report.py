@@ -67,7 +67,8 @@ class Pcl5Row:
     missing_items: list[int]
     is_baseline: bool
     outcome: TimepointOutcome | None  # against the latest course's baseline
-    loss_of_response: bool
+    loss_of_response: bool  # the first day of a confirmed loss
+    possible_loss: bool = False  # the first day of a run too short to confirm a loss
 
     @property
     def timepoint_note(self) -> str:
@@ -185,6 +186,7 @@ def _pcl5_rows(
 ) -> list[Pcl5Row]:
     by_response = outcome.by_response if outcome else {}
     loss_at = outcome.loss_of_response_at if outcome else None
+    possible_at = outcome.possible_loss_at if outcome else None
     return [
         Pcl5Row(
             when=point.when,
@@ -201,6 +203,9 @@ def _pcl5_rows(
             loss_of_response=loss_at is not None
             and response.pk in by_response
             and response.administered_at == loss_at,
+            possible_loss=possible_at is not None
+            and response.pk in by_response
+            and response.administered_at == possible_at,
         )
         for response, point in zip(responses, points, strict=True)
     ]
@@ -235,6 +240,7 @@ def _outcome_lines(
         latest_on=latest_row.when.date() if latest_row else None,
         first_response_day=trajectory.first_response_day,
         loss_of_response_day=trajectory.loss_of_response_day,
+        possible_loss_day=trajectory.possible_loss_day,
         rules=outcome.rules,
     )
 
@@ -351,6 +357,8 @@ def _pcl5_figure(rows: list[Pcl5Row], treatment: ChartTreatment, clinic: Clinic)
             notes.append(figures.Note(row.when, row.total, "baseline"))
         if row.total is not None and row.loss_of_response:
             notes.append(figures.Note(row.when, row.total, "loss of response"))
+        if row.total is not None and row.possible_loss:
+            notes.append(figures.Note(row.when, row.total, "possible loss — confirm next time"))
     return figures.line_chart(
         [
             figures.Series("PCL-5 total (0–80)", x, [row.total for row in complete]),

@@ -72,6 +72,7 @@ def outcome_sentences(
     first_response_day: int | None,
     loss_of_response_day: int | None,
     rules: OutcomeRules,
+    possible_loss_day: int | None = None,
 ) -> list[str]:
     """A referring clinician's reading of the latest course's PCL-5 outcome.
 
@@ -96,6 +97,11 @@ def outcome_sentences(
         f"the clinic's response criterion (at least {rules.response_percent}% below baseline)"
     )
     lines.append(f"{'Meets' if latest.response else 'Does not meet'} {criterion}.")
+    if latest.within_measurement_error:
+        lines.append(
+            f"The fall is under {rules.reliable_points} points: a response within measurement "
+            "error."
+        )
     met = []
     if latest.reliable_improvement:
         met.append(f"a reliable improvement (at least {rules.reliable_points} points lower)")
@@ -111,11 +117,19 @@ def outcome_sentences(
             f"Reliable deterioration: at least {rules.reliable_points} points above baseline."
         )
     if first_response_day is not None:
-        when = (
-            f"lost on day {loss_of_response_day}"
-            if loss_of_response_day is not None
-            else "not lost since"
-        )
+        n = rules.loss_confirmations
+        if loss_of_response_day is not None:
+            when = (
+                f"lost from day {loss_of_response_day} (confirmed by {n} consecutive "
+                f"follow-up{'s' if n != 1 else ''})"
+            )
+        elif possible_loss_day is not None:
+            when = (
+                f"shows a possible loss of response from day {possible_loss_day} — "
+                "confirm at the next measurement"
+            )
+        else:
+            when = "not lost since"
         lines.append(f"Response was first met on day {first_response_day} and {when}.")
     return lines
 
