@@ -141,7 +141,7 @@ def _engine_outcome_figures(frame: pd.DataFrame, config: AnalysisConfig) -> dict
         day: _timepoint(cohort, arrays.baseline, arrays.has_baseline, day, config)
         for day in config.days
     }
-    km = km_from_durations(*durations(arrays))
+    km = km_from_durations(*durations(cohort, arrays, config))
     return {
         "n_patients": int(arrays.has_baseline.sum()),
         "timepoints": timepoints,
@@ -183,10 +183,10 @@ def _pandas_outcome_figures(frame: pd.DataFrame, config: AnalysisConfig) -> dict
             "below_cutoff_rate": below_rate,
             "below_cutoff_ci95": below_ci,
         }
-    responders = have[have["first_response"].notna()]
+    responders = have[have["durability_start"].notna()]
     lost = responders["loss"].notna().to_numpy()
     end = np.where(lost, responders["loss"], responders["last_day"])
-    km = km_from_durations(end - responders["first_response"].to_numpy(), lost)
+    km = km_from_durations(end - responders["durability_start"].to_numpy(), lost)
     return {
         "n_patients": len(have),
         "timepoints": timepoints,
@@ -198,29 +198,38 @@ def _pandas_patient(rows: pd.DataFrame, config: AnalysisConfig) -> pd.Series:
     rows = rows.sort_values("day")
     before = rows[rows["day"] <= 0]
     out: dict[str, float] = {"baseline": math.nan}
-    for day in config.days:
+    for day in {*config.days, config.durability_from}:
         out[f"total_{day}"] = math.nan
-    out.update(first_response=math.nan, loss=math.nan, last_day=math.nan)
+    out.update(durability_start=math.nan, loss=math.nan, last_day=math.nan)
     if before.empty:
         return pd.Series(out)
     baseline = float(before["pcl5_total"].iloc[-1])
     out["baseline"] = baseline
     followups = rows[rows["day"] > 0]
-    for day in config.days:
+    nearest_day: dict[int, float] = {}
+    for day in {*config.days, config.durability_from}:
         low, high = timepoint_window(day)
         inside = followups[(followups["day"] >= low) & (followups["day"] <= high)]
         if not inside.empty:
             nearest = (inside["day"] - day).abs().idxmin()  # first of equals = earlier day
             out[f"total_{day}"] = float(inside.loc[nearest, "pcl5_total"])
+            nearest_day[day] = float(inside.loc[nearest, "day"])
     responded = (baseline > 0) & (
         100 * (baseline - followups["pcl5_total"]) >= config.response_percent * baseline
     )
-    if responded.any():
-        first = float(followups.loc[responded, "day"].iloc[0])
-        out["first_response"] = first
-        later = followups[(followups["day"] > first) & ~responded]
-        if not later.empty:
-            out["loss"] = float(later["day"].iloc[0])
+    # Durability: responders at the durability timepoint, from that follow-up's day, to the
+    # first day of the first run of ``loss_confirmations`` later follow-ups out of response.
+    start = nearest_day.get(config.durability_from)
+    if start is not None and responded[followups["day"] == start].all():
+        out["durability_start"] = start
+        run: list[float] = []
+        for day, meets in zip(followups["day"], responded, strict=True):
+            if day <= start:
+                continue
+            run = [] if meets else [*run, float(day)]
+            if len(run) == config.loss_confirmations:
+                out["loss"] = run[0]
+                break
     if not followups.empty:
         out["last_day"] = float(followups["day"].iloc[-1])
     return pd.Series(out)

@@ -89,8 +89,8 @@ NONRESPONDER_FADE = 0.5
 
 # --- Durability --------------------------------------------------------------------------------
 
-# Feder 2021: median time to loss of response 27.5 days [§4a]. evidence.md does not say from
-# when; it is counted here from the end of the course. Time to loss is exponential with this
+# Feder 2021: median time to loss of response 27.5 days [§4a], counted among responders at the
+# end of the two-week course, from that assessment [§2]; so here, from the end of the course. Time to loss is exponential with this
 # median (rate = ln 2 / 27.5 per day). Albott 2018's median time to relapse of 41 days in veteran
 # remitters [§4a] is the upper reference for tests.
 LOSS_OF_RESPONSE_MEDIAN_DAYS = 27.5
