@@ -58,7 +58,9 @@ def test_loss_of_response_is_raised_only_when_confirmed_on_the_confirming_follow
     # day 35: 40 (-20 %) fails too: the loss is confirmed, dated day 28, raised on day 35.
     (alert,) = alerts_for(50, [(1, 34), (14, 30), (28, 38), (35, 40)])
     assert (alert.code, alert.day) == (LOSS_OF_RESPONSE_CODE, 35)
-    assert alert.label == "Loss of response on the PCL-5 (from day 28 of the course, confirmed day 35)"
+    assert (
+        alert.label == "Loss of response on the PCL-5 (from day 28 of the course, confirmed day 35)"
+    )
     assert alert.message.startswith(
         "PCL-5 40, 20.0 % below baseline 50 — no longer a response (≥30 % below baseline) at "
         "2 consecutive follow-ups (days 28–35); response first met on day 1."

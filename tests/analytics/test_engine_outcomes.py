@@ -19,7 +19,7 @@ from afterglow.analytics.engine import (
     weekly_trajectory,
 )
 from afterglow.demo.synthetic_registry import generate
-from afterglow.outcomes.rules import Followup, OutcomeRules, evaluate
+from afterglow.outcomes.rules import Followup, evaluate
 
 
 def observations(rows: list[tuple[str, int, int]], **covariates: list[object]) -> pd.DataFrame:

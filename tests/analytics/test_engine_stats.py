@@ -111,9 +111,7 @@ def test_one_confirmation_is_the_single_dip_rule_on_the_same_clock():
     curve = km_curve(responder_cohort(), AnalysisConfig(loss_confirmations=1))
 
     # P2 is lost at its first dip (20 - 13 = 7), P3 at its last follow-up (42 - 14 = 28).
-    kmf = KaplanMeierFitter().fit(
-        [7, 7, 28, 7, 21, 14, 28], event_observed=[1, 1, 1, 1, 0, 1, 0]
-    )
+    kmf = KaplanMeierFitter().fit([7, 7, 28, 7, 21, 14, 28], event_observed=[1, 1, 1, 1, 0, 1, 0])
     assert curve["n_lost"] == 5
     assert curve["survival"] == pytest.approx(kmf.survival_function_.iloc[:, 0].tolist())
 

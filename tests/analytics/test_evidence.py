@@ -172,7 +172,11 @@ def test_the_corrections_of_issue_9_are_in_the_data() -> None:
     assert dadabayev.unconfirmed == ()
     # §4b Borgogna: ~1 week g=0.24 (0.00–0.48), "no meaningful group difference".
     one_week = get_trial("borgogna2024").figure("one_week")
-    assert (one_week.value, one_week.ci95, one_week.direction) == (0.24, (0.0, 0.48), "no_difference")
+    assert (one_week.value, one_week.ci95, one_week.direction) == (
+        0.24,
+        (0.0, 0.48),
+        "no_difference",
+    )
     # §4b Almeida: "not a pooled standardised mean difference".
     almeida = get_trial("almeida2024").figure("end_of_course")
     assert "not a pooled standardised mean difference" in almeida.label

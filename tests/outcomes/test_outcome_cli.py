@@ -309,8 +309,14 @@ BAD_OPTIONS = {
     "percent with sign": (["--response-percent", "30%"], "--response-percent must be a whole"),
     "points zero": (["--reliable-points", "0"], "--reliable-points must be a whole number"),
     "points above 80": (["--reliable-points", "81"], "--reliable-points must be a whole number"),
-    "confirm loss zero": (["--confirm-loss", "0"], "--confirm-loss must be a whole number from 1 to 4"),
-    "confirm loss five": (["--confirm-loss", "5"], "--confirm-loss must be a whole number from 1 to 4"),
+    "confirm loss zero": (
+        ["--confirm-loss", "0"],
+        "--confirm-loss must be a whole number from 1 to 4",
+    ),
+    "confirm loss five": (
+        ["--confirm-loss", "5"],
+        "--confirm-loss must be a whole number from 1 to 4",
+    ),
     "confirm loss word": (["--confirm-loss", "two"], "--confirm-loss must be a whole number, got"),
     "value missing": (["--reliable-points"], "argument --reliable-points: expected one argument"),
     "unknown option": (["--threshold", "30"], "unrecognized arguments"),

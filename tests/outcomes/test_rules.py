@@ -168,7 +168,9 @@ def test_a_failing_run_at_the_end_shorter_than_the_setting_is_a_possible_loss() 
     assert (trajectory.loss_of_response_day, trajectory.possible_loss_day) == (None, 14)
     assert trajectory.to_dict()["possible_loss_day"] == 14
     # Three needed, two failing at the end (14, 21): still only possible, from day 14.
-    longer = evaluate(50, followups((7, 30), (14, 38), (21, 40)), OutcomeRules(loss_confirmations=3))
+    longer = evaluate(
+        50, followups((7, 30), (14, 38), (21, 40)), OutcomeRules(loss_confirmations=3)
+    )
     assert (longer.loss_of_response_day, longer.possible_loss_day) == (None, 14)
     # One needed: never a possible loss, the dip is the loss.
     single = evaluate(50, followups((7, 30), (14, 38)), OutcomeRules(loss_confirmations=1))

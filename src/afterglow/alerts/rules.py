@@ -98,9 +98,7 @@ def outcome_alerts(trajectory: Trajectory, rules: OutcomeRules) -> list[OutcomeA
     if loss_day is not None and confirmed_day is not None:
         point = next(p for p in trajectory.timepoints if p.day == confirmed_day)
         n = rules.loss_confirmations
-        run = (
-            f"day {loss_day}" if loss_day == confirmed_day else f"days {loss_day}–{confirmed_day}"
-        )
+        run = f"day {loss_day}" if loss_day == confirmed_day else f"days {loss_day}–{confirmed_day}"
         found.append(
             OutcomeAlert(
                 code=LOSS_OF_RESPONSE_CODE,

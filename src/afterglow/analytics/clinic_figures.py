@@ -4,7 +4,8 @@ No Django import. ``evidence.comparisons`` sets these beside the trials and hide
 figure below the clinic's minimum N itself; this module only picks the numbers:
 response and its Wilson CI at the end of the course (all patients, those whose course
 had six signed infusions as in Feder 2021, and veterans), the Kaplan–Meier median time
-to a confirmed loss of response among responders at the durability timepoint, and the mean and SD of the change at the end of the course.
+to a confirmed loss of response among responders at the durability timepoint, and the
+mean and SD of the change at the end of the course.
 """
 
 from __future__ import annotations

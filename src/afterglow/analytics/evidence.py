@@ -43,13 +43,13 @@ from afterglow.analytics.evidence_schema import (
 )
 
 __all__ = [
-    "Arm",
-    "ClinicFigures",
-    "ClinicValue",
     "CLOSEST",
     "COMPARABILITY",
     "DIFFERENT",
     "LIKE_FOR_LIKE",
+    "Arm",
+    "ClinicFigures",
+    "ClinicValue",
     "Comparator",
     "Comparison",
     "Figure",
@@ -217,9 +217,7 @@ PCL5_VS_CAPS5 = (
     "the PCL-5 tends to run higher. The 30% response rule comes from CAPS-5 trials and has "
     "not been validated on the PCL-5."
 )
-POPULATION = (
-    "Population: the clinic's patients, not the trial's sample. " + SELECTION
-)
+POPULATION = "Population: the clinic's patients, not the trial's sample. " + SELECTION
 DESIGN = (
     "Design: the clinic's figure is observational, with no control group; {study}'s was a "
     "randomised ketamine arm."
@@ -389,8 +387,7 @@ def comparisons(
     )
     if from_day is not None and from_day != END_OF_FEDER_COURSE_DAY:
         clock += (
-            f" Day {from_day} is not the end of a two-week course (day "
-            f"{END_OF_FEDER_COURSE_DAY})."
+            f" Day {from_day} is not the end of a two-week course (day {END_OF_FEDER_COURSE_DAY})."
         )
     confirmations = clinic.loss_confirmations
     loss_rule = (

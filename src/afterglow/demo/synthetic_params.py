@@ -90,9 +90,9 @@ NONRESPONDER_FADE = 0.5
 # --- Durability --------------------------------------------------------------------------------
 
 # Feder 2021: median time to loss of response 27.5 days [§4a], counted among responders at the
-# end of the two-week course, from that assessment [§2]; so here, from the end of the course. Time to loss is exponential with this
-# median (rate = ln 2 / 27.5 per day). Albott 2018's median time to relapse of 41 days in veteran
-# remitters [§4a] is the upper reference for tests.
+# end of the two-week course, from that assessment [§2]; so here, from the end of the course.
+# Time to loss is exponential with this median (rate = ln 2 / 27.5 per day). Albott 2018's
+# median time to relapse of 41 days in veteran remitters [§4a] is the upper reference for tests.
 LOSS_OF_RESPONSE_MEDIAN_DAYS = 27.5
 LOSS_OF_RESPONSE_RATE = math.log(2.0) / LOSS_OF_RESPONSE_MEDIAN_DAYS
 # Before the loss the benefit holds, then wanes: reduction(t) = R - (R - 0.30) * (s / L)^3 with s
@@ -331,8 +331,9 @@ BP_DECAY_MINUTES = 30.0
 HEART_RATE_RISE = 8.0  # illustrative: evidence.md gives no heart-rate figure
 # Severe surges: 0.98% of 2342 sessions in 138 patients, 43.4% of the severe events in the
 # first three infusions (Gen Hosp Psychiatry 2024 [§6]). Derived: about 23 events, 10 of them
-# in the first 3 x 138 = 414 infusions (2.4%) and 13 in the other 1928 (0.68%). A surge peaks at about 188/106 (mean; SD 6/4 mmHg, systolic at least 182), past the
-# default pause level of 180/100 (illustrative: evidence.md gives the frequency, not the height).
+# in the first 3 x 138 = 414 infusions (2.4%) and 13 in the other 1928 (0.68%). A surge peaks
+# at about 188/106 (mean; SD 6/4 mmHg, systolic at least 182), past the default pause level
+# of 180/100 (illustrative: evidence.md gives the frequency, not the height).
 SURGE_PROBABILITY_EARLY = 0.024
 SURGE_PROBABILITY_LATER = 0.0068
 SURGE_EARLY_INFUSIONS = 3

@@ -114,8 +114,9 @@ def patient_outcomes(df: pd.DataFrame, config: AnalysisConfig = DEFAULT_CONFIG) 
     observation matched to ``config.end_of_course_day``; nullable Int64),
     ``response`` and ``below_cutoff`` there (nullable boolean, NA without an
     observation in the window), ``first_response_day``, ``loss_of_response_day``
-    (confirmed), ``possible_loss_day``, ``last_day`` (Int64, NA when the event never happened), then every covariate
-    column (the patient's first non-blank value in day order). Rules: ``patients``.
+    (confirmed), ``possible_loss_day``, ``last_day`` (Int64, NA when the event never
+    happened), then every covariate column (the patient's first non-blank value in day
+    order). Rules: ``patients``.
     """
     return outcomes_frame(prepare(df), config)
 

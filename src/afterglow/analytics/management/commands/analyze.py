@@ -26,8 +26,8 @@ from afterglow.outcomes.rules import (
     DEFAULT_CUTOFF,
     DEFAULT_LOSS_CONFIRMATIONS,
     DEFAULT_RELIABLE_POINTS,
-    MAX_LOSS_CONFIRMATIONS,
     DEFAULT_RESPONSE_PERCENT,
+    MAX_LOSS_CONFIRMATIONS,
     VETERAN_RELIABLE_POINTS,
 )
 
@@ -110,8 +110,9 @@ class Command(ComputeCommand):
             "--confirm-loss",
             metavar="C",
             help=(
-                f"consecutive follow-ups no longer meeting response that confirm a loss, "
-                f"1-{MAX_LOSS_CONFIRMATIONS} (default {DEFAULT_LOSS_CONFIRMATIONS}; 1 = a single dip)"
+                "consecutive follow-ups no longer meeting response that confirm a loss, "
+                f"1-{MAX_LOSS_CONFIRMATIONS} (default {DEFAULT_LOSS_CONFIRMATIONS}; "
+                "1 = a single dip)"
             ),
         )
         parser.add_argument(
