@@ -328,3 +328,27 @@ def test_subgroup_labels_cut_for_a_phone_stay_distinct() -> None:
     assert len(set(trace.y)) == 4
     assert all(len(label) <= LABEL_CHARS for label in trace.y)
     assert [data[1] for data in trace.customdata][:2] == [f"Protocol: {n}" for n in names]
+
+
+def test_the_evidence_comparisons_carry_one_label_each_and_list_their_differences(
+    clinic, researcher
+) -> None:
+    cohort(clinic, 10)
+
+    response = researcher.client.get(URL)
+
+    board = response.context["board"]
+    labels = {c.key: c.comparability for c in board.comparisons}
+    assert labels["six_infusion_response"] == "closest comparison"  # PCL-5 vs CAPS-5
+    assert labels["durability"] == "closest comparison"
+    assert labels["durability_vs_relapse"] == "different measure"
+    assert "standardised_change_vs_almeida2024" not in labels  # Almeida's 0.25 is not an SMD
+    text = response.content.decode()
+    assert "For orientation only" not in text and "Like for like</span>" not in text
+    durability = text.split('id="comparison-durability"')[1].split("</li>")[0]
+    assert "Closest comparison" in durability
+    assert "Differences:" in durability and "CAPS-5" in durability
+    # The durability section says how it is measured: responders at day 14, confirmed loss.
+    section = text.split('id="durability"')[1].split("</section>")[0]
+    assert "meeting the response rule at day 14" in section
+    assert "2 consecutive follow-ups" in section

@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 from django.urls import reverse
+from django.utils.html import escape
 
 from afterglow.analytics import views
 from afterglow.reports.pdf import PdfUnavailable
@@ -99,3 +100,22 @@ def test_the_dashboard_links_the_report_with_its_filters(clinic, researcher) -> 
     cohort(clinic, 2, sex="male")
     text = researcher.client.get(DASHBOARD, {"sex": "male"}).content.decode()
     assert f'href="{URL}?sex=male"' in text
+
+
+def test_the_report_labels_every_comparison_with_one_of_the_three_labels(
+    clinic, researcher, captured
+) -> None:
+    cohort(clinic, 10)
+
+    researcher.client.get(URL)
+
+    html = captured["html"]
+    board = captured["context"]["board"]
+    for comparison in board.comparisons:
+        block = html.split(f'id="comparison-{comparison.key}"')[1].split("</div>")[0]
+        assert f'<span class="comparability">{comparison.comparability}</span>' in block
+        for difference in comparison.differences:
+            assert escape(difference) in block
+    assert "for orientation only" not in html
+    durability = html.split('id="comparison-durability"')[1].split("</div>")[0]
+    assert "closest comparison" in durability and "not been validated on the PCL-5" in durability
