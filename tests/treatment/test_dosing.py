@@ -300,9 +300,15 @@ def test_the_dose_is_weight_times_mg_per_kg_rounded_unless_capped(
     if cap is None or expected <= cap:
         assert (result.dose_mg, result.capped) == (expected, False)
     else:
+        # Capped: the volume is rounded down from cap / concentration to 0.1 mL, and the
+        # dose is what that volume gives: never above the cap, less than one step below it.
         assert result.capped is True
-        assert result.dose_mg == cap  # caps here are whole tenths of a mg
+        volume = math.floor(Fraction(cap) / Fraction(concentration) * 10) / Fraction(10)
+        assert result.volume_ml == volume
+        assert result.dose_mg == volume * Fraction(concentration) == result.delivered_dose_mg
+        assert cap - result.dose_mg < Decimal("0.1") * concentration
     if cap is not None:
+        assert result.delivered_dose_mg <= cap or not result.capped
         assert result.dose_mg <= cap
 
 
