@@ -45,6 +45,7 @@ def therapist(clinic):
 def _post_data(**overrides: str) -> dict[str, object]:
     data: dict[str, object] = {f"check_{code}": value for code, value in answers().items()}
     data.update({k: str(v) for k, v in VITALS.items()})
+    data["route"] = "iv"
     data.update(overrides)
     return data
 
