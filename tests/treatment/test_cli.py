@@ -282,8 +282,17 @@ BAD_INPUT = {
     "route unknown": ([*dose_args(), "--route", "oral"], "argument --route: invalid choice"),
     "IM volume too small": (
         # 20 kg x 0.01 mg/kg = 0.2 mg; at 100 mg/mL 0.002 mL, which rounds to 0.00 mL.
-        ["dose", "--route", "im", "--weight-kg", "20", "--mg-per-kg", "0.01",
-         "--concentration-mg-per-ml", "100"],
+        [
+            "dose",
+            "--route",
+            "im",
+            "--weight-kg",
+            "20",
+            "--mg-per-kg",
+            "0.01",
+            "--concentration-mg-per-ml",
+            "100",
+        ],
         "--concentration-mg-per-ml gives a volume of 0.002 mL, too small to set in 0.01 mL "
         "steps within 5 %; check the dose and the concentration",
     ),  # fmt: skip

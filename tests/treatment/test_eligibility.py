@@ -181,9 +181,9 @@ def test_flags_come_absolute_first_then_yes_before_unknown() -> None:
         ("bipolar_disorder", "unknown"),
     ]
     assert [f.code for f in absolute_flags(answers(dementia="yes"), route="iv")] == []
-    assert [f.code for f in absolute_flags(answers(dementia="yes", current_mania="yes"), route="iv")] == [
-        "current_mania"
-    ]
+    assert [
+        f.code for f in absolute_flags(answers(dementia="yes", current_mania="yes"), route="iv")
+    ] == ["current_mania"]
 
 
 def test_answers_need_every_question_and_only_checklist_codes() -> None:
@@ -209,7 +209,10 @@ def test_a_baseline_bp_at_the_clinic_limit_is_a_relative_flag() -> None:
 
 def _errors(decision: str, reason: str = "", override: str = "", **given: str) -> dict[str, str]:
     return decision_errors(
-        decision=decision, reason=reason, override_reason=override, flags=flags(answers(**given), route="iv")
+        decision=decision,
+        reason=reason,
+        override_reason=override,
+        flags=flags(answers(**given), route="iv"),
     )
 
 
@@ -249,7 +252,9 @@ def test_a_decision_must_be_one_of_the_two() -> None:
 
 
 def test_decision_problems_lists_the_messages() -> None:
-    problems = decision_problems("eligible", "", "", flags(answers(current_mania="yes"), route="iv"))
+    problems = decision_problems(
+        "eligible", "", "", flags(answers(current_mania="yes"), route="iv")
+    )
     assert len(problems) == 1 and "override" in problems[0]
 
 

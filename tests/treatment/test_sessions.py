@@ -101,7 +101,9 @@ def test_a_session_does_not_start_on_a_paused_course_or_a_cancelled_date(iv_cour
     iv_course.status = CourseStatus.PAUSED
     iv_course.save()
     with pytest.raises(ValidationError, match="paused"):
-        session_start(planned=iv_course.planned.get(number=1), by=nurse, off_schedule_reason="any day")
+        session_start(
+            planned=iv_course.planned.get(number=1), by=nurse, off_schedule_reason="any day"
+        )
     assert not DosingSession.objects.exists()
 
 
@@ -667,6 +669,8 @@ def test_an_unsigned_session_is_changed_directly_not_amended(iv_course, nurse) -
 def test_exposure_counts_signed_sessions_only(iv_course, nurse) -> None:
     assert ketamine_exposure(iv_course.patient) == (0, Decimal(0))
     first = session_sign(session=ready_to_sign(iv_course, nurse), by=nurse)
-    second = session_start(planned=iv_course.planned.get(number=2), by=nurse, off_schedule_reason="any day")
+    second = session_start(
+        planned=iv_course.planned.get(number=2), by=nurse, off_schedule_reason="any day"
+    )
     session_record_predose(session=second, by=nurse, **PREDOSE)
     assert ketamine_exposure(iv_course.patient) == (1, first.actual_dose_mg) == (1, Decimal("35.0"))
