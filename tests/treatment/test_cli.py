@@ -295,7 +295,7 @@ BAD_INPUT = {
         ],
         "--concentration-mg-per-ml gives a volume of 0.002 mL, too small to set in 0.01 mL "
         "steps within 5 %; check the dose and the concentration",
-    ),  # fmt: skip
+    ),
     "guardrail not positive": (dose_args(max_mg_per_kg="0"), "--max-mg-per-kg must be greater"),
     "rate guardrail not a number": (
         dose_args(max_mg_per_kg_per_hour="fast"),

@@ -345,7 +345,7 @@ def test_the_dose_form_asks_for_the_reassess_reason(course, clinician, colleague
     assert "Dosed despite reassessment" in page and "Repeat BP fine." in page
 
 
-# --- starting off the plan -------------------------------------------------------------------------
+# --- starting off the plan ----------------------------------------------------------------------
 
 # Wednesday 2 December 2026, 10:00 in New York (the factory clinic's timezone): a dosing day.
 WEDNESDAY = dt.datetime(2026, 12, 2, 10, 0, tzinfo=dt.timezone(dt.timedelta(hours=-5)))

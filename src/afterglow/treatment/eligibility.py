@@ -64,11 +64,11 @@ __all__ = [
     "absolute_flags",
     "answer_problems",
     "baseline_bp_flag",
-    "kind_for",
     "decision_errors",
     "decision_problems",
     "flags",
     "get_item",
+    "kind_for",
 ]
 
 YES = "yes"
@@ -206,8 +206,8 @@ CHECKLIST: tuple[ChecklistItem, ...] = (
         "Swiss ketamine prescribing information (Swissmedic reg. 67199) lists untreated or "
         "inadequately treated hyperthyroidism as a contraindication; severe hypertension and "
         "tachycardia with ketamine in patients on thyroid hormone (Kaplan & Cooperman, "
-        "Anesthesiology 1971, as cited in a drug-interaction reference). Not in evidence.md; not seen in the US Ketalar label — UNCONFIRMED "
-        "there. Relative: treat it and re-screen",
+        "Anesthesiology 1971, as cited in a drug-interaction reference). Not in evidence.md; "
+        "not seen in the US Ketalar label — UNCONFIRMED there. Relative: treat it and re-screen",
         "Untreated hyperthyroidism",
     ),
     ChecklistItem(

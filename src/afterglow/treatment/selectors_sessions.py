@@ -38,7 +38,6 @@ from afterglow.treatment.models import (
     VitalsReading,
 )
 from afterglow.treatment.models.sessions import Phase
-from afterglow.treatment.schedule import off_schedule_warning
 from afterglow.treatment.safety import (
     ESKETAMINE_ROUTE,
     Thresholds,
@@ -47,6 +46,7 @@ from afterglow.treatment.safety import (
     minimum_observation_minutes,
     rems_problems,
 )
+from afterglow.treatment.schedule import off_schedule_warning
 
 #: The fast vitals entry proposes the next multiple of this many minutes (trials took
 #: vitals every 10 min during the infusion: NCT02727998, evidence.md section 6).
