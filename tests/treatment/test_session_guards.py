@@ -443,3 +443,43 @@ def test_a_stop_before_during_readings_warns_then_records_when_confirmed(course,
         ).stopped_at
         is not None
     )
+
+
+# --- an amendment is no way around the guardrails --------------------------------------------
+
+
+def test_amending_a_signed_dose_above_a_guardrail_needs_a_cosignature(
+    course, colleague, second
+) -> None:
+    from afterglow.treatment.services.sessions import session_amend, session_sign
+    from tests.treatment.session_fixtures import ready_to_sign
+
+    signed = session_sign(session=ready_to_sign(course, colleague.user), by=colleague.user)
+    amend = {"session": signed, "by": colleague.user, "reason": "Pump log shows 56 mg given."}
+    with pytest.raises(ValidationError) as caught:
+        session_amend(field="actual_dose_mg", new_value="56.0", **amend)
+    assert "A second prescriber must co-sign" in caught.value.message_dict["cosigner_username"][0]
+    assert "0.75 mg/kg" in " ".join(caught.value.message_dict["new_value"])
+    assert DosingSession.objects.get().actual_dose_mg == Decimal("35.0")
+    amendment = session_amend(
+        field="actual_dose_mg",
+        new_value="56.0",
+        cosigner_username="second",
+        cosigner_password=PASSWORD,
+        **amend,
+    )
+    assert amendment.cosigned_by == second.user and "0.75 mg/kg" in amendment.guardrail_warnings
+    assert DosingSession.objects.get().actual_dose_mg == Decimal("56.0")
+    # 56 mg at 20 kg would be 2.8 mg/kg: refused whoever co-signs.
+    with pytest.raises(ValidationError, match="more than 2 mg/kg"):
+        session_amend(
+            field="weight_kg",
+            new_value="20",
+            cosigner_username="second",
+            cosigner_password=PASSWORD,
+            **amend,
+        )
+    assert DosingSession.objects.get().weight_kg == Decimal("70.0")
+    # A correction within the guardrails needs no co-signer.
+    plain = session_amend(field="lot_number", new_value="KET-9", **amend)
+    assert plain.cosigned_by is None and plain.guardrail_warnings == ""

@@ -345,6 +345,20 @@ class AmendForm(forms.Form):
     reason = forms.CharField(
         label="Reason for the correction", max_length=2000, widget=forms.Textarea({"rows": 2})
     )
+    cosigner_username = forms.CharField(
+        label="Co-signing prescriber: username",
+        required=False,
+        max_length=150,
+        help_text="Only when a corrected dose or weight puts the dose above a guardrail.",
+        widget=forms.TextInput(attrs={"autocomplete": "off", "autocapitalize": "none"}),
+    )
+    cosigner_password = forms.CharField(
+        label="Co-signing prescriber: password",
+        required=False,
+        strip=False,
+        max_length=200,
+        widget=forms.PasswordInput(attrs={"autocomplete": "off"}),
+    )
 
     def __init__(self, *args: Any, vitals: list[Any] | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -107,7 +107,7 @@ def session_record_dose(
         deviation = _deviation(session, protocol, actual_dose_mg)
         if deviation and not deviation_reason.strip():
             errors["deviation_reason"] = deviation
-        exceeded = _guardrails_exceeded(session, protocol, actual_dose_mg)
+        exceeded = dose_guardrails_exceeded(session, protocol, actual_dose_mg)
         cosigner: User | None = None
         if exceeded:
             if not guardrail_reason.strip():
@@ -187,8 +187,9 @@ def cosigner_verify(
     return user
 
 
-def _guardrails_exceeded(session: DosingSession, protocol: Protocol, actual: Decimal) -> list[str]:
-    """The guardrail sentences for ``actual`` mg (weight-based doses only)."""
+def dose_guardrails_exceeded(session: DosingSession, protocol: Protocol, actual: Decimal) -> list[str]:
+    """The guardrail sentences for ``actual`` mg at the session's weight (weight-based doses
+    only); a ValidationError on ``actual_dose_mg`` above the 2 mg/kg input limit."""
     if not protocol.weight_based or session.weight_kg is None:
         return []
     ceiling = session.weight_kg * MAX_MG_PER_KG
