@@ -140,9 +140,7 @@ def session_page(*, session: DosingSession) -> SessionPage:
         Prefetch(
             "alerts", queryset=SessionAlert.objects.select_related("acknowledged_by", "reading")
         ),
-        Prefetch(
-            "amendments", queryset=Amendment.objects.select_related("author", "cosigned_by")
-        ),
+        Prefetch("amendments", queryset=Amendment.objects.select_related("author", "cosigned_by")),
     )
     clinic = session.clinic
     protocol = session.course.protocol

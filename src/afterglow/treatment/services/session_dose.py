@@ -187,7 +187,9 @@ def cosigner_verify(
     return user
 
 
-def dose_guardrails_exceeded(session: DosingSession, protocol: Protocol, actual: Decimal) -> list[str]:
+def dose_guardrails_exceeded(
+    session: DosingSession, protocol: Protocol, actual: Decimal
+) -> list[str]:
     """The guardrail sentences for ``actual`` mg at the session's weight (weight-based doses
     only); a ValidationError on ``actual_dose_mg`` above the 2 mg/kg input limit."""
     if not protocol.weight_based or session.weight_kg is None:
