@@ -507,3 +507,23 @@ def test_cosign_is_asked_exactly_when_a_guardrail_is_exceeded(
     over_rate = Fraction(result.dose_mg) / Fraction(weight) / minutes * 60 > 1
     assert result.requires_cosign == (over_dose or over_rate)
     assert len(result.warnings) == over_dose + over_rate
+
+
+@given(weights, doses_per_kg, concentrations, st.decimals(min_value=1, max_value=700, places=1))
+def test_a_capped_dose_never_exceeds_the_cap_on_either_route(
+    weight: Decimal, per_kg: Decimal, concentration: Decimal, cap: Decimal
+) -> None:
+    for route, minutes, step in (("iv", 40, Fraction(1, 10)), ("im", None, Fraction(1, 100))):
+        result = plan_or_reject(
+            weight_kg=weight,
+            mg_per_kg=per_kg,
+            minutes=minutes,
+            route=route,
+            concentration_mg_per_ml=concentration,
+            max_dose_mg=cap,
+        )
+        assert result.delivered_dose_mg <= max(cap, result.uncapped_dose_mg * Decimal("1.05"))
+        if result.capped:
+            # Rounded down: volume x concentration is at most the cap and within one step of it.
+            assert result.delivered_dose_mg == result.dose_mg <= cap
+            assert Fraction(cap) - Fraction(result.dose_mg) < step * Fraction(concentration)
