@@ -140,3 +140,24 @@ def test_staff_see_times_in_their_clinics_timezone(clinician) -> None:
 
     local = timezone.localtime(submission.created_at, clinician.clinic.tzinfo)
     assert local.strftime("%d %b %Y %H:%M") in page.content.decode()
+
+
+def test_an_admin_sets_the_dose_guardrails_and_sees_their_sources(admin) -> None:
+    page = admin.client.get(reverse("accounts:clinic_settings")).content.decode()
+    assert "IV dose guardrail (mg/kg)" in page and "Andrade 2017" in page
+    assert "IM dose guardrail (mg/kg)" in page and "UNCONFIRMED" in page
+    data = settings_data(
+        admin.clinic,
+        max_mg_per_kg_iv="0.6",
+        max_mg_per_kg_im="0.8",
+        iv_max_mg_per_kg_per_hour="0.9",
+        dose_above_planned_percent=10,
+    )
+    assert admin.client.post(reverse("accounts:clinic_settings"), data).status_code == 302
+    admin.clinic.refresh_from_db()
+    assert str(admin.clinic.max_mg_per_kg_iv) == "0.60"
+    assert admin.clinic.dose_above_planned_percent == 10
+    refused = admin.client.post(
+        reverse("accounts:clinic_settings"), settings_data(admin.clinic, max_mg_per_kg_iv="3")
+    )
+    assert refused.status_code == 200 and refused.context["form"].errors["max_mg_per_kg_iv"]

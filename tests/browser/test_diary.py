@@ -124,6 +124,13 @@ def test_ticking_urgent_shows_the_crisis_message_at_once(
     expect(message).to_be_hidden()
     page.get_by_label("This is urgent").check()
     expect(message).to_be_visible()
+    # Counts untouched: refused calmly, and the crisis message stays on the page.
+    page.get_by_role("button", name="Save today").click()
+    expect(page.get_by_text("Tap 'None today' if you had none")).to_be_visible()
+    expect(message).to_be_visible()
+    assert not DiaryEntry.objects.exists()
+    page.get_by_label("Intrusive memories", exact=True).fill("4")
+    page.get_by_label("Flashbacks", exact=True).fill("2")
     page.get_by_role("button", name="Save today").click()
     expect(page.get_by_role("alert")).to_contain_text(
         f"If you are in danger call {EMERGENCY_NUMBER}"
@@ -163,3 +170,48 @@ def test_the_clinician_sees_the_diary_chart_and_table(
     page.goto(f"/staff/patients/{patient.pk}/")
     expect(page.locator("#diary-chart .main-svg").first).to_be_visible()
     page.locator("#diary").screenshot(path="/tmp/shots-diary/diary-chart-card.png")
+
+
+def test_save_with_no_count_touched_is_refused_calmly(
+    page: Page, patient: Patient, snap: Callable[..., None]
+) -> None:
+    _, token = diary_link_create(patient=patient, by=None)
+    page.goto(f"/d/{token}/")
+    memories = page.get_by_label("Intrusive memories", exact=True)
+    expect(memories).to_have_value("")  # empty, not a pre-filled 0
+    page.get_by_role("button", name="Save today").click()
+
+    message = page.get_by_role("alert").filter(
+        has_text="Tap 'None today' if you had none, or enter your counts"
+    )
+    expect(message).to_be_visible()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Today’s diary")
+    assert not DiaryEntry.objects.exists()
+    snap(page, "diary-05-untouched-refused")
+
+    # Stepping a count down from empty is a touch: it is a chosen 0, saved as such.
+    page.get_by_role("button", name="One fewer intrusive memories").click()
+    expect(memories).to_have_value("0")
+    page.get_by_role("button", name="One more flashbacks").click()
+    page.get_by_role("button", name="Save today").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Saved — thank you")
+    entry = DiaryEntry.objects.get(patient=patient)
+    assert (entry.intrusive_memories, entry.flashbacks, entry.none_today) == (0, 1, False)
+
+
+def test_without_javascript_the_patient_still_saves_real_counts(
+    new_context: Callable[..., BrowserContext], patient: Patient
+) -> None:
+    page = new_context(java_script_enabled=False).new_page()
+    _, token = diary_link_create(patient=patient, by=None)
+    page.goto(f"/d/{token}/")
+    page.get_by_role("button", name="Save today").click()
+    expect(
+        page.get_by_text("Tap 'None today' if you had none, or enter your counts")
+    ).to_be_visible()
+    page.get_by_label("Intrusive memories", exact=True).fill("3")
+    page.get_by_label("Flashbacks", exact=True).fill("0")
+    page.get_by_role("button", name="Save today").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Saved — thank you")
+    entry = DiaryEntry.objects.get(patient=patient)
+    assert (entry.intrusive_memories, entry.flashbacks) == (3, 0)

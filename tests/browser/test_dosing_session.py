@@ -21,7 +21,7 @@ from playwright.sync_api import BrowserContext, Page, expect
 from afterglow.accounts.models import Clinic, Membership, Role
 from afterglow.treatment.models import DosingSession, SessionAlert, SessionStatus
 from tests.factories import PASSWORD, ClinicFactory, MembershipFactory, UserFactory
-from tests.treatment.session_fixtures import course_on, dosed, iv_protocol
+from tests.treatment.session_fixtures import course_on, dosed, iv_protocol, predosed
 
 pytestmark = pytest.mark.browser
 
@@ -36,7 +36,14 @@ ALERT_TEXT = "BP 185/105 at 40 min is at or above the pause level 180/100 (clini
 
 @pytest.fixture
 def clinic(transactional_db: None) -> Clinic:
-    return ClinicFactory(name="Harbour Clinic", slug="harbour", timezone="America/New_York")
+    # Doses every day, so a session planned for today starts without the off-plan question
+    # whatever weekday the suite runs on (that question is tested on its own).
+    return ClinicFactory(
+        name="Harbour Clinic",
+        slug="harbour",
+        timezone="America/New_York",
+        dosing_weekdays="0,1,2,3,4,5,6",
+    )
 
 
 @pytest.fixture
@@ -151,7 +158,13 @@ def test_a_nurse_runs_a_session_from_predose_checks_to_signing(
     assert stored.acknowledged_by == nurse.user
 
     # Stop the infusion at 40 minutes; discharge now, 150 minutes after the start.
+    # The 50-minute row was entered as "during": a stop at 40 minutes asks to confirm first.
     page.get_by_label("Stopped at").fill(local(clinic, started_at + dt.timedelta(minutes=40)))
+    page.get_by_role("button", name="Stop infusion").click()
+    expect(page.locator("#dose")).to_contain_text(
+        "earlier than readings recorded during the dose (at 50 min)"
+    )
+    page.get_by_label("Yes, the dose stopped at this time").check()
     page.get_by_role("button", name="Stop infusion").click()
     expect(page.get_by_text("Stop time recorded")).to_be_visible()
     page.get_by_label("Vitals back near baseline").check()
@@ -197,3 +210,55 @@ def test_on_a_phone_the_alert_shows_above_the_entry_row(
     assert width <= 390, f"the page scrolls sideways ({width}px)"
     snap(page, "dosing-06-alert-phone", full_page=False)
     snap(page, "dosing-07-session-phone")
+
+
+def test_a_dose_above_the_guardrail_needs_a_reason_and_a_second_prescriber(
+    clinic: Clinic,
+    nurse: Membership,
+    new_context: Callable[..., BrowserContext],
+    snap: Callable[..., None],
+) -> None:
+    MembershipFactory(
+        clinic=clinic,
+        role=Role.PRESCRIBER,
+        user=UserFactory(username="dr.osei", first_name="Ama", last_name="Osei"),
+    )
+    session = predosed(course_on(iv_protocol(clinic)), nurse.user)  # 70 kg: 35 mg planned
+    page = new_context(**TABLET).new_page()
+    sign_in(page, f"/staff/sessions/{session.pk}/", nurse.user.username)
+
+    # 56 mg at 70 kg is 0.8 mg/kg, above the 0.75 mg/kg IV guardrail (52.5 mg).
+    page.get_by_label("Dose given (mg)").fill("56.0")
+    page.get_by_label("Lot number").fill("KET-3301")
+    page.get_by_label("Reason for a dose outside the protocol").fill("Ordered 0.8 mg/kg.")
+    page.get_by_role("button", name="Save dose").click()
+    reason = page.get_by_label("Reason for a dose above a guardrail")
+    expect(reason).to_be_visible()
+    expect(page.locator("#dose")).to_contain_text(
+        "0.8 mg/kg is above the clinic's IV guardrail of 0.75 mg/kg"
+    )
+    expect(page.locator("#dose")).to_contain_text("A second prescriber must co-sign this dose")
+    expect(page.get_by_label("Dose given (mg)")).to_have_value("56.0")  # kept as typed
+    expect(page.get_by_label("Lot number")).to_have_value("KET-3301")
+
+    # The nurse cannot co-sign for herself, and a wrong password is refused.
+    reason.fill("No response after two sessions at 0.5 mg/kg; prescriber's order.")
+    page.get_by_label("Co-signing prescriber: username").fill("dr.osei")
+    page.get_by_label("Co-signing prescriber: password").fill("wrong password")
+    page.get_by_role("button", name="Save dose").click()
+    expect(page.locator("#dose")).to_contain_text("do not match an account; nothing was saved")
+    expect(page.get_by_label("Co-signing prescriber: username")).to_have_value("dr.osei")
+    expect(page.get_by_label("Co-signing prescriber: password")).to_have_value("")
+    assert DosingSession.objects.get().actual_dose_mg is None
+    snap(page, "dosing-08-cosign-refused-tablet")
+
+    page.get_by_label("Co-signing prescriber: password").fill(PASSWORD)
+    page.get_by_role("button", name="Save dose").click()
+    expect(page.get_by_text("Dose recorded.")).to_be_visible()
+    given = page.locator("dd.guardrail")
+    expect(given).to_contain_text("No response after two sessions")
+    expect(given).to_contain_text("Recorded by Dana Kim; co-signed by Ama Osei (prescriber)")
+    snap(page, "dosing-09-cosigned-tablet")
+    stored = DosingSession.objects.get()
+    assert stored.actual_dose_mg == 56 and stored.cosigned_by is not None
+    assert stored.cosigned_by.username == "dr.osei" and stored.dose_recorded_by == nurse.user

@@ -135,6 +135,59 @@ def test_an_ordinary_save_needs_both_counts(token) -> None:
     assert not DiaryEntry.objects.exists()
 
 
+def test_a_new_day_shows_empty_count_boxes_not_zeros(token) -> None:
+    html = Client().get(today_url(token)).text
+    assert 'name="intrusive_memories" id="id_intrusive_memories"' in html
+    for name in ("intrusive_memories", "flashbacks"):
+        box = html.split(f'name="{name}"', 1)[1].split(">", 1)[0]
+        assert 'value=""' in box, box
+
+
+def test_save_with_no_count_touched_is_refused_calmly_and_stores_nothing(token) -> None:
+    # The other answers are kept on the page; no zero is invented for the counts.
+    response = Client().post(
+        today_url(token), answers(intrusive_memories="", flashbacks="", triggers="bus stop")
+    )
+    assert response.status_code == 200
+    assert "Tap &#x27;None today&#x27; if you had none, or enter your counts" in response.text
+    assert "Enter a number (0 if there were none)." not in response.text
+    assert 'value="bus stop"' in response.text
+    assert not DiaryEntry.objects.exists()
+
+
+def test_on_an_earlier_day_the_refusal_names_that_days_button(token) -> None:
+    yesterday = TODAY - dt.timedelta(days=1)
+    response = Client().post(
+        day_url(token, yesterday), answers(intrusive_memories="", flashbacks="")
+    )
+    assert "Tap &#x27;None that day&#x27; if you had none" in response.text
+    assert not DiaryEntry.objects.exists()
+
+
+def test_only_none_today_or_a_touched_count_stores_zeros(token, patient) -> None:
+    client = Client()
+    # A count typed as 0 (without JavaScript) is a real answer, as is "None today".
+    client.post(today_url(token), answers(intrusive_memories="0", flashbacks="0"))
+    entry = DiaryEntry.objects.get(patient=patient, day=TODAY)
+    assert (entry.intrusive_memories, entry.flashbacks, entry.none_today) == (0, 0, False)
+    client.post(day_url(token, TODAY - dt.timedelta(days=1)), {"none_today": "1"})
+    none = DiaryEntry.objects.get(patient=patient, day=TODAY - dt.timedelta(days=1))
+    assert (none.intrusive_memories, none.flashbacks, none.none_today) == (0, 0, True)
+
+
+def test_a_saved_day_opens_with_its_own_counts_and_saves_again_unchanged(token, patient) -> None:
+    client = Client()
+    client.post(today_url(token), answers(intrusive_memories="0", flashbacks="2"))
+    html = client.get(today_url(token)).text
+    box = html.split('name="intrusive_memories"', 1)[1].split(">", 1)[0]
+    assert 'value="0"' in box  # the patient's own zero, shown back
+    assert (
+        client.post(today_url(token), answers(intrusive_memories="0", flashbacks="2")).status_code
+        == 200
+    )
+    assert DiaryEntry.objects.get(patient=patient).flashbacks == 2
+
+
 def test_a_missing_day_is_absent_from_the_series_not_zero(token, patient) -> None:
     client = Client()
     client.post(day_url(token, TODAY - dt.timedelta(days=1)), {"none_today": "1"})

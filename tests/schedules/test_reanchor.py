@@ -32,7 +32,9 @@ from tests.treatment.session_fixtures import PREDOSE
 def give_dose(harness, course: Course, user, number: int, at: dt.datetime) -> DosingSession:
     """Dose ``number`` given at ``at``, recorded half an hour later at the chair."""
     harness.at(at + dt.timedelta(minutes=30))
-    session = session_start(planned=course.planned.get(number=number), by=user)
+    session = session_start(
+        planned=course.planned.get(number=number), by=user, off_schedule_reason="any day"
+    )
     session, _ = session_record_predose(session=session, by=user, **PREDOSE)
     assert session.planned_dose_mg is not None
     return session_record_dose(

@@ -145,13 +145,17 @@ def test_dose_prints_the_hand_worked_numbers(run: Runner, tmp_path: Path) -> Non
         "volume_ml": 3.5,
         "rate_mg_per_min": 0.88,
         "rate_ml_per_hour": 5.3,
+        "mg_per_kg_per_hour": 0.75,  # 35.0 mg / 70 kg / 40 min x 60
         "capped": False,
+        "warnings": [],
+        "requires_cosign": False,
     }
     assert list(tmp_path.glob("*.sqlite3*")) == []
 
 
 def test_dose_applies_the_clinic_cap(run: Runner) -> None:
-    # 150 kg x 0.5 = 75 mg > 60 mg cap -> 60.0 mg; at 1 mg/mL 60.0 mL; 1.5 mg/min; 90.0 mL/h.
+    # 150 kg x 0.5 = 75 mg > 60 mg cap -> 60 / 1 mg/mL = 60.0 mL, which gives 60.0 mg;
+    # 1.5 mg/min; 90.0 mL/h; 60 / 150 / 40 x 60 = 0.6 mg/kg/h.
     result = run(*dose_args(weight_kg="150", concentration_mg_per_ml="1", max_dose_mg="60"))
 
     assert result.returncode == 0, result.stderr
@@ -160,8 +164,73 @@ def test_dose_applies_the_clinic_cap(run: Runner) -> None:
         "volume_ml": 60.0,
         "rate_mg_per_min": 1.5,
         "rate_ml_per_hour": 90.0,
+        "mg_per_kg_per_hour": 0.6,
         "capped": True,
+        "warnings": [
+            "The dose is capped at the clinic's maximum of 60 mg (75 mg ordered): "
+            "60 mL at 1 mg/mL gives 60 mg."
+        ],
+        "requires_cosign": False,
     }
+
+
+def test_a_capped_dose_rounds_the_volume_down_so_the_cap_is_never_exceeded(run: Runner) -> None:
+    # 150 kg x 0.5 = 75 mg > 60 mg cap; 60 / 7 mg/mL = 8.571... mL -> 8.5 mL (down, not 8.6,
+    # which would give 60.2 mg); 8.5 x 7 = 59.5 mg; 59.5 / 40 = 1.4875 -> 1.49 mg/min;
+    # 8.5 / 40 x 60 = 12.75 -> 12.8 mL/h; 59.5 / 150 / 40 x 60 = 0.595 -> 0.6 mg/kg/h.
+    result = run(*dose_args(weight_kg="150", concentration_mg_per_ml="7", max_dose_mg="60"))
+
+    assert result.returncode == 0, result.stderr
+    output = json.loads(result.stdout)
+    assert (output["dose_mg"], output["volume_ml"]) == (59.5, 8.5)
+    assert (output["rate_mg_per_min"], output["rate_ml_per_hour"]) == (1.49, 12.8)
+    assert (output["mg_per_kg_per_hour"], output["capped"]) == (0.6, True)
+
+
+def test_an_im_dose_has_no_rates_and_is_measured_in_hundredths_of_a_ml(run: Runner) -> None:
+    # 70 kg x 0.5 = 35.0 mg of undiluted 100 mg/mL = 0.35 mL (0.01 mL steps; no dilution).
+    result = run(
+        "dose", "--route", "im", "--weight-kg", "70", "--mg-per-kg", "0.5",
+        "--concentration-mg-per-ml", "100",
+    )  # fmt: skip
+
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout) == {
+        "dose_mg": 35.0,
+        "volume_ml": 0.35,
+        "rate_mg_per_min": None,
+        "rate_ml_per_hour": None,
+        "mg_per_kg_per_hour": None,
+        "capped": False,
+        "warnings": [],
+        "requires_cosign": False,
+    }
+
+
+def test_a_dose_above_the_guardrails_warns_and_asks_for_a_cosignature(run: Runner) -> None:
+    # 70 kg x 0.8 = 56.0 mg > 0.75 x 70 = 52.5 mg; over 40 min 56 / 70 / 40 x 60 = 1.2 mg/kg/h
+    # > 1.0, within it from 0.8 / 1.0 x 60 = 48 min.
+    result = run(*dose_args(mg_per_kg="0.8"))
+
+    assert result.returncode == 0, result.stderr
+    output = json.loads(result.stdout)
+    assert output["requires_cosign"] is True
+    assert output["warnings"] == [
+        "0.8 mg/kg is above the clinic's IV guardrail of 0.75 mg/kg (52.5 mg at 70 kg); "
+        "a second prescriber must co-sign.",
+        "1.2 mg/kg/h is faster than the clinic's guardrail of 1 mg/kg/h (infuse over at least "
+        "48 min to stay within it); a second prescriber must co-sign.",
+    ]
+    # The clinic's own guardrails replace the defaults.
+    relaxed = run(*dose_args(mg_per_kg="0.8", max_mg_per_kg="1", max_mg_per_kg_per_hour="1.5"))
+    assert json.loads(relaxed.stdout)["requires_cosign"] is False
+    # IM: 0.9 mg/kg is within the 1.0 mg/kg IM default; 1.2 is not.
+    im = ["dose", "--route", "im", "--weight-kg", "70", "--concentration-mg-per-ml", "50"]
+    assert json.loads(run(*im, "--mg-per-kg", "0.9").stdout)["requires_cosign"] is False
+    assert json.loads(run(*im, "--mg-per-kg", "1.2").stdout)["warnings"] == [
+        "1.2 mg/kg is above the clinic's IM guardrail of 1 mg/kg (70 mg at 70 kg); "
+        "a second prescriber must co-sign."
+    ]
 
 
 BAD_INPUT = {
@@ -200,7 +269,37 @@ BAD_INPUT = {
     "cap not a number": (dose_args(max_dose_mg="none"), "--max-dose-mg must be a number"),
     "option missing": (
         ["dose", "--weight-kg", "70", "--mg-per-kg", "0.5"],
-        "the following arguments are required: --minutes, --concentration-mg-per-ml",
+        "the following arguments are required: --concentration-mg-per-ml",
+    ),
+    "IV without minutes": (
+        ["dose", "--weight-kg", "70", "--mg-per-kg", "0.5", "--concentration-mg-per-ml", "10"],
+        "--minutes is required for an IV infusion",
+    ),
+    "IM with minutes": (
+        [*dose_args(), "--route", "im"],
+        "--minutes is for an IV infusion; an IM injection has no rate",
+    ),
+    "route unknown": ([*dose_args(), "--route", "oral"], "argument --route: invalid choice"),
+    "IM volume too small": (
+        # 20 kg x 0.01 mg/kg = 0.2 mg; at 100 mg/mL 0.002 mL, which rounds to 0.00 mL.
+        [
+            "dose",
+            "--route",
+            "im",
+            "--weight-kg",
+            "20",
+            "--mg-per-kg",
+            "0.01",
+            "--concentration-mg-per-ml",
+            "100",
+        ],
+        "--concentration-mg-per-ml gives a volume of 0.002 mL, too small to set in 0.01 mL "
+        "steps within 5 %; check the dose and the concentration",
+    ),
+    "guardrail not positive": (dose_args(max_mg_per_kg="0"), "--max-mg-per-kg must be greater"),
+    "rate guardrail not a number": (
+        dose_args(max_mg_per_kg_per_hour="fast"),
+        "--max-mg-per-kg-per-hour must be a number",
     ),
     "value missing": ([*dose_args(), "--minutes"], "argument --minutes: expected one argument"),
     "value that looks like an option": (

@@ -19,8 +19,10 @@ from hypothesis import strategies as st
 from afterglow.treatment.dosing import (
     DoseInputError,
     DosePlan,
+    Guardrails,
     dose_deviation,
     fixed_dose,
+    guardrail_warnings,
     weight_based_dose,
     within_range,
 )
@@ -300,9 +302,15 @@ def test_the_dose_is_weight_times_mg_per_kg_rounded_unless_capped(
     if cap is None or expected <= cap:
         assert (result.dose_mg, result.capped) == (expected, False)
     else:
+        # Capped: the volume is rounded down from cap / concentration to 0.1 mL, and the
+        # dose is what that volume gives: never above the cap, less than one step below it.
         assert result.capped is True
-        assert result.dose_mg == cap  # caps here are whole tenths of a mg
+        volume = math.floor(Fraction(cap) / Fraction(concentration) * 10) / Fraction(10)
+        assert result.volume_ml == volume
+        assert result.dose_mg == volume * Fraction(concentration) == result.delivered_dose_mg
+        assert cap - result.dose_mg < Decimal("0.1") * concentration
     if cap is not None:
+        assert result.delivered_dose_mg <= cap or not result.capped
         assert result.dose_mg <= cap
 
 
@@ -340,3 +348,182 @@ def test_a_heavier_patient_never_gets_a_smaller_dose(
 
     assert low.dose_mg <= high.dose_mg
     assert low.volume_ml <= high.volume_ml
+
+
+# --- routes, guardrails and the capped volume (issue 9 section 3) --------------------------------
+
+
+def test_an_iv_plan_gives_the_rate_per_kg_per_hour() -> None:
+    # 35.0 mg / 70 kg / 40 min x 60 = 0.75 mg/kg/h, the trials' standard rate.
+    result = plan()
+
+    assert result.route == "iv"
+    assert result.mg_per_kg_per_hour == Decimal("0.75")
+    assert (result.warnings, result.requires_cosign) == ((), False)
+
+
+def test_an_im_dose_has_no_rates_and_a_volume_in_hundredths() -> None:
+    # 82.4 kg x 0.5 = 41.2 mg; at 50 mg/mL 0.824 -> 0.82 mL (41.0 mg delivered, within 5 %).
+    result = weight_based_dose(
+        weight_kg=82.4, mg_per_kg=0.5, concentration_mg_per_ml=50, route="im"
+    )
+
+    assert (result.route, result.minutes) == ("im", None)
+    assert (result.dose_mg, result.volume_ml) == (Decimal("41.2"), Decimal("0.82"))
+    assert result.delivered_dose_mg == Decimal("41.00")
+    assert (result.rate_mg_per_min, result.rate_ml_per_hour, result.mg_per_kg_per_hour) == (
+        None,
+        None,
+        None,
+    )
+    data = result.to_dict()
+    assert data["rate_ml_per_hour"] is None and data["warnings"] == []
+
+
+def test_im_takes_undiluted_100_mg_per_ml_which_an_iv_pump_cannot_set() -> None:
+    # 35.0 mg at 100 mg/mL = 0.35 mL: exact in 0.01 mL steps; 0.4 mL (+14 %) in 0.1 mL steps.
+    assert weight_based_dose(
+        weight_kg=70, mg_per_kg=0.5, concentration_mg_per_ml=100, route="im"
+    ).volume_ml == Decimal("0.35")
+    with pytest.raises(DoseInputError, match="use a more dilute solution"):
+        plan(concentration_mg_per_ml=100)
+
+
+def test_an_im_refusal_never_advises_dilution() -> None:
+    # 20 kg x 0.01 mg/kg = 0.2 mg; at 100 mg/mL 0.002 mL rounds to 0.00 mL.
+    with pytest.raises(DoseInputError) as caught:
+        weight_based_dose(weight_kg=20, mg_per_kg=0.01, concentration_mg_per_ml=100, route="im")
+
+    assert caught.value.field == "concentration_mg_per_ml"
+    assert "dilute" not in caught.value.reason
+    assert caught.value.reason.endswith("check the dose and the concentration")
+
+
+def test_minutes_are_required_for_iv_and_refused_for_im() -> None:
+    with pytest.raises(DoseInputError, match="required for an IV infusion"):
+        weight_based_dose(weight_kg=70, mg_per_kg=0.5, concentration_mg_per_ml=10)
+    with pytest.raises(DoseInputError, match="an IM injection has no rate"):
+        weight_based_dose(
+            weight_kg=70, mg_per_kg=0.5, concentration_mg_per_ml=10, minutes=5, route="im"
+        )
+    with pytest.raises(DoseInputError, match="must be iv or im"):
+        weight_based_dose(weight_kg=70, mg_per_kg=0.5, concentration_mg_per_ml=10, route="oral")
+
+
+def test_a_dose_above_the_iv_guardrails_warns_and_needs_a_cosignature() -> None:
+    # 70 kg x 0.8 = 56.0 mg > 70 x 0.75 = 52.5 mg; 56.0 / 70 / 40 x 60 = 1.2 mg/kg/h > 1.0;
+    # the shortest infusion within 1.0 mg/kg/h is 0.8 / 1.0 x 60 = 48 min.
+    result = plan(mg_per_kg=0.8)
+
+    assert result.requires_cosign is True
+    assert result.warnings == (
+        "0.8 mg/kg is above the clinic's IV guardrail of 0.75 mg/kg (52.5 mg at 70 kg); "
+        "a second prescriber must co-sign.",
+        "1.2 mg/kg/h is faster than the clinic's guardrail of 1 mg/kg/h (infuse over at least "
+        "48 min to stay within it); a second prescriber must co-sign.",
+    )
+    # Over 48 min the rate is exactly 1.0 mg/kg/h: only the dose guardrail remains.
+    assert len(plan(mg_per_kg=0.8, minutes=48).warnings) == 1
+
+
+def test_the_guardrails_are_exclusive_limits() -> None:
+    # 0.75 mg/kg over 45 min: 52.5 mg = 70 x 0.75 exactly and 52.5 / 70 / 45 x 60 = 1.0 mg/kg/h.
+    at_limit = plan(mg_per_kg=0.75, minutes=45)
+
+    assert at_limit.mg_per_kg_per_hour == Decimal("1.00")
+    assert (at_limit.warnings, at_limit.requires_cosign) == ((), False)
+    # The standard 0.75 mg/kg over 40 min is 1.125 mg/kg/h: the rate guardrail speaks.
+    assert plan(mg_per_kg=0.75).mg_per_kg_per_hour == Decimal("1.13")
+    assert plan(mg_per_kg=0.75).requires_cosign is True
+
+
+def test_the_im_guardrail_is_its_own_and_has_no_rate() -> None:
+    im = {"weight_kg": 70, "concentration_mg_per_ml": 50, "route": "im"}
+
+    assert weight_based_dose(mg_per_kg=1.0, **im).requires_cosign is False  # 70 mg = 70 x 1.0
+    above = weight_based_dose(mg_per_kg=1.2, **im)  # 84 mg > 70 mg
+    assert above.warnings == (
+        "1.2 mg/kg is above the clinic's IM guardrail of 1 mg/kg (70 mg at 70 kg); "
+        "a second prescriber must co-sign.",
+    )
+
+
+def test_the_clinics_own_guardrails_replace_the_defaults() -> None:
+    strict = Guardrails(max_mg_per_kg=Decimal("0.4"), max_mg_per_kg_per_hour=Decimal("0.6"))
+
+    result = plan(guardrails=strict)  # 0.5 mg/kg, 0.75 mg/kg/h
+
+    assert result.requires_cosign is True and len(result.warnings) == 2
+
+
+def test_a_capped_dose_rounds_the_volume_down_and_reports_what_it_delivers() -> None:
+    # 150 kg x 0.5 = 75.0 mg > 60 mg cap; 60 / 7 = 8.571 mL -> 8.5 mL (8.6 would give 60.2 mg);
+    # 8.5 x 7 = 59.5 mg; 59.5 / 40 = 1.4875 -> 1.49 mg/min; 8.5 / 40 x 60 = 12.75 -> 12.8 mL/h.
+    result = plan(weight_kg=150, concentration_mg_per_ml=7, max_dose_mg=60)
+
+    assert result.capped is True
+    assert (result.volume_ml, result.dose_mg, result.delivered_dose_mg) == (
+        Decimal("8.5"),
+        Decimal("59.5"),
+        Decimal("59.5"),
+    )
+    assert (result.rate_mg_per_min, result.rate_ml_per_hour) == (Decimal("1.49"), Decimal("12.8"))
+    assert result.requires_cosign is False
+    assert result.warnings == (
+        "The dose is capped at the clinic's maximum of 60 mg (75 mg ordered): 8.5 mL at "
+        "7 mg/mL gives 59.5 mg.",
+    )
+
+
+def test_a_capped_im_dose_rounds_down_in_hundredths() -> None:
+    # 100 kg x 0.9 = 90 mg > 50 mg cap; 50 / 30 = 1.6667 mL -> 1.66 mL; 1.66 x 30 = 49.8 mg.
+    result = weight_based_dose(
+        weight_kg=100, mg_per_kg=0.9, concentration_mg_per_ml=30, route="im", max_dose_mg=50
+    )
+
+    assert (result.volume_ml, result.dose_mg) == (Decimal("1.66"), Decimal("49.80"))
+
+
+def test_a_recorded_dose_is_compared_with_the_planned_one() -> None:
+    limits = Guardrails.defaults("iv")  # 5 % above the planned dose
+    kwargs = {"route": "iv", "weight_kg": 70, "minutes": 40, "guardrails": limits}
+
+    # 36.75 mg is exactly 5 % above 35 mg: allowed; 36.8 is not.
+    assert guardrail_warnings(dose_mg=Decimal("36.75"), planned_dose_mg=35, **kwargs) == []
+    assert guardrail_warnings(dose_mg=Decimal("36.8"), planned_dose_mg=35, **kwargs) == [
+        "36.8 mg is more than 5 % above the planned 35 mg; a second prescriber must co-sign."
+    ]
+
+
+@given(weights, doses_per_kg, st.integers(min_value=1, max_value=240))
+def test_cosign_is_asked_exactly_when_a_guardrail_is_exceeded(
+    weight: Decimal, per_kg: Decimal, minutes: int
+) -> None:
+    result = plan_or_reject(
+        weight_kg=weight, mg_per_kg=per_kg, minutes=minutes, concentration_mg_per_ml=1
+    )
+
+    over_dose = Fraction(result.dose_mg) > Fraction(weight) * Fraction(3, 4)
+    over_rate = Fraction(result.dose_mg) / Fraction(weight) / minutes * 60 > 1
+    assert result.requires_cosign == (over_dose or over_rate)
+    assert len(result.warnings) == over_dose + over_rate
+
+
+@given(weights, doses_per_kg, concentrations, st.decimals(min_value=1, max_value=700, places=1))
+def test_a_capped_dose_never_exceeds_the_cap_on_either_route(
+    weight: Decimal, per_kg: Decimal, concentration: Decimal, cap: Decimal
+) -> None:
+    for route, minutes, step in (("iv", 40, Fraction(1, 10)), ("im", None, Fraction(1, 100))):
+        result = plan_or_reject(
+            weight_kg=weight,
+            mg_per_kg=per_kg,
+            minutes=minutes,
+            route=route,
+            concentration_mg_per_ml=concentration,
+            max_dose_mg=cap,
+        )
+        assert result.delivered_dose_mg <= max(cap, result.uncapped_dose_mg * Decimal("1.05"))
+        if result.capped:
+            # Rounded down: volume x concentration is at most the cap and within one step of it.
+            assert result.delivered_dose_mg == result.dose_mg <= cap
+            assert Fraction(cap) - Fraction(result.dose_mg) < step * Fraction(concentration)

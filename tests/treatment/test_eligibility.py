@@ -32,7 +32,8 @@ EXPECTED_KINDS = {
     "suicide_risk": ABSOLUTE,
     "substance_use": RELATIVE,
     "ketamine_misuse": ABSOLUTE,
-    "uncontrolled_hypertension": RELATIVE,
+    "bp_rise_hazard": ABSOLUTE,  # for IV/IM ketamine; relative for esketamine (below)
+    "untreated_hyperthyroidism": RELATIVE,
     "aneurysmal_vascular_disease": ABSOLUTE,
     "arteriovenous_malformation": ABSOLUTE,
     "intracerebral_haemorrhage": ABSOLUTE,
@@ -50,6 +51,59 @@ LABEL_CONTRAINDICATIONS = (
 
 def test_the_checklist_asks_every_exclusion_of_the_issue_with_its_kind() -> None:
     assert {item.code: item.kind for item in CHECKLIST} == EXPECTED_KINDS
+    for route in ("iv", "im"):
+        assert {item.code: item.kind_for(route) for item in CHECKLIST} == EXPECTED_KINDS
+
+
+def test_a_blood_pressure_hazard_is_absolute_for_ketamine_citing_the_ketalar_label() -> None:
+    item = eligibility.get_item("bp_rise_hazard")
+    for words in ("uncontrolled hypertension", "cardiovascular", "cerebrovascular", "aneurysm"):
+        assert words in item.question
+    for route in ("iv", "im"):
+        [flag] = flags(answers(bp_rise_hazard="yes"), route=route)
+        assert (flag.kind, flag.is_absolute) == (ABSOLUTE, True)
+        assert "Ketalar" in flag.source
+        assert "significant elevation of blood pressure would constitute a serious hazard" in (
+            flag.source
+        )
+        assert "UNCONFIRMED" in flag.source  # the verbatim label text was not retrieved
+        assert [f.code for f in absolute_flags(answers(bp_rise_hazard="unknown"), route=route)] == [
+            "bp_rise_hazard"
+        ]
+
+
+def test_esketamine_keeps_its_labels_wording() -> None:
+    # The blood-pressure item is relative for esketamine (consider delaying >140/90) ...
+    [flag] = flags(answers(bp_rise_hazard="yes"), route="intranasal")
+    assert flag.kind == RELATIVE and "Esketamine label" in flag.source and "140/90" in flag.source
+    assert absolute_flags(answers(bp_rise_hazard="yes"), route="intranasal") == []
+    # ... and its own contraindications stay absolute, with the label as the source.
+    for code in LABEL_CONTRAINDICATIONS:
+        [flag] = flags(answers(**{code: "yes"}), route="intranasal")
+        assert flag.kind == ABSOLUTE and "Spravato" in flag.source
+    # Every other item is classed the same way for every route.
+    for item in CHECKLIST:
+        if item.code != "bp_rise_hazard":
+            assert item.kind_for("intranasal") == item.kind_for("iv") == item.kind, item.code
+
+
+def test_untreated_hyperthyroidism_is_a_relative_flag_for_every_route() -> None:
+    for route in ("iv", "im", "intranasal"):
+        [flag] = flags(answers(untreated_hyperthyroidism="yes"), route=route)
+        assert (flag.kind, flag.label) == (RELATIVE, "Untreated hyperthyroidism")
+    source = eligibility.get_item("untreated_hyperthyroidism").source
+    assert "UNCONFIRMED" in source and "Swiss" in source
+
+
+def test_a_screening_answered_before_the_new_items_flags_them_as_unknown() -> None:
+    old = answers()
+    del old["bp_rise_hazard"], old["untreated_hyperthyroidism"]
+    old["uncontrolled_hypertension"] = "no"  # the question the new item replaced
+    raised = {(f.code, f.answer, f.kind) for f in flags(old, route="iv")}
+    assert raised == {
+        ("bp_rise_hazard", "unknown", ABSOLUTE),
+        ("untreated_hyperthyroidism", "unknown", RELATIVE),
+    }
 
 
 def test_the_label_contraindications_and_psychosis_are_absolute() -> None:
@@ -63,10 +117,10 @@ def test_every_item_cites_its_source_in_the_evidence_file() -> None:
     for item in CHECKLIST:
         assert "evidence.md" in item.source, item.code
         assert item.question.strip() and item.label.strip()
-    trial_items = [i for i in CHECKLIST if i.code not in LABEL_CONTRAINDICATIONS]
+    label_items = {*LABEL_CONTRAINDICATIONS, "bp_rise_hazard", "untreated_hyperthyroidism"}
+    trial_items = [i for i in CHECKLIST if i.code not in label_items]
     for item in trial_items:
-        if item.code != "uncontrolled_hypertension":
-            assert "NCT04560660" in item.source and "Shiroma 2020" in item.source, item.code
+        assert "NCT04560660" in item.source and "Shiroma 2020" in item.source, item.code
 
 
 def test_codes_are_unique() -> None:
@@ -75,12 +129,12 @@ def test_codes_are_unique() -> None:
 
 
 def test_all_no_raises_no_flag() -> None:
-    assert flags(answers()) == []
-    assert absolute_flags(answers()) == []
+    assert flags(answers(), route="iv") == []
+    assert absolute_flags(answers(), route="iv") == []
 
 
 def test_a_yes_raises_a_flag_with_its_kind_and_source() -> None:
-    [flag] = flags(answers(pregnancy="yes"))
+    [flag] = flags(answers(pregnancy="yes"), route="iv")
     assert (flag.code, flag.kind, flag.answer, flag.unknown) == (
         "pregnancy",
         ABSOLUTE,
@@ -91,7 +145,7 @@ def test_a_yes_raises_a_flag_with_its_kind_and_source() -> None:
 
 
 def test_an_unknown_answer_raises_a_flag_marked_unknown() -> None:
-    [flag] = flags(answers(brain_injury="unknown"))
+    [flag] = flags(answers(brain_injury="unknown"), route="iv")
     assert (flag.code, flag.kind, flag.answer, flag.unknown) == (
         "brain_injury",
         RELATIVE,
@@ -104,10 +158,10 @@ def test_a_missing_or_odd_answer_is_never_dropped() -> None:
     partial = answers()
     del partial["hypersensitivity"]
     partial["dementia"] = "maybe"
-    raised = {f.code: f.answer for f in flags(partial)}
+    raised = {f.code: f.answer for f in flags(partial, route="iv")}
     assert raised == {"hypersensitivity": "unknown", "dementia": "unknown"}
     # Nothing answered at all: every item is flagged.
-    assert len(flags({})) == len(CHECKLIST)
+    assert len(flags({}, route="iv")) == len(CHECKLIST)
 
 
 def test_flags_come_absolute_first_then_yes_before_unknown() -> None:
@@ -117,7 +171,8 @@ def test_flags_come_absolute_first_then_yes_before_unknown() -> None:
             suicide_risk="unknown",
             bipolar_disorder="unknown",
             hypersensitivity="yes",
-        )
+        ),
+        route="iv",
     )
     assert [(f.code, f.answer) for f in raised] == [
         ("hypersensitivity", "yes"),
@@ -125,10 +180,10 @@ def test_flags_come_absolute_first_then_yes_before_unknown() -> None:
         ("dementia", "yes"),
         ("bipolar_disorder", "unknown"),
     ]
-    assert [f.code for f in absolute_flags(answers(dementia="yes"))] == []
-    assert [f.code for f in absolute_flags(answers(dementia="yes", current_mania="yes"))] == [
-        "current_mania"
-    ]
+    assert [f.code for f in absolute_flags(answers(dementia="yes"), route="iv")] == []
+    assert [
+        f.code for f in absolute_flags(answers(dementia="yes", current_mania="yes"), route="iv")
+    ] == ["current_mania"]
 
 
 def test_answers_need_every_question_and_only_checklist_codes() -> None:
@@ -154,7 +209,10 @@ def test_a_baseline_bp_at_the_clinic_limit_is_a_relative_flag() -> None:
 
 def _errors(decision: str, reason: str = "", override: str = "", **given: str) -> dict[str, str]:
     return decision_errors(
-        decision=decision, reason=reason, override_reason=override, flags=flags(answers(**given))
+        decision=decision,
+        reason=reason,
+        override_reason=override,
+        flags=flags(answers(**given), route="iv"),
     )
 
 
@@ -194,7 +252,9 @@ def test_a_decision_must_be_one_of_the_two() -> None:
 
 
 def test_decision_problems_lists_the_messages() -> None:
-    problems = decision_problems("eligible", "", "", flags(answers(current_mania="yes")))
+    problems = decision_problems(
+        "eligible", "", "", flags(answers(current_mania="yes"), route="iv")
+    )
     assert len(problems) == 1 and "override" in problems[0]
 
 

@@ -270,3 +270,26 @@ def test_cadss_is_rated_at_baseline_the_end_of_the_dose_and_two_hours() -> None:
     assert cadss_times(infusion_minutes=40) == (-5, 40, 120)
     assert cadss_times(infusion_minutes=None) == (-5, 40, 120)  # esketamine: no infusion
     assert cadss_times(infusion_minutes=100) == (-5, 100, 120)
+
+
+# --- vitals minutes and the stop time (issue 9 section 5) ----------------------------------------
+
+
+def test_a_vitals_minute_may_run_5_minutes_ahead_of_the_clock_and_no_more() -> None:
+    from afterglow.treatment.safety import vitals_minute_problem
+
+    assert vitals_minute_problem(minute=35, elapsed_minutes=30) == ""
+    assert vitals_minute_problem(minute=-10, elapsed_minutes=0.5) == ""
+    assert vitals_minute_problem(minute=36, elapsed_minutes=31) == ""
+    assert vitals_minute_problem(minute=36, elapsed_minutes=30.9) != ""
+    assert vitals_minute_problem(minute=36, elapsed_minutes=30) == (
+        "Minute 36 has not happened yet: the dose started 30 min ago. Check the minute."
+    )
+
+
+def test_a_stop_before_readings_marked_during_is_a_warning() -> None:
+    from afterglow.treatment.safety import stop_before_during_readings
+
+    assert stop_before_during_readings(stop_minute=40, during_minutes=[10, 20, 40]) == ""
+    warning = stop_before_during_readings(stop_minute=30, during_minutes=[50, 10, 40])
+    assert "This stop time (30 min)" in warning and "(at 40, 50 min)" in warning

@@ -287,3 +287,28 @@ def test_maintenance_properties(
         assert day >= target
         if every >= 7:  # room for each to move to its own clinic day: no knock-on delay
             assert day < target + dt.timedelta(days=7)
+
+
+# --- starting a session off the plan -------------------------------------------------------------
+
+
+def test_a_start_on_the_planned_clinic_day_is_on_the_plan() -> None:
+    from afterglow.treatment.schedule import off_schedule_warning
+
+    wednesday = dt.date(2026, 12, 2)
+    assert off_schedule_warning(today=wednesday, planned=wednesday, weekdays=(0, 2, 4)) == ""
+
+
+def test_a_start_off_the_plan_says_what_is_off() -> None:
+    from afterglow.treatment.schedule import off_schedule_warning
+
+    wednesday, thursday, saturday = (dt.date(2026, 12, d) for d in (2, 3, 5))
+    assert off_schedule_warning(today=thursday, planned=wednesday, weekdays=range(5)) == (
+        "Today (Thu 03 Dec) is not this session's planned date (Wed 02 Dec)."
+    )
+    # Planned on a Saturday by hand (a moved session) and started then: only the weekday.
+    assert off_schedule_warning(today=saturday, planned=saturday, weekdays=range(5)) == (
+        "Saturday is not one of the clinic's dosing days."
+    )
+    both = off_schedule_warning(today=saturday, planned=wednesday, weekdays=range(5))
+    assert both.startswith("Today (Sat 05 Dec)") and both.endswith("dosing days.")

@@ -45,6 +45,7 @@ def therapist(clinic):
 def _post_data(**overrides: str) -> dict[str, object]:
     data: dict[str, object] = {f"check_{code}": value for code, value in answers().items()}
     data.update({k: str(v) for k, v in VITALS.items()})
+    data["route"] = "iv"
     data.update(overrides)
     return data
 
@@ -289,3 +290,51 @@ def test_an_anonymous_visitor_is_sent_to_log_in(anonymous, patient) -> None:
     response = anonymous.get(reverse("screening:detail", kwargs={"pk": screening.pk}))
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("accounts:login"))
+
+
+# --- the treatment screened for decides which flags are absolute (issue 9 section 5) ---------
+
+
+def test_a_blood_pressure_hazard_needs_an_override_for_iv_ketamine_only(clinician, patient) -> None:
+    vitals = {**VITALS, "weight_kg": Decimal("70.0")}
+    given = answers(bp_rise_hazard="yes")
+    for_iv = screening_record(patient=patient, by=clinician.user, answers=given, **vitals)
+    assert for_iv.route == "iv"
+    with pytest.raises(ValidationError) as caught:
+        screening_decide(screening=for_iv, by=clinician.user, decision="eligible", reason="")
+    assert (
+        "Blood-pressure rise would be a serious hazard"
+        in caught.value.message_dict["override_reason"][0]
+    )
+    for_esketamine = screening_record(
+        patient=patient, by=clinician.user, answers=given, route="intranasal", **vitals
+    )
+    decided = screening_decide(
+        screening=for_esketamine, by=clinician.user, decision="eligible", reason="BP controlled."
+    )
+    assert decided.decision == "eligible" and decided.override_reason == ""
+
+
+def test_the_screening_form_asks_which_treatment_and_shows_both_kinds(colleague, patient) -> None:
+    url = reverse("screening:new", kwargs={"patient_pk": patient.pk})
+    html = colleague.client.get(url).content.decode()
+    assert "Treatment this screening is for" in html
+    assert "Absolute for IV/IM ketamine" in html and "Relative for esketamine" in html
+    assert "Ketalar" in html
+    response = colleague.client.post(url, _post_data(route="im"))
+    assert response.status_code == 302
+    assert Screening.objects.get().route == "im"
+
+
+def test_a_course_follows_a_screening_for_the_same_drug(clinician, patient) -> None:
+    from afterglow.treatment.services.courses import course_start
+    from tests.treatment.session_fixtures import esketamine_protocol
+
+    ScreeningFactory(patient=patient, eligible=True, route="iv")
+    with pytest.raises(ValidationError, match="Record a screening for it first"):
+        course_start(
+            patient=patient,
+            protocol=esketamine_protocol(patient.clinic),
+            start_date=timezone.localdate(),
+            by=clinician.user,
+        )

@@ -75,8 +75,8 @@ def esketamine_course(clinic, nurse):
 
 def test_starting_twice_opens_one_session_numbered_from_the_plan(iv_course, nurse) -> None:
     planned = iv_course.planned.get(number=2)
-    first = session_start(planned=planned, by=nurse)
-    again = session_start(planned=planned, by=nurse)
+    first = session_start(planned=planned, by=nurse, off_schedule_reason="any day")
+    again = session_start(planned=planned, by=nurse, off_schedule_reason="any day")
     assert first.pk == again.pk and DosingSession.objects.count() == 1
     assert (first.number, first.route, first.status) == (2, "iv", SessionStatus.IN_PROGRESS)
     assert first.concentration_mg_per_ml == iv_course.clinic.default_concentration_mg_per_ml == 10
@@ -97,11 +97,13 @@ def test_a_session_does_not_start_on_a_paused_course_or_a_cancelled_date(iv_cour
     cancelled.cancelled = True
     cancelled.save()
     with pytest.raises(ValidationError, match="cancelled"):
-        session_start(planned=cancelled, by=nurse)
+        session_start(planned=cancelled, by=nurse, off_schedule_reason="any day")
     iv_course.status = CourseStatus.PAUSED
     iv_course.save()
     with pytest.raises(ValidationError, match="paused"):
-        session_start(planned=iv_course.planned.get(number=1), by=nurse)
+        session_start(
+            planned=iv_course.planned.get(number=1), by=nurse, off_schedule_reason="any day"
+        )
     assert not DosingSession.objects.exists()
 
 
@@ -165,8 +167,16 @@ def _dose(session, nurse, mg, reason="", concentration=Decimal(10)):
     )
 
 
+def _tolerate_above_planned(session, percent: int) -> None:
+    """Widen the clinic's tolerance above the planned dose, so only the protocol rule speaks
+    (the co-signature rule has its own tests in test_session_guards.py)."""
+    session.clinic.dose_above_planned_percent = percent
+    session.clinic.save(update_fields=["dose_above_planned_percent"])
+
+
 def test_a_dose_outside_the_protocol_needs_a_reason(iv_course, nurse) -> None:
     session = predosed(iv_course, nurse)
+    _tolerate_above_planned(session, 20)  # 40 mg is 14 % above the planned 35 mg
     with pytest.raises(ValidationError) as caught:
         _dose(session, nurse, "40.0")
     # 40 mg for 70 kg is above 0.5 mg/kg (35 mg).
@@ -184,6 +194,7 @@ def test_a_dose_within_the_protocols_range_needs_no_reason(clinic, nurse) -> Non
         iv_protocol(clinic, dose_mg_per_kg_min=Decimal("0.4"), dose_mg_per_kg_max=Decimal("0.6"))
     )
     session = predosed(course, nurse, weight_kg=Decimal("83.3"))
+    _tolerate_above_planned(session, 20)  # 50 mg is 19.9 % above the planned 41.7 mg
     # 0.6 x 83.3 = 49.98 -> 50.0 mg: the rounded top of the range is still within it.
     assert _dose(session, nurse, "50.0").actual_dose_mg == Decimal("50.0")
     with pytest.raises(
@@ -286,9 +297,13 @@ def test_the_phase_follows_the_minute_and_the_stop(iv_course, nurse) -> None:
     late, _ = vitals_record(session=session, by=nurse, minute=50, systolic=128)
     assert (before.phase, during.phase, late.phase) == ("pre", "during", "during")
     assert late.taken_at == session.started_at + dt.timedelta(minutes=50)
-    session_stop(
-        session=session, by=nurse, stopped_at=session.started_at + dt.timedelta(minutes=40)
-    )
+    stop = session.started_at + dt.timedelta(minutes=40)
+    # The 50-minute reading was "during": a stop before it asks for confirmation first.
+    with pytest.raises(ValidationError, match=r"earlier than readings recorded during the dose"):
+        session_stop(session=session, by=nurse, stopped_at=stop)
+    late.refresh_from_db()
+    assert late.phase == "during" and DosingSession.objects.get().stopped_at is None
+    session_stop(session=session, by=nurse, stopped_at=stop, confirm=True)
     late.refresh_from_db()
     assert late.phase == "post"
     after, _ = vitals_record(session=session, by=nurse, minute=60, systolic=125)
@@ -423,7 +438,12 @@ def test_esketamine_needs_rems_and_120_min_even_when_the_clinic_sets_60(
     clinic.save()
     session = dosed(esketamine_course, nurse, minutes_ago=90)
     vitals_record(session=session, by=nurse, minute=40, systolic=140, diastolic=88, spo2=97)
-    session_stop(session=session, by=nurse, stopped_at=session.started_at + dt.timedelta(minutes=5))
+    session_stop(
+        session=session,
+        by=nurse,
+        stopped_at=session.started_at + dt.timedelta(minutes=5),
+        confirm=True,  # the 40-minute reading becomes recovery
+    )
     session = session_discharge(
         session=session,
         by=nurse,
@@ -560,6 +580,7 @@ def test_every_mutating_service_is_covered_by_the_lock_test() -> None:
     mutating = {name for name in services.__all__ if name[0].islower()} - {
         "session_amend",
         "session_start",
+        "cosigner_verify",  # a check, not a write
     }
     assert len(mutating) == len(CHANGES)
 
@@ -648,6 +669,8 @@ def test_an_unsigned_session_is_changed_directly_not_amended(iv_course, nurse) -
 def test_exposure_counts_signed_sessions_only(iv_course, nurse) -> None:
     assert ketamine_exposure(iv_course.patient) == (0, Decimal(0))
     first = session_sign(session=ready_to_sign(iv_course, nurse), by=nurse)
-    second = session_start(planned=iv_course.planned.get(number=2), by=nurse)
+    second = session_start(
+        planned=iv_course.planned.get(number=2), by=nurse, off_schedule_reason="any day"
+    )
     session_record_predose(session=second, by=nurse, **PREDOSE)
     assert ketamine_exposure(iv_course.patient) == (1, first.actual_dose_mg) == (1, Decimal("35.0"))

@@ -85,6 +85,51 @@ class Clinic(models.Model):
             "the protocol's mg/kg range. evidence.md gives no absolute cap: set your own."
         ),
     )
+    max_mg_per_kg_iv = models.DecimalField(
+        "IV dose guardrail (mg/kg)",
+        max_digits=4,
+        decimal_places=2,
+        default=Decimal("0.75"),
+        validators=[MinValueValidator(Decimal("0.05")), MaxValueValidator(Decimal(2))],
+        help_text=(
+            "An IV dose above this is recorded only with a written reason and a second "
+            "prescriber's co-signature. Default 0.75 mg/kg: the top of the 0.1–0.75 mg/kg range "
+            "studied in depression (Andrade 2017, evidence.md §6); the PTSD trials gave 0.5."
+        ),
+    )
+    max_mg_per_kg_im = models.DecimalField(
+        "IM dose guardrail (mg/kg)",
+        max_digits=4,
+        decimal_places=2,
+        default=Decimal("1.0"),
+        validators=[MinValueValidator(Decimal("0.05")), MaxValueValidator(Decimal(2))],
+        help_text=(
+            "An IM dose above this needs a reason and a co-signature. Default 1.0 mg/kg — "
+            "UNCONFIRMED: evidence.md gives no IM ketamine dose. Set your clinic's value."
+        ),
+    )
+    iv_max_mg_per_kg_per_hour = models.DecimalField(
+        "IV infusion rate guardrail (mg/kg/h)",
+        max_digits=4,
+        decimal_places=2,
+        default=Decimal("1.0"),
+        validators=[MinValueValidator(Decimal("0.05")), MaxValueValidator(Decimal(10))],
+        help_text=(
+            "An infusion faster than this needs a reason and a co-signature. Default 1.0 "
+            "mg/kg/h — UNCONFIRMED: evidence.md gives no rate limit; the trials' 0.5 mg/kg over "
+            "40 min is 0.75 mg/kg/h (evidence.md §6)."
+        ),
+    )
+    dose_above_planned_percent = models.PositiveSmallIntegerField(
+        "Recorded dose above the planned dose allowed without co-signature (%)",
+        default=5,
+        validators=[MaxValueValidator(50)],
+        help_text=(
+            "A recorded dose more than this above the planned dose needs a reason and a "
+            "co-signature. Default 5% — UNCONFIRMED (Afterglow default, no number in "
+            "evidence.md): the rounding the dose calculator allows."
+        ),
+    )
     default_concentration_mg_per_ml = models.DecimalField(
         "Usual ketamine concentration (mg/mL)",
         max_digits=5,

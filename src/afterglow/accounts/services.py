@@ -21,6 +21,11 @@ CLINIC_SETTING_FIELDS = (
     "dosing_weekdays",
     "max_dose_mg",
     "default_concentration_mg_per_ml",
+    # Dose guardrails (issue 9): above them, a reason and a second prescriber's co-signature.
+    "max_mg_per_kg_iv",
+    "max_mg_per_kg_im",
+    "iv_max_mg_per_kg_per_hour",
+    "dose_above_planned_percent",
     "predose_systolic_reassess",
     "predose_diastolic_reassess",
     "dosing_systolic_pause",

@@ -270,6 +270,7 @@ def seed_patient_treatment(
         spo2=given.spo2,
         weight_kg=given.weight_kg,
         height_cm=given.height_cm,
+        route=protocols[treatment.protocol_code].route,
         baseline_pcl5=screening_pcl5,
         assessed_at=given.assessed_at.replace(tzinfo=tz),
     )

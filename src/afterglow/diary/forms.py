@@ -25,9 +25,19 @@ def _count_field(label: str, help_text: str) -> forms.IntegerField:
     )
 
 
+#: Said when "Save" is pressed without a count: calm, and it names both ways forward.
+UNTOUCHED = "Tap '{none}' if you had none, or enter your counts"
+
+
 class DiaryEntryForm(forms.Form):
     """One day's entry. The "None today" button posts ``none_today`` and needs no counts;
-    the ordinary save needs both counts (0 is an answer, an empty box is not)."""
+    the ordinary save needs both counts (0 is an answer, an empty box is not).
+
+    A new day's count boxes start empty, never at 0, so a zero is stored only when the
+    patient chose it: "None today", or a count they typed or stepped to. "Save" with
+    both boxes untouched (still empty) is refused with :data:`UNTOUCHED`; this works
+    the same with and without JavaScript, since the server sees the empty boxes.
+    """
 
     none_today = forms.BooleanField(required=False, widget=forms.HiddenInput)
     intrusive_memories = _count_field(
@@ -70,10 +80,17 @@ class DiaryEntryForm(forms.Form):
         required=False,
     )
 
+    def __init__(self, *args: Any, none_label: str = "None today", **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.none_label = none_label
+
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
+        counts = ("intrusive_memories", "flashbacks")
         if not data.get("none_today"):
-            for name in ("intrusive_memories", "flashbacks"):
+            if all(data.get(n) is None and n not in self.errors for n in counts):
+                raise forms.ValidationError(UNTOUCHED.format(none=self.none_label), "untouched")
+            for name in counts:
                 if data.get(name) is None and name not in self.errors:
                     self.add_error(name, "Enter a number (0 if there were none).")
         return data
@@ -95,7 +112,8 @@ class DiaryEntryForm(forms.Form):
     @staticmethod
     def initial_for(entry: Any) -> dict[str, Any]:
         if entry is None:
-            return {"intrusive_memories": 0, "flashbacks": 0, "nightmares": "no"}
+            # Empty, not 0: an untouched box must not become a recorded zero.
+            return {"nightmares": "no"}
         return {
             "intrusive_memories": entry.intrusive_memories,
             "flashbacks": entry.flashbacks,

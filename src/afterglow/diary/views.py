@@ -81,7 +81,11 @@ def _diary_day(request: HttpRequest, token: str, day_text: str | None) -> HttpRe
         status = 403 if request.method == "POST" else 200
         context["week"] = _week(link, local_today)
         return render(request, "diary/day_closed.html", context, status=status)
-    form = DiaryEntryForm(request.POST or None, initial=DiaryEntryForm.initial_for(entry))
+    form = DiaryEntryForm(
+        request.POST or None,
+        initial=DiaryEntryForm.initial_for(entry),
+        none_label="None today" if the_day == local_today else "None that day",
+    )
     if request.method == "POST" and form.is_valid():
         try:
             entry = diary_entry_save(token=token, day=the_day, **form.service_kwargs())

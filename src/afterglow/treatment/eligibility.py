@@ -31,13 +31,20 @@ How each item was classed (a decision of this module, stated so it can be argued
 - **relative** — trial exclusions a prescriber commonly weighs case by case:
   bipolar disorder without current mania, moderate–severe brain injury, a
   moderate–severe alcohol or substance use disorder in the last 6 months,
-  dementia, another medical condition making ketamine unsafe, and uncontrolled
-  hypertension. Hypertension is relative because it is modifiable (control it
-  and re-screen) and the label's own wording is to *consider delaying* when the
-  baseline BP is elevated (>140/90), not a contraindication; every dosing
-  session checks the BP again against the clinic's thresholds. A measured
-  baseline BP at or above the clinic's reassessment level raises its own
-  relative flag (:func:`baseline_bp_flag`).
+  dementia, another medical condition making ketamine unsafe, and untreated
+  hyperthyroidism (ketamine's sympathomimetic effect; see its source). A
+  measured baseline BP at or above the clinic's reassessment level raises its
+  own relative flag (:func:`baseline_bp_flag`).
+- **depends on the drug** — "a significant rise in blood pressure would be a
+  serious hazard" (uncontrolled hypertension, a recent cardiovascular or
+  cerebrovascular event, an aneurysm) is **absolute** for racemic ketamine, IV
+  or IM: the ketamine (Ketalar) label lists exactly this as a contraindication.
+  For esketamine it keeps the esketamine label's wording: the label's
+  contraindications (aneurysmal vascular disease, arteriovenous malformation,
+  intracerebral haemorrhage) are asked as their own absolute items, and an
+  elevated BP is a reason to *consider delaying* (>140/90), so the item is
+  relative there. Pass the route of the treatment screened for to
+  :func:`flags`.
 """
 
 from __future__ import annotations
@@ -61,6 +68,7 @@ __all__ = [
     "decision_problems",
     "flags",
     "get_item",
+    "kind_for",
 ]
 
 YES = "yes"
@@ -79,15 +87,45 @@ DECISIONS: tuple[str, ...] = (ELIGIBLE, NOT_ELIGIBLE)
 
 _TRIALS = "NCT04560660, NCT02727998, NCT06795659, Shiroma 2020"
 _LABEL = "Esketamine (Spravato) label contraindication — evidence.md §6"
+#: Checked with the search tool (Dec 2026): the US Ketalar label's contraindication as quoted by
+#: secondary summaries of the FDA label; the primary DailyMed text itself was not retrieved.
+_KETALAR = (
+    "Ketamine (Ketalar) US prescribing information, Contraindications: patients for whom a "
+    "significant elevation of blood pressure would constitute a serious hazard (wording seen in "
+    "secondary summaries of the FDA label; verbatim label text UNCONFIRMED); the Swiss ketamine "
+    "label also names a previous cerebrovascular event. Ketamine raises BP, peak ~40 min, severe "
+    "hypertension in 12.5% of patients (Gen Hosp Psychiatry 2024) — evidence.md §6"
+)
+_ESKETAMINE_BP = (
+    "Esketamine label: consider delaying if baseline BP is elevated (>140/90); its aneurysm, "
+    "AVM and intracerebral-haemorrhage contraindications are asked separately — evidence.md §6"
+)
+#: Ketamine routes (racemic, Ketalar) and the esketamine route, as stored on Route.
+KETAMINE_ROUTES = frozenset({"iv", "im"})
 
 
 @dataclass(frozen=True, slots=True)
 class ChecklistItem:
+    """One question. ``kind``/``source`` apply to every route unless ``esketamine_kind``
+    (and ``esketamine_source``) give the esketamine label's own classification."""
+
     code: str
     question: str
     kind: Kind
     source: str
     label: str  # short name for flags and tables
+    esketamine_kind: Kind | None = None
+    esketamine_source: str = ""
+
+    def kind_for(self, route: str) -> Kind:
+        if route not in KETAMINE_ROUTES and self.esketamine_kind is not None:
+            return self.esketamine_kind
+        return self.kind
+
+    def source_for(self, route: str) -> str:
+        if route not in KETAMINE_ROUTES and self.esketamine_source:
+            return self.esketamine_source
+        return self.source
 
 
 CHECKLIST: tuple[ChecklistItem, ...] = (
@@ -151,13 +189,26 @@ CHECKLIST: tuple[ChecklistItem, ...] = (
         "Prior ketamine/PCP misuse",
     ),
     ChecklistItem(
-        "uncontrolled_hypertension",
-        "Uncontrolled hypertension?",
+        "bp_rise_hazard",
+        "Would a significant rise in blood pressure be a serious hazard: uncontrolled "
+        "hypertension, a recent heart attack, stroke or other cardiovascular or cerebrovascular "
+        "event, or an aneurysm?",
+        ABSOLUTE,
+        _KETALAR,
+        "Blood-pressure rise would be a serious hazard",
+        esketamine_kind=RELATIVE,
+        esketamine_source=_ESKETAMINE_BP,
+    ),
+    ChecklistItem(
+        "untreated_hyperthyroidism",
+        "Untreated or inadequately treated hyperthyroidism?",
         RELATIVE,
-        "Ketamine raises BP, peak ~40 min (mean +16/+11 mmHg), severe hypertension in 12.5% of "
-        "patients; hypertension history predicts surges (Gen Hosp Psychiatry 2024). The esketamine "
-        "label advises considering a delay if baseline BP is elevated — evidence.md §6",
-        "Uncontrolled hypertension",
+        "Swiss ketamine prescribing information (Swissmedic reg. 67199) lists untreated or "
+        "inadequately treated hyperthyroidism as a contraindication; severe hypertension and "
+        "tachycardia with ketamine in patients on thyroid hormone (Kaplan & Cooperman, "
+        "Anesthesiology 1971, as cited in a drug-interaction reference). Not in evidence.md; "
+        "not seen in the US Ketalar label — UNCONFIRMED there. Relative: treat it and re-screen",
+        "Untreated hyperthyroidism",
     ),
     ChecklistItem(
         "aneurysmal_vascular_disease",
@@ -231,20 +282,27 @@ class Flag:
         return self.answer != YES
 
 
-def flags(answers: Mapping[str, str]) -> list[Flag]:
+def kind_for(code: str, route: str) -> Kind:
+    """How the item ``code`` is classed for a treatment by ``route`` ("iv", "im", "intranasal")."""
+    return _BY_CODE[code].kind_for(route)
+
+
+def flags(answers: Mapping[str, str], *, route: str) -> list[Flag]:
     """A flag for every checklist item answered "yes" or not known, absolute ones first.
 
-    Anything other than an explicit "no" (``"unknown"``, a missing answer, an
-    unexpected value) is flagged as unknown. Within each kind, "yes" comes
-    before "unknown", then checklist order.
+    ``route`` is the treatment screened for: "iv" or "im" (racemic ketamine, the
+    Ketalar label) or "intranasal" (esketamine, its label). Anything other than
+    an explicit "no" (``"unknown"``, a missing answer, an unexpected value) is
+    flagged as unknown. Within each kind, "yes" comes before "unknown", then
+    checklist order.
     """
     raised = [
         Flag(
             code=item.code,
             label=item.label,
             question=item.question,
-            kind=item.kind,
-            source=item.source,
+            kind=item.kind_for(route),
+            source=item.source_for(route),
             answer=YES if answers.get(item.code) == YES else UNKNOWN,
         )
         for item in CHECKLIST
@@ -253,8 +311,8 @@ def flags(answers: Mapping[str, str]) -> list[Flag]:
     return sorted(raised, key=lambda f: (not f.is_absolute, f.unknown))
 
 
-def absolute_flags(answers: Mapping[str, str]) -> list[Flag]:
-    return [flag for flag in flags(answers) if flag.is_absolute]
+def absolute_flags(answers: Mapping[str, str], *, route: str) -> list[Flag]:
+    return [flag for flag in flags(answers, route=route) if flag.is_absolute]
 
 
 def answer_problems(answers: Mapping[str, str]) -> list[str]:

@@ -39,6 +39,7 @@ class ScreeningForm(forms.ModelForm):
     class Meta:
         model = Screening
         fields = [
+            "route",
             "systolic",
             "diastolic",
             "heart_rate",
@@ -49,6 +50,7 @@ class ScreeningForm(forms.ModelForm):
             "notes",
         ]
         labels = {
+            "route": "Treatment this screening is for",
             "systolic": "Systolic (mmHg)",
             "diastolic": "Diastolic (mmHg)",
             "heart_rate": "Heart rate (/min)",
@@ -58,7 +60,7 @@ class ScreeningForm(forms.ModelForm):
             "baseline_pcl5": "Baseline PCL-5",
             "notes": "Notes",
         }
-        widgets = {"notes": forms.Textarea(attrs={"rows": 3})}
+        widgets = {"notes": forms.Textarea(attrs={"rows": 3}), "route": forms.RadioSelect}
         field_classes = {"baseline_pcl5": BaselineChoiceField}
 
     def __init__(self, *args: Any, patient: Patient, **kwargs: Any) -> None:
@@ -109,6 +111,7 @@ class ScreeningForm(forms.ModelForm):
             **{
                 name: data[name]
                 for name in (
+                    "route",
                     "systolic",
                     "diastolic",
                     "heart_rate",

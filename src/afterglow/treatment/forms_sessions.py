@@ -128,15 +128,61 @@ class DoseForm(forms.Form):
         help_text="Required only when the dose is outside the protocol's range.",
     )
 
+    guardrail_reason = forms.CharField(
+        label="Reason for a dose above a guardrail",
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Required, with a second prescriber's co-signature, only above a guardrail.",
+    )
+    cosigner_username = forms.CharField(
+        label="Co-signing prescriber: username",
+        required=False,
+        max_length=150,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "autocapitalize": "none"}),
+    )
+    # Never rendered back into the page: after a refusal the co-signer types it again.
+    cosigner_password = forms.CharField(
+        label="Co-signing prescriber: password",
+        required=False,
+        strip=False,
+        max_length=200,
+        widget=forms.PasswordInput(attrs={"autocomplete": "off"}),
+    )
+    reassess_reason = forms.CharField(
+        label="Prescriber: why dose despite the open reassessment alert",
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Only while a pre-dose alert asking to reassess is open.",
+    )
+
     def __init__(self, *args: Any, infusion: bool = True, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if not infusion:
             del self.fields["concentration_mg_per_ml"]
             self.fields["started_at"].label = "First device at"
 
+    def cosign_fields(self) -> list[forms.BoundField]:
+        return [self[n] for n in ("guardrail_reason", "cosigner_username", "cosigner_password")]
+
 
 class StopForm(forms.Form):
     stopped_at = _when("Stopped at")
+    confirm = forms.BooleanField(
+        label="Yes, the dose stopped at this time",
+        required=False,
+        help_text="Asked only when readings already recorded during the dose come later.",
+    )
+
+
+class StartForm(forms.Form):
+    off_schedule_reason = forms.CharField(
+        label="Reason for dosing today",
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
 
 
 class VitalsForm(forms.Form):
@@ -298,6 +344,20 @@ class AmendForm(forms.Form):
     )
     reason = forms.CharField(
         label="Reason for the correction", max_length=2000, widget=forms.Textarea({"rows": 2})
+    )
+    cosigner_username = forms.CharField(
+        label="Co-signing prescriber: username",
+        required=False,
+        max_length=150,
+        help_text="Only when a corrected dose or weight puts the dose above a guardrail.",
+        widget=forms.TextInput(attrs={"autocomplete": "off", "autocapitalize": "none"}),
+    )
+    cosigner_password = forms.CharField(
+        label="Co-signing prescriber: password",
+        required=False,
+        strip=False,
+        max_length=200,
+        widget=forms.PasswordInput(attrs={"autocomplete": "off"}),
     )
 
     def __init__(self, *args: Any, vitals: list[Any] | None = None, **kwargs: Any) -> None:

@@ -384,3 +384,37 @@ def rems_problems(
     if spo2_minutes is not None and rems_pulse_oximetry and not list(spo2_minutes):
         problems.append("REMS: no SpO2 reading is recorded.")
     return problems
+
+
+#: A vitals minute may run this far ahead of the clock (a reading rounded up, a fast tablet).
+VITALS_MINUTE_SLACK = 5
+
+
+def vitals_minute_problem(*, minute: int, elapsed_minutes: float) -> str:
+    """Why a vitals row at ``minute`` after the dose start cannot have been taken yet, or "".
+
+    A reading later than the time elapsed since the dose started plus
+    :data:`VITALS_MINUTE_SLACK` minutes is in the future: usually a typo (40
+    typed for 4) or a row entered for the wrong session.
+    """
+    if minute <= elapsed_minutes + VITALS_MINUTE_SLACK:
+        return ""
+    return (
+        f"Minute {minute} has not happened yet: the dose started {int(elapsed_minutes)} min ago. "
+        "Check the minute."
+    )
+
+
+def stop_before_during_readings(*, stop_minute: int, during_minutes: list[int]) -> str:
+    """A warning when a stop time falls before readings already marked "during", or "".
+
+    Those readings become recovery readings; the page asks the nurse to confirm.
+    """
+    later = sorted(m for m in during_minutes if m > stop_minute)
+    if not later:
+        return ""
+    shown = ", ".join(str(m) for m in later)
+    return (
+        f"This stop time ({stop_minute} min) is earlier than readings recorded during the dose "
+        f"(at {shown} min); they would become recovery readings. Tick to confirm the stop time."
+    )

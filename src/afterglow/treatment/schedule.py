@@ -52,6 +52,7 @@ __all__ = [
     "WEEKDAY_NAMES",
     "maintenance_dates",
     "next_clinic_day",
+    "off_schedule_warning",
     "plan_dates",
     "shift_dates",
     "weekly_pattern",
@@ -185,3 +186,20 @@ def shift_dates(
         moved.append(floor)
         floor += _DAY
     return moved
+
+
+def off_schedule_warning(*, today: dt.date, planned: dt.date, weekdays: Sequence[int]) -> str:
+    """Why starting a dose on ``today`` is off the plan, or "" when it is on it.
+
+    Two checks, both reported: ``today`` is not the session's planned date, and
+    ``today`` is not one of the clinic's dosing weekdays. Neither forbids the
+    start; the session page asks for a reason and records it with this text.
+    """
+    problems = []
+    if today != planned:
+        problems.append(
+            f"Today ({today:%a %d %b}) is not this session's planned date ({planned:%a %d %b})."
+        )
+    if today.weekday() not in weekdays:
+        problems.append(f"{WEEKDAY_NAMES[today.weekday()]} is not one of the clinic's dosing days.")
+    return " ".join(problems)

@@ -12,12 +12,15 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db.models import Count, Prefetch, Sum, prefetch_related_objects
+from django.utils import timezone
 
+from afterglow.accounts.models import Clinic
 from afterglow.patients.models import Patient
 from afterglow.treatment.dosing import (
     DoseInputError,
     DosePlan,
     FixedDosePlan,
+    Guardrails,
     fixed_dose,
     weight_based_dose,
 )
@@ -26,6 +29,7 @@ from afterglow.treatment.models import (
     Amendment,
     DissociationRating,
     DosingSession,
+    PlannedSession,
     Protocol,
     Route,
     SedationRating,
@@ -42,6 +46,7 @@ from afterglow.treatment.safety import (
     minimum_observation_minutes,
     rems_problems,
 )
+from afterglow.treatment.schedule import off_schedule_warning
 
 #: The fast vitals entry proposes the next multiple of this many minutes (trials took
 #: vitals every 10 min during the infusion: NCT02727998, evidence.md section 6).
@@ -81,6 +86,28 @@ class SessionPage:
         return next((m for m in self.cadss_times if m not in rated), self.next_minute)
 
     @property
+    def open_reassess(self) -> list[SessionAlert]:
+        """Open alerts asking to reassess before dosing (a prescriber may confirm dosing)."""
+        return [a for a in self.open_alerts if a.level == "reassess"]
+
+    @property
+    def guardrail_text(self) -> str:
+        """The clinic's guardrails for this session's route, as one line."""
+        clinic = self.session.clinic
+        if self.session.route == Route.IM:
+            text = f"IM {clinic.max_mg_per_kg_im.normalize():f} mg/kg"
+        elif self.session.route == Route.IV:
+            text = (
+                f"IV {clinic.max_mg_per_kg_iv.normalize():f} mg/kg and "
+                f"{clinic.iv_max_mg_per_kg_per_hour.normalize():f} mg/kg/h"
+            )
+        else:
+            text = "the protocol's doses"
+        if clinic.max_dose_mg:
+            text += f", at most {clinic.max_dose_mg} mg"
+        return f"{text}; {clinic.dose_above_planned_percent}% above the planned dose"
+
+    @property
     def open_pause(self) -> bool:
         """Whether an open alert asks to pause (the banner is red, not amber)."""
         return any(a.level == "pause" for a in self.open_alerts)
@@ -101,6 +128,9 @@ def session_page(*, session: DosingSession) -> SessionPage:
         "clinic",
         "signed_by",
         "not_dosed_by",
+        "dose_recorded_by",
+        "cosigned_by",
+        "reassess_confirmed_by",
         "discharge_override_by",
         Prefetch("vitals", queryset=VitalsReading.objects.select_related("recorded_by")),
         "dissociation",
@@ -110,7 +140,7 @@ def session_page(*, session: DosingSession) -> SessionPage:
         Prefetch(
             "alerts", queryset=SessionAlert.objects.select_related("acknowledged_by", "reading")
         ),
-        Prefetch("amendments", queryset=Amendment.objects.select_related("author")),
+        Prefetch("amendments", queryset=Amendment.objects.select_related("author", "cosigned_by")),
     )
     clinic = session.clinic
     protocol = session.course.protocol
@@ -143,29 +173,64 @@ def session_page(*, session: DosingSession) -> SessionPage:
     return page
 
 
+def start_warning(*, planned: PlannedSession) -> str:
+    """Why starting this planned session today is off the plan ("" when it is not)."""
+    clinic = planned.course.clinic
+    return off_schedule_warning(
+        today=timezone.localdate(timezone=clinic.tzinfo),
+        planned=planned.planned_date,
+        weekdays=clinic.weekdays,
+    )
+
+
+def clinic_guardrails(clinic: Clinic, route: str) -> Guardrails:
+    """The clinic's dose guardrails for a weight-based route ("iv" or "im")."""
+    return Guardrails(
+        max_mg_per_kg=clinic.max_mg_per_kg_iv if route == Route.IV else clinic.max_mg_per_kg_im,
+        max_mg_per_kg_per_hour=clinic.iv_max_mg_per_kg_per_hour,
+        above_planned_percent=Decimal(clinic.dose_above_planned_percent),
+    )
+
+
+def weight_plan(
+    *,
+    session: DosingSession,
+    protocol: Protocol,
+    mg_per_kg: Decimal | None = None,
+    concentration_mg_per_ml: Decimal | None = None,
+) -> DosePlan:
+    """Today's weight-based dose for this session by :func:`dosing.weight_based_dose`:
+    the protocol's mg/kg (or ``mg_per_kg``), the session's or clinic's concentration,
+    the clinic's cap and guardrails. Raises ``DoseInputError``."""
+    clinic = session.clinic
+    assert protocol.dose_mg_per_kg is not None and session.weight_kg is not None
+    route = Route.IM if session.route == Route.IM else Route.IV
+    return weight_based_dose(
+        weight_kg=session.weight_kg,
+        mg_per_kg=mg_per_kg or protocol.dose_mg_per_kg,
+        route=route,
+        minutes=protocol.infusion_minutes if route == Route.IV else None,
+        concentration_mg_per_ml=(
+            concentration_mg_per_ml
+            or session.concentration_mg_per_ml
+            or clinic.default_concentration_mg_per_ml
+        ),
+        max_dose_mg=clinic.max_dose_mg,
+        guardrails=clinic_guardrails(clinic, route),
+    )
+
+
 def dose_plan(
     *, session: DosingSession, protocol: Protocol
 ) -> tuple[DosePlan | FixedDosePlan | None, str]:
     """The dose the protocol gives today, from today's weight, for the page to show
     (volume and pump rate for an infusion); ``(None, why)`` when it cannot be worked out."""
-    clinic = session.clinic
     try:
         if protocol.fixed_dose_mg is not None:
             return fixed_dose(dose_mg=protocol.fixed_dose_mg), ""
         if protocol.dose_mg_per_kg is None or session.weight_kg is None:
             return None, "Enter today's weight in the pre-dose checks."
-        return (
-            weight_based_dose(
-                weight_kg=session.weight_kg,
-                mg_per_kg=protocol.dose_mg_per_kg,
-                minutes=protocol.infusion_minutes or 1,
-                concentration_mg_per_ml=(
-                    session.concentration_mg_per_ml or clinic.default_concentration_mg_per_ml
-                ),
-                max_dose_mg=clinic.max_dose_mg,
-            ),
-            "",
-        )
+        return weight_plan(session=session, protocol=protocol), ""
     except DoseInputError as exc:
         return None, str(exc)
 

@@ -11,6 +11,7 @@ from django.db import models
 from afterglow.accounts.models import Clinic
 from afterglow.instruments.models import Response
 from afterglow.patients.models import Patient
+from afterglow.treatment.models.protocols import Route
 
 
 class Decision(models.TextChoices):
@@ -30,6 +31,13 @@ class Screening(models.Model):
     clinic = models.ForeignKey(Clinic, on_delete=models.PROTECT, related_name="+")
     patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="screenings")
     answers = models.JSONField(default=dict, blank=True)
+    route = models.CharField(
+        "Treatment screened for",
+        max_length=20,
+        choices=Route.choices,
+        default=Route.IV,
+        help_text="Which flags are absolute depends on the drug's label (treatment.eligibility).",
+    )
     systolic = models.PositiveSmallIntegerField(
         validators=[MinValueValidator(60), MaxValueValidator(260)]
     )

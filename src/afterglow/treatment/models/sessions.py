@@ -107,6 +107,28 @@ class DosingSession(models.Model):
     )
     started_at = models.DateTimeField(null=True, blank=True)
     stopped_at = models.DateTimeField(null=True, blank=True)
+    dose_recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # A dose above a clinic guardrail (treatment.dosing.guardrail_warnings): recorded only with
+    # a written reason and a second prescriber's co-signature (password re-entered).
+    guardrail_warnings = models.TextField(
+        blank=True, help_text="The guardrails the recorded dose exceeded, as shown at the time."
+    )
+    guardrail_reason = models.TextField(blank=True)
+    cosigned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    cosigned_at = models.DateTimeField(null=True, blank=True)
+    # A dose saved while a pre-dose "reassess" alert was open, confirmed by a prescriber.
+    reassess_confirm_reason = models.TextField(blank=True)
+    reassess_confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    reassess_confirmed_at = models.DateTimeField(null=True, blank=True)
+    # Started on a day other than the planned one, or not a clinic dosing day.
+    off_schedule_warning = models.CharField(max_length=300, blank=True)
+    off_schedule_reason = models.TextField(blank=True)
 
     # Discharge
     discharged_at = models.DateTimeField(null=True, blank=True)
@@ -176,6 +198,10 @@ class DosingSession(models.Model):
     def is_not_dosed(self) -> bool:
         """Recorded (or signed) as ended without a dose."""
         return bool(self.not_dosed_reason)
+
+    @property
+    def is_cosigned(self) -> bool:
+        return self.cosigned_by_id is not None
 
     @property
     def has_discharge_override(self) -> bool:
@@ -348,6 +374,11 @@ class Amendment(models.Model):
     reason = models.TextField()
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # A corrected dose or weight that puts the dose above a guardrail: co-signed like a dose.
+    guardrail_warnings = models.TextField(blank=True)
+    cosigned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
 

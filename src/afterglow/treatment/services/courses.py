@@ -23,6 +23,7 @@ from afterglow.treatment.models import (
     Decision,
     PlannedSession,
     Protocol,
+    Route,
     Screening,
     SessionKind,
     SessionStatus,
@@ -78,6 +79,10 @@ def screening_problem(screening: Screening | None) -> str:
     return ""
 
 
+def _is_esketamine(route: str) -> bool:
+    return route == Route.INTRANASAL
+
+
 def course_start(
     *,
     patient: Patient,
@@ -106,6 +111,14 @@ def course_start(
     problem = screening_problem(screening)
     if problem:
         raise ValidationError(problem)
+    assert screening is not None
+    if _is_esketamine(screening.route) != _is_esketamine(protocol.route):
+        # The absolute flags differ between the two labels (treatment.eligibility).
+        raise ValidationError(
+            f"The latest screening was for {screening.get_route_display().lower()}; this "
+            f"protocol is {protocol.get_route_display().lower()}, whose label classes the "
+            "contraindications differently. Record a screening for it first."
+        )
     try:
         dates = schedule.plan_dates(
             start=start_date,

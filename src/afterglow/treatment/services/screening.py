@@ -41,6 +41,7 @@ def screening_record(
     spo2: int | None,
     weight_kg: Decimal,
     height_cm: int,
+    route: str = "iv",
     baseline_pcl5: Response | None = None,
     notes: str = "",
     assessed_at: dt.datetime | None = None,
@@ -50,7 +51,8 @@ def screening_record(
     Every checklist question must be answered (yes, no or unknown). Without an
     explicit ``baseline_pcl5`` the patient's latest complete past-month PCL-5
     taken by ``assessed_at`` is linked, so the decision page shows the score the
-    course will be measured against.
+    course will be measured against. ``route`` is the treatment screened for ("iv",
+    "im" or "intranasal"): which flags are absolute follows that drug's label.
     """
     now = timezone.now()
     assessed_at = assessed_at or now
@@ -67,6 +69,7 @@ def screening_record(
         clinic=patient.clinic,
         patient=patient,
         answers={item.code: answers[item.code] for item in eligibility.CHECKLIST},
+        route=route,
         systolic=systolic,
         diastolic=diastolic,
         heart_rate=heart_rate,
@@ -87,7 +90,7 @@ def screening_record(
 
 def screening_flags(screening: Screening) -> list[eligibility.Flag]:
     """Every flag of a screening: the checklist's, then the measured baseline BP's."""
-    raised = eligibility.flags(screening.answers or {})
+    raised = eligibility.flags(screening.answers or {}, route=screening.route)
     clinic = screening.patient.clinic
     bp = eligibility.baseline_bp_flag(
         systolic=screening.systolic,

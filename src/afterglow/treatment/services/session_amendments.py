@@ -19,6 +19,7 @@ from django.utils import timezone
 from afterglow.accounts.models import Clinic
 from afterglow.schedules.services import schedule_reanchor
 from afterglow.treatment.models import Amendment, DosingSession, VitalsReading
+from afterglow.treatment.services.session_dose import cosigner_verify, dose_guardrails_exceeded
 
 #: Session fields a signed session's amendment may change (never status or signature).
 AMENDABLE_FIELDS: dict[str, str] = {
@@ -46,10 +47,19 @@ VITALS_AMENDABLE_FIELDS: dict[str, str] = {
 _VITALS = tuple(VITALS_AMENDABLE_FIELDS)
 #: Reasons a signature rested on: corrected, never removed.
 _NOT_EMPTIED = frozenset({"discharge_override_reason"})
+#: Corrections that change the dose per kg: checked against the guardrails like a dose.
+_DOSE_FIELDS = frozenset({"actual_dose_mg", "weight_kg"})
 
 
 def session_amend(
-    *, session: DosingSession, by: User, field: str, new_value: str, reason: str
+    *,
+    session: DosingSession,
+    by: User,
+    field: str,
+    new_value: str,
+    reason: str,
+    cosigner_username: str = "",
+    cosigner_password: str = "",
 ) -> Amendment:
     """Correct a signed session: one field, a reason, the author and the time.
 
@@ -58,6 +68,11 @@ def session_amend(
     is text as typed ("" empties a vitals value); a time without a zone is in
     the clinic's timezone. The :class:`Amendment` row keeps the old and new
     value and is the audit trail; the new value is applied to the record.
+
+    A corrected dose or weight that puts the dose above a guardrail needs a second
+    prescriber's co-signature, as when the dose is recorded
+    (:func:`session_dose.cosigner_verify`; the amendment's reason is the written
+    reason); above 2 mg/kg it is refused. So an amendment is no way around them.
     """
     if not reason.strip():
         raise ValidationError({"reason": "Give the reason for the correction."})
@@ -86,6 +101,7 @@ def session_amend(
         if model_field.value_to_string(target) == old:
             raise ValidationError({"new_value": "That is the value already recorded."})
         target.full_clean()
+        exceeded, cosigner = _guardrails(locked, by, name, cosigner_username, cosigner_password)
         target.save(update_fields=[name])
         amendment = Amendment(
             session=locked,
@@ -94,6 +110,8 @@ def session_amend(
             new_value=model_field.value_to_string(target),
             reason=reason.strip(),
             author=by,
+            guardrail_warnings=" ".join(exceeded),
+            cosigned_by=cosigner,
         )
         amendment.full_clean()
         amendment.save()
@@ -101,6 +119,31 @@ def session_amend(
             # Questionnaires anchored to this dose follow its corrected time (unsent only).
             schedule_reanchor(course=locked.course)
         return amendment
+
+
+def _guardrails(
+    session: DosingSession, by: User, name: str, username: str, password: str
+) -> tuple[list[str], User | None]:
+    """What a corrected dose or weight exceeds, and its verified co-signer (else refused)."""
+    if name not in _DOSE_FIELDS or session.actual_dose_mg is None:
+        return [], None
+    try:
+        exceeded = dose_guardrails_exceeded(
+            session, session.course.protocol, session.actual_dose_mg
+        )
+    except ValidationError as exc:
+        raise ValidationError({"new_value": exc.messages}) from None
+    if not exceeded:
+        return [], None
+    try:
+        cosigner = cosigner_verify(
+            session=session, recorder=by, username=username, password=password
+        )
+    except ValidationError as exc:
+        raise ValidationError(
+            {"new_value": exceeded, **{k: v for k, v in exc.message_dict.items()}}
+        ) from None
+    return exceeded, cosigner
 
 
 def _vitals_target(session: DosingSession, field: str) -> tuple[VitalsReading, str]:

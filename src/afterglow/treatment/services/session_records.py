@@ -27,7 +27,12 @@ from afterglow.treatment.models import (
     VitalsReading,
 )
 from afterglow.treatment.models.sessions import AdverseAction, Phase, Severity
-from afterglow.treatment.safety import SIDE_EFFECT_LABELS, Thresholds, evaluate_reading
+from afterglow.treatment.safety import (
+    SIDE_EFFECT_LABELS,
+    Thresholds,
+    evaluate_reading,
+    vitals_minute_problem,
+)
 from afterglow.treatment.selectors_sessions import stop_minute
 from afterglow.treatment.services.session_lock import open_session, raise_alerts
 
@@ -56,7 +61,9 @@ def vitals_record(
 ) -> tuple[VitalsReading, list[SessionAlert]]:
     """One row of the fast vitals entry, and an alert for every threshold it crosses.
 
-    ``minute`` counts from the dose start (negative = before it). The alerts are
+    ``minute`` counts from the dose start (negative = before it); a minute later than
+    the time elapsed since the dose started plus 5 minutes is refused
+    (:func:`safety.vitals_minute_problem`). The alerts are
     created in the same transaction as the row: a reading is never stored
     without the alert it raised, and the page that shows the row shows the alert.
     """
@@ -77,6 +84,10 @@ def vitals_record(
             raise ValidationError(
                 "Record the dose start first; the pre-dose reading goes with the pre-dose checks."
             )
+        elapsed = (timezone.now() - session.started_at).total_seconds() / 60
+        problem = vitals_minute_problem(minute=minute, elapsed_minutes=elapsed)
+        if problem:
+            raise ValidationError({"minute": problem})
         phase = _phase_for(session, minute)
         reading = VitalsReading(
             session=session,

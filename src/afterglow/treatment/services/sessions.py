@@ -25,14 +25,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from afterglow.schedules.services import schedule_reanchor
-from afterglow.treatment.dosing import (
-    DoseDeviation,
-    DoseInputError,
-    dose_deviation,
-    fixed_dose,
-    weight_based_dose,
-)
+from afterglow.treatment.dosing import DoseInputError, fixed_dose
 from afterglow.treatment.models import (
     CourseStatus,
     DosingSession,
@@ -45,8 +38,14 @@ from afterglow.treatment.models import (
     VitalsReading,
 )
 from afterglow.treatment.models.sessions import Phase, PregnancyTest, SuicideRisk
-from afterglow.treatment.safety import AlertSpec, Thresholds, evaluate_reading
-from afterglow.treatment.selectors_sessions import session_sign_problems, stop_minute
+from afterglow.treatment.safety import (
+    AlertSpec,
+    Thresholds,
+    evaluate_reading,
+    stop_before_during_readings,
+)
+from afterglow.treatment.schedule import off_schedule_warning
+from afterglow.treatment.selectors_sessions import session_sign_problems, stop_minute, weight_plan
 from afterglow.treatment.services.courses import course_complete_if_done
 
 # Corrections after signing and the writes made during the session live in their own
@@ -55,6 +54,11 @@ from afterglow.treatment.services.session_amendments import (
     AMENDABLE_FIELDS,
     VITALS_AMENDABLE_FIELDS,
     session_amend,
+)
+from afterglow.treatment.services.session_dose import (
+    cosigner_verify,
+    planned_mg,
+    session_record_dose,
 )
 from afterglow.treatment.services.session_lock import (
     SessionLocked,
@@ -81,6 +85,7 @@ __all__ = [
     "SessionNotReady",
     "adverse_event_record",
     "alert_acknowledge",
+    "cosigner_verify",
     "dissociation_record",
     "sedation_record",
     "session_amend",
@@ -101,13 +106,20 @@ __all__ = [
 # --- start and pre-dose ---
 
 
-def session_start(*, planned: PlannedSession, by: User) -> DosingSession:
+def session_start(
+    *, planned: PlannedSession, by: User, off_schedule_reason: str = ""
+) -> DosingSession:
     """Open the dosing session for a planned session, once.
 
     Idempotent: pressing Start twice, or two nurses at once, returns the same
     session (the planned row is locked while we look). The number comes from
     the planned session, the route from the course's protocol, and a
     weight-based protocol's concentration starts at the clinic's usual one.
+
+    Starting on a day other than the planned date, or on a day that is not one of
+    the clinic's dosing days (:func:`schedule.off_schedule_warning`, in the
+    clinic's timezone), needs ``off_schedule_reason``; the warning and the reason
+    are recorded on the session.
     """
     with transaction.atomic():
         locked = PlannedSession.objects.select_for_update().get(pk=planned.pk)
@@ -129,6 +141,15 @@ def session_start(*, planned: PlannedSession, by: User) -> DosingSession:
             .exists()
         ):
             raise ValidationError(f"Session {locked.number} of this course already exists.")
+        warning = off_schedule_warning(
+            today=timezone.localdate(timezone=clinic.tzinfo),
+            planned=locked.planned_date,
+            weekdays=clinic.weekdays,
+        )
+        if warning and not off_schedule_reason.strip():
+            raise ValidationError(
+                {"off_schedule_reason": f"{warning} Give the reason for dosing today."}
+            )
         session = DosingSession(
             clinic=clinic,
             patient_id=course.patient_id,
@@ -139,6 +160,8 @@ def session_start(*, planned: PlannedSession, by: User) -> DosingSession:
             concentration_mg_per_ml=(
                 clinic.default_concentration_mg_per_ml if protocol.weight_based else None
             ),
+            off_schedule_warning=warning[:300],
+            off_schedule_reason=off_schedule_reason.strip() if warning else "",
             created_by=by,
         )
         session.full_clean()
@@ -235,24 +258,13 @@ def session_record_predose(
 
 def _planned_dose(session: DosingSession, protocol: Protocol) -> tuple[Decimal, bool]:
     """Today's dose by the protocol: (mg, capped by the clinic's maximum)."""
-    clinic = session.clinic
     try:
         if protocol.fixed_dose_mg is not None:
             return Decimal(fixed_dose(dose_mg=protocol.fixed_dose_mg).dose_mg), False
-        assert protocol.dose_mg_per_kg is not None and session.weight_kg is not None
-        plan = weight_based_dose(
-            weight_kg=session.weight_kg,
-            mg_per_kg=protocol.dose_mg_per_kg,
-            # An IM injection is given at once: one minute, and no pump rate is shown.
-            minutes=protocol.infusion_minutes or 1,
-            concentration_mg_per_ml=(
-                session.concentration_mg_per_ml or clinic.default_concentration_mg_per_ml
-            ),
-            max_dose_mg=clinic.max_dose_mg,
-        )
+        plan = weight_plan(session=session, protocol=protocol)
     except DoseInputError as exc:
         raise _dose_error(exc) from None
-    return plan.dose_mg, plan.capped
+    return planned_mg(plan.dose_mg), plan.capped
 
 
 _DOSE_FIELDS = {"weight_kg": "weight_kg", "concentration_mg_per_ml": "concentration_mg_per_ml"}
@@ -263,140 +275,14 @@ def _dose_error(exc: DoseInputError) -> ValidationError:
     return ValidationError({field: exc.reason}) if field else ValidationError(str(exc))
 
 
-# --- the dose ---
-
-
-def session_record_dose(
-    *,
-    session: DosingSession,
-    by: User,
-    actual_dose_mg: Decimal,
-    concentration_mg_per_ml: Decimal | None,
-    lot_number: str,
-    started_at: dt.datetime,
-    deviation_reason: str = "",
+def session_stop(
+    *, session: DosingSession, by: User, stopped_at: dt.datetime, confirm: bool = False
 ) -> DosingSession:
-    """Record the dose given: amount, concentration, lot and start time.
+    """Record the end of the infusion (or the last nasal device); later rows are recovery.
 
-    A dose outside the protocol's range needs ``deviation_reason`` (else a
-    ValidationError naming the range). The range is compared in mg for today's
-    weight, each bound worked out by :func:`dosing.weight_based_dose`, so
-    rounding to 0.1 mg is never a deviation; the dose the protocol gave today
-    (``planned_dose_mg``, including a clinic cap) never is either. A fixed
-    esketamine dose must be whole 28 mg devices and within the protocol's
-    options. May be corrected until the session is signed; vitals already
-    entered keep their minutes and move with the start time.
+    A stop earlier than readings already marked "during" would turn them into
+    recovery readings: refused with a warning (on ``confirm``) until confirmed.
     """
-    with transaction.atomic():
-        session = open_session(session)
-        require_dosing_role(by, session.clinic)
-        if session.predose_checked_at is None:
-            raise ValidationError("Record the pre-dose checks first.")
-        if session.is_not_dosed:
-            raise ValidationError(
-                "This session is marked as ended without a dose; withdraw that first."
-            )
-        not_in_future(started_at, "started_at")
-        if session.stopped_at is not None and started_at > session.stopped_at:
-            raise ValidationError({"started_at": "The start is after the recorded stop."})
-        protocol = session.course.protocol
-        if protocol.weight_based and concentration_mg_per_ml is None:
-            raise ValidationError({"concentration_mg_per_ml": "Give the concentration used."})
-        if not lot_number.strip():
-            raise ValidationError({"lot_number": "Record the lot number of the ketamine used."})
-        deviation = _deviation(session, protocol, actual_dose_mg)
-        if deviation and not deviation_reason.strip():
-            raise ValidationError({"deviation_reason": deviation})
-        session.actual_dose_mg = actual_dose_mg
-        session.concentration_mg_per_ml = concentration_mg_per_ml
-        session.lot_number = lot_number.strip()
-        session.dose_deviation_reason = deviation_reason.strip()
-        session.started_at = started_at
-        session.full_clean()
-        session.save()
-        _place_readings(session)
-        # Questionnaires anchored to this dose move to its real time (unsent ones only).
-        schedule_reanchor(course=session.course)
-        return session
-
-
-def _deviation(session: DosingSession, protocol: Protocol, actual: Decimal) -> str:
-    """Why ``actual`` mg needs a reason, or "" when it is within the protocol."""
-    if actual <= 0:
-        raise ValidationError({"actual_dose_mg": "The dose must be more than 0 mg."})
-    found: DoseDeviation | None
-    if protocol.fixed_dose_mg is not None:
-        try:
-            fixed_dose(dose_mg=actual)
-        except DoseInputError as exc:
-            raise ValidationError({"actual_dose_mg": exc.reason}) from None
-        options = [Decimal(o) for o in protocol.fixed_dose_options_mg] or [
-            Decimal(protocol.fixed_dose_mg)
-        ]
-        found = dose_deviation(dose=actual, low=min(options), high=max(options), unit="mg")
-    else:
-        if session.planned_dose_mg is not None and actual == session.planned_dose_mg:
-            return ""
-        assert protocol.dose_mg_per_kg is not None and session.weight_kg is not None
-        low = protocol.dose_mg_per_kg_min or protocol.dose_mg_per_kg
-        high = protocol.dose_mg_per_kg_max or protocol.dose_mg_per_kg
-        found = dose_deviation(
-            dose=actual, low=_mg_for(session, protocol, low), high=_mg_for(session, protocol, high)
-        )
-        if found is not None:
-            per_kg = (
-                f"{_plain(low)} mg/kg" if low == high else f"{_plain(low)}-{_plain(high)} mg/kg"
-            )
-            in_mg = DoseDeviation(found.dose, found.low, found.high, "mg", found.direction)
-            stem = in_mg.message.removesuffix("; record a reason")
-            return f"{stem} ({per_kg} at {session.weight_kg} kg); record a reason"
-    cap = session.clinic.max_dose_mg
-    if found is None and cap is not None and actual > cap:
-        return f"{actual} mg is above the clinic's maximum single dose of {cap} mg; record a reason"
-    return "" if found is None else found.message
-
-
-def _plain(number: Decimal) -> str:
-    """0.50 -> "0.5", 10.00 -> "10" (never an exponent)."""
-    return format(number.normalize(), "f")
-
-
-def _mg_for(session: DosingSession, protocol: Protocol, mg_per_kg: Decimal) -> Decimal:
-    """``mg_per_kg`` at today's weight, rounded as the dosing module rounds a dose."""
-    assert session.weight_kg is not None
-    try:
-        return weight_based_dose(
-            weight_kg=session.weight_kg,
-            mg_per_kg=mg_per_kg,
-            minutes=protocol.infusion_minutes or 1,
-            concentration_mg_per_ml=(
-                session.concentration_mg_per_ml or session.clinic.default_concentration_mg_per_ml
-            ),
-        ).uncapped_dose_mg
-    except DoseInputError as exc:
-        raise _dose_error(exc) from None
-
-
-def _place_readings(session: DosingSession) -> None:
-    """Put each vitals row on the session clock once the dose start is known.
-
-    A row from the dose start on is taken at ``start + minute``. A pre-dose row
-    keeps its real time and gets the whole minutes before the start (at least
-    1: a pre-dose reading entered late is still before the dose).
-    """
-    assert session.started_at is not None
-    rows = list(session.vitals.all())
-    for row in rows:
-        if row.phase == Phase.PRE and row.minute == -1 and row.taken_at < session.started_at:
-            before = (session.started_at - row.taken_at).total_seconds() / 60
-            row.minute = -max(1, round(before))
-        elif row.phase != Phase.PRE:
-            row.taken_at = session.started_at + dt.timedelta(minutes=row.minute)
-    VitalsReading.objects.bulk_update(rows, ["minute", "taken_at"])
-
-
-def session_stop(*, session: DosingSession, by: User, stopped_at: dt.datetime) -> DosingSession:
-    """Record the end of the infusion (or the last nasal device); later rows are recovery."""
     with transaction.atomic():
         session = open_session(session)
         if session.started_at is None:
@@ -404,14 +290,21 @@ def session_stop(*, session: DosingSession, by: User, stopped_at: dt.datetime) -
         not_in_future(stopped_at, "stopped_at")
         if stopped_at < session.started_at:
             raise ValidationError({"stopped_at": "The stop is before the dose started."})
+        end = int((stopped_at - session.started_at).total_seconds() // 60)
+        warning = stop_before_during_readings(
+            stop_minute=end,
+            during_minutes=[v.minute for v in session.vitals.all() if v.phase == Phase.DURING],
+        )
+        if warning and not confirm:
+            raise ValidationError({"confirm": warning})
         session.stopped_at = stopped_at
         session.full_clean()
         session.save(update_fields=["stopped_at"])
-        end = stop_minute(session)
-        assert end is not None
+        end_minute = stop_minute(session)
+        assert end_minute is not None
         rows = list(session.vitals.exclude(phase=Phase.PRE))
         for row in rows:
-            row.phase = Phase.POST if row.minute > end else Phase.DURING
+            row.phase = Phase.POST if row.minute > end_minute else Phase.DURING
         VitalsReading.objects.bulk_update(rows, ["phase"])
         return session
 

@@ -87,6 +87,8 @@ def _default_forms(page: SessionPage) -> dict[str, forms.Form]:
         "lot_number": session.lot_number,
         "started_at": timezone.localtime(session.started_at) if session.started_at else now_local(),
         "deviation_reason": session.dose_deviation_reason,
+        "guardrail_reason": session.guardrail_reason,
+        "reassess_reason": session.reassess_confirm_reason,
     }
     return {
         "predose_form": PredoseForm(initial=predose_initial, weight_required=infusion),
@@ -178,12 +180,18 @@ def _plan_facts(page: SessionPage) -> list[tuple[str, str]]:
             ("Per kg", f"{_num(plan.mg_per_kg)} mg/kg × {_num(plan.weight_kg)} kg"),
             ("Volume", f"{_num(plan.volume_ml)} mL at {_num(plan.concentration_mg_per_ml)} mg/mL"),
         ]
-        if page.protocol.infusion_minutes:
+        if (
+            plan.minutes is not None
+            and plan.rate_ml_per_hour is not None
+            and plan.rate_mg_per_min is not None
+            and plan.mg_per_kg_per_hour is not None
+        ):
             facts.append(
                 (
                     "Pump",
                     f"{_num(plan.rate_ml_per_hour)} mL/h over {_num(plan.minutes)} min "
-                    f"({_num(plan.rate_mg_per_min)} mg/min)",
+                    f"({_num(plan.rate_mg_per_min)} mg/min, "
+                    f"{_num(plan.mg_per_kg_per_hour)} mg/kg/h)",
                 )
             )
         return facts
@@ -250,7 +258,7 @@ def render_back(session: DosingSession, anchor: str) -> HttpResponse:
     return redirect(f"{reverse('dosing:session', args=[session.pk])}#{anchor}")
 
 
-def _add_errors(form: forms.Form, exc: ValidationError) -> None:
+def add_errors(form: forms.Form, exc: ValidationError) -> None:
     """Put a service's ValidationError on the form: on its field if the form has one."""
     if hasattr(exc, "error_dict"):
         for field, errors in exc.error_dict.items():
@@ -281,7 +289,7 @@ def render_submit(
             form.add_error(None, str(exc))
             return show(request, session, {key: form}, status=409, problem=_problem(form))
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_errors(form, exc)
         except DatabaseError:
             logger.exception("Dosing session %s: %s not saved", pk, key)
             form.add_error(None, NOT_SAVED)

@@ -32,11 +32,13 @@ from afterglow.treatment.forms_sessions import (
     PredoseForm,
     SedationForm,
     SideEffectsForm,
+    StartForm,
     StopForm,
     VitalsForm,
 )
 from afterglow.treatment.models import DosingSession, Route, SessionAlert, SessionStatus
 from afterglow.treatment.permissions import DOSING_ROLES, VIEW_ROLES
+from afterglow.treatment.selectors_sessions import start_warning
 from afterglow.treatment.services.sessions import (
     SessionLocked,
     adverse_event_record,
@@ -57,6 +59,7 @@ from afterglow.treatment.services.sessions import (
     vitals_record,
 )
 from afterglow.treatment.views.session_render import (
+    add_errors,
     render_back,
     render_is_live,
     render_live,
@@ -69,16 +72,20 @@ from afterglow.treatment.views.session_render import (
 
 @staff_required(roles=DOSING_ROLES)
 def start(request: HttpRequest, planned_pk: int) -> HttpResponse:
-    """GET: confirm which session is starting (or link to it if it has started);
-    POST: open it, once, and go to its page."""
+    """GET: confirm which session is starting (or link to it if it has started), warning
+    when today is off the plan; POST: open it, once, and go to its page."""
     planned = get_planned_for(require_membership(request), planned_pk)
     existing = DosingSession.objects.filter(planned=planned).first()
-    error = ""
-    if request.method == "POST":
+    form = StartForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
         try:
-            session = session_start(planned=planned, by=acting_user(request))
+            session = session_start(
+                planned=planned,
+                by=acting_user(request),
+                off_schedule_reason=form.cleaned_data["off_schedule_reason"],
+            )
         except ValidationError as exc:
-            error = " ".join(exc.messages)
+            add_errors(form, exc)
         else:
             return redirect("dosing:session", pk=session.pk)
     return render(
@@ -88,10 +95,11 @@ def start(request: HttpRequest, planned_pk: int) -> HttpResponse:
             "planned": planned,
             "course": planned.course,
             "patient": planned.course.patient,
-            "error": error,
+            "form": form,
+            "warning": "" if existing else start_warning(planned=planned),
             "existing": existing,
         },
-        status=400 if error else 200,
+        status=400 if form.errors else 200,
     )
 
 
