@@ -177,8 +177,8 @@ CHECKLIST: tuple[ChecklistItem, ...] = (
         "substance_use",
         "Moderate or severe alcohol or substance use disorder in the last 6 months?",
         RELATIVE,
-        f"Trial exclusion: moderate/severe alcohol or substance use disorder within 6 months "
-        f"({_TRIALS}) — evidence.md §6",
+        "Trial exclusion: alcohol or substance use disorder within 6 months, moderate–severe "
+        f"in some trials, severe only in NCT04560660 ({_TRIALS}) — evidence.md §6",
         "Substance use disorder (6 months)",
     ),
     ChecklistItem(

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('accounts', '0004_reminder_alert_analytics_settings'),
+        ('accounts', '0005_loss_confirmation_settings'),
     ]
 
     operations = [
