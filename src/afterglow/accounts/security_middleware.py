@@ -86,7 +86,7 @@ class IdleTimeoutMiddleware:
                 security_event(action=SecurityAction.IDLE_TIMEOUT, request=request, user=user)
                 logout(request)
                 messages.info(request, "You were signed out after a period without activity.")
-                if request.path.startswith(STAFF_PREFIX):
+                if request.path.startswith(STAFF_PREFIX) and request.path != _idle_status_path():
                     return redirect_to_login(request.get_full_path())
             elif not (request.method == "GET" and request.path == _idle_status_path()):
                 # The warning script asks how long is left without resetting the clock.

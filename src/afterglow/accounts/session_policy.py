@@ -19,7 +19,7 @@ LAST_SEEN = "afterglow_last_seen"
 
 
 def session_start(request: HttpRequest) -> None:
-    now = int(time.time())
+    now = time.time()
     request.session[SIGNED_IN_AT] = now
     request.session[LAST_SEEN] = now
 
@@ -38,11 +38,11 @@ def seconds_left(request: HttpRequest, *, now: float | None = None) -> int:
         return idle_seconds()
     idle_left = float(last_seen) + idle_seconds() - now
     absolute_left = float(signed_in) + int(settings.SESSION_COOKIE_AGE) - now
-    return int(min(idle_left, absolute_left))
+    return round(min(idle_left, absolute_left))
 
 
 def session_touch(request: HttpRequest) -> None:
     """A request was made: the idle clock starts again (the absolute one does not)."""
-    now = int(time.time())
+    now = time.time()
     request.session[LAST_SEEN] = now
     request.session.setdefault(SIGNED_IN_AT, now)
