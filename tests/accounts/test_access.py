@@ -116,6 +116,7 @@ def home_objects(clinician):
         "code": {"courses:protocol_adopt": "feder2021_six", "*": "pcl5"},
         "slug": clinic.slug,
         "token": "not-a-real-token",
+        "uidb64": "MQ",
     }
 
 
