@@ -12,7 +12,7 @@ from django.urls import reverse
 from afterglow.diary.services import diary_link_create
 from afterglow.instruments.services import personal_link_create
 from tests.accounts.test_access import _kwargs_for, all_named_patterns
-from tests.accounts.test_access import home_objects as home_objects  # noqa: F401  (fixture)
+from tests.accounts.test_access import home_objects as home_objects
 from tests.factories import PatientFactory
 
 
