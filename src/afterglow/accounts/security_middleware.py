@@ -18,6 +18,7 @@ from functools import cache
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
+from django.contrib.auth.models import User
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse
@@ -107,14 +108,13 @@ class MfaRequiredMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         user = getattr(request, "user", None)
         if (
-            user is not None
-            and user.is_authenticated
+            isinstance(user, User)
             and request.path.startswith(STAFF_PREFIX)
             and request.path not in _mfa_open_paths()
-            and not user.is_verified()  # type: ignore[union-attr]  (django_otp)
-            and mfa_required(user)  # type: ignore[arg-type]
+            and not user.is_verified()  # type: ignore[attr-defined]  # set by OTPMiddleware
+            and mfa_required(user)
         ):
-            target = "accounts:mfa_verify" if confirmed_device(user) else "accounts:mfa_setup"  # type: ignore[arg-type]
+            target = "accounts:mfa_verify" if confirmed_device(user) else "accounts:mfa_setup"
             response = HttpResponse(status=302)
             response["Location"] = (
                 f"{reverse(target)}?{urlencode({'next': request.get_full_path()})}"

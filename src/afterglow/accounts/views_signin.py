@@ -15,7 +15,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.views.decorators.http import require_http_methods
 from django_otp import login as otp_login
 
@@ -64,15 +64,16 @@ def mfa_setup(request: HttpRequest) -> HttpResponse:
     enrolled = confirmed_device(user)
     if enrolled is not None and not user.is_verified():  # type: ignore[attr-defined]
         # Changing the authenticator needs the current one first.
-        return redirect(f"{reverse('accounts:mfa_verify')}?next={request.get_full_path()}")
+        return redirect(
+            f"{reverse('accounts:mfa_verify')}?{urlencode({'next': request.get_full_path()})}"
+        )
     if request.method == "POST" and request.POST.get("action") == "new-codes" and enrolled:
-        codes = recovery_codes_issue(user=user)
-        return _show_codes(request, codes)
+        return _show_codes(request, recovery_codes_issue(user=user))
     device = totp_enrolment_start(user=user)
     form = CodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        codes = totp_enrolment_confirm(device=device, token=form.cleaned_data["code"])
-        if codes is None:
+        fresh = totp_enrolment_confirm(device=device, token=form.cleaned_data["code"])
+        if fresh is None:
             form.add_error(
                 "code",
                 "That code did not match. Check the time on your phone is right and type the "
@@ -80,7 +81,7 @@ def mfa_setup(request: HttpRequest) -> HttpResponse:
             )
         else:
             otp_login(request, device)
-            return _show_codes(request, codes)
+            return _show_codes(request, fresh)
     return render(
         request,
         "accounts/mfa_setup.html",
@@ -110,7 +111,9 @@ def mfa_verify_view(request: HttpRequest) -> HttpResponse:
     """The second step: a code from the authenticator app, or a recovery code."""
     user = acting_user(request)
     if confirmed_device(user) is None:
-        return redirect(f"{reverse('accounts:mfa_setup')}?next={_next_url(request)}")
+        return redirect(
+            f"{reverse('accounts:mfa_setup')}?{urlencode({'next': _next_url(request)})}"
+        )
     form = CodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         device, used_recovery = mfa_verify(user=user, code=form.cleaned_data["code"])

@@ -149,8 +149,9 @@ class IntakeForm(forms.Form):
             # A hidden field has no place on the page to show its error: say it at the top,
             # and give the re-shown form a fresh key (nothing was stored under the bad one).
             self.add_error(None, KEY_PROBLEM)
-            self.data = self.data.copy()
-            self.data["submission_key"] = str(uuid.uuid4())
+            data = self.data.copy()  # type: ignore[attr-defined]  # a QueryDict when bound
+            data["submission_key"] = str(uuid.uuid4())
+            self.data = data
         return cleaned
 
     @property
