@@ -137,10 +137,6 @@ def _database() -> dict[str, Any]:
         # WAL lets readers proceed during a write; IMMEDIATE takes the write lock at
         # BEGIN so two writers queue on busy_timeout instead of failing mid-transaction
         # with "database is locked" after they have already read.
-        # Tests use a real file too (not Django's shared-cache in-memory database, where
-        # connections share one cache and table locks fail at once instead of queueing):
-        # concurrency tests then see the locking that production sees.
-        config["TEST"] = {"NAME": str(VAR_DIR / "test-afterglow.sqlite3")}
         config["OPTIONS"] = {
             "transaction_mode": "IMMEDIATE",
             "timeout": env_int("SQLITE_TIMEOUT_SECONDS", 5, minimum=0),
@@ -148,6 +144,10 @@ def _database() -> dict[str, Any]:
                 "PRAGMA journal_mode=WAL;PRAGMA synchronous=NORMAL;PRAGMA foreign_keys=ON;"
             ),
         }
+        # Tests use a real file too (not Django's shared-cache in-memory database, where
+        # connections share one cache and table locks fail at once instead of queueing):
+        # concurrency tests then see the locking that production sees.
+        config["TEST"] = {"NAME": str(VAR_DIR / "test-afterglow.sqlite3")}
     return dict(config)
 
 

@@ -141,7 +141,7 @@ def test_lockout_and_unlock_are_reported_as_events_without_names(admin, colleagu
     messages = [r.getMessage() for r in caplog.records]
     # Five wrong passwords, then the right one refused while locked.
     assert sum("sign_in_failed" in m for m in messages) == 6
-    assert any("locked_out" in m for m in messages)
+    assert any(f"locked_out user={colleague.user.pk} " in m for m in messages)
     assert any(f"unlocked user={colleague.user.pk} by={admin.user.pk}" in m for m in messages)
     every_log = "\n".join(r.getMessage() for r in caplog.records)
     assert colleague.user.username not in every_log

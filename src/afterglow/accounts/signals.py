@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from axes.signals import user_locked_out
+from django.contrib.auth.models import User
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.dispatch import receiver
 from django.http import HttpRequest
@@ -42,6 +43,7 @@ def _sign_in_failed(
 
 @receiver(user_locked_out, dispatch_uid="afterglow_locked_out")
 def _locked_out(sender: Any, request: HttpRequest | None = None, **kwargs: Any) -> None:
-    security_event(
-        action=SecurityAction.LOCKED_OUT, request=request, username=str(kwargs.get("username"))
-    )
+    username = str(kwargs.get("username") or "")
+    # The account concerned, when the name is one (an address lock may name nobody).
+    user = User.objects.filter(username=username).first() if username else None
+    security_event(action=SecurityAction.LOCKED_OUT, request=request, user=user, username=username)
