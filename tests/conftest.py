@@ -3,6 +3,7 @@
 Personas (after healthchecks' hc/test.py):
 - ``clinician``: a prescriber at the home clinic;
 - ``colleague``: a nurse at the same clinic;
+- ``admin``: the home clinic's admin (staff, settings, unlocking accounts);
 - ``outsider``: a prescriber at another clinic, who must never see home data;
 - ``anonymous``: a visitor with no account.
 """
@@ -62,6 +63,11 @@ def other_clinic(db) -> Clinic:
 @pytest.fixture
 def clinician(clinic: Clinic) -> Persona:
     return _persona(clinic, Role.PRESCRIBER, "clinician")
+
+
+@pytest.fixture
+def admin(clinic: Clinic) -> Persona:
+    return _persona(clinic, Role.ADMIN, "clinic-admin")
 
 
 @pytest.fixture

@@ -9,13 +9,21 @@ without ``SECRET_KEY`` and ``ALLOWED_HOSTS``.
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 from typing import Any
 
 import dj_database_url
 import plotly
 
-from afterglow.core.env import ImproperSetting, env_bool, env_int, env_list, env_str
+from afterglow.core.env import (
+    ImproperSetting,
+    env_bool,
+    env_int,
+    env_is_set,
+    env_list,
+    env_str,
+)
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 # In a source checkout (src/ layout) the repository root is two levels up.
@@ -53,6 +61,9 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django_htmx",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "axes",
     "django_tasks",
     "django_tasks_db",
     "afterglow.core",
@@ -77,10 +88,18 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Sign-in and hardening (issue 11): see the block "Sign-in and hardening" below.
+    "afterglow.accounts.security_middleware.NoStoreMiddleware",
+    "afterglow.accounts.security_middleware.RequestTooBigMiddleware",
+    "afterglow.accounts.security_middleware.IdleTimeoutMiddleware",
+    "afterglow.accounts.security_middleware.MfaRequiredMiddleware",
     "afterglow.accounts.middleware.ClinicMiddleware",
+    # Last, so that a locked-out sign-in becomes the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "afterglow.urls"
@@ -97,6 +116,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "afterglow.accounts.context_processors.clinic",
+                "afterglow.accounts.context_processors.signin_limits",
             ],
         },
     },
@@ -124,21 +144,79 @@ def _database() -> dict[str, Any]:
                 "PRAGMA journal_mode=WAL;PRAGMA synchronous=NORMAL;PRAGMA foreign_keys=ON;"
             ),
         }
+        # Tests use a real file too (not Django's shared-cache in-memory database, where
+        # connections share one cache and table locks fail at once instead of queueing):
+        # concurrency tests then see the locking that production sees.
+        config["TEST"] = {"NAME": str(VAR_DIR / "test-afterglow.sqlite3")}
     return dict(config)
 
 
 DATABASES = {"default": _database()}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# --- Sign-in and hardening (issue 11) ----------------------------------------------------
+# One block on purpose: lockout, MFA, password rules and reset, idle timeout, the client
+# address behind proxies. Every key is listed in .env.example.
+
+# The client address: with N trusted proxies in front (nginx = 1), the address is the
+# N-th entry from the right of X-Forwarded-For (the one our own nearest proxy appended),
+# never the left-most one, which the client writes itself. 0 ignores the header.
+AFTERGLOW_TRUSTED_PROXY_COUNT = env_int("AFTERGLOW_TRUSTED_PROXY_COUNT", 0, minimum=0)
+
+# Lockout (django-axes): per username and, separately, per client address.
+AUTHENTICATION_BACKENDS = [
+    # Refuses a locked-out username or address before the password is checked ...
+    "axes.backends.AxesStandaloneBackend",
+    # ... then the password is checked against the user table.
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env_int("AFTERGLOW_LOCKOUT_FAILURES", 5, minimum=1)
+AXES_COOLOFF_TIME = dt.timedelta(minutes=env_int("AFTERGLOW_LOCKOUT_MINUTES", 15, minimum=1))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_CLIENT_IP_CALLABLE = "afterglow.core.client.client_address"
+AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
+AXES_RESET_ON_SUCCESS = True
+# A failed try while locked does not extend the lock: it ends when the page says it does.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+# Usernames and addresses stay out of the log and out of an extra access table; sign-in
+# events go through afterglow.accounts.events (the audit trail's future entry point).
+AXES_VERBOSE = False
+AXES_DISABLE_ACCESS_LOG = True
+AXES_ENABLE_ADMIN = True
+
+# Multi-factor sign-in (django-otp TOTP). On by default in production, off in local mode.
+# When the variable is not set at all, the demo clinic's users are exempt so that the
+# printed demo logins keep working; setting it (to true) covers them too.
+AFTERGLOW_REQUIRE_MFA = env_bool("AFTERGLOW_REQUIRE_MFA", PRODUCTION)
+AFTERGLOW_MFA_EXEMPT_DEMO = not env_is_set("AFTERGLOW_REQUIRE_MFA")
+AFTERGLOW_DEMO_CLINIC_SLUG = "demo"
+OTP_TOTP_ISSUER = env_str("AFTERGLOW_MFA_ISSUER", "Afterglow")
+
+# Passwords: at least 12 characters, not a common one, not like the user's name or
+# email, not only digits (OWASP ASVS 2.1).
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {
         "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
-        "OPTIONS": {"min_length": 10},
+        "OPTIONS": {"min_length": 12},
     },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Password reset by email: the link's lifetime, and requests allowed per hour from one
+# address and for one account (beyond that the form says to wait; for an account the
+# page looks the same, so it never tells whether an address has an account).
+PASSWORD_RESET_TIMEOUT = env_int("AFTERGLOW_PASSWORD_RESET_MINUTES", 60, minimum=5) * 60
+AFTERGLOW_PASSWORD_RESET_PER_ADDRESS = env_int("AFTERGLOW_PASSWORD_RESET_PER_ADDRESS", 5, minimum=1)
+AFTERGLOW_PASSWORD_RESET_PER_ACCOUNT = env_int("AFTERGLOW_PASSWORD_RESET_PER_ACCOUNT", 3, minimum=1)
+
+# Idle timeout: a staff session ends after this many minutes without a request (staff
+# pages warn a minute before). The absolute limit stays SESSION_COOKIE_AGE from sign-in.
+SESSION_IDLE_MINUTES = env_int("SESSION_IDLE_MINUTES", 30, minimum=2)
+
+# Request size: a form post larger than this gets a page that explains the limit.
+DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 2_621_440, minimum=65_536)
+# --- end of sign-in and hardening ---------------------------------------------------------
 
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "home_staff"
@@ -197,8 +275,6 @@ DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "afterglow@localhost")
 AFTERGLOW_PUBLIC_CLINIC = env_str("AFTERGLOW_PUBLIC_CLINIC")
 # Intake submissions accepted per client address per hour before a polite refusal.
 AFTERGLOW_INTAKE_RATE_PER_HOUR = env_int("AFTERGLOW_INTAKE_RATE_PER_HOUR", 5, minimum=1)
-# Trust X-Forwarded-For for the client address (only behind a proxy you control).
-AFTERGLOW_TRUST_X_FORWARDED_FOR = env_bool("AFTERGLOW_TRUST_X_FORWARDED_FOR", False)
 
 # Absolute address of this site, used in links sent by background tasks (invitations,
 # reminders), where there is no request to take it from.
@@ -231,5 +307,8 @@ LOGGING = {
         # PDF rendering logs every layout step at INFO.
         "weasyprint": {"level": "WARNING"},
         "fontTools": {"level": "WARNING"},
+        # django-axes writes usernames and addresses at INFO/WARNING; our own sign-in
+        # events (afterglow.accounts.events) carry only ids.
+        "axes": {"level": "ERROR"},
     },
 }

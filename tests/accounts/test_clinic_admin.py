@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from django.contrib.auth.models import User
 from django.forms.models import model_to_dict
+from django.http import HttpRequest
 from django.urls import reverse
 
 from afterglow.accounts.models import Membership, Role
@@ -78,7 +79,7 @@ def test_an_admin_adds_a_staff_member_who_can_then_sign_in(admin, client) -> Non
     assert response.status_code == 302
     membership = Membership.objects.get(user__username="newnurse")
     assert (membership.clinic, membership.role) == (admin.clinic, "nurse")
-    assert client.login(username="newnurse", password="a-long-initial-pass")
+    assert client.login(request=HttpRequest(), username="newnurse", password="a-long-initial-pass")
 
 
 def test_a_weak_initial_password_is_refused(admin) -> None:

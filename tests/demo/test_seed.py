@@ -10,6 +10,7 @@ import io
 import pytest
 from django.contrib.auth.models import User
 from django.core.management import CommandError, call_command
+from django.http import HttpRequest
 from django.test import Client
 
 from afterglow.accounts.models import Clinic, Membership, Role
@@ -98,7 +99,7 @@ def test_there_is_a_login_for_every_role(db: None) -> None:
     assert sorted(roles) == sorted(Role.values)
     assert {login.role for login in result.logins} == set(Role.values)
     assert all(login.state == LOGIN_CREATED for login in result.logins)
-    assert Client().login(username="demo-nurse", password=DEMO_PASSWORD)
+    assert Client().login(request=HttpRequest(), username="demo-nurse", password=DEMO_PASSWORD)
 
 
 def test_new_submissions_wait_in_the_queue_some_with_safety_flags(db: None) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import pytest
 from django.db import connection
+from django.http import HttpRequest
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -163,7 +164,7 @@ def test_a_seeded_chart_shows_the_overlay_and_the_therapy_pages_open(seeded) -> 
         if len(person.treatment.doses) >= 3 and person.treatment.therapy
     )
     client = Client()
-    assert client.login(username="demo-therapist", password=DEMO_PASSWORD)
+    assert client.login(request=HttpRequest(), username="demo-therapist", password=DEMO_PASSWORD)
 
     with CaptureQueriesContext(connection) as ctx:
         chart = client.get(reverse("patients:chart", kwargs={"pk": patient.pk}))

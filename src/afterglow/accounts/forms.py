@@ -27,7 +27,10 @@ class NewMemberForm(forms.Form):
     password = forms.CharField(
         label="Initial password",
         widget=forms.PasswordInput(render_value=True),
-        help_text="At least 10 characters. Ask them to change it after their first sign-in.",
+        help_text=(
+            "At least 12 characters, not a common password. Ask them to change it after "
+            "their first sign-in."
+        ),
     )
 
 

@@ -362,3 +362,24 @@ class Membership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} — {self.get_role_display()} at {self.clinic}"
+
+
+class RecoveryCode(models.Model):
+    """One single-use recovery code for two-step sign-in, stored only as its SHA-256.
+
+    A code is 80 random bits (16 base-32 characters), so an unsalted digest is enough:
+    there is nothing to brute-force (as for personal-link tokens, ``core/tokens.py``).
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="recovery_codes"
+    )
+    code_hash = models.CharField(max_length=64, unique=True)
+    used_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["pk"]
+
+    def __str__(self) -> str:
+        return f"recovery code {self.pk} of user {self.user_id}"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.contrib.auth.models import User
 from django.http import HttpRequest
 
@@ -38,3 +40,27 @@ def public_intake_clinic(slug: str = "") -> Clinic | None:
     if slug:
         return clinics.filter(slug=slug).first()
     return clinics.order_by("pk").first()
+
+
+@dataclass(frozen=True)
+class MemberSecurity:
+    locked: bool
+    mfa_enrolled: bool
+
+
+def member_security(members: list[Membership]) -> dict[int, MemberSecurity]:
+    """Per membership: locked out of sign-in now, and enrolled in two-step sign-in (2 queries)."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from afterglow.accounts.lockout import locked_usernames
+
+    locked = locked_usernames(m.user.username for m in members)
+    enrolled = set(
+        TOTPDevice.objects.filter(
+            user__in=[m.user_id for m in members], confirmed=True
+        ).values_list("user_id", flat=True)
+    )
+    return {
+        m.pk: MemberSecurity(locked=m.user.username in locked, mfa_enrolled=m.user_id in enrolled)
+        for m in members
+    }

@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from afterglow.accounts import views
+from afterglow.accounts import views, views_signin
 from afterglow.accounts.access import staff_required
 from afterglow.accounts.models import Role
 
@@ -21,4 +21,27 @@ urlpatterns = [
     path("clinic/settings/", views.clinic_settings, name="clinic_settings"),
     path("staff/", views.staff_list, name="staff"),
     path("staff/<int:pk>/", views.staff_update, name="staff_update"),
+    path("staff/<int:pk>/unlock/", views.staff_unlock, name="staff_unlock"),
+    path("staff/<int:pk>/mfa-reset/", views.staff_mfa_reset, name="staff_mfa_reset"),
+    # Two-step sign-in and the session clock (signed-in users, whatever their clinic).
+    path("mfa/", views_signin.mfa_verify_view, name="mfa_verify"),
+    path("mfa/setup/", views_signin.mfa_setup, name="mfa_setup"),
+    path("session/", views_signin.session_status, name="session_status"),
+    # Password reset by email (public, rate-limited).
+    path("password/reset/", views_signin.PasswordResetView.as_view(), name="password_reset"),
+    path(
+        "password/reset/sent/",
+        views_signin.PasswordResetDoneView.as_view(),
+        name="password_reset_done",
+    ),
+    path(
+        "password/reset/<uidb64>/<token>/",
+        views_signin.PasswordResetConfirmView.as_view(),
+        name="password_reset_confirm",
+    ),
+    path(
+        "password/reset/complete/",
+        views_signin.PasswordResetCompleteView.as_view(),
+        name="password_reset_complete",
+    ),
 ]

@@ -15,8 +15,10 @@ from afterglow.accounts.access import (
     staff_required,
 )
 from afterglow.accounts.forms import ClinicSettingsForm, MemberForm, NewMemberForm
+from afterglow.accounts.lockout import account_unlock
+from afterglow.accounts.mfa import mfa_reset
 from afterglow.accounts.models import Membership, Role
-from afterglow.accounts.selectors import SESSION_CLINIC_KEY, memberships_for_user
+from afterglow.accounts.selectors import SESSION_CLINIC_KEY, member_security, memberships_for_user
 from afterglow.accounts.services import (
     clinic_update_settings,
     membership_create,
@@ -99,15 +101,21 @@ def staff_list(request: HttpRequest) -> HttpResponse:
                     request, f"{added.user.username} added as {added.get_role_display()}."
                 )
                 return redirect("accounts:staff")
-    members = (
+    members = list(
         Membership.objects.filter(clinic=membership.clinic)
         .select_related("user")
         .order_by("-is_active", "user__last_name", "user__username")
     )
+    security = member_security(members) if is_admin else {}
     return render(
         request,
         "accounts/staff.html",
-        {"members": members, "form": form, "is_admin": is_admin, "roles": Role.choices},
+        {
+            "rows": [(m, security.get(m.pk)) for m in members],
+            "form": form,
+            "is_admin": is_admin,
+            "roles": Role.choices,
+        },
     )
 
 
@@ -129,4 +137,28 @@ def staff_update(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, f"{target.user.username}: saved.")
     else:
         messages.error(request, "Choose a valid role.")
+    return redirect("accounts:staff")
+
+
+@require_POST
+@staff_required(roles=[Role.ADMIN])
+def staff_unlock(request: HttpRequest, pk: int) -> HttpResponse:
+    """Clear a member's failed sign-ins so they can try again at once."""
+    target = get_membership_for(require_membership(request), pk)
+    account_unlock(user=target.user, by=acting_user(request))
+    messages.success(request, f"{target.user.username} can sign in again.")
+    return redirect("accounts:staff")
+
+
+@require_POST
+@staff_required(roles=[Role.ADMIN])
+def staff_mfa_reset(request: HttpRequest, pk: int) -> HttpResponse:
+    """Remove a member's authenticator (a lost phone): they set up a new one at next sign-in."""
+    target = get_membership_for(require_membership(request), pk)
+    mfa_reset(user=target.user, by=acting_user(request))
+    messages.success(
+        request,
+        f"Two-step sign-in reset for {target.user.username}: they will set up a new "
+        "authenticator app at their next sign-in.",
+    )
     return redirect("accounts:staff")

@@ -23,6 +23,7 @@ from afterglow.analytics.dashboard import (
 from afterglow.analytics.export import deidentified_frame
 from afterglow.analytics.forms import FILTER_COLUMNS, CohortFilterForm
 from afterglow.analytics.selectors import CohortData, clinic_config, cohort_data
+from afterglow.core.csvsafe import neutral_frame
 from afterglow.reports.http import pdf_response, pdf_unavailable
 from afterglow.reports.pdf import PdfUnavailable, print_context, render_pdf
 
@@ -100,7 +101,10 @@ def export_csv(request: HttpRequest) -> HttpResponse:
             },
         )
     stamp = timezone.localdate(timezone=clinic.tzinfo).isoformat()
-    response = HttpResponse(rows.to_csv(index=False), content_type="text/csv; charset=utf-8")
+    # Text such as a protocol name starting with "=" must not run as a spreadsheet formula.
+    response = HttpResponse(
+        neutral_frame(rows).to_csv(index=False), content_type="text/csv; charset=utf-8"
+    )
     response["Content-Disposition"] = content_disposition_header(
         as_attachment=True, filename=f"afterglow-cohort-{clinic.slug}-{stamp}.csv"
     )

@@ -33,6 +33,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
+from afterglow.core.csvsafe import neutral_frame
 from afterglow.demo import synthetic_params as p
 
 __all__ = [
@@ -165,7 +166,7 @@ def write_csv(observations: pd.DataFrame, path: str | os.PathLike[str]) -> None:
     """Write ``observations`` as a CSV with a header (DuckDB: ~6x faster than pandas here)."""
     connection = duckdb.connect()
     try:
-        connection.register("observations", observations)
+        connection.register("observations", neutral_frame(observations))
         target = os.fspath(path).replace("'", "''")
         connection.execute(f"COPY observations TO '{target}' (HEADER, DELIMITER ',')")
     finally:

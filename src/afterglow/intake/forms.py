@@ -22,6 +22,13 @@ def _age_on(born: dt.date, day: dt.date) -> int:
     return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
 
 
+KEY_PROBLEM = (
+    "This page's hidden form key was missing or damaged (perhaps by a browser add-on or an "
+    "old copy of the page), so nothing was sent. Your answers are still here: please press "
+    "the button again."
+)
+
+
 class IntakeForm(forms.Form):
     given_name = forms.CharField(label="First name", max_length=100)
     family_name = forms.CharField(label="Last name", max_length=100)
@@ -67,7 +74,10 @@ class IntakeForm(forms.Form):
     )
     # Honeypot: hidden from people by CSS and aria-hidden; bots fill every field.
     website = forms.CharField(required=False, label="Leave this empty")
-    submission_key = forms.UUIDField(widget=forms.HiddenInput)
+    submission_key = forms.UUIDField(
+        widget=forms.HiddenInput,
+        error_messages={"required": KEY_PROBLEM, "invalid": KEY_PROBLEM},
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("initial", {}).setdefault("submission_key", uuid.uuid4())
@@ -135,6 +145,13 @@ class IntakeForm(forms.Form):
             message = "Please give an email address or a phone number so we can reach you."
             self.add_error("email", message)
             self.add_error("phone", message)
+        if "submission_key" in self.errors:
+            # A hidden field has no place on the page to show its error: say it at the top,
+            # and give the re-shown form a fresh key (nothing was stored under the bad one).
+            self.add_error(None, KEY_PROBLEM)
+            data = self.data.copy()  # type: ignore[attr-defined]  # a QueryDict when bound
+            data["submission_key"] = str(uuid.uuid4())
+            self.data = data
         return cleaned
 
     @property

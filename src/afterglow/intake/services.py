@@ -14,6 +14,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from afterglow.accounts.models import Clinic
+from afterglow.core.ratelimit import rate_limit_lock
 from afterglow.intake.models import IntakeSubmission, Status
 from afterglow.patients.models import CareStatus, Patient
 from afterglow.patients.services import patient_create
@@ -65,11 +66,6 @@ def intake_submit(
     existing = IntakeSubmission.objects.filter(submission_key=submission_key).first()
     if existing is not None:
         return existing, False
-    if client:
-        since = timezone.now() - dt.timedelta(hours=1)
-        recent = IntakeSubmission.objects.filter(client_hash=client, created_at__gte=since).count()
-        if recent >= settings.AFTERGLOW_INTAKE_RATE_PER_HOUR:
-            raise RateLimited
     submission = IntakeSubmission(
         clinic=clinic,
         submission_key=submission_key,
@@ -80,6 +76,17 @@ def intake_submit(
     submission.full_clean(exclude=["submission_key"])
     try:
         with transaction.atomic():
+            if client:
+                # Count and insert under this address's counter-row lock, in one
+                # transaction: twenty simultaneous posts queue here one by one, so each
+                # sees the ones before it and at most the limit are stored.
+                rate_limit_lock(scope="intake", key_hash=client)
+                since = timezone.now() - dt.timedelta(hours=1)
+                recent = IntakeSubmission.objects.filter(
+                    client_hash=client, created_at__gte=since
+                ).count()
+                if recent >= settings.AFTERGLOW_INTAKE_RATE_PER_HOUR:
+                    raise RateLimited
             submission.save()
     except IntegrityError:
         # The same key raced in from a second request between our check and insert.

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 
 from afterglow.accounts.access import acting_user, require_membership, staff_required
 from afterglow.accounts.selectors import public_intake_clinic
+from afterglow.core.client import client_address
 from afterglow.intake.access import get_submission_for
 from afterglow.intake.forms import EnrolForm, IntakeForm, StatusForm
 from afterglow.intake.models import Status
@@ -37,14 +38,6 @@ RATE_LIMIT_MESSAGE = (
 )
 
 
-def _client_address(request: HttpRequest) -> str:
-    if settings.AFTERGLOW_TRUST_X_FORWARDED_FOR:
-        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-        if forwarded:
-            return forwarded.split(",")[0].strip()
-    return str(request.META.get("REMOTE_ADDR", ""))
-
-
 def start(request: HttpRequest, slug: str = "") -> HttpResponse:
     """The public home page: "Start your journey"."""
     clinic = public_intake_clinic(slug or settings.AFTERGLOW_PUBLIC_CLINIC)
@@ -60,7 +53,7 @@ def start(request: HttpRequest, slug: str = "") -> HttpResponse:
                 clinic=clinic,
                 data=form.cleaned_data,
                 submission_key=form.cleaned_data["submission_key"],
-                client=client_hash(_client_address(request)),
+                client=client_hash(client_address(request)),
                 is_bot=form.is_bot,
             )
         except RateLimited:
