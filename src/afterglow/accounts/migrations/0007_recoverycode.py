@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('accounts', '0004_reminder_alert_analytics_settings'),
+        ('accounts', '0006_dose_guardrail_settings'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
