@@ -182,9 +182,7 @@ def test_the_staff_diary_page_shows_not_answered_never_zero(
     clinician, patient, token, django_capture_on_commit_callbacks
 ) -> None:
     post(token, {"urgent": "on", "note": "call me"}, django_capture_on_commit_callbacks)
-    html = clinician.client.get(
-        reverse("diary:patient", kwargs={"patient_pk": patient.pk})
-    ).text
+    html = clinician.client.get(reverse("diary:patient", kwargs={"patient_pk": patient.pk})).text
     row = html.split('class="urgent-row"', 1)[1].split("</tr>", 1)[0]
     assert "counts not answered" in row
     assert row.count('<span title="Not answered">—</span>') == 3  # memories, flashbacks, total
@@ -197,9 +195,7 @@ def test_the_staff_diary_page_shows_not_answered_never_zero(
 
 def _day(n: int, memories: int | None, flashbacks: int | None, urgent: bool = False) -> DiaryDay:
     day = TODAY + dt.timedelta(days=n)
-    entry = DiaryEntry(
-        day=day, intrusive_memories=memories, flashbacks=flashbacks, urgent=urgent
-    )
+    entry = DiaryEntry(day=day, intrusive_memories=memories, flashbacks=flashbacks, urgent=urgent)
     return DiaryDay(day=day, entry=entry)
 
 
