@@ -90,6 +90,16 @@ def test_an_entry_ends_the_gap_and_a_later_gap_is_a_new_alert(clinic, patient) -
     ]
 
 
+def test_an_urgent_note_without_counts_is_a_written_day(clinic, patient) -> None:
+    # The patient reached out: the day ends the gap even though its counts are missing.
+    DiaryEntry.objects.create(
+        clinic=clinic, patient=patient, day=D(2026, 12, 1), urgent=True, note="call me"
+    )
+    assert sweep(clinic, D(2026, 12, 4)) == []
+    (alert,) = sweep(clinic, D(2026, 12, 5))
+    assert alert.gap_since == D(2026, 12, 2)
+
+
 def test_a_revoked_or_expired_link_raises_nothing(clinic, patient) -> None:
     other = PatientFactory(clinic=clinic)
     diary_link_create(patient=other, by=None)

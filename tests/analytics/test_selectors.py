@@ -220,6 +220,58 @@ def test_diary_weeks_need_four_recorded_days_and_scale_the_mean_day_to_a_week(cl
     assert diary["intrusions_per_week"].tolist() == [pytest.approx(21.0)]
 
 
+def test_diary_weeks_leave_out_days_whose_counts_were_not_answered(clinic) -> None:
+    patient = treated(clinic, {0: 50})
+    day0 = dt.date(2026, 3, 2)
+    # Week 0: four answered days 2, 4, 0, 6 (12 / 4 = 3 a day -> 21 a week) and two
+    # urgent notes without counts (NaN: counting them as 0 would give 12 / 6 * 7 = 14).
+    for offset, counts in zip(
+        range(6), ((2, 0), (None, None), (3, 1), (0, 0), (None, 4), (5, 1)), strict=True
+    ):
+        DiaryEntry.objects.create(
+            clinic=clinic,
+            patient=patient,
+            day=day0 + dt.timedelta(days=offset),
+            intrusive_memories=counts[0],
+            flashbacks=counts[1],
+            urgent=None in counts,
+        )
+    # Week 1: three answered days and four unanswered ones -> no weekly count.
+    for offset in range(7, 14):
+        answered = offset in (7, 9, 11)
+        DiaryEntry.objects.create(
+            clinic=clinic,
+            patient=patient,
+            day=day0 + dt.timedelta(days=offset),
+            intrusive_memories=1 if answered else None,
+            flashbacks=0 if answered else None,
+            urgent=not answered,
+        )
+
+    diary = cohort_data(clinic=clinic).diary
+
+    assert diary[["week", "days_recorded"]].values.tolist() == [[0, 4]]
+    assert diary["intrusions_per_week"].tolist() == [pytest.approx(21.0)]
+
+
+def test_diary_weeks_are_empty_when_no_day_has_its_counts(clinic) -> None:
+    patient = treated(clinic, {0: 50})
+    for offset in range(5):
+        DiaryEntry.objects.create(
+            clinic=clinic,
+            patient=patient,
+            day=dt.date(2026, 3, 2) + dt.timedelta(days=offset),
+            urgent=True,
+        )
+    diary = cohort_data(clinic=clinic).diary
+    assert diary.empty and list(diary.columns) == [
+        "patient_id",
+        "week",
+        "days_recorded",
+        "intrusions_per_week",
+    ]
+
+
 def test_safety_rows_are_aggregated_per_patient_from_signed_sessions(clinic) -> None:
     patient = treated(clinic, {0: 50})
     first, second = DosingSession.objects.filter(patient=patient).order_by("number")[:2]

@@ -12,6 +12,7 @@ from django.utils import timezone
 from playwright.sync_api import BrowserContext, Page, expect
 
 from afterglow.accounts.models import Clinic
+from afterglow.alerts.models import DIARY_URGENT_CODE, Alert
 from afterglow.diary.models import DiaryEntry
 from afterglow.diary.services import diary_link_create
 from afterglow.patients.models import Patient
@@ -124,19 +125,48 @@ def test_ticking_urgent_shows_the_crisis_message_at_once(
     expect(message).to_be_hidden()
     page.get_by_label("This is urgent").check()
     expect(message).to_be_visible()
-    # Counts untouched: refused calmly, and the crisis message stays on the page.
+    page.get_by_label("Anything else about today?").fill("I can't cope tonight")
+    # Counts untouched: an urgent note is never refused for them (issue 9 safety fix).
     page.get_by_role("button", name="Save today").click()
-    expect(page.get_by_text("Tap 'None today' if you had none")).to_be_visible()
-    expect(message).to_be_visible()
-    assert not DiaryEntry.objects.exists()
-    page.get_by_label("Intrusive memories", exact=True).fill("4")
-    page.get_by_label("Flashbacks", exact=True).fill("2")
-    page.get_by_role("button", name="Save today").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Saved — thank you")
     expect(page.get_by_role("alert")).to_contain_text(
         f"If you are in danger call {EMERGENCY_NUMBER}"
     )
+    expect_crisis_resources(page)
+    numbers = page.locator(".day-numbers")
+    expect(numbers).to_contain_text("Intrusive memoriesNot answered")
+    expect(numbers).to_contain_text("FlashbacksNot answered")
+    expect(numbers).to_contain_text("I can't cope tonight")
     snap(page, "diary-390-05-urgent-saved")
-    assert DiaryEntry.objects.get().urgent
+    entry = DiaryEntry.objects.get()
+    assert (entry.urgent, entry.intrusive_memories, entry.flashbacks) == (True, None, None)
+    alert = Alert.objects.get(diary_entry=entry)
+    assert (alert.code, alert.urgency) == (DIARY_URGENT_CODE, "urgent")
+
+    # Later the same day the patient fills in the counts: the entry gets them, no
+    # second alert.
+    page.get_by_role("link", name="Change today’s entry").click()
+    expect(page.get_by_label("Intrusive memories", exact=True)).to_have_value("")
+    page.get_by_label("Intrusive memories", exact=True).fill("4")
+    page.get_by_label("Flashbacks", exact=True).fill("2")
+    page.get_by_role("button", name="Save today").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Saved — thank you")
+    expect(page.locator(".day-numbers")).to_contain_text("Intrusive memories4")
+    entry.refresh_from_db()
+    assert (entry.urgent, entry.intrusive_memories, entry.flashbacks) == (True, 4, 2)
+    assert Alert.objects.filter(diary_entry=entry).count() == 1
+
+
+def test_a_note_without_urgent_and_no_counts_is_refused_calmly(
+    page: Page, patient: Patient
+) -> None:
+    _, token = diary_link_create(patient=patient, by=None)
+    page.goto(f"/d/{token}/")
+    page.get_by_label("Anything else about today?").fill("a hard day")
+    page.get_by_role("button", name="Save today").click()
+    expect(page.get_by_text("Tap 'None today' if you had none")).to_be_visible()
+    expect(page.get_by_label("Anything else about today?")).to_have_value("a hard day")
+    assert not DiaryEntry.objects.exists() and not Alert.objects.exists()
 
 
 def test_the_clinician_sees_the_diary_chart_and_table(

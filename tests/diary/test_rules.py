@@ -96,10 +96,37 @@ def test_the_edit_window(offset: int, edit_days: int, expected: bool) -> None:
 
 @dataclass
 class Entry:
-    intrusive_memories: int
-    flashbacks: int
+    intrusive_memories: int | None
+    flashbacks: int | None
 
 
 def test_total_intrusions_adds_memories_and_flashbacks() -> None:
     assert total_intrusions(Entry(3, 2)) == 5
     assert total_intrusions(Entry(0, 0)) == 0
+
+
+def test_a_total_with_a_count_not_answered_is_unknown_never_zero() -> None:
+    assert total_intrusions(Entry(None, None)) is None
+    assert total_intrusions(Entry(4, None)) is None  # not 4: the flashbacks are unknown
+    assert total_intrusions(Entry(None, 0)) is None
+
+
+def test_weekly_and_rolling_means_ignore_days_whose_counts_were_not_answered() -> None:
+    # Days 0..6 all have an entry; days 1 and 4 are urgent notes without counts.
+    entries = {
+        0: Entry(3, 1),  # 4
+        1: Entry(None, None),  # not answered
+        2: Entry(2, 0),  # 2
+        3: Entry(5, 1),  # 6
+        4: Entry(None, 2),  # not answered (memories missing)
+        5: Entry(0, 0),  # a real 0
+        6: Entry(1, 1),  # 2
+    }
+    means = dict(rolling_mean([(day(n), total_intrusions(e)) for n, e in entries.items()]))
+    # By hand, answered days only: day 3 -> 4, 2, 6: three days, no mean yet;
+    # day 5 -> 4, 2, 6, 0 = 12 / 4 = 3.0; day 6 -> 4, 2, 6, 0, 2 = 14 / 5 = 2.8.
+    # (Counting the two urgent days as 0 would give 12 / 6 = 2.0 and 14 / 7 = 2.0.)
+    assert means[day(3)] is None
+    assert means[day(4)] is None  # still three answered days
+    assert means[day(5)] == pytest.approx(3.0)
+    assert means[day(6)] == pytest.approx(2.8)

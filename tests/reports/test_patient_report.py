@@ -149,6 +149,31 @@ def test_the_diary_is_summarised_by_week_without_counting_missing_days(treated) 
     assert report.diary_figure is not None
 
 
+def test_urgent_notes_without_counts_are_left_out_of_the_report_weeks(treated) -> None:
+    from afterglow.diary.models import DiaryEntry
+
+    patient = treated.patient
+    today = timezone.localdate(timezone=patient.clinic.tzinfo)
+    # This week's free days 5 and 6, and four free days of the week before: urgent
+    # notes with the counts not answered.
+    for back in (5, 6, 7, 9, 11, 12):
+        DiaryEntry.objects.create(
+            clinic=patient.clinic,
+            patient=patient,
+            day=today - dt.timedelta(days=back),
+            urgent=True,
+            note="please call",
+            intrusive_memories=None,
+            flashbacks=None,
+        )
+    report = patient_report(patient=patient)
+    last, before = report.diary_weeks[-1], report.diary_weeks[-2]
+    # Unchanged by hand: 20 / 5 = 4.0 this week (counting them as 0: 20 / 7 = 2.9),
+    # and the week before still has 2 answered days, too few (as 0: 36 / 6 = 6.0).
+    assert (last.recorded_days, last.mean) == (5, 4.0)
+    assert (before.recorded_days, before.mean) == (2, None)
+
+
 def test_no_dose_yet_says_so_instead_of_an_outcome(clinician) -> None:
     patient = PatientFactory(clinic=clinician.clinic)
     response_record(patient=patient, instrument_code="pcl5", answers=[2] * 20, source="staff")

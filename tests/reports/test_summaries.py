@@ -127,3 +127,24 @@ def test_no_follow_up_yet_and_a_one_point_change() -> None:
     )
     assert "down 1 point, -2.0% from baseline" in sentences(50, [(3, 49)])[1]
     assert "unchanged, +0.0% from baseline" in sentences(50, [(3, 50)])[1]
+
+
+def test_a_weekly_mean_ignores_days_whose_counts_were_not_answered() -> None:
+    end = dt.date(2026, 11, 7)
+    start = end - dt.timedelta(days=6)
+    # Seven written days; days 2 and 5 are urgent notes without counts (None totals).
+    totals = [4, None, 2, 6, None, 0, 3]
+    days = [(start + dt.timedelta(days=n), t) for n, t in enumerate(totals)]
+    (week,) = weekly_means(days, end=end, weeks=1)
+    # By hand: 4 + 2 + 6 + 0 + 3 = 15 over 5 answered days = 3.0 (not 15 / 7).
+    assert (week.recorded_days, week.mean) == (5, pytest.approx(3.0))
+    # Four unanswered days leave three answered ones: too few for a mean.
+    (thin,) = weekly_means(
+        [
+            (start + dt.timedelta(days=n), t)
+            for n, t in enumerate([4, None, None, 6, None, None, 3])
+        ],
+        end=end,
+        weeks=1,
+    )
+    assert (thin.recorded_days, thin.mean) == (3, None)

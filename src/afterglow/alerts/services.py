@@ -199,6 +199,10 @@ def alerts_for_missed_diary(*, clinic: Clinic, today: dt.date) -> list[Alert]:
     in a row without an entry before ``today`` (the clinic's local date), counted from
     the later of their last entry and the day their working link was created.
 
+    Any entry is a written day, including an urgent note saved with its counts not
+    answered: the patient reached out that day, so it ends a gap (its counts are
+    still missing data in every mean, ``diary.rules``).
+
     Idempotent: an alert is keyed on (patient, code, first missed day), so a second
     sweep the same day or the next finds the gap already raised; an entry ends the gap
     and a later gap is a new alert. A constraint backs this up when two sweeps race.

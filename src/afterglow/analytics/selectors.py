@@ -371,6 +371,8 @@ def _diary_weeks(clinic: Clinic, courses: pd.DataFrame) -> pd.DataFrame:
     Week ``k`` holds days ``7k`` to ``7k + 6`` from day 0 (week -1 is the week before
     the first dose). Missing days are never zero (``diary.rules``): a week needs
     ``MIN_DAYS`` (4) recorded days, and its count is the mean recorded day times 7.
+    An entry whose counts were not answered (an urgent note saved without them) has a
+    NaN count: it is not a recorded day here and adds nothing to the total.
     """
     columns = ["patient_id", "week", "days_recorded", "intrusions_per_week"]
     entries = pd.DataFrame.from_records(
@@ -388,7 +390,11 @@ def _diary_weeks(clinic: Clinic, courses: pd.DataFrame) -> pd.DataFrame:
         return pd.DataFrame(columns=columns)
     offset = [(day - day0).days for day, day0 in zip(entries["day"], entries["day0"], strict=True)]
     entries["week"] = [days // WINDOW_DAYS for days in offset]
-    entries["count"] = entries["memories"] + entries["flashbacks"]
+    # Not answered (None) becomes NaN, and NaN + anything is NaN: never 0.
+    entries["count"] = pd.to_numeric(entries["memories"], errors="coerce") + pd.to_numeric(
+        entries["flashbacks"], errors="coerce"
+    )
+    entries = entries[entries["count"].notna()]
     weeks = entries.groupby(["patient_id", "week"], as_index=False).agg(
         days_recorded=("count", "size"), total=("count", "sum")
     )

@@ -4,8 +4,10 @@ Two rows sharing one time axis, so a dose, a change in daily intrusions and the 
 PCL-5 line up vertically:
 
 - top: intrusive memories and flashbacks stacked per day (a "none today" day is a
-  visible 0 marker, a missing day is an empty slot), and the trailing 7-day mean of
-  their sum (``rules.rolling_mean``: missing days are left out, a mean needs 4 of 7);
+  visible 0 marker, a missing day is an empty slot, and so is a count the patient
+  left unanswered on an urgent note: a gap, never a 0), and the trailing 7-day mean
+  of their sum (``rules.rolling_mean``: missing and unanswered days are left out, a
+  mean needs 4 of 7);
 - bottom: PCL-5 totals (0–80).
 
 Doses are dotted vertical lines across both rows, with hover details on a marker.
@@ -37,6 +39,10 @@ def diary_means(days: Sequence[DiaryDay]) -> list[tuple[dt.date, float | None]]:
     return rolling_mean([(d.day, d.total) for d in days])
 
 
+def _count(value: int | None) -> str:
+    return "not answered" if value is None else str(value)
+
+
 def diary_figure(
     days: Sequence[DiaryDay],
     *,
@@ -52,7 +58,7 @@ def diary_figure(
     recorded = [d for d in days if d.entry is not None]
     x = [d.day for d in recorded]
     hover = [
-        f"{d.entry.intrusive_memories} memories, {d.entry.flashbacks} flashbacks"
+        f"{_count(d.entry.intrusive_memories)} memories, {_count(d.entry.flashbacks)} flashbacks"
         f"{', nightmares' if d.entry.nightmares else ''}"
         f"{'' if d.entry.peak_distress is None else f', distress {d.entry.peak_distress}/10'}"
         for d in recorded

@@ -31,12 +31,22 @@ UNTOUCHED = "Tap '{none}' if you had none, or enter your counts"
 
 class DiaryEntryForm(forms.Form):
     """One day's entry. The "None today" button posts ``none_today`` and needs no counts;
-    the ordinary save needs both counts (0 is an answer, an empty box is not).
+    the ordinary save needs both counts (0 is an answer, an empty box is not), unless
+    the patient ticked "urgent".
 
     A new day's count boxes start empty, never at 0, so a zero is stored only when the
     patient chose it: "None today", or a count they typed or stepped to. "Save" with
     both boxes untouched (still empty) is refused with :data:`UNTOUCHED`; this works
-    the same with and without JavaScript, since the server sees the empty boxes.
+    the same with and without JavaScript, since the server sees the empty boxes. One
+    box filled and the other empty gets a per-box error.
+
+    **Urgent is never refused for a count.** With "This is urgent" ticked (with or
+    without a note), empty boxes are stored as *not answered* (``None``), never as 0,
+    so the entry is saved and the care team's urgent alert is raised; a person in
+    distress is never blocked by a counting question. With one box filled and the
+    other empty, the filled count is stored and the empty one stays not answered
+    (chosen over the per-box error, which would hold the alert back). The patient can
+    fill in the counts by editing the day while it is still editable.
     """
 
     none_today = forms.BooleanField(required=False, widget=forms.HiddenInput)
@@ -87,7 +97,7 @@ class DiaryEntryForm(forms.Form):
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         counts = ("intrusive_memories", "flashbacks")
-        if not data.get("none_today"):
+        if not data.get("none_today") and not data.get("urgent"):
             if all(data.get(n) is None and n not in self.errors for n in counts):
                 raise forms.ValidationError(UNTOUCHED.format(none=self.none_label), "untouched")
             for name in counts:

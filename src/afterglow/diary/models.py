@@ -2,7 +2,10 @@
 
 Method (evidence.md §7): one entry per day counting intrusive memories and
 flashbacks, with nightmares and peak distress; a day without an entry is missing,
-never zero, while "none today" is a real zero.
+never zero, while "none today" is a real zero. A count can also be *not answered*
+(``None``) on an entry the patient marked urgent: a person reaching out to their care
+team is never held back by a counting question, and that day's count is missing data,
+never zero.
 """
 
 from __future__ import annotations
@@ -70,9 +73,17 @@ class DiaryEntry(models.Model):
         default=False, help_text="The patient said: no intrusions, flashbacks or nightmares today."
     )
     intrusive_memories = models.PositiveSmallIntegerField(
-        validators=[MaxValueValidator(MAX_DAILY_COUNT)]
+        null=True,
+        blank=True,
+        validators=[MaxValueValidator(MAX_DAILY_COUNT)],
+        help_text="Empty: not answered (allowed only on an urgent entry); never read as 0.",
     )
-    flashbacks = models.PositiveSmallIntegerField(validators=[MaxValueValidator(MAX_DAILY_COUNT)])
+    flashbacks = models.PositiveSmallIntegerField(
+        null=True,
+        blank=True,
+        validators=[MaxValueValidator(MAX_DAILY_COUNT)],
+        help_text="Empty: not answered (allowed only on an urgent entry); never read as 0.",
+    )
     nightmares = models.BooleanField(default=False)
     peak_distress = models.PositiveSmallIntegerField(
         "peak distress (0–10)", null=True, blank=True, validators=[MaxValueValidator(10)]
@@ -90,8 +101,19 @@ class DiaryEntry(models.Model):
     class Meta:
         ordering = ["-day"]
         constraints = [
-            models.UniqueConstraint(fields=["patient", "day"], name="one_diary_entry_per_day")
+            models.UniqueConstraint(fields=["patient", "day"], name="one_diary_entry_per_day"),
+            # Counts may be left unanswered only on an urgent entry (see forms.DiaryEntryForm).
+            models.CheckConstraint(
+                condition=models.Q(urgent=True)
+                | models.Q(intrusive_memories__isnull=False, flashbacks__isnull=False),
+                name="diary_counts_answered_unless_urgent",
+            ),
         ]
 
     def __str__(self) -> str:
         return f"Diary of patient {self.patient_id} on {self.day}"
+
+    @property
+    def counts_answered(self) -> bool:
+        """Both counts were answered (0 included); False for an urgent note without them."""
+        return self.intrusive_memories is not None and self.flashbacks is not None

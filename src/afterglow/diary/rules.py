@@ -3,8 +3,10 @@
 No Django import: the chart, the CLI and the tests use the same functions.
 
 Missing is not zero (evidence.md §7, design.md "Safety of the clinical content"): a
-day without an entry is unknown, while a "none today" entry is a recorded 0. Every
-function here keeps that difference.
+day without an entry is unknown, while a "none today" entry is a recorded 0. An
+urgent entry whose counts were not answered is unknown too: it is a written day
+(the patient reached out), but its count is missing data. Every function here keeps
+that difference.
 """
 
 from __future__ import annotations
@@ -20,16 +22,24 @@ MIN_DAYS = 4
 
 
 class HasCounts(Protocol):
-    intrusive_memories: int
-    flashbacks: int
+    @property
+    def intrusive_memories(self) -> int | None: ...
+    @property
+    def flashbacks(self) -> int | None: ...
 
 
-def total_intrusions(entry: HasCounts) -> int:
+def total_intrusions(entry: HasCounts) -> int | None:
     """Intrusive memories plus flashbacks: the count the diary trials report per day.
 
     A flashback is an intrusive memory with a here-and-now quality, so both count as
     intrusions; they are still stored, shown and plotted apart.
+
+    None when either count was not answered (an urgent note saved without counts):
+    the day's total is unknown, so it is left out of every mean, never taken as 0
+    and never taken as the one count that was given.
     """
+    if entry.intrusive_memories is None or entry.flashbacks is None:
+        return None
     return entry.intrusive_memories + entry.flashbacks
 
 

@@ -22,7 +22,8 @@ class DiaryDay:
 
     @property
     def total(self) -> int | None:
-        """Intrusive memories + flashbacks; None for a missing day (never 0)."""
+        """Intrusive memories + flashbacks; None for a missing day and for an entry whose
+        counts were not answered (an urgent note): missing data, never 0."""
         return total_intrusions(self.entry) if self.entry else None
 
 

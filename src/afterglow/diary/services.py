@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.contrib.auth.models import User
+from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone
@@ -106,6 +107,12 @@ def diary_entry_save(
     local date. "None today" stores a real zero: no intrusive memories, no flashbacks,
     no nightmares (distress, triggers and the note are kept as given).
 
+    A count given as None is stored as *not answered* (missing, never 0), which only an
+    urgent entry may do (``forms.DiaryEntryForm``; a database constraint backs it up):
+    a non-urgent entry without both counts is refused with a ``ValidationError`` and
+    nothing is stored. An urgent entry is stored and raises its alert whatever the
+    counts say.
+
     The link row is locked, so two saves of the same day (a double tap) serialise into
     one entry, the second updating the first.
     """
@@ -132,10 +139,14 @@ def diary_entry_save(
             clinic=clinic, patient=link.patient, day=day
         )
         newly_urgent = urgent and not (entry.pk and entry.urgent)
-        # None counts reach full_clean, which refuses them: the form asks for both.
+        if not (none_today or urgent) and (intrusive_memories is None or flashbacks is None):
+            # The form asks for both; this guards every other caller.
+            raise ValidationError(
+                "Both counts are needed unless the entry is marked urgent.", "counts_missing"
+            )
         entry.none_today = none_today
-        entry.intrusive_memories = intrusive_memories  # type: ignore[assignment]
-        entry.flashbacks = flashbacks  # type: ignore[assignment]
+        entry.intrusive_memories = intrusive_memories
+        entry.flashbacks = flashbacks
         entry.nightmares = nightmares
         entry.peak_distress = peak_distress
         entry.triggers = triggers

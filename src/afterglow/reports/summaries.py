@@ -36,7 +36,8 @@ def weekly_means(
     """Consecutive 7-day weeks ending on ``end``, oldest first, from the first week
     with any entry (earlier empty weeks are dropped; later ones are kept, as gaps).
 
-    ``days`` holds ``(day, count)`` with ``count`` None for a day without an entry;
+    ``days`` holds ``(day, count)`` with ``count`` None for a day without an entry
+    or with its counts not answered (an urgent note, ``diary.rules.total_intrusions``);
     days absent from ``days`` are missing too. A week's mean is the mean count of
     its recorded days, and only when at least ``min_days`` of them were recorded
     (same rule as the diary's rolling mean, ``diary.rules.rolling_mean``).
