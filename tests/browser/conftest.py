@@ -18,6 +18,7 @@ When a test fails, every page it opened is saved to ``test-artifacts/<test>.png`
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 from collections.abc import Callable, Iterator
@@ -156,10 +157,9 @@ def _settle(contexts: list[BrowserContext]) -> None:
     """One round trip to every open page, so reports already sent have arrived."""
     for context in contexts:
         for open_page in context.pages:
-            try:
+            # A page that crashed or is navigating has nothing to add.
+            with contextlib.suppress(Exception):
                 open_page.evaluate("0")
-            except Exception:  # a page that crashed or is navigating has nothing to add
-                pass
 
 
 @pytest.fixture
