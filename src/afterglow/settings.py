@@ -211,7 +211,9 @@ CSP_DIRECTIVES: dict[str, list[str]] = {
     "default-src": [SELF],
     "script-src": [SELF],
     "style-src": [SELF, PLOTLY_EMPTY_STYLE, PLOTLY_MAPLIBRE_STYLE],
-    "img-src": [SELF, "data:"],  # data: for Plotly's mode-bar icons and "download as png"
+    # data: Plotly's mode-bar icons; blob: its "Download plot as a PNG" draws the chart
+    # into an <img> from a blob URL (an image cannot run code).
+    "img-src": [SELF, "data:", "blob:"],
     "font-src": [SELF],
     "connect-src": [SELF],
     "frame-ancestors": [NONE],

@@ -203,6 +203,8 @@ def new_context(
                 print(f"screenshot of the failed test: {path}")
     for context in contexts:
         context.close()
+    if csp_violations.seen and failed_already:
+        print("Content-Security-Policy violations:\n" + "\n".join(csp_violations.seen))
     if csp_violations.seen and not failed_already:
         pytest.fail(
             "Content-Security-Policy violations (move the code to a static file, "

@@ -3,15 +3,20 @@ watch in conftest.py notices, and what moved out of inline handlers still works.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Callable
 
 import pytest
+from django.utils import timezone
 from playwright.sync_api import BrowserContext, Page, expect
 
 from afterglow.accounts.models import Clinic, Membership, Role
+from afterglow.instruments.services import response_record
 from tests.browser.conftest import CspViolations
 from tests.factories import PASSWORD, ClinicFactory, MembershipFactory, PatientFactory, UserFactory
+
+pytestmark = pytest.mark.browser
 
 
 @pytest.fixture
@@ -71,3 +76,29 @@ def test_a_personal_link_is_selected_whole_on_a_click(
         " return f.selectionEnd - f.selectionStart === f.value.length; }"
     )
     assert selected is True
+
+
+def test_a_chart_draws_and_downloads_as_png_under_the_policy(
+    new_context: Callable[..., BrowserContext], clinic: Clinic, nurse: Membership
+) -> None:
+    patient = PatientFactory(clinic=clinic)
+    for days_ago, item in ((30, 3), (10, 1)):
+        response_record(
+            patient=patient,
+            instrument_code="pcl5",
+            answers=[item] * 20,
+            source="staff",
+            administered_at=timezone.now() - dt.timedelta(days=days_ago),
+        )
+    page = new_context(desktop=True, accept_downloads=True).new_page()
+    sign_in(page, f"/staff/patients/{patient.pk}/", "nurse.kim")
+    chart = page.locator("#pcl5-chart")
+    expect(chart.locator(".main-svg").first).to_be_attached()
+    # Plotly's own stylesheet applied (rules added to the hash-allowed empty <style>):
+    # the chart's layers are stacked, and the mode bar sits in the chart's corner.
+    expect(chart.locator(".main-svg").first).to_have_css("position", "absolute")
+    expect(chart.locator(".modebar")).to_have_css("top", "2px")
+    chart.hover()
+    with page.expect_download() as download:
+        chart.locator('[data-title="Download plot as a PNG"]').click()
+    assert download.value.suggested_filename.endswith(".png")

@@ -33,7 +33,7 @@ SRC = Path(__file__).resolve().parents[2] / "src" / "afterglow"
 EXPECTED = {
     "default-src": ["'self'"],
     "script-src": ["'self'"],
-    "img-src": ["'self'", "data:"],
+    "img-src": ["'self'", "data:", "blob:"],
     "font-src": ["'self'"],
     "connect-src": ["'self'"],
     "frame-ancestors": ["'none'"],
