@@ -211,8 +211,8 @@ CSP_DIRECTIVES: dict[str, list[str]] = {
     "default-src": [SELF],
     "script-src": [SELF],
     "style-src": [SELF, PLOTLY_EMPTY_STYLE, PLOTLY_MAPLIBRE_STYLE],
-    # data: Plotly's mode-bar icons; blob: its "Download plot as a PNG" draws the chart
-    # into an <img> from a blob URL (an image cannot run code).
+    # data: small inline images; blob: Plotly's "Download plot as a PNG" draws the chart
+    # into an <img> from a blob URL the page made (an image cannot run code).
     "img-src": [SELF, "data:", "blob:"],
     "font-src": [SELF],
     "connect-src": [SELF],

@@ -215,7 +215,7 @@ def test_the_style_hashes_match_the_plotly_bundle_that_is_served() -> None:
         r'createElement\("style"\);[^;]{0,200}?\.textContent=(\'[^\']*\'|"[^"]*")', bundle
     )
     assert fixed, "no fixed stylesheet found: has the bundle changed its loader?"
-    allowed = settings.CONTENT_SECURITY_POLICY["DIRECTIVES"]["style-src"]
+    allowed = settings.CSP_DIRECTIVES["style-src"]
     expected = {_csp_hash(""), *(_csp_hash(text[1:-1]) for text in fixed)}
     assert all("\\" not in text for text in fixed), "escaped characters: hash the decoded text"
     assert set(allowed) == {"'self'", *expected}, (
