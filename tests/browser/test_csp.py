@@ -15,6 +15,7 @@ from afterglow.accounts.models import Clinic, Membership, Role
 from afterglow.instruments.services import response_record
 from tests.browser.conftest import CspViolations
 from tests.factories import PASSWORD, ClinicFactory, MembershipFactory, PatientFactory, UserFactory
+from tests.treatment.session_fixtures import course_on, dosed, iv_protocol
 
 pytestmark = pytest.mark.browser
 
@@ -102,3 +103,31 @@ def test_a_chart_draws_and_downloads_as_png_under_the_policy(
     with page.expect_download() as download:
         chart.locator('[data-title="Download plot as a PNG"]').click()
     assert download.value.suggested_filename.endswith(".png")
+
+
+def test_the_dose_labels_leave_the_pcl5_chart_on_a_narrow_screen(
+    new_context: Callable[..., BrowserContext], clinic: Clinic, nurse: Membership
+) -> None:
+    # charts.js reads data-narrow-hide: under 640 px the "dose n" labels would overlap.
+    patient = PatientFactory(clinic=clinic)
+    course = course_on(iv_protocol(clinic), patient=patient, by=nurse.user)
+    started = dosed(course, nurse.user, minutes_ago=20 * 24 * 60).started_at
+    assert started is not None
+    for day, item in ((-1, 3), (14, 1)):
+        response_record(
+            patient=patient,
+            instrument_code="pcl5",
+            answers=[item] * 20,
+            source="staff",
+            administered_at=started + dt.timedelta(days=day),
+        )
+    path = f"/staff/patients/{patient.pk}/"
+    for options, labelled in (({"desktop": True}, True), ({}, False)):
+        page = new_context(**options).new_page()
+        sign_in(page, path, "nurse.kim")
+        chart = page.locator("#pcl5-chart")
+        expect(chart.locator(".main-svg").first).to_be_attached()
+        if labelled:
+            expect(chart).to_contain_text("dose 1")
+        else:
+            expect(chart).not_to_contain_text("dose 1")
