@@ -15,6 +15,7 @@ from typing import Any
 
 import dj_database_url
 import plotly
+from csp.constants import NONE, SELF
 
 from afterglow.core.env import (
     ImproperSetting,
@@ -64,6 +65,7 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "axes",
+    "csp",
     "django_tasks",
     "django_tasks_db",
     "afterglow.core",
@@ -83,6 +85,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -261,6 +264,48 @@ SECURE_REFERRER_POLICY = "same-origin"  # personal links must not leak in Refere
 X_FRAME_OPTIONS = "DENY"
 if env_bool("SECURE_PROXY_SSL_HEADER", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# --- Content-Security-Policy (django-csp) ------------------------------------------
+# One policy on every response (staff, public intake, patient links, error pages):
+# everything from this origin only, no inline script, no eval, no plugins, no framing.
+# Pages keep their JavaScript in static files and hand data to it through
+# ``{{ value|json_script:"id" }}`` (a JSON block the browser never executes); see
+# CONTRIBUTING.md. docs/security.md ("Content-Security-Policy") explains each line.
+#   style-src: no inline style either, with two exact exceptions for the Plotly.js bundle
+#   (/static/vendor/plotly/plotly.min.js, from the plotly package), allowed by hash:
+#   - PLOTLY_EMPTY_STYLE: Plotly adds an *empty* <style> element and fills it through
+#     the CSSOM (insertRule), which CSP does not govern; an empty style element styles
+#     nothing, so allowing it lets nothing else in;
+#   - PLOTLY_MAPLIBRE_STYLE: the map traces' stylesheet, which the bundle inserts at
+#     load with fixed text (tests/core/test_csp.py recomputes it from the served
+#     bundle, so a plotly upgrade that changes it fails there with the new hash).
+#   The traces Afterglow draws (scatter, bar: SVG) need no 'unsafe-eval'.
+# AFTERGLOW_CSP_REPORT_ONLY=true sends the same policy as
+# Content-Security-Policy-Report-Only: browsers report violations in the console but
+# block nothing (for trying a change to the policy on a live site).
+PLOTLY_EMPTY_STYLE = "'sha256-47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU='"
+PLOTLY_MAPLIBRE_STYLE = "'sha256-ji27qzEtxXZW+7dun6UwjHXJ18e6WAin1VvNtkzIE/o='"
+CSP_DIRECTIVES: dict[str, list[str]] = {
+    "default-src": [SELF],
+    "script-src": [SELF],
+    "style-src": [SELF, PLOTLY_EMPTY_STYLE, PLOTLY_MAPLIBRE_STYLE],
+    # data: small inline images; blob: Plotly's "Download plot as a PNG" draws the chart
+    # into an <img> from a blob URL the page made (an image cannot run code).
+    "img-src": [SELF, "data:", "blob:"],
+    "font-src": [SELF],
+    "connect-src": [SELF],
+    "frame-ancestors": [NONE],
+    "form-action": [SELF],
+    "base-uri": [SELF],
+    "object-src": [NONE],
+}
+AFTERGLOW_CSP_REPORT_ONLY = env_bool("AFTERGLOW_CSP_REPORT_ONLY", False)
+if AFTERGLOW_CSP_REPORT_ONLY:
+    CONTENT_SECURITY_POLICY_REPORT_ONLY: dict[str, Any] | None = {"DIRECTIVES": CSP_DIRECTIVES}
+    CONTENT_SECURITY_POLICY: dict[str, Any] | None = None
+else:
+    CONTENT_SECURITY_POLICY = {"DIRECTIVES": CSP_DIRECTIVES}
+    CONTENT_SECURITY_POLICY_REPORT_ONLY = None
 
 EMAIL_BACKEND = env_str(
     "EMAIL_BACKEND",

@@ -5,7 +5,12 @@
   pointed at the live server, all closed after the test;
 - ``page``: a page in a phone-sized context (390×844, touch, 2× pixels);
 - ``snap``: saves a screenshot into ``$AFTERGLOW_SHOTS_DIR`` when that is set (for
-  people reviewing the pages), and does nothing otherwise.
+  people reviewing the pages), and does nothing otherwise;
+- ``csp_violations``: every Content-Security-Policy violation any page of the test
+  saw (the ``securitypolicyviolation`` event and Chromium's console report). A test
+  that leaves one unclaimed fails at teardown, so every browser test also checks
+  that the pages run under the policy; a test that provokes one on purpose claims
+  it with ``csp_violations.take()``.
 
 When a test fails, every page it opened is saved to ``test-artifacts/<test>.png``
 (``<test>-2.png`` ... for further pages).
@@ -13,6 +18,7 @@ When a test fails, every page it opened is saved to ``test-artifacts/<test>.png`
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 from collections.abc import Callable, Iterator
@@ -91,9 +97,77 @@ def browser() -> Iterator[Browser]:
         chromium.close()
 
 
+# Runs in every document before its own scripts: forwards each CSP violation to the
+# test through the binding the context exposes (survives navigation, unlike a
+# variable on window).
+CSP_LISTENER = """
+document.addEventListener("securitypolicyviolation", function (e) {
+  window.__afterglowCspViolation(
+    e.effectiveDirective + " blocked " + (e.blockedURI || "?") + " at " +
+    (e.sourceFile || document.location.pathname) + ":" + e.lineNumber +
+    (e.sample ? " (" + e.sample + ")" : "")
+  );
+});
+"""
+# How Chromium words a violation in the console (enforced or report-only).
+CSP_CONSOLE = re.compile(r"Content Security Policy", re.IGNORECASE)
+
+
+@dataclass
+class CspViolations:
+    """The CSP violations seen by the pages of one test, in order."""
+
+    seen: list[str] = field(default_factory=list)
+
+    def add(self, where: str, text: str) -> None:
+        self.seen.append(f"{where}: {text}")
+
+    def take(self) -> list[str]:
+        """Return the violations so far and forget them (for a test that expects some)."""
+        taken, self.seen = self.seen, []
+        return taken
+
+
+@pytest.fixture
+def csp_violations() -> CspViolations:
+    return CspViolations()
+
+
+def _watch_csp(context: BrowserContext, violations: CspViolations) -> None:
+    context.expose_binding(
+        "__afterglowCspViolation",
+        lambda source, text: violations.add(source["page"].url, f"[event] {text}"),
+    )
+    context.add_init_script(CSP_LISTENER)
+
+    def on_page(page: Page) -> None:
+        page.on(
+            "console",
+            lambda message: (
+                violations.add(page.url, f"[console] {message.text}")
+                if CSP_CONSOLE.search(message.text)
+                else None
+            ),
+        )
+
+    context.on("page", on_page)
+
+
+def _settle(contexts: list[BrowserContext]) -> None:
+    """One round trip to every open page, so reports already sent have arrived."""
+    for context in contexts:
+        for open_page in context.pages:
+            # A page that crashed or is navigating has nothing to add.
+            with contextlib.suppress(Exception):
+                open_page.evaluate("0")
+
+
 @pytest.fixture
 def new_context(
-    browser: Browser, live_server: Any, request: pytest.FixtureRequest
+    browser: Browser,
+    live_server: Any,
+    request: pytest.FixtureRequest,
+    csp_violations: CspViolations,
 ) -> Iterator[Callable[..., BrowserContext]]:
     """Open a fresh context (no cookies): ``new_context()`` is a phone,
     ``new_context(desktop=True)`` a 1280-wide desktop. Pages use relative URLs."""
@@ -105,12 +179,16 @@ def new_context(
         )
         context.set_default_timeout(TIMEOUT_MS)
         context.set_default_navigation_timeout(TIMEOUT_MS)
+        _watch_csp(context, csp_violations)
         contexts.append(context)
         return context
 
     yield make
 
-    if _failed(request.node):
+    _settle(contexts)
+    failed_already = _failed(request.node)
+
+    if failed_already:
         directory = Path(request.config.rootpath) / ARTIFACTS_DIR
         directory.mkdir(parents=True, exist_ok=True)
         stem = re.sub(r"[^\w.-]+", "_", request.node.name)
@@ -125,6 +203,14 @@ def new_context(
                 print(f"screenshot of the failed test: {path}")
     for context in contexts:
         context.close()
+    if csp_violations.seen and failed_already:
+        print("Content-Security-Policy violations:\n" + "\n".join(csp_violations.seen))
+    if csp_violations.seen and not failed_already:
+        pytest.fail(
+            "Content-Security-Policy violations (move the code to a static file, "
+            "see CONTRIBUTING.md):\n" + "\n".join(csp_violations.seen),
+            pytrace=False,
+        )
 
 
 @pytest.fixture

@@ -59,7 +59,10 @@ def record(patient: Patient, start: dt.datetime, day: int, total: int) -> None:
 
 
 def test_a_single_pcl5_out_of_response_shows_as_a_possible_loss_until_confirmed(
-    clinic: Clinic, prescriber: Membership, new_context: Callable[..., BrowserContext]
+    clinic: Clinic,
+    prescriber: Membership,
+    new_context: Callable[..., BrowserContext],
+    snap: Callable[..., None],
 ) -> None:
     patient = PatientFactory(clinic=clinic, given_name="Noor", family_name="Haddad")
     course = course_on(iv_protocol(clinic), patient=patient, by=prescriber.user)
@@ -83,6 +86,7 @@ def test_a_single_pcl5_out_of_response_shows_as_a_possible_loss_until_confirmed(
     # Plotly drew the chart with the possible-loss marker's label on it.
     expect(page.locator("#pcl5-chart .main-svg").first).to_be_attached()
     expect(page.locator("#pcl5-chart")).to_contain_text("Possible loss of response")
+    snap(page, "chart-pcl5-possible-loss-desktop")
 
     # The next PCL-5 is out of response too (-20 %): the loss is confirmed, dated day 28.
     record(patient, start, 35, 40)

@@ -1,0 +1,47 @@
+/* Draws every Plotly chart on the page from data the server put in a
+ * json_script tag, so pages need no inline script (Content-Security-Policy).
+ *
+ *   <div id="pcl5-chart" class="chart" data-figure="pcl5-figure"
+ *        data-narrow-hide="dose-label"></div>
+ *   {{ figure|json_script:"pcl5-figure" }}
+ *
+ * data-figure: the id of the json_script tag holding {data, layout}.
+ * data-narrow-hide: on a screen under 640 px, drop the layout annotations with
+ *   this name (the "dose n" labels would overlap; hover and the tables still
+ *   name each dose).
+ * data-scroll-zoom="off": the wheel scrolls the page, never zooms the chart.
+ */
+(function () {
+  "use strict";
+
+  var NARROW_PX = 640;
+
+  function draw(target) {
+    var source = document.getElementById(target.getAttribute("data-figure"));
+    if (!source || !window.Plotly) return;
+    var fig = JSON.parse(source.textContent);
+    var hide = target.getAttribute("data-narrow-hide");
+    if (hide && target.clientWidth < NARROW_PX && fig.layout && fig.layout.annotations) {
+      fig.layout.annotations = fig.layout.annotations.filter(function (a) {
+        return a.name !== hide;
+      });
+    }
+    var config = {
+      responsive: true,
+      displaylogo: false,
+      modeBarButtonsToRemove: ["lasso2d", "select2d"]
+    };
+    if (target.getAttribute("data-scroll-zoom") === "off") config.scrollZoom = false;
+    window.Plotly.newPlot(target, fig.data, fig.layout, config);
+  }
+
+  function drawAll() {
+    document.querySelectorAll("[data-figure]").forEach(draw);
+  }
+
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", drawAll);
+  } else {
+    drawAll();
+  }
+})();
