@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "afterglow.core",
     "afterglow.accounts",
+    "afterglow.audit",
     "afterglow.patients",
     "afterglow.instruments",
     "afterglow.intake",
@@ -77,6 +78,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # After authentication: gives each request its id and lets services name the actor.
+    "afterglow.audit.context.AuditMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -199,6 +202,10 @@ AFTERGLOW_PUBLIC_CLINIC = env_str("AFTERGLOW_PUBLIC_CLINIC")
 AFTERGLOW_INTAKE_RATE_PER_HOUR = env_int("AFTERGLOW_INTAKE_RATE_PER_HOUR", 5, minimum=1)
 # Trust X-Forwarded-For for the client address (only behind a proxy you control).
 AFTERGLOW_TRUST_X_FORWARDED_FOR = env_bool("AFTERGLOW_TRUST_X_FORWARDED_FOR", False)
+
+# Key for the keyed hash (HMAC-SHA-256) of client addresses in the audit log. Empty:
+# derived from SECRET_KEY. Set it to keep address hashes comparable across key rotations.
+AFTERGLOW_AUDIT_KEY = env_str("AFTERGLOW_AUDIT_KEY")
 
 # Absolute address of this site, used in links sent by background tasks (invitations,
 # reminders), where there is no request to take it from.
