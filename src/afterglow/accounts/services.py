@@ -11,7 +11,7 @@ from django.db import transaction
 
 from afterglow.accounts.models import Clinic, Membership, Role
 from afterglow.audit.models import Action
-from afterglow.audit.services import audit_record, field_changes, snapshot
+from afterglow.audit.services import audit_record, field_changes, snapshot, stored_values
 
 CLINIC_SETTING_FIELDS = (
     "name",
@@ -47,7 +47,7 @@ CLINIC_SETTING_FIELDS = (
 
 def clinic_update_settings(*, clinic: Clinic, data: dict[str, Any]) -> Clinic:
     with transaction.atomic():
-        before = snapshot(clinic, CLINIC_SETTING_FIELDS)
+        before = stored_values(clinic, CLINIC_SETTING_FIELDS)
         for field in CLINIC_SETTING_FIELDS:
             if field in data:
                 setattr(clinic, field, data[field])
@@ -110,7 +110,7 @@ def membership_update(*, membership: Membership, role: str, is_active: bool) -> 
             )
             if not other_admins.exists():
                 raise ValidationError("A clinic needs at least one active admin.")
-        before = snapshot(membership, ("role", "is_active"))
+        before = stored_values(membership, ("role", "is_active"))
         membership.role = role
         membership.is_active = is_active
         membership.full_clean()

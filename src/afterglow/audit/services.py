@@ -50,6 +50,22 @@ def snapshot(obj: models.Model, fields: Iterable[str]) -> dict[str, Any]:
     return values
 
 
+def stored_values(obj: models.Model, fields: Iterable[str]) -> dict[str, Any]:
+    """The values of ``fields`` as stored in the database now (empty for a new object).
+
+    Read from the row, not the instance: a ModelForm's ``is_valid()`` has already put
+    the new values on the instance before the service runs.
+    """
+    names = list(fields)
+    if obj.pk is None:
+        return {}
+    attnames = {name: obj._meta.get_field(name).attname for name in names}  # type: ignore[union-attr]
+    row = type(obj)._base_manager.filter(pk=obj.pk).values(*attnames.values()).first()
+    if row is None:
+        return {}
+    return {name: row[attname] for name, attname in attnames.items()}
+
+
 def field_changes(
     before: Mapping[str, Any], after: Mapping[str, Any], *, redact: Iterable[str] = ()
 ) -> dict[str, Any]:

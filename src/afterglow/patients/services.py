@@ -10,7 +10,7 @@ from django.db import IntegrityError, transaction
 
 from afterglow.accounts.models import Clinic
 from afterglow.audit.models import Action
-from afterglow.audit.services import audit_record, field_changes, snapshot
+from afterglow.audit.services import audit_record, field_changes, snapshot, stored_values
 from afterglow.patients.models import Patient
 
 _MRN_RE = re.compile(r"^AG-(\d+)$")
@@ -72,7 +72,7 @@ PATIENT_REDACTED_FIELDS = ("notes",)
 
 def patient_update(*, patient: Patient, data: dict[str, Any]) -> Patient:
     with transaction.atomic():
-        before = snapshot(patient, PATIENT_EDITABLE_FIELDS)
+        before = stored_values(patient, PATIENT_EDITABLE_FIELDS)
         for field in PATIENT_EDITABLE_FIELDS:
             if field in data:
                 setattr(patient, field, data[field])

@@ -9,7 +9,7 @@ from django.db import IntegrityError, transaction
 
 from afterglow.accounts.models import Clinic
 from afterglow.audit.models import Action
-from afterglow.audit.services import audit_record, field_changes, snapshot
+from afterglow.audit.services import audit_record, field_changes, snapshot, stored_values
 from afterglow.treatment.models import Protocol
 from afterglow.treatment.presets import ProtocolPreset, get_preset
 
@@ -100,7 +100,7 @@ def protocol_save(
         protocol = Protocol(clinic=clinic)
     elif protocol.clinic_id != clinic.pk:
         raise ValueError("That protocol belongs to another clinic.")
-    before = snapshot(protocol, PROTOCOL_FIELDS) if protocol.pk else {}
+    before = stored_values(protocol, PROTOCOL_FIELDS)
     for field in PROTOCOL_FIELDS:
         if field in data:
             setattr(protocol, field, data[field])
