@@ -44,18 +44,24 @@ def test_the_model_refuses_to_update_or_delete(clinic) -> None:
 
 def test_the_database_trigger_refuses_a_raw_update(clinic) -> None:
     event = three_events(clinic)[0]
-    with pytest.raises(DatabaseError, match="append-only"):
-        with transaction.atomic(), connection.cursor() as cursor:
-            cursor.execute("UPDATE audit_auditevent SET note = 'x' WHERE id = %s", [event.pk])
+    with (
+        pytest.raises(DatabaseError, match="append-only"),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
+        cursor.execute("UPDATE audit_auditevent SET note = 'x' WHERE id = %s", [event.pk])
     assert AuditEvent.objects.get(pk=event.pk).note == ""
 
 
 def test_a_raw_delete_is_refused_by_postgresql_and_caught_by_verify_on_sqlite(clinic) -> None:
     events = three_events(clinic)
     if connection.vendor == "postgresql":
-        with pytest.raises(DatabaseError, match="append-only"):
-            with transaction.atomic(), connection.cursor() as cursor:
-                cursor.execute("DELETE FROM audit_auditevent WHERE id = %s", [events[0].pk])
+        with (
+            pytest.raises(DatabaseError, match="append-only"),
+            transaction.atomic(),
+            connection.cursor() as cursor,
+        ):
+            cursor.execute("DELETE FROM audit_auditevent WHERE id = %s", [events[0].pk])
         assert AuditEvent.objects.filter(pk=events[0].pk).exists()
     else:
         # SQLite has no DELETE trigger (the test runner's flush deletes rows): the

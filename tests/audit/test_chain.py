@@ -13,7 +13,9 @@ def chain(n: int) -> list[StoredEvent]:
     for seq in range(1, n + 1):
         content = {"seq": seq, "action": "read", "prev_hash": prev, "note": f"é {seq}"}
         digest = event_hash(prev, content)
-        events.append(StoredEvent(id=100 + seq, seq=seq, prev_hash=prev, hash=digest, content=content))
+        events.append(
+            StoredEvent(id=100 + seq, seq=seq, prev_hash=prev, hash=digest, content=content)
+        )
         prev = digest
     return events
 
@@ -62,7 +64,9 @@ def test_a_recomputed_forgery_still_breaks_at_the_next_link() -> None:
     events = chain(4)
     old = events[1]
     content = {**old.content, "note": "forged"}
-    events[1] = StoredEvent(old.id, old.seq, old.prev_hash, event_hash(old.prev_hash, content), content)
+    events[1] = StoredEvent(
+        old.id, old.seq, old.prev_hash, event_hash(old.prev_hash, content), content
+    )
     verdict = verify_records(events)
     assert not verdict.ok and verdict.broken_id == events[2].id
     assert "prev_hash" in verdict.reason

@@ -153,7 +153,9 @@ def test_the_read_event_stands_when_the_page_fails_afterwards(clinician, monkeyp
 
 
 @pytest.mark.django_db
-def test_a_member_of_two_clinics_is_recorded_in_the_clinic_they_act_in(clinic, other_clinic) -> None:
+def test_a_member_of_two_clinics_is_recorded_in_the_clinic_they_act_in(
+    clinic, other_clinic
+) -> None:
     user = UserFactory(username="floater")
     MembershipFactory(user=user, clinic=clinic)
     MembershipFactory(user=user, clinic=other_clinic)
