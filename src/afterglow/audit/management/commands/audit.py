@@ -37,8 +37,9 @@ def _day(text: str) -> dt.date:
 
 class Command(ComputeCommand):
     help = HELP
-    # Unlike the pure-computation commands, this one reads the database.
-    requires_migrations_checks = True
+    # It reads the database, but prints no migration notice: that would land on
+    # stdout, in the middle of the JSON Lines.
+    requires_migrations_checks = False
 
     def add_arguments(self, parser: argparse.ArgumentParser) -> None:
         sub = parser.add_subparsers(dest="what", required=True, parser_class=OneLineParser)
