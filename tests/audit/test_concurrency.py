@@ -83,9 +83,7 @@ def _processes(var_dir: Path) -> None:
         [command, "shell", "-v0", "-c", ORDER], env=env, check=True, capture_output=True, text=True
     ).stdout.strip()
     assert seqs == str(list(range(1, WRITERS * EACH + 1)))
-    verify = subprocess.run(
-        [command, "audit", "verify"], env=env, capture_output=True, text=True
-    )
+    verify = subprocess.run([command, "audit", "verify"], env=env, capture_output=True, text=True)
     assert (verify.returncode, verify.stdout.strip()) == (
         0,
         f"audit chain ok: {WRITERS * EACH} events",

@@ -20,7 +20,9 @@ LOG = reverse("audit:log")
 
 @pytest.fixture
 def admin(clinic):
-    membership = MembershipFactory(clinic=clinic, role=Role.ADMIN, user=UserFactory(username="lead"))
+    membership = MembershipFactory(
+        clinic=clinic, role=Role.ADMIN, user=UserFactory(username="lead")
+    )
     client = Client()
     client.force_login(membership.user)
     return client

@@ -43,11 +43,14 @@ def plain(value: Any) -> Any:
 
 def snapshot(obj: models.Model, fields: Iterable[str]) -> dict[str, Any]:
     """The current values of ``fields`` (foreign keys as ids), to diff after a change."""
-    values = {}
-    for name in fields:
-        field = obj._meta.get_field(name)
-        values[name] = getattr(obj, field.attname)
-    return values
+    return {name: getattr(obj, _attname(obj, name)) for name in fields}
+
+
+def _attname(obj: models.Model, name: str) -> str:
+    field = obj._meta.get_field(name)
+    if not isinstance(field, models.Field):
+        raise ValueError(f"{name!r} is a reverse relation, not a stored field")
+    return field.attname
 
 
 def stored_values(obj: models.Model, fields: Iterable[str]) -> dict[str, Any]:
@@ -59,7 +62,7 @@ def stored_values(obj: models.Model, fields: Iterable[str]) -> dict[str, Any]:
     names = list(fields)
     if obj.pk is None:
         return {}
-    attnames = {name: obj._meta.get_field(name).attname for name in names}  # type: ignore[union-attr]
+    attnames = {name: _attname(obj, name) for name in names}
     row = type(obj)._base_manager.filter(pk=obj.pk).values(*attnames.values()).first()
     if row is None:
         return {}
