@@ -24,6 +24,7 @@ The audit log.
   afterglow audit export [--since DATE] [--until DATE] [--patient MRN] [--clinic SLUG]
       Print the events (oldest first) as JSON Lines, one object per event with
       every stored field. DATE is YYYY-MM-DD in UTC; --until includes that day.
+      --patient matches the record number in every clinic unless --clinic is given.
       Bad input exits 2 with one line.
 """
 
