@@ -19,6 +19,7 @@ from afterglow.instruments.services import (
     response_void,
 )
 from afterglow.patients.services import patient_update
+from afterglow.treatment.services.session_records import vitals_record
 from afterglow.treatment.services.sessions import session_sign
 from tests.factories import MembershipFactory, PatientFactory, UserFactory
 from tests.treatment.session_fixtures import course_on, iv_protocol, ready_to_sign
@@ -125,3 +126,30 @@ def test_a_refused_write_leaves_no_event(clinic) -> None:
     with pytest.raises(ValidationError):
         clinic_update_settings(clinic=clinic, data={"pcl5_cutoff": 500})
     assert newest(Action.SETTINGS) is None
+
+
+def test_every_write_to_an_open_session_is_recorded_with_the_service_name(clinician) -> None:
+    patient = PatientFactory(clinic=clinician.clinic)
+    course = course_on(iv_protocol(clinician.clinic), patient=patient, by=clinician.user)
+    session = ready_to_sign(course, clinician.user)
+    before = AuditEvent.objects.order_by("-seq").values_list("seq", flat=True).first()
+    vitals_record(session=session, by=clinician.user, minute=30, systolic=150, diastolic=90)
+    [event] = AuditEvent.objects.filter(seq__gt=before)
+    assert (event.action, event.note, event.object_id) == (
+        Action.UPDATE,
+        "vitals_record",
+        str(session.pk),
+    )
+    assert event.changes == {}  # the values stay on the session's own rows
+
+
+def test_a_session_write_refused_after_the_lock_leaves_no_event(clinician) -> None:
+    patient = PatientFactory(clinic=clinician.clinic)
+    course = course_on(iv_protocol(clinician.clinic), patient=patient, by=clinician.user)
+    session = ready_to_sign(course, clinician.user)
+    before = AuditEvent.objects.count()
+    # An impossible reading passes the lock (and its audit event) and fails validation
+    # of the row: the event goes with the refused write.
+    with pytest.raises(ValidationError):
+        vitals_record(session=session, by=clinician.user, minute=30, systolic=999)
+    assert AuditEvent.objects.count() == before
