@@ -21,7 +21,7 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 .DELETE_ON_ERROR:
 
-.PHONY: help install install-dev demo worker test test-postgres lint format bench lock clean
+.PHONY: help install install-dev demo worker test test-postgres lint format bench bench-audit lock clean
 
 help: ## List the commands
 	@echo "Afterglow — make targets (variables: PYTHON=$(PYTHON) PORT=$(PORT) WORKERS=$(WORKERS) ARGS=...)"
@@ -98,6 +98,9 @@ bench: install-dev ## Run the benchmarks (python -m afterglow.bench), if any exi
 	else \
 		echo "no benchmarks yet (later issues add them)"; \
 	fi
+
+bench-audit: install-dev ## Time the patient chart with and without its audit event (demo data, SQLite file)
+	$(BIN)/python -m afterglow.bench_audit
 
 # --- maintenance -------------------------------------------------------------------
 

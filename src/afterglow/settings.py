@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "afterglow.core",
     "afterglow.accounts",
+    "afterglow.audit",
     "afterglow.patients",
     "afterglow.instruments",
     "afterglow.intake",
@@ -92,6 +93,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
+    # After authentication: gives each request its id and lets services name the actor.
+    "afterglow.audit.context.AuditMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -320,6 +323,10 @@ DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "afterglow@localhost")
 AFTERGLOW_PUBLIC_CLINIC = env_str("AFTERGLOW_PUBLIC_CLINIC")
 # Intake submissions accepted per client address per hour before a polite refusal.
 AFTERGLOW_INTAKE_RATE_PER_HOUR = env_int("AFTERGLOW_INTAKE_RATE_PER_HOUR", 5, minimum=1)
+
+# Key for the keyed hash (HMAC-SHA-256) of client addresses in the audit log. Empty:
+# derived from SECRET_KEY. Set it to keep address hashes comparable across key rotations.
+AFTERGLOW_AUDIT_KEY = env_str("AFTERGLOW_AUDIT_KEY")
 
 # Absolute address of this site, used in links sent by background tasks (invitations,
 # reminders), where there is no request to take it from.

@@ -16,4 +16,5 @@ urlpatterns = [
     path("", include("afterglow.schedules.urls")),
     path("", include("afterglow.reports.urls")),
     path("", include("afterglow.analytics.urls")),
+    path("", include("afterglow.audit.urls")),
 ]

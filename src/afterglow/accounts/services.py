@@ -10,6 +10,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from afterglow.accounts.models import Clinic, Membership, Role
+from afterglow.audit.models import Action
+from afterglow.audit.services import audit_record, field_changes, snapshot, stored_values
 
 CLINIC_SETTING_FIELDS = (
     "name",
@@ -50,11 +52,16 @@ CLINIC_SETTING_FIELDS = (
 
 def clinic_update_settings(*, clinic: Clinic, data: dict[str, Any]) -> Clinic:
     with transaction.atomic():
+        before = stored_values(clinic, CLINIC_SETTING_FIELDS)
         for field in CLINIC_SETTING_FIELDS:
             if field in data:
                 setattr(clinic, field, data[field])
         clinic.full_clean()
         clinic.save()
+        # Thresholds and settings are recorded with their old and new values.
+        changes = field_changes(before, snapshot(clinic, CLINIC_SETTING_FIELDS))
+        if changes:
+            audit_record(action=Action.SETTINGS, clinic=clinic, obj=clinic, changes=changes)
     return clinic
 
 
@@ -86,6 +93,12 @@ def membership_create(
         membership = Membership(user=user, clinic=clinic, role=role)
         membership.full_clean()
         membership.save()
+        audit_record(
+            action=Action.ROLE,
+            clinic=clinic,
+            obj=membership,
+            changes={"user": username, "role": {"old": None, "new": role}},
+        )
     return membership
 
 
@@ -102,8 +115,15 @@ def membership_update(*, membership: Membership, role: str, is_active: bool) -> 
             )
             if not other_admins.exists():
                 raise ValidationError("A clinic needs at least one active admin.")
+        before = stored_values(membership, ("role", "is_active"))
         membership.role = role
         membership.is_active = is_active
         membership.full_clean()
         membership.save()
+        changes = field_changes(before, snapshot(membership, ("role", "is_active")))
+        if changes:
+            changes["user"] = membership.user.get_username()
+            audit_record(
+                action=Action.ROLE, clinic=membership.clinic, obj=membership, changes=changes
+            )
     return membership

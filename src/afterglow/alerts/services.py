@@ -33,6 +33,8 @@ from afterglow.alerts.rules import (
     diary_gap_wording,
     outcome_alerts,
 )
+from afterglow.audit.models import Action
+from afterglow.audit.services import CHANGED, audit_record
 from afterglow.diary.models import DiaryEntry
 from afterglow.instruments.catalog import get_instrument
 from afterglow.instruments.models import Response
@@ -316,6 +318,15 @@ def alert_acknowledge(*, alert: Alert, by: User, note: str = "") -> Alert:
         locked.ack_note = note.strip()
         locked.full_clean()
         locked.save(update_fields=["acknowledged_at", "acknowledged_by", "ack_note"])
+        audit_record(
+            action=Action.UPDATE,
+            actor=by,
+            clinic=locked.clinic_id,
+            patient=locked.patient_id,
+            obj=locked,
+            changes={"acknowledged": {"old": False, "new": True}}
+            | ({"ack_note": CHANGED} if locked.ack_note else {}),
+        )
     alert.acknowledged_at = locked.acknowledged_at
     alert.acknowledged_by = by
     alert.ack_note = locked.ack_note

@@ -23,6 +23,8 @@ from afterglow.analytics.dashboard import (
 from afterglow.analytics.export import deidentified_frame
 from afterglow.analytics.forms import FILTER_COLUMNS, CohortFilterForm
 from afterglow.analytics.selectors import CohortData, clinic_config, cohort_data
+from afterglow.audit.models import Action
+from afterglow.audit.reads import audited_read
 from afterglow.core.csvsafe import neutral_frame
 from afterglow.reports.http import pdf_response, pdf_unavailable
 from afterglow.reports.pdf import PdfUnavailable, print_context, render_pdf
@@ -84,6 +86,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 
 
 @staff_required(ANALYTICS_ROLES)
+@audited_read("deidentified_csv", action=Action.EXPORT, keep_query=True)
 def export_csv(request: HttpRequest) -> HttpResponse:
     clinic = require_membership(request).clinic
     selection = _selection(clinic, request.GET)
@@ -113,6 +116,7 @@ def export_csv(request: HttpRequest) -> HttpResponse:
 
 
 @staff_required(ANALYTICS_ROLES)
+@audited_read("clinic_report_pdf", keep_query=True)
 def report_pdf(request: HttpRequest) -> HttpResponse:
     """The dashboard's figures and tables as a printable black-and-white PDF, same filters."""
     membership = require_membership(request)

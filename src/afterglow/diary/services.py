@@ -11,6 +11,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from afterglow.alerts.services import alert_for_diary_entry
+from afterglow.audit.models import Action
+from afterglow.audit.services import audit_record
 from afterglow.core.tokens import hash_token, new_token
 from afterglow.diary.models import DiaryEntry, DiaryLink
 from afterglow.diary.rules import editable
@@ -56,6 +58,14 @@ def diary_link_create(*, patient: Patient, by: User | None) -> tuple[DiaryLink, 
         )
         link.full_clean()
         link.save()
+        audit_record(
+            action=Action.LINK_CREATE,
+            actor=by,
+            clinic=patient.clinic_id,
+            patient=patient,
+            obj=link,
+            note="diary (earlier open links revoked)",
+        )
     return link, token
 
 
@@ -64,6 +74,9 @@ def diary_link_revoke(*, link: DiaryLink) -> DiaryLink:
         if link.state == "open":
             link.revoked_at = timezone.now()
             link.save(update_fields=["revoked_at"])
+            audit_record(
+                action=Action.LINK_REVOKE, clinic=link.clinic_id, patient=link.patient_id, obj=link
+            )
     return link
 
 
@@ -152,8 +165,17 @@ def diary_entry_save(
         entry.triggers = triggers
         entry.note = note
         entry.urgent = urgent
+        created = entry.pk is None
         entry.full_clean()
         entry.save()
+        # The patient's own entry through their link: no staff actor, no values.
+        audit_record(
+            action=Action.CREATE if created else Action.UPDATE,
+            clinic=clinic,
+            patient=link.patient_id,
+            obj=entry,
+            note=f"diary day {day.isoformat()}",
+        )
         if newly_urgent:
             alert_for_diary_entry(entry=entry)  # idempotent: one alert per entry
         link.last_used_at = timezone.now()

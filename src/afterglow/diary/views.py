@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 
 from afterglow.accounts.access import acting_user, require_membership, staff_required
 from afterglow.accounts.models import Clinic
+from afterglow.audit.reads import audited_read
 from afterglow.diary.access import get_diary_link_for
 from afterglow.diary.charts import diary_chart_context
 from afterglow.diary.forms import DiaryEntryForm
@@ -34,6 +35,7 @@ from afterglow.diary.services import (
     diary_link_revoke,
 )
 from afterglow.patients.access import get_patient_for
+from afterglow.patients.models import Patient
 from afterglow.patients.selectors import chart_treatment, pcl5_points, pcl5_responses
 
 #: Days on the patient's "your last week" list.
@@ -149,6 +151,7 @@ def link_revoke(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @staff_required()
+@audited_read("diary", model=Patient, kwarg="patient_pk")
 def patient_diary(request: HttpRequest, patient_pk: int) -> HttpResponse:
     patient = get_patient_for(require_membership(request), patient_pk)
     clinic = patient.clinic

@@ -14,6 +14,8 @@ from django.utils import timezone
 
 from afterglow.accounts.models import Membership, Role
 from afterglow.alerts.services import alerts_for_response
+from afterglow.audit.models import Action
+from afterglow.audit.services import CHANGED, audit_record
 from afterglow.core.tokens import hash_token, new_token
 from afterglow.instruments.catalog import get_instrument
 from afterglow.instruments.models import PersonalLink, Response, Source
@@ -80,6 +82,15 @@ def response_record(
         )
         response.full_clean()
         response.save()
+        # The answers never enter the audit log; the instrument and source do.
+        audit_record(
+            action=Action.CREATE,
+            actor=by,
+            clinic=patient.clinic_id,
+            patient=patient,
+            obj=response,
+            note=f"{instrument.code} ({source})",
+        )
         # In the same transaction: a response is never stored without its alerts
         # (item alerts such as PHQ-9 item 9, and the PCL-5 outcome alerts).
         alerts_for_response(response=response)
@@ -114,6 +125,14 @@ def personal_link_create(
         )
         link.full_clean()
         link.save()
+        audit_record(
+            action=Action.LINK_CREATE,
+            actor=by,
+            clinic=patient.clinic_id,
+            patient=patient,
+            obj=link,
+            note=instrument_code,
+        )
     return link, token
 
 
@@ -179,6 +198,9 @@ def personal_link_revoke(*, link: PersonalLink) -> PersonalLink:
         if link.state == "open":
             link.revoked_at = timezone.now()
             link.save(update_fields=["revoked_at"])
+            audit_record(
+                action=Action.LINK_REVOKE, clinic=link.clinic_id, patient=link.patient_id, obj=link
+            )
     return link
 
 
@@ -216,6 +238,14 @@ def response_void(*, response: Response, by: User, reason: str) -> Response:
         locked.void_reason = reason
         locked.full_clean()
         locked.save(update_fields=["voided_at", "voided_by", "void_reason"])
+        audit_record(
+            action=Action.VOID,
+            actor=by,
+            clinic=locked.clinic_id,
+            patient=locked.patient_id,
+            obj=locked,
+            changes={"void_reason": CHANGED},
+        )
     response.voided_at = locked.voided_at
     response.voided_by = locked.voided_by
     response.void_reason = locked.void_reason

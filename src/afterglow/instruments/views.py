@@ -14,6 +14,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from afterglow.accounts.access import acting_user, require_membership, staff_required
+from afterglow.audit.reads import audited_read
 from afterglow.instruments.access import get_link_for, get_response_for
 from afterglow.instruments.catalog import (
     Instrument,
@@ -22,7 +23,7 @@ from afterglow.instruments.catalog import (
     get_instrument,
 )
 from afterglow.instruments.forms import InstrumentForm, StaffResponseForm, VoidForm
-from afterglow.instruments.models import Source
+from afterglow.instruments.models import Response, Source
 from afterglow.instruments.selectors import link_for_token
 from afterglow.instruments.services import (
     VOID_ROLES,
@@ -84,6 +85,7 @@ def response_new(request: HttpRequest, patient_pk: int, code: str) -> HttpRespon
 
 
 @staff_required()
+@audited_read("questionnaire_response", model=Response)
 def response_detail(request: HttpRequest, pk: int) -> HttpResponse:
     membership = require_membership(request)
     response = get_response_for(membership, pk)

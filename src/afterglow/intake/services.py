@@ -14,6 +14,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from afterglow.accounts.models import Clinic
+from afterglow.audit.models import Action
+from afterglow.audit.services import CHANGED, audit_record
 from afterglow.core.ratelimit import rate_limit_lock
 from afterglow.intake.models import IntakeSubmission, Status
 from afterglow.patients.models import CareStatus, Patient
@@ -107,6 +109,9 @@ def intake_set_status(
     if status in (Status.ENROLLED, Status.SPAM) or status not in Status.values:
         raise ValueError(f"Cannot set status to {status!r} here.")
     with transaction.atomic():
+        changes: dict[str, object] = {"status": {"old": submission.status, "new": status}}
+        if note:
+            changes["staff_note"] = CHANGED
         submission.status = status
         submission.status_changed_at = timezone.now()
         submission.status_changed_by = by
@@ -117,6 +122,14 @@ def intake_set_status(
             )
         submission.full_clean()
         submission.save()
+        audit_record(
+            action=Action.UPDATE,
+            actor=by,
+            clinic=submission.clinic_id,
+            patient=submission.patient_id,
+            obj=submission,
+            changes=changes,
+        )
     return submission
 
 

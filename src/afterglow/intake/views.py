@@ -14,10 +14,11 @@ from django.views.decorators.http import require_POST
 
 from afterglow.accounts.access import acting_user, require_membership, staff_required
 from afterglow.accounts.selectors import public_intake_clinic
+from afterglow.audit.reads import audited_read
 from afterglow.core.client import client_address
 from afterglow.intake.access import get_submission_for
 from afterglow.intake.forms import EnrolForm, IntakeForm, StatusForm
-from afterglow.intake.models import Status
+from afterglow.intake.models import IntakeSubmission, Status
 from afterglow.intake.selectors import intake_queue, intake_status_counts
 from afterglow.intake.services import (
     RateLimited,
@@ -90,6 +91,7 @@ def thanks(request: HttpRequest, slug: str = "") -> HttpResponse:
 
 
 @staff_required()
+@audited_read("intake_queue")
 def queue(request: HttpRequest) -> HttpResponse:
     membership = require_membership(request)
     status = request.GET.get("status", "open")
@@ -111,6 +113,7 @@ def queue(request: HttpRequest) -> HttpResponse:
 
 
 @staff_required()
+@audited_read("intake_submission", model=IntakeSubmission)
 def detail(request: HttpRequest, pk: int) -> HttpResponse:
     submission = get_submission_for(require_membership(request), pk)
     return render(

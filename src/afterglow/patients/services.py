@@ -9,6 +9,8 @@ from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
 
 from afterglow.accounts.models import Clinic
+from afterglow.audit.models import Action
+from afterglow.audit.services import audit_record, field_changes, snapshot, stored_values
 from afterglow.patients.models import Patient
 
 _MRN_RE = re.compile(r"^AG-(\d+)$")
@@ -38,6 +40,9 @@ def patient_create(*, clinic: Clinic, by: User | None, **fields: Any) -> Patient
                 patient = Patient(clinic=clinic, created_by=by, mrn=_next_mrn(clinic), **fields)
                 patient.full_clean()
                 patient.save()
+                audit_record(
+                    action=Action.CREATE, actor=by, clinic=clinic, patient=patient, obj=patient
+                )
                 return patient
         except IntegrityError:
             continue
@@ -61,11 +66,27 @@ PATIENT_EDITABLE_FIELDS = (
 )
 
 
+# Free-text clinical notes: the audit log records that they changed, never the text.
+PATIENT_REDACTED_FIELDS = ("notes",)
+
+
 def patient_update(*, patient: Patient, data: dict[str, Any]) -> Patient:
     with transaction.atomic():
+        before = stored_values(patient, PATIENT_EDITABLE_FIELDS)
         for field in PATIENT_EDITABLE_FIELDS:
             if field in data:
                 setattr(patient, field, data[field])
         patient.full_clean()
         patient.save()
+        changes = field_changes(
+            before, snapshot(patient, PATIENT_EDITABLE_FIELDS), redact=PATIENT_REDACTED_FIELDS
+        )
+        if changes:
+            audit_record(
+                action=Action.UPDATE,
+                clinic=patient.clinic_id,
+                patient=patient,
+                obj=patient,
+                changes=changes,
+            )
     return patient

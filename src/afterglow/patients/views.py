@@ -12,6 +12,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 
 from afterglow.accounts.access import acting_user, require_membership, staff_required
+from afterglow.audit.reads import audited_read
 from afterglow.diary.charts import diary_chart_context
 from afterglow.diary.selectors import diary_links_for_patient, diary_series
 from afterglow.instruments.catalog import all_instruments
@@ -21,7 +22,7 @@ from afterglow.outcomes.selectors import ChartOutcome, pcl5_outcome
 from afterglow.patients.access import get_patient_for
 from afterglow.patients.charts import ChartPoint, OutcomeMarks, pcl5_figure, phq9_chart_context
 from afterglow.patients.forms import PatientForm
-from afterglow.patients.models import CareStatus
+from afterglow.patients.models import CareStatus, Patient
 from afterglow.patients.selectors import (
     chart_treatment,
     patient_list,
@@ -38,6 +39,7 @@ CHART_DIARY_WEEKS = 8
 
 
 @staff_required()
+@audited_read("patient_list")
 def patient_index(request: HttpRequest) -> HttpResponse:
     membership = require_membership(request)
     text = request.GET.get("q", "").strip()
@@ -58,6 +60,7 @@ def patient_index(request: HttpRequest) -> HttpResponse:
 
 
 @staff_required()
+@audited_read("chart", model=Patient)
 def patient_chart(request: HttpRequest, pk: int) -> HttpResponse:
     membership = require_membership(request)
     patient = get_patient_for(membership, pk)
@@ -152,6 +155,7 @@ def patient_new(request: HttpRequest) -> HttpResponse:
 
 
 @staff_required()
+@audited_read("patient_details", model=Patient)
 def patient_edit(request: HttpRequest, pk: int) -> HttpResponse:
     patient = get_patient_for(require_membership(request), pk)
     form = PatientForm(request.POST or None, instance=patient)

@@ -25,6 +25,7 @@ NAV_LINKS: tuple[tuple[str, str, str], ...] = (
     ("instruments:catalog", "Instruments", "url:catalog"),
     ("accounts:staff", "Staff", "url:staff"),
     ("accounts:clinic_settings", "Settings", "url:clinic_settings"),
+    ("audit:log", "Audit log", "app:audit"),
 )
 
 

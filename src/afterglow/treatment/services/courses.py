@@ -14,6 +14,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from afterglow.audit.models import Action
+from afterglow.audit.services import CHANGED, audit_record
 from afterglow.patients.models import CareStatus, Patient
 from afterglow.schedules.services import schedule_attach, schedule_reanchor
 from afterglow.treatment import schedule
@@ -154,6 +156,9 @@ def course_start(
         )
         course.full_clean(exclude=["created_by"])  # nullable without blank=True
         course.save()
+        audit_record(
+            action=Action.CREATE, actor=by, clinic=course.clinic_id, patient=patient, obj=course
+        )
         PlannedSession.objects.bulk_create(
             PlannedSession(course=course, number=n, planned_date=day, kind=SessionKind.COURSE)
             for n, day in enumerate(dates, start=1)
@@ -166,6 +171,14 @@ def course_start(
 
 
 def _set_status(locked: Course, status: str, reason: str) -> None:
+    # The actor is the signed-in user of the current request (none from the CLI).
+    audit_record(
+        action=Action.UPDATE,
+        clinic=locked.clinic_id,
+        patient=locked.patient_id,
+        obj=locked,
+        changes={"status": {"old": locked.status, "new": status}, "status_reason": CHANGED},
+    )
     locked.status = status
     locked.status_reason = reason
     locked.status_changed_at = timezone.now()

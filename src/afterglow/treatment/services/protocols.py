@@ -8,6 +8,8 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
 from afterglow.accounts.models import Clinic
+from afterglow.audit.models import Action
+from afterglow.audit.services import audit_record, field_changes, snapshot, stored_values
 from afterglow.treatment.models import Protocol
 from afterglow.treatment.presets import ProtocolPreset, get_preset
 
@@ -98,13 +100,21 @@ def protocol_save(
         protocol = Protocol(clinic=clinic)
     elif protocol.clinic_id != clinic.pk:
         raise ValueError("That protocol belongs to another clinic.")
+    before = stored_values(protocol, PROTOCOL_FIELDS)
     for field in PROTOCOL_FIELDS:
         if field in data:
             setattr(protocol, field, data[field])
     _normalise_doses(protocol)
     protocol.full_clean()
     with transaction.atomic():
+        created = protocol.pk is None
         protocol.save()
+        audit_record(
+            action=Action.CREATE if created else Action.SETTINGS,
+            clinic=clinic,
+            obj=protocol,
+            changes=field_changes(before, snapshot(protocol, PROTOCOL_FIELDS)),
+        )
     return protocol
 
 

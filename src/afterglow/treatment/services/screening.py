@@ -11,6 +11,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from afterglow.audit.models import Action
+from afterglow.audit.services import CHANGED, audit_record
 from afterglow.instruments.models import Response
 from afterglow.patients.models import Patient
 from afterglow.treatment import eligibility
@@ -85,6 +87,13 @@ def screening_record(
     screening.full_clean(exclude=["assessed_by"])
     with transaction.atomic():
         screening.save()
+        audit_record(
+            action=Action.CREATE,
+            actor=by,
+            clinic=screening.clinic_id,
+            patient=screening.patient_id,
+            obj=screening,
+        )
     return screening
 
 
@@ -147,6 +156,19 @@ def screening_decide(
                 "decided_at",
                 "decided_by",
             ]
+        )
+        # A decision is the prescriber's signature on the screening; reasons are free text.
+        audit_record(
+            action=Action.SIGN,
+            actor=by,
+            clinic=locked.clinic_id,
+            patient=locked.patient_id,
+            obj=locked,
+            changes={
+                "decision": {"old": Decision.PENDING.value, "new": decision},
+                "decision_reason": CHANGED,
+                **({"override_reason": CHANGED} if locked.override_reason else {}),
+            },
         )
     for field in ("decision", "decision_reason", "override_reason", "decided_at", "decided_by"):
         setattr(screening, field, getattr(locked, field))

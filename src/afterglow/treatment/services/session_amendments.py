@@ -17,6 +17,8 @@ from django.db import models, transaction
 from django.utils import timezone
 
 from afterglow.accounts.models import Clinic
+from afterglow.audit.models import Action
+from afterglow.audit.services import CHANGED, audit_record
 from afterglow.schedules.services import schedule_reanchor
 from afterglow.treatment.models import Amendment, DosingSession, VitalsReading
 from afterglow.treatment.services.session_dose import cosigner_verify, dose_guardrails_exceeded
@@ -115,6 +117,19 @@ def session_amend(
         )
         amendment.full_clean()
         amendment.save()
+        # Free text (notes, reasons) is recorded as changed, values of typed fields in full.
+        free_text = isinstance(model_field, models.TextField)
+        audit_record(
+            action=Action.AMEND,
+            actor=by,
+            clinic=locked.clinic_id,
+            patient=locked.patient_id,
+            obj=locked,
+            changes={
+                field: CHANGED if free_text else {"old": old, "new": amendment.new_value},
+                "reason": CHANGED,
+            },
+        )
         if name == "started_at" and target is locked:
             # Questionnaires anchored to this dose follow its corrected time (unsent only).
             schedule_reanchor(course=locked.course)

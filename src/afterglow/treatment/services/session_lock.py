@@ -9,12 +9,15 @@ not as the page showed it. A signed session raises :class:`SessionLocked`.
 from __future__ import annotations
 
 import datetime as dt
+import sys
 
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from afterglow.accounts.models import Clinic, Membership
+from afterglow.audit.models import Action
+from afterglow.audit.services import audit_record
 from afterglow.treatment.models import DosingSession, SessionAlert, VitalsReading
 from afterglow.treatment.permissions import DECIDE_ROLES, DOSING_ROLES
 from afterglow.treatment.safety import AlertSpec
@@ -52,6 +55,17 @@ def open_session(session: DosingSession) -> DosingSession:
     )
     if locked.is_signed:
         raise SessionLocked(locked)
+    # Every write to an open session passes here, inside its transaction: one audit
+    # event per write, rolled back with it if the write is refused. The calling
+    # service's name says what was written (vitals, dose, discharge...) without
+    # touching its fifteen call sites; the values stay on the session's own rows.
+    audit_record(
+        action=Action.UPDATE,
+        clinic=locked.clinic_id,
+        patient=locked.patient_id,
+        obj=locked,
+        note=sys._getframe(1).f_code.co_name,
+    )
     return locked
 
 

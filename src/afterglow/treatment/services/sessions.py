@@ -25,6 +25,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from afterglow.audit.models import Action
+from afterglow.audit.services import audit_record
 from afterglow.treatment.dosing import DoseInputError, fixed_dose
 from afterglow.treatment.models import (
     CourseStatus,
@@ -166,6 +168,13 @@ def session_start(
         )
         session.full_clean()
         session.save()
+        audit_record(
+            action=Action.CREATE,
+            actor=by,
+            clinic=clinic,
+            patient=course.patient_id,
+            obj=session,
+        )
         return session
 
 
@@ -468,6 +477,14 @@ def session_sign(*, session: DosingSession, by: User) -> DosingSession:
             raise SessionNotReady(problems)
         session.signed_by = by
         session.signed_at = timezone.now()
+        audit_record(
+            action=Action.SIGN,
+            actor=by,
+            clinic=session.clinic_id,
+            patient=session.patient_id,
+            obj=session,
+            note="not dosed" if session.is_not_dosed else "",
+        )
         if session.is_not_dosed:
             session.status = SessionStatus.NOT_DOSED
             session.planned = None

@@ -11,6 +11,8 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from afterglow.accounts.models import Clinic, Membership, Role
+from afterglow.audit.models import Action
+from afterglow.audit.services import audit_record
 from afterglow.patients.models import Patient
 from afterglow.treatment.models import TherapySession
 
@@ -70,4 +72,7 @@ def therapy_session_record(
         )
         session.full_clean()
         session.save()
+        audit_record(
+            action=Action.CREATE, actor=by, clinic=patient.clinic_id, patient=patient, obj=session
+        )
     return session

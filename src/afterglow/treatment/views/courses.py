@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from afterglow.accounts.access import acting_user, require_membership, staff_required
+from afterglow.audit.reads import audited_read
 from afterglow.patients.access import get_patient_for
 from afterglow.treatment import schedule
 from afterglow.treatment.access import get_course_for, get_protocol_for
@@ -229,6 +230,7 @@ def _course_page(
 
 
 @staff_required(roles=VIEW_ROLES)
+@audited_read("course", model=Course)
 def course_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return _course_page(request, get_course_for(require_membership(request), pk))
 

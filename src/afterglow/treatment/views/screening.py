@@ -12,6 +12,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from afterglow.accounts.access import acting_user, require_membership, staff_required
+from afterglow.audit.reads import audited_read
 from afterglow.patients.access import get_patient_for
 from afterglow.treatment import eligibility
 from afterglow.treatment.access import get_screening_for
@@ -99,6 +100,7 @@ def _detail(
 
 
 @staff_required(roles=VIEW_ROLES)
+@audited_read("screening", model=Screening)
 def screening_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return _detail(request, get_screening_for(require_membership(request), pk), None)
 

@@ -20,6 +20,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from afterglow.accounts.access import acting_user, require_membership, staff_required
+from afterglow.audit.reads import audited_read
 from afterglow.treatment.access import get_planned_for, get_session_for
 from afterglow.treatment.forms_sessions import (
     AdverseEventForm,
@@ -104,6 +105,7 @@ def start(request: HttpRequest, planned_pk: int) -> HttpResponse:
 
 
 @staff_required(roles=VIEW_ROLES)
+@audited_read("dosing_session", model=DosingSession)
 def session_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render_page(request, get_session_for(require_membership(request), pk))
 

@@ -9,10 +9,12 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 
 from afterglow.accounts.access import acting_user, require_membership, staff_required
+from afterglow.audit.reads import audited_read
 from afterglow.patients.access import get_patient_for
+from afterglow.patients.models import Patient
 from afterglow.treatment.access import get_therapy_for
 from afterglow.treatment.forms_therapy import TherapySessionForm
-from afterglow.treatment.models import TherapyModality
+from afterglow.treatment.models import TherapyModality, TherapySession
 from afterglow.treatment.permissions import THERAPY_ROLES, VIEW_ROLES
 from afterglow.treatment.selectors_therapy import (
     course_therapy_windows,
@@ -73,6 +75,7 @@ def therapy_new(request: HttpRequest, patient_pk: int) -> HttpResponse:
 
 
 @staff_required(VIEW_ROLES)
+@audited_read("therapy_sessions", model=Patient, kwarg="patient_pk")
 def therapy_list(request: HttpRequest, patient_pk: int) -> HttpResponse:
     membership = require_membership(request)
     patient = get_patient_for(membership, patient_pk)
@@ -90,6 +93,7 @@ def therapy_list(request: HttpRequest, patient_pk: int) -> HttpResponse:
 
 
 @staff_required(VIEW_ROLES)
+@audited_read("therapy_session", model=TherapySession)
 def therapy_detail(request: HttpRequest, pk: int) -> HttpResponse:
     membership = require_membership(request)
     session = get_therapy_for(membership, pk)
