@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+from django.contrib.sessions.backends.db import SessionStore
 from django.db import connection
 from django.test import RequestFactory
 from django.test.utils import CaptureQueriesContext
@@ -21,6 +22,7 @@ UNDECORATED = patient_chart.__wrapped__.__wrapped__
 def queries(view, membership, patient) -> int:
     request = RequestFactory().get(reverse("patients:chart", args=[patient.pk]))
     request.user = membership.user
+    request.session = SessionStore()  # the page's sign-in limits read the session
     request.membership = membership
     with CaptureQueriesContext(connection) as captured:
         assert view(request, pk=patient.pk).status_code == 200

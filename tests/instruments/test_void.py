@@ -186,11 +186,14 @@ def test_a_loss_of_response_on_a_voided_pcl5_no_longer_holds_back_the_real_one(
 
     at(-1, 50)
     at(1, 34)  # response (≤ 35)
-    typo = at(28, 38)  # a typo for 30: raises a loss of response
+    at(21, 38)  # -24 %: a first failing follow-up, a possible loss only
+    assert not Alert.objects.filter(code=LOSS_OF_RESPONSE_CODE).exists()
+    typo = at(28, 38)  # a typo for 30: the second failing follow-up confirms a loss
     assert Alert.objects.get(code=LOSS_OF_RESPONSE_CODE).response == typo
     response_void(response=typo, by=clinician.user, reason="Answers mistyped")
-    at(28, 30)  # the corrected response: still a response
-    real = at(35, 40)  # -20 %: the real loss
+    at(28, 30)  # the corrected response: still a response, the run is broken
+    at(35, 40)  # -20 %: failing again, possible loss
+    real = at(38, 41)  # the second consecutive failure: the real, confirmed loss
 
     losses = Alert.objects.filter(code=LOSS_OF_RESPONSE_CODE).order_by("pk")
     # The first alert stays (a safety signal is never deleted); the real loss is raised.

@@ -20,6 +20,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from afterglow.accounts.models import Role
+from afterglow.audit.models import Action, AuditEvent
 from afterglow.treatment.models import DosingSession, SessionAlert
 from afterglow.treatment.services.sessions import (
     session_record_dose,
@@ -392,9 +393,10 @@ def test_the_start_page_warns_and_keeps_the_form(course, colleague) -> None:
             refused.content.decode()
         )
         done = colleague.client.post(start, {"off_schedule_reason": "Moved by the patient."})
-    session = DosingSession.objects.get()
+        session = DosingSession.objects.get()
+        # Still on the frozen day: leaving it would end the session on its idle limit.
+        shown = colleague.client.get(url("session", session)).content.decode()
     assert done.status_code == 302 and session.off_schedule_reason == "Moved by the patient."
-    shown = colleague.client.get(url("session", session)).content.decode()
     assert "Started off the plan:" in shown and "Moved by the patient." in shown
 
 
@@ -483,3 +485,33 @@ def test_amending_a_signed_dose_above_a_guardrail_needs_a_cosignature(
     # A correction within the guardrails needs no co-signer.
     plain = session_amend(field="lot_number", new_value="KET-9", **amend)
     assert plain.cosigned_by is None and plain.guardrail_warnings == ""
+
+
+def test_wrong_cosigning_passwords_count_towards_that_prescribers_lockout(
+    course, colleague, second, settings
+) -> None:
+    # Guessing a colleague's password through the co-signature box is a failed sign-in
+    # like any other: the fifth locks that prescriber out, and each is audited.
+    session = predosed(course, colleague.user)
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        with pytest.raises(ValidationError):
+            record(
+                session,
+                colleague.user,
+                **ABOVE,
+                guardrail_reason="Tolerated well before.",
+                cosigner_username=second.user.username,
+                cosigner_password="not-the-password",
+            )
+    failed = AuditEvent.objects.filter(action=Action.SIGN_IN_FAILED)
+    assert failed.count() == settings.AXES_FAILURE_LIMIT
+    assert AuditEvent.objects.filter(action=Action.LOCKOUT).exists()
+    with pytest.raises(ValidationError):  # now refused even with the right password
+        record(
+            session,
+            colleague.user,
+            **ABOVE,
+            guardrail_reason="Tolerated well before.",
+            cosigner_username=second.user.username,
+            cosigner_password=PASSWORD,
+        )

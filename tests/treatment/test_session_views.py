@@ -383,4 +383,7 @@ def test_the_page_query_count_does_not_grow_with_the_rows(colleague, course) -> 
     assert VitalsReading.objects.filter(session=many).count() == 31
     queries = _page_queries(colleague, few)
     assert queries == _page_queries(colleague, many)
-    assert queries <= 20  # session, membership, auth and the fixed prefetches
+    # Session, membership, auth and the fixed prefetches (20), plus the read's audit event
+    # (object lookup, chain-head lock, insert, head update: 4) and the two-step device
+    # lookup and idle-clock session save (2).
+    assert queries <= 26

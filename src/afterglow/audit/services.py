@@ -23,6 +23,7 @@ from django.utils import timezone
 from afterglow.audit.chain import GENESIS, event_hash
 from afterglow.audit.context import address_hash, current_request, request_id_for
 from afterglow.audit.models import Action, AuditChainHead, AuditEvent
+from afterglow.core.client import client_address
 
 CHANGED = "changed"
 HEAD_PK = 1
@@ -87,10 +88,6 @@ def field_changes(
     return changes
 
 
-def _client_address(request: HttpRequest) -> str:
-    return str(request.META.get("REMOTE_ADDR") or "")
-
-
 def _actor(actor: Any, request: HttpRequest | None) -> tuple[int | None, str]:
     if actor is None and request is not None:
         user = getattr(request, "user", None)
@@ -152,7 +149,7 @@ def audit_record(
         },
         note=note[:300],
         request_id=request_id_for(request) if request is not None else "",
-        client_hash=address_hash(_client_address(request)) if request is not None else "",
+        client_hash=address_hash(client_address(request)) if request is not None else "",
         user_agent=(request.headers.get("User-Agent", "") if request is not None else "")[:300],
     )
     # The head lock serialises appends: the sequence number, the time and prev_hash

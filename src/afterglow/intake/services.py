@@ -90,6 +90,13 @@ def intake_submit(
                 if recent >= settings.AFTERGLOW_INTAKE_RATE_PER_HOUR:
                     raise RateLimited
             submission.save()
+            # The public form has no signed-in actor; the event records the arrival.
+            audit_record(
+                action=Action.CREATE,
+                clinic=submission.clinic_id,
+                obj=submission,
+                note="public form (held as spam)" if is_bot else "public form",
+            )
     except IntegrityError:
         # The same key raced in from a second request between our check and insert.
         twin = IntakeSubmission.objects.filter(submission_key=submission_key).first()

@@ -21,7 +21,11 @@ from afterglow.audit.models import Action
 from afterglow.audit.services import CHANGED, audit_record
 from afterglow.schedules.services import schedule_reanchor
 from afterglow.treatment.models import Amendment, DosingSession, VitalsReading
-from afterglow.treatment.services.session_dose import cosigner_verify, dose_guardrails_exceeded
+from afterglow.treatment.services.session_dose import (
+    cosigner_authenticate,
+    cosigner_verify,
+    dose_guardrails_exceeded,
+)
 
 #: Session fields a signed session's amendment may change (never status or signature).
 AMENDABLE_FIELDS: dict[str, str] = {
@@ -78,6 +82,10 @@ def session_amend(
     """
     if not reason.strip():
         raise ValidationError({"reason": "Give the reason for the correction."})
+    # Before the transaction, so a wrong password's lockout count survives the refusal.
+    authenticated = cosigner_authenticate(
+        recorder=by, username=cosigner_username, password=cosigner_password
+    )
     with transaction.atomic():
         locked = (
             DosingSession.objects.select_for_update(of=("self",))
@@ -103,7 +111,7 @@ def session_amend(
         if model_field.value_to_string(target) == old:
             raise ValidationError({"new_value": "That is the value already recorded."})
         target.full_clean()
-        exceeded, cosigner = _guardrails(locked, by, name, cosigner_username, cosigner_password)
+        exceeded, cosigner = _guardrails(locked, by, name, cosigner_username, authenticated)
         target.save(update_fields=[name])
         amendment = Amendment(
             session=locked,
@@ -137,7 +145,7 @@ def session_amend(
 
 
 def _guardrails(
-    session: DosingSession, by: User, name: str, username: str, password: str
+    session: DosingSession, by: User, name: str, username: str, authenticated: User | None
 ) -> tuple[list[str], User | None]:
     """What a corrected dose or weight exceeds, and its verified co-signer (else refused)."""
     if name not in _DOSE_FIELDS or session.actual_dose_mg is None:
@@ -152,7 +160,7 @@ def _guardrails(
         return [], None
     try:
         cosigner = cosigner_verify(
-            session=session, recorder=by, username=username, password=password
+            session=session, recorder=by, username=username, authenticated=authenticated
         )
     except ValidationError as exc:
         raise ValidationError(

@@ -28,9 +28,11 @@ from django.contrib.auth import authenticate
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.http import HttpRequest
 from django.utils import timezone
 
 from afterglow.accounts.models import Membership
+from afterglow.audit.context import current_request
 from afterglow.schedules.services import schedule_reanchor
 from afterglow.treatment.dosing import (
     MAX_MG_PER_KG,
@@ -86,6 +88,10 @@ def session_record_dose(
     at once, by form field. May be corrected until the session is signed;
     vitals already entered keep their minutes and move with the start time.
     """
+    # Before the transaction, so a wrong password's lockout count survives the refusal.
+    authenticated = cosigner_authenticate(
+        recorder=by, username=cosigner_username, password=cosigner_password
+    )
     with transaction.atomic():
         session = open_session(session)
         require_dosing_role(by, session.clinic)
@@ -117,7 +123,7 @@ def session_record_dose(
                     session=session,
                     recorder=by,
                     username=cosigner_username,
-                    password=cosigner_password,
+                    authenticated=authenticated,
                 )
             except ValidationError as exc:
                 errors.update({k: " ".join(v) for k, v in exc.message_dict.items()})
@@ -155,36 +161,52 @@ def session_record_dose(
         return session
 
 
+def cosigner_authenticate(*, recorder: User, username: str, password: str) -> User | None:
+    """Check the co-signer's password through the sign-in backends; ``None`` if wrong.
+
+    Call it **before** the write's transaction: a wrong password counts towards that
+    account's lockout (django-axes) and is audited as a failed sign-in like any other,
+    and those records must stand when the dose is then refused and rolled back. Nothing
+    is checked (``None``) when a field is empty or the name is the recorder's own. The
+    password is never stored or logged.
+    """
+    name = username.strip()
+    if not name or not password or name == recorder.get_username():
+        return None
+    # The page's request carries the client address for the lockout; a call without
+    # one (tests, scripts) gets a bare request.
+    request = current_request() or HttpRequest()
+    user = authenticate(request, username=name, password=password)
+    return user if isinstance(user, User) else None
+
+
 def cosigner_verify(
-    *, session: DosingSession, recorder: User, username: str, password: str
+    *, session: DosingSession, recorder: User, username: str, authenticated: User | None
 ) -> User:
-    """The co-signing prescriber, after they re-entered their password; else a
+    """The co-signing prescriber, given :func:`cosigner_authenticate`'s result; else a
     ValidationError by form field (``cosigner_username`` or ``cosigner_password``).
 
     Refused: nothing entered, the recorder's own name, a wrong password (one message
-    whether the name or the password is wrong), an inactive account, and anyone who
-    is not an active prescriber of this session's clinic. The password is never
-    stored or logged.
+    whether the name or the password is wrong), an inactive or locked-out account, and
+    anyone who is not an active prescriber of this session's clinic.
     """
     name = username.strip()
-    if not name or not password:
+    if not name:
         raise ValidationError({"cosigner_username": NEEDS_COSIGN})
     if name == recorder.get_username():
         raise ValidationError({"cosigner_username": NOT_SELF})
-    user = authenticate(None, username=name, password=password)
-    if user is None:
+    if authenticated is None:
         raise ValidationError({"cosigner_password": WRONG_PASSWORD})
-    assert isinstance(user, User)
-    if user.pk == recorder.pk:
+    if authenticated.pk == recorder.pk:
         raise ValidationError({"cosigner_username": NOT_SELF})
     is_prescriber = (
         Membership.objects.active()
-        .filter(user=user, clinic=session.clinic, role__in=DECIDE_ROLES)
+        .filter(user=authenticated, clinic=session.clinic, role__in=DECIDE_ROLES)
         .exists()
     )
     if not is_prescriber:
         raise ValidationError({"cosigner_username": NOT_PRESCRIBER})
-    return user
+    return authenticated
 
 
 def dose_guardrails_exceeded(
