@@ -291,6 +291,14 @@ TWILIO_ACCOUNT_SID = env_str("TWILIO_ACCOUNT_SID")
 TWILIO_AUTH_TOKEN = env_str("TWILIO_AUTH_TOKEN")
 TWILIO_FROM_NUMBER = env_str("TWILIO_FROM_NUMBER")
 TWILIO_MESSAGING_SERVICE_SID = env_str("TWILIO_MESSAGING_SERVICE_SID")
+if AFTERGLOW_SMS_BACKEND.endswith(".TwilioSMSBackend"):
+    for _name in ("TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN"):
+        if not globals()[_name]:
+            raise ImproperSetting(f"the Twilio SMS backend needs {_name} (or {_name}_FILE) set")
+    if not (TWILIO_FROM_NUMBER or TWILIO_MESSAGING_SERVICE_SID):
+        raise ImproperSetting(
+            "the Twilio SMS backend needs TWILIO_FROM_NUMBER or TWILIO_MESSAGING_SERVICE_SID"
+        )
 # Seconds between the worker's schedule sweeps (invitations due, reminders, expiry). The
 # worker records a heartbeat each sweep; /healthz is unhealthy after 3 missed sweeps.
 AFTERGLOW_SWEEP_SECONDS = env_int("AFTERGLOW_SWEEP_SECONDS", 60, minimum=1)
@@ -341,6 +349,8 @@ LOGGING = {
         "django.server": {"filters": ["no_paths"]},
         "django.security.csrf": {"filters": ["no_paths"]},
         "django.db.backends": {"level": "WARNING"},
+        # Logs every API request's URL and headers at INFO; nothing we need.
+        "twilio.http_client": {"level": "WARNING"},
         # PDF rendering logs every layout step at INFO.
         "weasyprint": {"level": "WARNING"},
         "fontTools": {"level": "WARNING"},

@@ -33,6 +33,8 @@ PUBLIC = {
     "diary:day": "the patient's diary, gated by the unguessable token",
     "accounts:login": "the login page",
     "accounts:logout": "signing out",
+    "ops:healthz": "health for monitoring: no data, no login (issue 10)",
+    "schedules:twilio_status": "Twilio's delivery callback, refused unless Twilio signed it",
 }
 SECRET_NAME = "Zebedee"  # appears only in the home clinic's data
 
