@@ -317,6 +317,9 @@ AFTERGLOW_WEB_WORKERS = env_int("AFTERGLOW_WEB_WORKERS", 0, minimum=0)
 AFTERGLOW_WEB_THREADS = env_int("AFTERGLOW_WEB_THREADS", 4, minimum=1)
 # Backups (`afterglow backup`, the systemd timer): where, and how many to keep.
 AFTERGLOW_BACKUP_DIR = Path(env_str("AFTERGLOW_BACKUP_DIR", str(VAR_DIR / "backups")))
+# Where pg_dump and pg_restore are (empty: Debian's newest /usr/lib/postgresql/*/bin,
+# then PATH). They must be at least as new as the PostgreSQL server.
+AFTERGLOW_PG_BINDIR = env_str("AFTERGLOW_PG_BINDIR")
 
 # Background work: Django's tasks API (the django-tasks backport on 5.2) stored in the
 # database and run by `afterglow worker`.
