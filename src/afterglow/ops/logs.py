@@ -29,7 +29,7 @@ def route_of(path: str) -> str:
         return UNMATCHED
     except Exception:  # a malformed path: still never echo it
         return UNMATCHED
-    return "/" + match.route if match.route else (match.view_name or UNMATCHED)
+    return "/" + match.route
 
 
 class RouteNotPath(logging.Filter):

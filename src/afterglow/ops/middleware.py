@@ -35,7 +35,7 @@ class RequestLogMiddleware:
         started = time.monotonic()
         response = self.get_response(request)
         match = getattr(request, "resolver_match", None)
-        route = ("/" + match.route) if match is not None and match.route else UNMATCHED
+        route = ("/" + match.route) if match is not None else UNMATCHED
         elapsed_ms = round((time.monotonic() - started) * 1000, 1)
         logger.info(
             "%s %s %s %s %.1fms",
