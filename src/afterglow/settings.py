@@ -19,7 +19,6 @@ from typing import Any
 import os
 
 import dj_database_url
-import plotly
 
 from afterglow.core.env import (
     ImproperSetting,
@@ -177,21 +176,27 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
-STATICFILES_DIRS = [
-    PACKAGE_DIR / "static",
-    # Plotly's browser bundle is served from the installed Python package: no CDN,
-    # and the script always matches the plotly version that built the figure.
-    ("vendor/plotly", Path(plotly.__file__).resolve().parent / "package_data"),
+STATICFILES_DIRS = [PACKAGE_DIR / "static"]
+STATICFILES_FINDERS = [
+    "django.contrib.staticfiles.finders.FileSystemFinder",
+    "django.contrib.staticfiles.finders.AppDirectoriesFinder",
+    # Plotly's browser bundle, served from the installed Python package: no CDN, and the
+    # script always matches the plotly version that built the figure.
+    "afterglow.ops.static.PlotlyFinder",
 ]
-# In local mode WhiteNoise serves straight from the finders (no collectstatic step).
+# In local mode WhiteNoise serves straight from the finders (no collectstatic step). In
+# production nginx serves STATIC_ROOT (deploy/nginx/afterglow.conf); WhiteNoise stays in
+# the middleware so `afterglow serve` alone (behind a load balancer) serves them too.
+# Pages link the hashed names only, so the unhashed copies are not kept.
 WHITENOISE_USE_FINDERS = not PRODUCTION
+WHITENOISE_KEEP_ONLY_HASHED_FILES = True
 if not PRODUCTION:
     STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
         "BACKEND": (
-            "whitenoise.storage.CompressedManifestStaticFilesStorage"
+            "afterglow.ops.static.GzipManifestStorage"
             if PRODUCTION
             else "django.contrib.staticfiles.storage.StaticFilesStorage"
         )
