@@ -359,6 +359,8 @@ LOGGING = {
         "django.db.backends": {"level": "WARNING"},
         # Logs every API request's URL and headers at INFO; nothing we need.
         "twilio.http_client": {"level": "WARNING"},
+        # Two lines a second while idle ("Starting worker", "No more tasks").
+        "django_tasks_db": {"level": "WARNING"},
         # PDF rendering logs every layout step at INFO.
         "weasyprint": {"level": "WARNING"},
         "fontTools": {"level": "WARNING"},
