@@ -13,10 +13,9 @@ come from a file instead (``SECRET_KEY_FILE=/run/credentials/...``).
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
-
-import os
 
 import dj_database_url
 

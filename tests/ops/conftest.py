@@ -20,6 +20,9 @@ from pathlib import Path
 import psycopg
 import pytest
 
+# The schedule tests' frozen-clock harness, for the send paths tested here.
+from tests.schedules.conftest import harness, immediate_tasks, sms_outbox  # noqa: F401
+
 ROOT = Path(__file__).resolve().parents[2]
 AFTERGLOW = str(Path(sys.executable).parent / "afterglow")
 

@@ -40,7 +40,12 @@ def _manifest(backup: Path) -> dict:
 def _inspect(env: dict[str, str], *flags: str) -> dict:
     result = subprocess.run(
         [sys.executable, "-m", "tests.ops.drill_inspect", *flags],
-        capture_output=True, text=True, env=env, cwd=ROOT, timeout=120, check=False,
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=ROOT,
+        timeout=120,
+        check=False,
     )
     assert result.returncode == 0, result.stderr
     return json.loads(result.stdout.strip().splitlines()[-1])
@@ -83,7 +88,10 @@ def test_restore_drill_backup_while_the_clinic_works_restores_every_table(
     progress, stop = tmp_path / "progress.json", tmp_path / "stop"
     writer = subprocess.Popen(
         [sys.executable, "-m", "tests.ops.drill_writer", str(progress), str(stop)],
-        env=env, cwd=ROOT, stderr=subprocess.PIPE, text=True,
+        env=env,
+        cwd=ROOT,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     try:
         before = _wait_for_rounds(progress, 2)["rounds"]
@@ -160,8 +168,18 @@ def test_an_encrypted_backup_needs_its_key_and_keeps_the_newest(
     assert key.stat().st_mode & 0o777 == 0o600
     out_dir = tmp_path / "b"
     for _ in range(3):
-        ok(afterglow("backup", "--output", str(out_dir), "--encrypt-key-file", str(key),
-                     "--keep", "2", env=env))
+        ok(
+            afterglow(
+                "backup",
+                "--output",
+                str(out_dir),
+                "--encrypt-key-file",
+                str(key),
+                "--keep",
+                "2",
+                env=env,
+            )
+        )
     backups = sorted(out_dir.glob("afterglow-*.backup.enc"))
     assert len(backups) == 2
     newest = backups[-1]
@@ -177,8 +195,11 @@ def test_an_encrypted_backup_needs_its_key_and_keeps_the_newest(
     ok(afterglow("restore", str(newest), "--into", target, "--key-file", str(key), env=env))
     refused = afterglow("restore", str(newest), "--into", target, "--key-file", str(key), env=env)
     assert refused.returncode == 2 and "not empty" in refused.stderr
-    ok(afterglow("restore", str(newest), "--into", target, "--key-file", str(key), "--force",
-                 env=env))
+    ok(
+        afterglow(
+            "restore", str(newest), "--into", target, "--key-file", str(key), "--force", env=env
+        )
+    )
 
 
 def test_encryption_detects_a_truncated_or_changed_file() -> None:

@@ -17,27 +17,69 @@ PRODUCTION = {
 def test_a_first_clinic_and_its_admin_from_the_command_line(tmp_path: Path) -> None:
     env = clean_env(tmp_path)
     ok(afterglow("migrate", "-v0", env=env))
-    out = ok(afterglow("createclinic", "--name", "Riverside Clinic", "--slug", "riverside",
-                       "--timezone", "Europe/London", env=env))
+    out = ok(
+        afterglow(
+            "createclinic",
+            "--name",
+            "Riverside Clinic",
+            "--slug",
+            "riverside",
+            "--timezone",
+            "Europe/London",
+            env=env,
+        )
+    )
     assert "Created clinic Riverside Clinic (riverside, Europe/London)" in out
     again = afterglow("createclinic", "--name", "X", "--slug", "riverside", env=env)
     assert again.returncode == 2 and "already exists" in again.stderr
-    bad_tz = afterglow("createclinic", "--name", "X", "--slug", "x", "--timezone", "Mars/Olympus",
-                       env=env)
+    bad_tz = afterglow(
+        "createclinic", "--name", "X", "--slug", "x", "--timezone", "Mars/Olympus", env=env
+    )
     assert bad_tz.returncode == 2 and "Mars/Olympus" in bad_tz.stderr
 
-    weak = afterglow("createadmin", "--clinic", "riverside", "--username", "ada", "--email",
-                     "ada@riverside.example", "--password-stdin", env=env, stdin="123\n")
+    weak = afterglow(
+        "createadmin",
+        "--clinic",
+        "riverside",
+        "--username",
+        "ada",
+        "--email",
+        "ada@riverside.example",
+        "--password-stdin",
+        env=env,
+        stdin="123\n",
+    )
     assert weak.returncode == 2 and "too short" in weak.stderr
-    no_tty = afterglow("createadmin", "--clinic", "riverside", "--username", "ada", "--email",
-                       "ada@riverside.example", env=env, stdin="")
+    no_tty = afterglow(
+        "createadmin",
+        "--clinic",
+        "riverside",
+        "--username",
+        "ada",
+        "--email",
+        "ada@riverside.example",
+        env=env,
+        stdin="",
+    )
     assert no_tty.returncode == 2 and "--password-stdin" in no_tty.stderr
-    made = ok(afterglow("createadmin", "--clinic", "riverside", "--username", "ada", "--email",
-                        "ada@riverside.example", "--password-stdin", env=env,
-                        stdin="a long clinic passphrase\n"))
+    made = ok(
+        afterglow(
+            "createadmin",
+            "--clinic",
+            "riverside",
+            "--username",
+            "ada",
+            "--email",
+            "ada@riverside.example",
+            "--password-stdin",
+            env=env,
+            stdin="a long clinic passphrase\n",
+        )
+    )
     assert "Created ada, admin of Riverside Clinic" in made
     check = afterglow(
-        "shell", "-c",
+        "shell",
+        "-c",
         "from afterglow.accounts.models import Membership; m = Membership.objects.get(); "
         "print(m.role, m.clinic.slug, m.user.check_password('a long clinic passphrase'))",
         env=env,

@@ -20,13 +20,10 @@ from django.urls import reverse
 from afterglow.ops.logs import JsonFormatter, RouteNotPath
 from afterglow.schedules.models import Delivery, DeliveryStatus
 from tests.instruments.test_links_and_entry import answers_post
-from tests.schedules.conftest import (  # noqa: F401  (fixtures used by name)
+from tests.schedules.conftest import (
     QUESTIONNAIRE_URL,
-    harness,
-    immediate_tasks,
     invitation,
     ny,
-    sms_outbox,
     start_course,
     token_in,
 )
@@ -81,9 +78,10 @@ def test_a_personal_link_token_never_reaches_a_log(
 
     answer = reverse("instruments:answer", args=[tokens[0]])
     assert anonymous.get(answer).status_code == 200
-    assert "your answers were received" in anonymous.post(
-        answer, answers_post([1] * 20)
-    ).content.decode()
+    assert (
+        "your answers were received"
+        in anonymous.post(answer, answers_post([1] * 20)).content.decode()
+    )
     anonymous.get(answer)  # used: "no longer active"
     anonymous.get(reverse("instruments:answer", args=[tokens[1] + "x"]))  # mistyped
     # A stale page posted without its CSRF token: Django logs the refusal and the path.
@@ -134,8 +132,13 @@ def test_djangos_request_loggers_get_the_route_not_the_path(db) -> None:
     RouteNotPath().filter(record)
     assert record.getMessage() == "Not Found: /q/<str:token>/"
     line = logging.LogRecord(
-        "django.server", logging.INFO, "", 0, '"%s" %s %s',
-        ("GET /d/SECRET/2026-03-01/ HTTP/1.1", "200", "12"), None,
+        "django.server",
+        logging.INFO,
+        "",
+        0,
+        '"%s" %s %s',
+        ("GET /d/SECRET/2026-03-01/ HTTP/1.1", "200", "12"),
+        None,
     )
     RouteNotPath().filter(line)
     assert "SECRET" not in line.getMessage()
@@ -150,7 +153,9 @@ def test_log_format_json_is_one_object_a_line(tmp_path) -> None:
     env = clean_env(tmp_path, LOG_FORMAT="json", DATABASE_URL=f"sqlite:///{tmp_path}/a.db")
     ok(afterglow("migrate", "-v0", env=env))
     result = afterglow(
-        "shell", "-c", "import logging; logging.getLogger('afterglow.x').warning('hello %s', 1)",
+        "shell",
+        "-c",
+        "import logging; logging.getLogger('afterglow.x').warning('hello %s', 1)",
         env=env,
     )
     lines = [json.loads(line) for line in result.stderr.strip().splitlines()]

@@ -109,10 +109,27 @@ def stack(postgres, tmp_path: Path) -> Iterator[Stack]:
     # A self-signed certificate for localhost, as a clinic would get from Let's Encrypt.
     cert, key = etc / "fullchain.pem", etc / "privkey.pem"
     ok_ssl = subprocess.run(
-        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
-         "-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost",
-         "-keyout", str(key), "-out", str(cert)],
-        capture_output=True, text=True, check=False,
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "2",
+            "-subj",
+            "/CN=localhost",
+            "-addext",
+            "subjectAltName=DNS:localhost",
+            "-keyout",
+            str(key),
+            "-out",
+            str(cert),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert ok_ssl.returncode == 0, ok_ssl.stderr
 
@@ -125,8 +142,11 @@ def stack(postgres, tmp_path: Path) -> Iterator[Stack]:
     env_file.write_text(
         _render(
             (ROOT / "deploy" / "afterglow.env").read_text(),
-            {"/etc/afterglow/": f"{etc}/", "/var/lib/afterglow": str(var),
-             "/var/backups/afterglow": str(tmp_path / "backups")},
+            {
+                "/etc/afterglow/": f"{etc}/",
+                "/var/lib/afterglow": str(var),
+                "/var/backups/afterglow": str(tmp_path / "backups"),
+            },
         )
     )
     env = clean_env(var)
@@ -144,18 +164,29 @@ def stack(postgres, tmp_path: Path) -> Iterator[Stack]:
     )
     env_cli = {**env, "AFTERGLOW_VAR_DIR": str(var)}
     ok(afterglow("migrate", "--noinput", "-v0", env=env_cli))
-    ok(afterglow("createclinic", "--name", "Riverside Clinic", "--slug", "riverside",
-                 env=env_cli))
-    ok(afterglow("createadmin", "--clinic", "riverside", "--username", ADMIN, "--email",
-                 "ada@riverside.example", "--password-stdin", env=env_cli, stdin=PASSWORD + "\n"))
+    ok(afterglow("createclinic", "--name", "Riverside Clinic", "--slug", "riverside", env=env_cli))
+    ok(
+        afterglow(
+            "createadmin",
+            "--clinic",
+            "riverside",
+            "--username",
+            ADMIN,
+            "--email",
+            "ada@riverside.example",
+            "--password-stdin",
+            env=env_cli,
+            stdin=PASSWORD + "\n",
+        )
+    )
 
+    tls_listen = f"    listen 127.0.0.1:{https_port} ssl http2;"
     site = _render(
         (ROOT / "deploy" / "nginx" / "afterglow.conf").read_text(),
         {
             "server 127.0.0.1:8000;": f"server 127.0.0.1:{app_port};",
             "    listen 80;\n    listen [::]:80;": f"    listen 127.0.0.1:{http_port};",
-            "    listen 443 ssl http2;\n    listen [::]:443 ssl http2;":
-                f"    listen 127.0.0.1:{https_port} ssl http2;",
+            "    listen 443 ssl http2;\n    listen [::]:443 ssl http2;": tls_listen,
             "server_name clinic.example.org;": "server_name localhost;",
             "/etc/letsencrypt/live/clinic.example.org/fullchain.pem": str(cert),
             "/etc/letsencrypt/live/clinic.example.org/privkey.pem": str(key),
@@ -185,21 +216,37 @@ http {{
     include {prefix}/site.conf;
 }}
 """)
-    nginx_cmd = [_nginx_binary(), "-p", str(prefix), "-c", str(prefix / "nginx.conf"),
-                 "-e", str(logs / "nginx-error.log")]
+    nginx_cmd = [
+        _nginx_binary(),
+        "-p",
+        str(prefix),
+        "-c",
+        str(prefix / "nginx.conf"),
+        "-e",
+        str(logs / "nginx-error.log"),
+    ]
     tested = subprocess.run([*nginx_cmd, "-t"], capture_output=True, text=True, check=False)
     assert tested.returncode == 0, tested.stderr
 
     def start(name: str, args: list[str]) -> subprocess.Popen[str]:
         out = (logs / f"{name}.log").open("w")
-        return subprocess.Popen(args, env=env, cwd=var, stdout=out, stderr=subprocess.STDOUT,
-                                text=True)
+        return subprocess.Popen(
+            args, env=env, cwd=var, stdout=out, stderr=subprocess.STDOUT, text=True
+        )
 
     bin_dir = Path(afterglow.__globals__["AFTERGLOW"]).parent
     web = start("web", [str(bin_dir / "afterglow"), "serve", "--bind", f"127.0.0.1:{app_port}"])
     worker = start("worker", [str(bin_dir / "afterglow"), "worker"])
     nginx = start("nginx", nginx_cmd)
-    running = Stack(base=base, plain=f"http://localhost:{http_port}", cert=cert, web=web, worker=worker, nginx=nginx, logs=logs)
+    running = Stack(
+        base=base,
+        plain=f"http://localhost:{http_port}",
+        cert=cert,
+        web=web,
+        worker=worker,
+        nginx=nginx,
+        logs=logs,
+    )
     try:
         yield running
     finally:
@@ -225,8 +272,12 @@ def _sign_in(http: requests.Session, base: str, username: str, password: str) ->
     assert login.status_code == 200
     done = http.post(
         login.url,
-        data={"csrfmiddlewaretoken": _csrf(login), "username": username, "password": password,
-              "next": "/staff/"},
+        data={
+            "csrfmiddlewaretoken": _csrf(login),
+            "username": username,
+            "password": password,
+            "next": "/staff/",
+        },
         headers={"Referer": login.url},
         timeout=30,
     )
@@ -270,8 +321,11 @@ def test_the_documented_production_stack_serves_a_clinic_and_reports_its_health(
     detail = staff.get(f"{stack.base}/staff/intake/{submission.group(1)}/", timeout=30)
     chart = staff.post(
         f"{stack.base}/staff/intake/{submission.group(1)}/enrol/",
-        data={"csrfmiddlewaretoken": _csrf(detail), "trauma_context": "unknown",
-              "veteran_status": "unknown"},
+        data={
+            "csrfmiddlewaretoken": _csrf(detail),
+            "trauma_context": "unknown",
+            "veteran_status": "unknown",
+        },
         headers={"Referer": detail.url},
         timeout=30,
     )
@@ -281,8 +335,9 @@ def test_the_documented_production_stack_serves_a_clinic_and_reports_its_health(
     # A static file: served by nginx, compressed, cached for a year.
     css = re.search(r'href="(/static/[^"]+\.[0-9a-f]{12}\.css)"', chart.text)
     assert css, "no hashed stylesheet on the chart"
-    static = http.get(f"{stack.base}{css.group(1)}", headers={"Accept-Encoding": "gzip"},
-                      stream=True, timeout=30)
+    static = http.get(
+        f"{stack.base}{css.group(1)}", headers={"Accept-Encoding": "gzip"}, stream=True, timeout=30
+    )
     assert static.status_code == 200
     assert static.headers["Content-Encoding"] == "gzip"
     assert "max-age=31536000" in static.headers["Cache-Control"]

@@ -14,13 +14,10 @@ from twilio.request_validator import RequestValidator
 
 from afterglow.schedules import sms_twilio
 from afterglow.schedules.models import Delivery, DeliveryStatus
-from tests.schedules.conftest import (  # noqa: F401  (fixtures used by name)
+from tests.schedules.conftest import (
     QUESTIONNAIRE_URL,
-    harness,
-    immediate_tasks,
     invitation,
     ny,
-    sms_outbox,
     start_course,
 )
 
@@ -115,7 +112,11 @@ def test_an_undelivered_text_is_shown_as_failed(anonymous, clinician, harness, t
     course = start_course(clinician, harness, email="", phone="+15550123")
     harness.sweep(ny(2, 28, 9, 5))
     baseline = invitation(course, "pcl5@baseline").deliveries.get()
-    data = {"MessageSid": baseline.provider_id, "MessageStatus": "undelivered", "ErrorCode": "30003"}
+    data = {
+        "MessageSid": baseline.provider_id,
+        "MessageStatus": "undelivered",
+        "ErrorCode": "30003",
+    }
     assert _callback(anonymous, data).status_code == 204
     baseline.refresh_from_db()
     assert baseline.status == DeliveryStatus.FAILED

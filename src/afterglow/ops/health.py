@@ -73,7 +73,9 @@ def health_report(*, now: dt.datetime | None = None) -> HealthReport:
             cursor.execute("SELECT 1")
         checks["database"] = Check(True, f"{connection.vendor} answers")
     except DatabaseError as exc:
-        checks["database"] = Check(False, f"{connection.vendor} does not answer: {type(exc).__name__}")
+        checks["database"] = Check(
+            False, f"{connection.vendor} does not answer: {type(exc).__name__}"
+        )
         return HealthReport(checks)
     try:
         pending = unapplied_migrations()
@@ -95,8 +97,11 @@ def health_report(*, now: dt.datetime | None = None) -> HealthReport:
 def _worker(now: dt.datetime) -> Check:
     beat = WorkerHeartbeat.objects.order_by("-last_beat_at").first()
     if beat is None:
-        return Check(False, "no worker has ever reported: start afterglow worker",
-                     {"heartbeat_age_seconds": None, "limit_seconds": None})
+        return Check(
+            False,
+            "no worker has ever reported: start afterglow worker",
+            {"heartbeat_age_seconds": None, "limit_seconds": None},
+        )
     age = (now - beat.last_beat_at).total_seconds()
     limit = MISSED_SWEEPS * beat.sweep_seconds
     ok = age <= limit

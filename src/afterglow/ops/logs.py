@@ -60,7 +60,7 @@ def _scrub(arg: Any) -> Any:
 class JsonFormatter(logging.Formatter):
     """One JSON object a line: time (UTC), level, logger, message, any ``extra`` fields."""
 
-    converter = time.gmtime
+    converter = time.gmtime  # type: ignore[assignment]
 
     def format(self, record: logging.LogRecord) -> str:
         entry: dict[str, Any] = {

@@ -97,7 +97,9 @@ def tasks_recover(
                 f"(worker {', '.join(result.worker_ids) or 'unknown'}): its worker stopped. "
                 + ("Queued again: this task is safe to repeat." if safe else "Not repeated.")
             )
-            result.save(update_fields=["status", "finished_at", "exception_class_path", "traceback"])
+            result.save(
+                update_fields=["status", "finished_at", "exception_class_path", "traceback"]
+            )
             failed += 1
             if safe:
                 (enqueue or _enqueue_again)(result)

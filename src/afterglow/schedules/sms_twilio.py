@@ -1,4 +1,6 @@
-"""Text messages through Twilio (``AFTERGLOW_SMS_BACKEND=afterglow.schedules.sms_twilio.TwilioSMSBackend``).
+"""Text messages through Twilio.
+
+``AFTERGLOW_SMS_BACKEND=afterglow.schedules.sms_twilio.TwilioSMSBackend``.
 
 Settings: ``TWILIO_ACCOUNT_SID``, ``TWILIO_AUTH_TOKEN`` (or ``TWILIO_AUTH_TOKEN_FILE``)
 and the sender, ``TWILIO_FROM_NUMBER`` or ``TWILIO_MESSAGING_SERVICE_SID``; production

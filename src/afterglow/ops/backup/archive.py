@@ -33,7 +33,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from django.conf import settings
 from django.core.management.color import no_style
 from django.db import connections, transaction
 from django.db.migrations.recorder import MigrationRecorder
@@ -146,7 +145,9 @@ def _snapshot_postgresql(work: Path) -> tuple[Path, dict[str, Any]]:
     return data, _manifest("postgresql", data, migrations, tables)
 
 
-def backup_create(*, output: Path, key_file: Path | None = None, keep: int | None = None) -> BackupResult:
+def backup_create(
+    *, output: Path, key_file: Path | None = None, keep: int | None = None
+) -> BackupResult:
     """Write one backup file into ``output``; keep the newest ``keep`` there."""
     key = crypto.key_load(key_file) if key_file else None
     output.mkdir(parents=True, exist_ok=True)
@@ -184,7 +185,8 @@ def backup_create(*, output: Path, key_file: Path | None = None, keep: int | Non
 def backups_prune(*, output: Path, keep: int) -> list[Path]:
     """Delete all but the newest ``keep`` backups in ``output`` (names sort by time)."""
     found = sorted(
-        p for p in output.iterdir()
+        p
+        for p in output.iterdir()
         if p.name.startswith("afterglow-") and p.name.endswith((SUFFIX, ENCRYPTED_SUFFIX))
     )
     doomed = found[:-keep] if keep else []
@@ -241,7 +243,9 @@ def verify(alias: str, manifest: dict[str, Any]) -> None:
         )
 
 
-def backup_restore(*, path: Path, into: str, force: bool, key_file: Path | None = None) -> dict[str, Any]:
+def backup_restore(
+    *, path: Path, into: str, force: bool, key_file: Path | None = None
+) -> dict[str, Any]:
     """Load a backup into the database at URL ``into`` and check every table."""
     target = parse_url(into)
     with backup_open(path, key_file) as (manifest, data):
@@ -249,8 +253,7 @@ def backup_restore(*, path: Path, into: str, force: bool, key_file: Path | None 
         if vendor(target) == "sqlite":
             if engine != "sqlite":
                 raise OpsError(
-                    "a PostgreSQL backup restores into PostgreSQL only (then copy-db is "
-                    "not needed)"
+                    "a PostgreSQL backup restores into PostgreSQL only (then copy-db is not needed)"
                 )
             _restore_sqlite_file(data, sqlite_path(target), force)
             with database_alias(target) as alias:
@@ -261,8 +264,18 @@ def backup_restore(*, path: Path, into: str, force: bool, key_file: Path | None 
             if engine == "postgresql":
                 connections[alias].close()
                 pg_wait(
-                    pg_run([pg_tool("pg_restore"), "--no-owner", "--no-privileges",
-                            "--exit-on-error", "-d", str(target["NAME"]), str(data)], target),
+                    pg_run(
+                        [
+                            pg_tool("pg_restore"),
+                            "--no-owner",
+                            "--no-privileges",
+                            "--exit-on-error",
+                            "-d",
+                            str(target["NAME"]),
+                            str(data),
+                        ],
+                        target,
+                    ),
                     "pg_restore",
                 )
             else:

@@ -49,7 +49,7 @@ def database_alias(config: dict[str, Any]) -> Iterator[str]:
         with contextlib.suppress(Exception):
             connections[alias].close()
         with contextlib.suppress(AttributeError):
-            delattr(connections._connections, alias)
+            delattr(connections._connections, alias)  # type: ignore[attr-defined]
         connections.settings.pop(alias, None)
 
 
@@ -113,8 +113,13 @@ def pg_tool(name: str) -> str:
 def pg_environment(config: dict[str, Any]) -> dict[str, str]:
     """libpq's variables for ``config``; the password never goes on a command line."""
     env = dict(os.environ)
-    for key, var in (("HOST", "PGHOST"), ("PORT", "PGPORT"), ("USER", "PGUSER"),
-                     ("PASSWORD", "PGPASSWORD"), ("NAME", "PGDATABASE")):
+    for key, var in (
+        ("HOST", "PGHOST"),
+        ("PORT", "PGPORT"),
+        ("USER", "PGUSER"),
+        ("PASSWORD", "PGPASSWORD"),
+        ("NAME", "PGDATABASE"),
+    ):
         if config.get(key):
             env[var] = str(config[key])
     return env
