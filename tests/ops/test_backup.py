@@ -96,7 +96,7 @@ def test_restore_drill_backup_while_the_clinic_works_restores_every_table(
     try:
         before = _wait_for_rounds(progress, 2)["rounds"]
         backup_out = ok(afterglow("backup", "--output", str(tmp_path / "backups"), env=env))
-        after = _wait_for_rounds(progress, before + 1)["rounds"]
+        # Read at once: the rounds the clinic completed while the backup command ran.
         during = json.loads(progress.read_text())["rounds"]
     finally:
         stop.touch()
@@ -104,7 +104,7 @@ def test_restore_drill_backup_while_the_clinic_works_restores_every_table(
     assert writer.returncode == 0, writer_err
     final = json.loads(progress.read_text())
     assert final["errors"] == [], "the clinic's writes failed during the backup"
-    assert during > before and after > before
+    assert during > before, "no write happened while the backup ran"
     (backup,) = (tmp_path / "backups").glob("afterglow-*.backup")
     assert str(backup) in backup_out
     manifest = _manifest(backup)

@@ -367,3 +367,6 @@ def test_the_documented_production_stack_serves_a_clinic_and_reports_its_health(
     web_log = (stack.logs / "web.log").read_text()
     assert "/staff/intake/<int:pk>/enrol/" in web_log
     assert "Robin" not in web_log and "robin.ash" not in web_log
+    # SIGTERM: gunicorn finishes what is in flight and exits cleanly.
+    stack.web.send_signal(signal.SIGTERM)
+    assert stack.web.wait(timeout=60) == 0
