@@ -30,7 +30,7 @@ import pytest
 import requests
 
 from tests.intake.test_intake_form import form_data
-from tests.ops.conftest import ROOT, afterglow, clean_env, ok
+from tests.ops.conftest import AFTERGLOW, ROOT, afterglow, clean_env, ok
 
 SWEEP_SECONDS = 2
 #: The stated time: /healthz is unhealthy after three missed sweeps.
@@ -234,9 +234,8 @@ http {{
             args, env=env, cwd=var, stdout=out, stderr=subprocess.STDOUT, text=True
         )
 
-    bin_dir = Path(afterglow.__globals__["AFTERGLOW"]).parent
-    web = start("web", [str(bin_dir / "afterglow"), "serve", "--bind", f"127.0.0.1:{app_port}"])
-    worker = start("worker", [str(bin_dir / "afterglow"), "worker"])
+    web = start("web", [AFTERGLOW, "serve", "--bind", f"127.0.0.1:{app_port}"])
+    worker = start("worker", [AFTERGLOW, "worker"])
     nginx = start("nginx", nginx_cmd)
     running = Stack(
         base=base,
