@@ -21,7 +21,7 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 .DELETE_ON_ERROR:
 
-.PHONY: help install install-dev demo worker test test-postgres lint format bench bench-audit lock clean
+.PHONY: help install install-dev demo serve worker test test-postgres lint format bench bench-audit lock clean
 
 help: ## List the commands
 	@echo "Afterglow — make targets (variables: PYTHON=$(PYTHON) PORT=$(PORT) WORKERS=$(WORKERS) ARGS=...)"
@@ -60,9 +60,12 @@ demo: install ## Migrate, seed the demo clinic, print its logins, serve on 127.0
 	$(BIN)/afterglow migrate --noinput
 	$(BIN)/afterglow demo
 	@echo "Starting the background worker (invitations, reminders, alerts; emails print here)."
-	@$(BIN)/afterglow worker & worker=$$!; \
+	@PORT=$(PORT) $(BIN)/afterglow worker & worker=$$!; \
 	trap 'kill $$worker 2>/dev/null || true' EXIT INT TERM; \
-	$(BIN)/afterglow runserver 127.0.0.1:$(PORT)
+	PORT=$(PORT) $(BIN)/afterglow runserver 127.0.0.1:$(PORT)
+
+serve: install ## Production web server (gunicorn) on 127.0.0.1:PORT; see docs/deploy.md
+	PORT=$(PORT) $(BIN)/afterglow serve
 
 worker: install ## Run the background worker alone (schedule sweeps, invitations, reminders)
 	$(BIN)/afterglow migrate --noinput
@@ -70,11 +73,12 @@ worker: install ## Run the background worker alone (schedule sweeps, invitations
 
 # --- checks ------------------------------------------------------------------------
 
-test: install-dev ## Run the test suite (installs Chromium via apt when root and missing)
+test: install-dev ## Run the test suite (installs Chromium and nginx via apt when root and missing)
 	@chromium="$$(scripts/ensure-chromium.sh)"; \
+	nginx="$$(scripts/ensure-nginx.sh)"; \
 	xdist=(); if [ "$(WORKERS)" != "0" ]; then xdist=(-n "$(WORKERS)"); fi; \
 	echo "pytest: browser=$$chromium workers=$(WORKERS) database=$${DATABASE_URL:-sqlite (default)}"; \
-	rc=0; AFTERGLOW_CHROMIUM="$$chromium" $(BIN)/pytest "$${xdist[@]}" $(ARGS) || rc=$$?; \
+	rc=0; AFTERGLOW_CHROMIUM="$$chromium" AFTERGLOW_NGINX="$$nginx" $(BIN)/pytest "$${xdist[@]}" $(ARGS) || rc=$$?; \
 	if [ "$$rc" -eq 5 ]; then \
 		echo "error: pytest collected no tests (exit code 5); treating that as a failure." >&2; \
 	fi; \

@@ -8,7 +8,14 @@ def main() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "afterglow.settings")
     from django.core.management import execute_from_command_line
 
-    execute_from_command_line(sys.argv)
+    from afterglow.core.env import ImproperSetting
+
+    try:
+        execute_from_command_line(sys.argv)
+    except ImproperSetting as exc:
+        # A missing or bad setting: one line naming it, not a traceback.
+        sys.stderr.write(f"afterglow: error: {exc}\n")
+        sys.exit(2)
 
 
 if __name__ == "__main__":

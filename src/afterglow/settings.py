@@ -4,27 +4,41 @@ Every value comes from the environment through the typed helpers in
 ``afterglow.core.env``; ``.env.example`` lists each variable. With nothing set,
 Afterglow runs in *local* mode on an embedded SQLite database under ``var/``.
 ``AFTERGLOW_MODE=production`` switches to production mode, which refuses to start
-without ``SECRET_KEY`` and ``ALLOWED_HOSTS``.
+without ``SECRET_KEY``, ``ALLOWED_HOSTS`` and ``AFTERGLOW_BASE_URL``.
+
+``.env`` in the working directory (or the file ``AFTERGLOW_ENV_FILE`` names) is read
+first; a variable set in the environment wins over the file, and every variable can
+come from a file instead (``SECRET_KEY_FILE=/run/credentials/...``).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import os
 from pathlib import Path
 from typing import Any
 
 import dj_database_url
-import plotly
 from csp.constants import NONE, SELF
 
 from afterglow.core.env import (
     ImproperSetting,
+    email_from_url,
     env_bool,
     env_int,
     env_is_set,
     env_list,
+    env_prefixed,
+    env_required,
     env_str,
+    load_env_file,
 )
+
+# Before anything else is read: the file only fills what the environment leaves unset.
+if os.environ.get("AFTERGLOW_ENV_FILE"):
+    load_env_file(Path(os.environ["AFTERGLOW_ENV_FILE"]), required=True)
+else:
+    load_env_file(Path.cwd() / ".env")
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 # In a source checkout (src/ layout) the repository root is two levels up.
@@ -69,6 +83,7 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
     "afterglow.core",
+    "afterglow.ops",
     "afterglow.accounts",
     "afterglow.audit",
     "afterglow.patients",
@@ -85,6 +100,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: it gives the request its id and logs the one line about it, whatever
+    # happens below (including a 500 or a refused host).
+    "afterglow.ops.middleware.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -235,21 +253,27 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
-STATICFILES_DIRS = [
-    PACKAGE_DIR / "static",
-    # Plotly's browser bundle is served from the installed Python package: no CDN,
-    # and the script always matches the plotly version that built the figure.
-    ("vendor/plotly", Path(plotly.__file__).resolve().parent / "package_data"),
+STATICFILES_DIRS = [PACKAGE_DIR / "static"]
+STATICFILES_FINDERS = [
+    "django.contrib.staticfiles.finders.FileSystemFinder",
+    "django.contrib.staticfiles.finders.AppDirectoriesFinder",
+    # Plotly's browser bundle, served from the installed Python package: no CDN, and the
+    # script always matches the plotly version that built the figure.
+    "afterglow.ops.static.PlotlyFinder",
 ]
-# In local mode WhiteNoise serves straight from the finders (no collectstatic step).
+# In local mode WhiteNoise serves straight from the finders (no collectstatic step). In
+# production nginx serves STATIC_ROOT (deploy/nginx/afterglow.conf); WhiteNoise stays in
+# the middleware so `afterglow serve` alone (behind a load balancer) serves them too.
+# Pages link the hashed names only, so the unhashed copies are not kept.
 WHITENOISE_USE_FINDERS = not PRODUCTION
+WHITENOISE_KEEP_ONLY_HASHED_FILES = True
 if not PRODUCTION:
     STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
         "BACKEND": (
-            "whitenoise.storage.CompressedManifestStaticFilesStorage"
+            "afterglow.ops.static.GzipManifestStorage"
             if PRODUCTION
             else "django.contrib.staticfiles.storage.StaticFilesStorage"
         )
@@ -261,7 +285,16 @@ SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 8 * 3600, minimum=300)
 SESSION_COOKIE_SECURE = PRODUCTION
 CSRF_COOKIE_SECURE = PRODUCTION
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", PRODUCTION)
-SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0, minimum=0)
+# /healthz answers monitoring on plain HTTP from inside the machine too.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+# HSTS: a year in production by default (nginx adds the same header to the static files
+# it serves itself). Preload is a one-way request to the browsers' built-in lists for the
+# whole domain: the domain owner's decision, off by default, so its deploy-check warning
+# (security.W021) is silenced in production unless SECURE_HSTS_PRELOAD is set.
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000 if PRODUCTION else 0, minimum=0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", PRODUCTION)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
+SILENCED_SYSTEM_CHECKS = [] if SECURE_HSTS_PRELOAD or not PRODUCTION else ["security.W021"]
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"  # personal links must not leak in Referer
 X_FRAME_OPTIONS = "DENY"
@@ -317,6 +350,27 @@ EMAIL_BACKEND = env_str(
     else "django.core.mail.backends.console.EmailBackend",
 )
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "afterglow@localhost")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# SMTP: one EMAIL_URL (smtp://, smtp+tls://, smtps://) or the separate EMAIL_* values.
+# Urgent safety alerts go by email: a mail server that hangs must not hang the worker.
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10, minimum=1)
+_email_url = env_str("EMAIL_URL")
+if _email_url:
+    if env_str("EMAIL_HOST"):
+        raise ImproperSetting("both EMAIL_URL and EMAIL_HOST are set: keep one")
+    globals().update(email_from_url("EMAIL_URL", _email_url))
+else:
+    EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
+    EMAIL_PORT = env_int("EMAIL_PORT", 25, minimum=1)
+    EMAIL_HOST_USER = env_str("EMAIL_HOST_USER")
+    EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD")
+    EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+    EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
+    if EMAIL_USE_TLS and EMAIL_USE_SSL:
+        raise ImproperSetting("EMAIL_USE_TLS and EMAIL_USE_SSL are both true: keep one")
+# django-anymail (EMAIL_BACKEND=anymail.backends.<provider>.EmailBackend): every
+# ANYMAIL_<NAME> variable becomes ANYMAIL["<NAME>"], e.g. ANYMAIL_MAILGUN_API_KEY_FILE.
+ANYMAIL = env_prefixed("ANYMAIL_")
 
 # Public intake: which clinic the home page's "Start your journey" form belongs to
 # (by slug). Empty means the only clinic, or the first one created.
@@ -328,16 +382,70 @@ AFTERGLOW_INTAKE_RATE_PER_HOUR = env_int("AFTERGLOW_INTAKE_RATE_PER_HOUR", 5, mi
 # derived from SECRET_KEY. Set it to keep address hashes comparable across key rotations.
 AFTERGLOW_AUDIT_KEY = env_str("AFTERGLOW_AUDIT_KEY")
 
-# Absolute address of this site, used in links sent by background tasks (invitations,
-# reminders), where there is no request to take it from.
-AFTERGLOW_BASE_URL = env_str("AFTERGLOW_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+# The port `make demo` / `afterglow serve` listen on in local mode.
+PORT = env_int("PORT", 8000, minimum=1)
+# Absolute address of this site, the start of every link in every message (invitations,
+# reminders, alerts), where there is no request to take it from. Required in production;
+# locally it follows the served port (PORT=8001 make demo sends links to 8001).
+if PRODUCTION:
+    AFTERGLOW_BASE_URL = env_required("AFTERGLOW_BASE_URL", "production mode").rstrip("/")
+else:
+    AFTERGLOW_BASE_URL = env_str("AFTERGLOW_BASE_URL", f"http://127.0.0.1:{PORT}").rstrip("/")
+if not AFTERGLOW_BASE_URL.startswith(("https://", "http://")):
+    raise ImproperSetting(
+        f"AFTERGLOW_BASE_URL must start with https:// (or http://), got {AFTERGLOW_BASE_URL!r}"
+    )
 # Text-message sender: a dotted path to a class with ``send(to, body) -> str``.
-# The default prints to the log (like the console email backend); plug a provider here.
+# Locally the console backend prints messages; in production nothing is sent by text
+# until a provider is set (afterglow.schedules.sms_twilio.TwilioSMSBackend), and the
+# console backend is refused: it would print personal links instead of sending them.
 AFTERGLOW_SMS_BACKEND = env_str(
-    "AFTERGLOW_SMS_BACKEND", "afterglow.schedules.sms.ConsoleSMSBackend"
+    "AFTERGLOW_SMS_BACKEND",
+    "afterglow.schedules.sms.DisabledSMSBackend"
+    if PRODUCTION
+    else "afterglow.schedules.sms.ConsoleSMSBackend",
 )
-# Seconds between the worker's schedule sweeps (invitations due, reminders, expiry).
-AFTERGLOW_SWEEP_SECONDS = env_int("AFTERGLOW_SWEEP_SECONDS", 60, minimum=5)
+if PRODUCTION and AFTERGLOW_SMS_BACKEND.endswith(".ConsoleSMSBackend"):
+    raise ImproperSetting(
+        "AFTERGLOW_SMS_BACKEND is the console backend, which only prints messages: "
+        "set a provider (afterglow.schedules.sms_twilio.TwilioSMSBackend) or leave it unset"
+    )
+# Twilio (AFTERGLOW_SMS_BACKEND=afterglow.schedules.sms_twilio.TwilioSMSBackend): the
+# account, its auth token (keep it in TWILIO_AUTH_TOKEN_FILE) and the sender, either a
+# phone number or a messaging service.
+TWILIO_ACCOUNT_SID = env_str("TWILIO_ACCOUNT_SID")
+TWILIO_AUTH_TOKEN = env_str("TWILIO_AUTH_TOKEN")
+TWILIO_FROM_NUMBER = env_str("TWILIO_FROM_NUMBER")
+TWILIO_MESSAGING_SERVICE_SID = env_str("TWILIO_MESSAGING_SERVICE_SID")
+if AFTERGLOW_SMS_BACKEND.endswith(".TwilioSMSBackend"):
+    for _name in ("TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN"):
+        if not globals()[_name]:
+            raise ImproperSetting(f"the Twilio SMS backend needs {_name} (or {_name}_FILE) set")
+    if not (TWILIO_FROM_NUMBER or TWILIO_MESSAGING_SERVICE_SID):
+        raise ImproperSetting(
+            "the Twilio SMS backend needs TWILIO_FROM_NUMBER or TWILIO_MESSAGING_SERVICE_SID"
+        )
+# Seconds between the worker's schedule sweeps (invitations due, reminders, expiry). The
+# worker records a heartbeat each sweep; /healthz is unhealthy after 3 missed sweeps.
+AFTERGLOW_SWEEP_SECONDS = env_int("AFTERGLOW_SWEEP_SECONDS", 60, minimum=1)
+# A task still "running" this long after it started belonged to a worker that died:
+# it is marked failed (and queued again when the task is safe to repeat).
+AFTERGLOW_TASK_TIMEOUT_SECONDS = env_int("AFTERGLOW_TASK_TIMEOUT_SECONDS", 900, minimum=10)
+# /healthz: unhealthy when the oldest queued task waits longer than this, or when the
+# SQLite database's disk has less free space than this.
+AFTERGLOW_HEALTH_QUEUE_MAX_AGE_SECONDS = env_int(
+    "AFTERGLOW_HEALTH_QUEUE_MAX_AGE_SECONDS", 900, minimum=1
+)
+AFTERGLOW_HEALTH_MIN_FREE_MB = env_int("AFTERGLOW_HEALTH_MIN_FREE_MB", 500, minimum=0)
+# `afterglow serve` (gunicorn): worker processes and threads each; 0 = from the CPUs
+# (processes: 2 x CPUs + 1, at most 8; threads: 4).
+AFTERGLOW_WEB_WORKERS = env_int("AFTERGLOW_WEB_WORKERS", 0, minimum=0)
+AFTERGLOW_WEB_THREADS = env_int("AFTERGLOW_WEB_THREADS", 4, minimum=1)
+# Backups (`afterglow backup`, the systemd timer): where, and how many to keep.
+AFTERGLOW_BACKUP_DIR = Path(env_str("AFTERGLOW_BACKUP_DIR", str(VAR_DIR / "backups")))
+# Where pg_dump and pg_restore are (empty: Debian's newest /usr/lib/postgresql/*/bin,
+# then PATH). They must be at least as new as the PostgreSQL server.
+AFTERGLOW_PG_BINDIR = env_str("AFTERGLOW_PG_BINDIR")
 
 # Background work: Django's tasks API (the django-tasks backport on 5.2) stored in the
 # database and run by `afterglow worker`.
@@ -348,14 +456,32 @@ TASKS = {
     }
 }
 
+# LOG_FORMAT=json: one JSON object a line (for a log collector); plain otherwise. Every
+# request is one line from afterglow.ops.middleware (request id, route, status, time),
+# never a path, query string, name or answer: personal links carry their token in the
+# path, so Django's own request loggers are given the route instead of the path.
+LOG_FORMAT = env_str("LOG_FORMAT", "plain")
+if LOG_FORMAT not in {"plain", "json"}:
+    raise ImproperSetting(f"LOG_FORMAT must be 'plain' or 'json', got {LOG_FORMAT!r}")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"no_paths": {"()": "afterglow.ops.logs.RouteNotPath"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"},
+        "json": {"()": "afterglow.ops.logs.JsonFormatter"},
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {
+        "django.request": {"filters": ["no_paths"]},
+        "django.server": {"filters": ["no_paths"]},
+        "django.security.csrf": {"filters": ["no_paths"]},
         "django.db.backends": {"level": "WARNING"},
+        # Logs every API request's URL and headers at INFO; nothing we need.
+        "twilio.http_client": {"level": "WARNING"},
+        # Two lines a second while idle ("Starting worker", "No more tasks").
+        "django_tasks_db": {"level": "WARNING"},
         # PDF rendering logs every layout step at INFO.
         "weasyprint": {"level": "WARNING"},
         "fontTools": {"level": "WARNING"},

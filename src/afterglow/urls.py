@@ -4,6 +4,7 @@ from django.urls import include, path
 from afterglow.accounts.views import staff_home
 
 urlpatterns = [
+    path("", include("afterglow.ops.urls")),
     path("staff/", staff_home, name="home_staff"),
     path("staff/accounts/", include("afterglow.accounts.urls")),
     path("staff/admin/", admin.site.urls),

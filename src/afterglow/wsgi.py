@@ -1,3 +1,5 @@
+"""The WSGI entry point (``afterglow serve`` runs it under gunicorn)."""
+
 import os
 
 from django.core.wsgi import get_wsgi_application

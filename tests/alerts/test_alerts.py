@@ -60,8 +60,9 @@ def save_diary(token: str, *, urgent: bool, capture) -> None:
 
 
 def test_item_9_above_zero_by_link_raises_one_urgent_alert_and_one_nameless_email(
-    patient, clinician, colleague, django_capture_on_commit_callbacks
+    patient, clinician, colleague, django_capture_on_commit_callbacks, settings
 ) -> None:
+    settings.AFTERGLOW_BASE_URL = "https://clinic.example.org"
     answer_phq9_by_link(patient, 1, django_capture_on_commit_callbacks)
 
     alert = Alert.objects.get()
@@ -75,7 +76,8 @@ def test_item_9_above_zero_by_link_raises_one_urgent_alert_and_one_nameless_emai
     email = mail.outbox[0]
     assert sorted(email.to) == sorted([clinician.user.email, colleague.user.email])
     assert patient.mrn in email.subject and patient.mrn in email.body
-    assert reverse("alerts:inbox") in email.body
+    # Absolute (issue 10): a mail client cannot resolve a bare path.
+    assert f"https://clinic.example.org{reverse('alerts:inbox')}" in email.body
     for text in (NAME, "Quill", patient.email, "self-harm"):
         assert text not in email.subject and text not in email.body
 

@@ -26,7 +26,13 @@ def test_no_model_change_lacks_its_migration(db) -> None:
 
 def _run(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [AFTERGLOW, *args], capture_output=True, text=True, env=env, timeout=60, check=False
+        [AFTERGLOW, *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+        check=False,
+        cwd=env["AFTERGLOW_VAR_DIR"],  # away from any .env in the checkout
     )
 
 
@@ -35,6 +41,9 @@ def _clean_env(tmp_path: Path, **extra: str) -> dict[str, str]:
     env.pop("SECRET_KEY", None)
     env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)  # set by the browser tests' conftest
     env.pop("ALLOWED_HOSTS", None)
+    for name in list(env):  # anything a developer's shell or .env would add
+        if name.startswith(("AFTERGLOW_", "EMAIL_", "TWILIO_", "ANYMAIL_", "SECURE_")):
+            env.pop(name)
     env.update(AFTERGLOW_VAR_DIR=str(tmp_path), **extra)
     return env
 
@@ -62,9 +71,13 @@ def test_production_mode_refuses_to_start_without_allowed_hosts(tmp_path: Path) 
     assert "ALLOWED_HOSTS" in result.stderr
 
 
-def test_production_mode_starts_with_both(tmp_path: Path) -> None:
+def test_production_mode_starts_with_both_and_a_base_url(tmp_path: Path) -> None:
     env = _clean_env(
-        tmp_path, AFTERGLOW_MODE="production", SECRET_KEY="k" * 50, ALLOWED_HOSTS="clinic.example"
+        tmp_path,
+        AFTERGLOW_MODE="production",
+        SECRET_KEY="k" * 50,
+        ALLOWED_HOSTS="clinic.example",
+        AFTERGLOW_BASE_URL="https://clinic.example",
     )
     result = _run("check", "--deploy", "--fail-level", "ERROR", env=env)
     assert result.returncode == 0, result.stderr
@@ -101,7 +114,7 @@ def test_every_setting_read_from_the_environment_is_in_env_example() -> None:
 
     root = Path(__file__).resolve().parents[2]
     source = (root / "src" / "afterglow" / "settings.py").read_text()
-    names = set(re.findall(r'env_(?:str|bool|int|list)\(\s*"([A-Z_]+)"', source))
+    names = set(re.findall(r'env_(?:str|bool|int|list|required)\(\s*"([A-Z_]+)"', source))
     example = (root / ".env.example").read_text()
     missing = sorted(n for n in names if not re.search(rf"^#?\s*{n}=", example, re.M))
     assert names and not missing, f"not in .env.example: {missing}"

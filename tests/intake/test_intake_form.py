@@ -7,7 +7,7 @@ import uuid
 from unittest import mock
 
 import pytest
-from django.db import OperationalError
+from django.db import OperationalError, connection
 from django.urls import reverse
 
 from afterglow.intake.models import IntakeSubmission, Status
@@ -159,3 +159,44 @@ def test_the_page_without_any_clinic_explains_itself(db, anonymous) -> None:
     response = anonymous.get(reverse("intake:start"))
     assert response.status_code == 503
     assert b"not set up yet" in response.content
+
+
+class _LockedAfterTheStore:
+    """A database that refuses every write once the submission row is in: the state of
+    a busy SQLite file right after the intake was stored (issue 10 §4)."""
+
+    def __init__(self) -> None:
+        self.stored = False
+        self.refused: list[str] = []
+
+    def __call__(self, execute, sql, params, many, context):
+        verb = sql.lstrip().split(" ", 1)[0].upper()
+        if self.stored and verb in {"INSERT", "UPDATE", "DELETE"}:
+            self.refused.append(sql)
+            raise OperationalError("database is locked")
+        result = execute(sql, params, many, context)
+        if verb == "INSERT" and "intake_intakesubmission" in sql:
+            self.stored = True
+        return result
+
+
+def test_a_locked_database_after_the_store_still_shows_success(anonymous, start_url) -> None:
+    locked = _LockedAfterTheStore()
+    with connection.execute_wrapper(locked):
+        posted = anonymous.post(start_url, form_data())
+        thanked = anonymous.get(posted["Location"])
+        again = anonymous.get(posted["Location"])
+    assert locked.stored
+    assert posted.status_code == 302
+    assert thanked.status_code == 200
+    assert SUCCESS_MESSAGE in thanked.content.decode()
+    assert locked.refused == []  # nothing after the store even tried to write
+    assert IntakeSubmission.objects.count() == 1
+    # Used once: a reload goes back to the form instead of claiming again.
+    assert again.status_code == 302
+
+
+def test_a_forged_thank_you_cookie_claims_nothing(anonymous, start_url) -> None:
+    anonymous.cookies["intake_thanks"] = "a0b1c2d3-0000-4000-8000-000000000000"
+    response = anonymous.get(reverse("intake:thanks"))
+    assert response.status_code == 302

@@ -50,6 +50,17 @@ CLINIC_SETTING_FIELDS = (
 )
 
 
+def clinic_create(*, name: str, slug: str, timezone: str) -> Clinic:
+    """A new clinic with every clinical setting at its documented default."""
+    with transaction.atomic():
+        if Clinic.objects.filter(slug=slug).exists():
+            raise ValidationError(f"A clinic with the slug {slug!r} already exists.")
+        clinic = Clinic(name=name, slug=slug, timezone=timezone)
+        clinic.full_clean()
+        clinic.save()
+    return clinic
+
+
 def clinic_update_settings(*, clinic: Clinic, data: dict[str, Any]) -> Clinic:
     with transaction.atomic():
         before = stored_values(clinic, CLINIC_SETTING_FIELDS)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.mail import send_mail
 from django.db import transaction
@@ -77,7 +78,8 @@ def _email_care_team(*, clinic: Clinic, patient: Patient, alerts: list[Alert]) -
     body = (
         f"{kind}: a patient of {clinic.name} (record {patient.mrn}) needs the care team's "
         "attention. Someone must acknowledge it.\n\n"
-        f"Open the alert inbox: {reverse('alerts:inbox')}\n\n"
+        # Absolute: a mail client has no site to resolve a bare path against.
+        f"Open the alert inbox: {settings.AFTERGLOW_BASE_URL}{reverse('alerts:inbox')}\n\n"
         "Details are only in Afterglow, not in this email.\n"
     )
     transaction.on_commit(lambda: send_mail(subject, body, None, recipients))

@@ -32,7 +32,13 @@ logger = logging.getLogger(__name__)
 
 SUCCESS_MESSAGE = "Thank you! Your submission has been received!"
 FAILURE_MESSAGE = "Oops! Something went wrong while submitting the form."
-_JUST_SUBMITTED = "intake_just_submitted"
+# The thank-you page shows only right after a stored submission. The proof travels in a
+# signed, short-lived cookie set on the redirect, not in the session: saving a session
+# is a second database write, which can fail (a locked SQLite database) after the
+# submission was stored, and then the person would see an error and submit again.
+THANKS_COOKIE = "intake_thanks"
+THANKS_SALT = "afterglow.intake.thanks"
+THANKS_MAX_AGE = 600
 RATE_LIMIT_MESSAGE = (
     "We have received several forms from your connection in the last hour. "
     "Please try again later, or call the clinic."
@@ -50,7 +56,7 @@ def start(request: HttpRequest, slug: str = "") -> HttpResponse:
     error = ""
     if request.method == "POST" and form.is_valid():
         try:
-            intake_submit(
+            submission, _created = intake_submit(
                 clinic=clinic,
                 data=form.cleaned_data,
                 submission_key=form.cleaned_data["submission_key"],
@@ -66,13 +72,23 @@ def start(request: HttpRequest, slug: str = "") -> HttpResponse:
             error = FAILURE_MESSAGE
         else:
             # Post/redirect/get: the thank-you page shows only right after a stored
-            # submission, so reloading or bookmarking it never claims a new one.
-            request.session[_JUST_SUBMITTED] = True
-            return (
+            # submission (the signed cookie), so reloading or bookmarking it never
+            # claims a new one. Nothing more is written here.
+            response = (
                 redirect("intake:thanks_clinic", slug=clinic.slug)
                 if slug
                 else redirect("intake:thanks")
             )
+            response.set_signed_cookie(
+                THANKS_COOKIE,
+                str(submission.submission_key),
+                salt=THANKS_SALT,
+                max_age=THANKS_MAX_AGE,
+                httponly=True,
+                secure=request.is_secure(),
+                samesite="Lax",
+            )
+            return response
     return render(
         request,
         "intake/start.html",
@@ -82,12 +98,24 @@ def start(request: HttpRequest, slug: str = "") -> HttpResponse:
 
 
 def thanks(request: HttpRequest, slug: str = "") -> HttpResponse:
-    if not request.session.pop(_JUST_SUBMITTED, False):
+    """Success, from the signed proof of a stored submission; reads and writes nothing.
+
+    The cookie is used once: this response deletes it, so a reload goes back to the form.
+    """
+    stored = request.get_signed_cookie(
+        THANKS_COOKIE, default=None, salt=THANKS_SALT, max_age=THANKS_MAX_AGE
+    )
+    if not stored:
         return redirect("intake:start_clinic", slug=slug) if slug else redirect("intake:start")
-    clinic = public_intake_clinic(slug or settings.AFTERGLOW_PUBLIC_CLINIC)
-    return render(
+    try:
+        clinic = public_intake_clinic(slug or settings.AFTERGLOW_PUBLIC_CLINIC)
+    except DatabaseError:
+        clinic = None  # the page names the clinic when it can; success stands regardless
+    response = render(
         request, "intake/thanks.html", {"public_clinic": clinic, "message": SUCCESS_MESSAGE}
     )
+    response.delete_cookie(THANKS_COOKIE, samesite="Lax")
+    return response
 
 
 @staff_required()

@@ -249,11 +249,59 @@ def delivery_send(*, invitation_id: int, sequence: int) -> str:
     try:
         provider_id = _transmit(claim)
     except Exception as exc:  # any provider or SMTP error: record it, never resend
-        logger.exception("Sending delivery %s failed", claim.delivery_id)
-        _finish(claim.delivery_id, DeliveryStatus.FAILED, error=f"{type(exc).__name__}: {exc}")
+        # The type only: a provider's error text may quote the message, and so the link.
+        logger.error("Sending delivery %s failed: %s", claim.delivery_id, type(exc).__name__)
+        _finish(
+            claim.delivery_id,
+            DeliveryStatus.FAILED,
+            error=f"{type(exc).__name__}: {_without_links(str(exc), claim)}",
+        )
         return FAILED
     _finish(claim.delivery_id, DeliveryStatus.SENT, provider_id=provider_id)
     return SENT
+
+
+#: Provider statuses that mean the text did not reach the phone.
+PROVIDER_FAILED = {"failed", "undelivered"}
+
+
+def delivery_provider_status(
+    *, provider_id: str, status: str, error_code: str = "", now: dt.datetime | None = None
+) -> bool:
+    """Record a delivery status the SMS provider reported; False for an unknown message.
+
+    "undelivered" or "failed" turn a sent delivery into a failed one with the provider's
+    error code, so staff see that the text never arrived. Nothing is re-sent.
+    """
+    now = now or timezone.now()
+    with transaction.atomic():
+        delivery = (
+            Delivery.objects.select_for_update()
+            .filter(channel=Channel.SMS, provider_id=provider_id)
+            .exclude(provider_id="")
+            .first()
+        )
+        if delivery is None:
+            return False
+        delivery.provider_status = status[:20]
+        delivery.provider_status_at = now
+        fields = ["provider_status", "provider_status_at"]
+        if status in PROVIDER_FAILED and delivery.status == DeliveryStatus.SENT:
+            delivery.status = DeliveryStatus.FAILED
+            delivery.error = f"The provider reported the text {status}" + (
+                f" (error {error_code[:20]})" if error_code else ""
+            )
+            fields += ["status", "error"]
+        delivery.save(update_fields=fields)
+    return True
+
+
+def _without_links(text: str, claim: Claim) -> str:
+    """``text`` with the message's link (and so its token) cut out, for storage."""
+    for word in claim.message.body.split():
+        if "://" in word:
+            text = text.replace(word, "[link]")
+    return text
 
 
 def _finish(delivery_id: int, status: str, *, provider_id: str = "", error: str = "") -> None:

@@ -205,6 +205,13 @@ class Delivery(models.Model):
     claimed_at = models.DateTimeField(default=timezone.now)
     finished_at = models.DateTimeField(null=True, blank=True)
     provider_id = models.CharField(max_length=200, blank=True)
+    provider_status = models.CharField(
+        max_length=20,
+        blank=True,
+        help_text="What the provider last reported (Twilio: queued, sent, delivered, "
+        "undelivered, failed).",
+    )
+    provider_status_at = models.DateTimeField(null=True, blank=True)
     error = models.CharField(max_length=300, blank=True)
 
     class Meta:

@@ -8,4 +8,5 @@ urlpatterns = [
     path("staff/worklist/", views.worklist_page, name="worklist"),
     path("staff/invitations/<int:pk>/send/", views.send_now, name="send_now"),
     path("staff/invitations/<int:pk>/cancel/", views.cancel, name="cancel"),
+    path("sms/twilio/status/", views.twilio_status, name="twilio_status"),
 ]

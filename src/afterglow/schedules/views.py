@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseForbidden
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
+from twilio.request_validator import RequestValidator
 
 from afterglow.accounts.access import acting_user, require_membership, staff_required
 from afterglow.schedules.access import get_invitation_for
+from afterglow.schedules.delivery import delivery_provider_status
 from afterglow.schedules.forms import CancelForm
 from afterglow.schedules.models import Invitation
 from afterglow.schedules.selectors import worklist
@@ -67,3 +71,27 @@ def cancel(request: HttpRequest, pk: int) -> HttpResponse:
         "schedules/cancel.html",
         {"invitation": invitation, "patient": invitation.patient, "form": form},
     )
+
+
+@csrf_exempt
+@require_POST
+def twilio_status(request: HttpRequest) -> HttpResponse:
+    """Twilio's delivery-status callback for a text (public: Twilio signs each request).
+
+    The signature (X-Twilio-Signature, HMAC of the full address and the form with the
+    auth token) is checked against the address in ``AFTERGLOW_BASE_URL``, which is the
+    one Twilio was given; anything unsigned or wrongly signed is refused with 403.
+    """
+    url = f"{settings.AFTERGLOW_BASE_URL}{request.path}"
+    signature = request.headers.get("X-Twilio-Signature", "")
+    validator = RequestValidator(settings.TWILIO_AUTH_TOKEN)
+    if not settings.TWILIO_AUTH_TOKEN or not validator.validate(url, request.POST, signature):
+        return HttpResponseForbidden("bad signature")
+    delivery_provider_status(
+        provider_id=request.POST.get("MessageSid", ""),
+        status=request.POST.get("MessageStatus", ""),
+        error_code=request.POST.get("ErrorCode", ""),
+    )
+    # 204 even for a message we do not know (sent by another system on the same
+    # account): there is nothing for Twilio to retry.
+    return HttpResponse(status=204)

@@ -6,6 +6,10 @@ queues invitations, reminders and diary nudges. One loop does both, in turn: swe
 run every queued task, wait, so a single worker never queues a message twice before
 running it (several workers may, and the claim protocol makes that harmless).
 
+Each sweep first records the worker's heartbeat (``/healthz`` turns unhealthy after
+three missed sweeps) and recovers tasks a dead worker left running
+(``afterglow.ops.services.tasks_recover``).
+
 ``--once`` sweeps once, runs every queued task and exits: for cron, and for tests.
 SIGTERM or SIGINT stops it gracefully: the task that is running finishes first.
 """
@@ -27,6 +31,8 @@ from django_tasks import DEFAULT_TASK_BACKEND_ALIAS, task_backends
 from django_tasks_db.backend import DatabaseBackend
 from django_tasks_db.management.commands.db_worker import Worker
 
+# ops is on the bottom floor (it knows no clinical app): the worker reports to it.
+from afterglow.ops.services import tasks_recover, worker_heartbeat
 from afterglow.schedules.sweep import schedules_sweep
 
 logger = logging.getLogger(__name__)
@@ -76,6 +82,7 @@ class Command(BaseCommand):
                 "backend this worker runs (django_tasks_db.DatabaseBackend)",
                 returncode=USAGE_ERROR,
             )
+        worker_id = get_random_string(32)
         worker = Worker(
             queue_names=list(backend.queues) or ["default"],
             interval=0,
@@ -83,15 +90,21 @@ class Command(BaseCommand):
             backend_name=DEFAULT_TASK_BACKEND_ALIAS,
             startup_delay=False,
             max_tasks=None,
-            worker_id=get_random_string(32),
+            worker_id=worker_id,
             excluded_queue_names=[],
         )
         if options["once"]:
+            self._housekeeping(worker_id, sweep_seconds)
             report = schedules_sweep()
             ran = self._drain(worker)
             self.stdout.write(f"Sweep: {report}. Tasks run: {ran}.")
             return
-        self._loop(worker, sweep_seconds, poll)
+        self._loop(worker, worker_id, sweep_seconds, poll)
+
+    @staticmethod
+    def _housekeeping(worker_id: str, sweep_seconds: int) -> None:
+        worker_heartbeat(worker_id=worker_id, sweep_seconds=sweep_seconds)
+        tasks_recover()
 
     @staticmethod
     def _drain(worker: Worker) -> int:
@@ -99,7 +112,7 @@ class Command(BaseCommand):
         worker.run()
         return worker._run_tasks - before
 
-    def _loop(self, worker: Worker, sweep_seconds: int, poll: float) -> None:
+    def _loop(self, worker: Worker, worker_id: str, sweep_seconds: int, poll: float) -> None:
         stop = threading.Event()
 
         def request_stop(signum: int, frame: FrameType | None) -> None:
@@ -116,6 +129,7 @@ class Command(BaseCommand):
         while not stop.is_set():
             if time.monotonic() >= next_sweep:
                 try:
+                    self._housekeeping(worker_id, sweep_seconds)
                     logger.info("Sweep: %s", schedules_sweep())
                 except Exception:  # one bad sweep must not stop the sending of others
                     logger.exception("The schedule sweep failed; retrying next time")
