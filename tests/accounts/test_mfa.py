@@ -237,6 +237,7 @@ def test_the_setting_defaults(monkeypatch) -> None:
     monkeypatch.setenv("AFTERGLOW_MODE", "production")
     monkeypatch.setenv("SECRET_KEY", "x" * 40)
     monkeypatch.setenv("ALLOWED_HOSTS", "clinic.example.org")
+    monkeypatch.setenv("AFTERGLOW_BASE_URL", "https://clinic.example.org")
     production = importlib.reload(project_settings)
     assert (production.AFTERGLOW_REQUIRE_MFA, production.AFTERGLOW_MFA_EXEMPT_DEMO) == (True, True)
     monkeypatch.setenv("AFTERGLOW_REQUIRE_MFA", "true")

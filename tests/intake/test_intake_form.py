@@ -162,21 +162,28 @@ def test_the_page_without_any_clinic_explains_itself(db, anonymous) -> None:
 
 
 class _LockedAfterTheStore:
-    """A database that refuses every write once the submission row is in: the state of
-    a busy SQLite file right after the intake was stored (issue 10 §4)."""
+    """A database that refuses every write once the submission is stored: the state of
+    a busy SQLite file right after the intake was stored (issue 10 §4).
+
+    The store is the submission row and, in the same transaction, its audit event, whose
+    last write moves the audit chain's head; every write after that is refused.
+    """
 
     def __init__(self) -> None:
         self.stored = False
+        self.closed = False
         self.refused: list[str] = []
 
     def __call__(self, execute, sql, params, many, context):
         verb = sql.lstrip().split(" ", 1)[0].upper()
-        if self.stored and verb in {"INSERT", "UPDATE", "DELETE"}:
+        if self.closed and verb in {"INSERT", "UPDATE", "DELETE"}:
             self.refused.append(sql)
             raise OperationalError("database is locked")
         result = execute(sql, params, many, context)
         if verb == "INSERT" and "intake_intakesubmission" in sql:
             self.stored = True
+        elif self.stored and verb == "UPDATE" and "audit_auditchainhead" in sql:
+            self.closed = True
         return result
 
 
@@ -186,7 +193,7 @@ def test_a_locked_database_after_the_store_still_shows_success(anonymous, start_
         posted = anonymous.post(start_url, form_data())
         thanked = anonymous.get(posted["Location"])
         again = anonymous.get(posted["Location"])
-    assert locked.stored
+    assert locked.stored and locked.closed
     assert posted.status_code == 302
     assert thanked.status_code == 200
     assert SUCCESS_MESSAGE in thanked.content.decode()

@@ -42,7 +42,7 @@ def test_healthz_is_200_with_a_fresh_heartbeat_and_shows_no_data(anonymous, at_n
     assert body["checks"]["worker"]["limit_seconds"] == 180
     assert body["checks"]["migrations"]["unapplied"] == 0
     assert set(body["checks"]) == {"database", "migrations", "worker", "queue", "disk"}
-    assert "no-cache" in response["Cache-Control"]
+    assert "no-store" in response["Cache-Control"]  # never a cached health answer
 
 
 def test_healthz_turns_503_after_three_missed_sweeps(anonymous, at_noon) -> None:
