@@ -69,8 +69,19 @@ def table_names(alias: str) -> list[str]:
         return list(connections[alias].introspection.table_names(cursor))
 
 
+#: The schema's own functions (not an extension's): migrations create some (the audit
+#: trail's append-only trigger function), and a restore would collide with them.
+_PG_OWN_FUNCTIONS = """
+SELECT p.oid::regprocedure::text FROM pg_proc p
+JOIN pg_namespace n ON n.oid = p.pronamespace
+WHERE n.nspname = current_schema()
+  AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = p.oid AND d.deptype = 'e')
+"""
+
+
 def database_clear(alias: str) -> None:
-    """Drop every table (``--force``): the restore or copy starts from nothing."""
+    """Drop every table, and on PostgreSQL the schema's own functions (``--force``): the
+    restore or copy starts from nothing."""
     connection = connections[alias]
     names = table_names(alias)
     if not names:
@@ -79,6 +90,9 @@ def database_clear(alias: str) -> None:
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute("DROP TABLE IF EXISTS " + ", ".join(map(quote, names)) + " CASCADE")
+            cursor.execute(_PG_OWN_FUNCTIONS)
+            for (function,) in cursor.fetchall():
+                cursor.execute(f"DROP FUNCTION IF EXISTS {function} CASCADE")
         else:
             cursor.execute("PRAGMA foreign_keys=OFF")
             for name in names:
