@@ -12,7 +12,8 @@ from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone
 
-from afterglow.accounts.models import Membership, Role
+from afterglow.accounts.capabilities import Capability, roles_with
+from afterglow.accounts.models import Membership
 from afterglow.alerts.services import alerts_for_response
 from afterglow.audit.models import Action
 from afterglow.audit.services import CHANGED, audit_record
@@ -26,7 +27,6 @@ from afterglow.schedules.completion import invitation_complete_for_link
 logger = logging.getLogger(__name__)
 
 #: Who may void a response entered in error: the clinicians of the patient's clinic.
-VOID_ROLES = frozenset({Role.PRESCRIBER, Role.NURSE, Role.THERAPIST})
 
 
 class LinkUnavailable(Exception):
@@ -215,15 +215,15 @@ def response_void(*, response: Response, by: User, reason: str) -> Response:
     is a new response, entered as usual.
 
     Raises ``PermissionDenied`` unless ``by`` is an active member of the response's
-    clinic in ``VOID_ROLES``, and ``ValidationError`` for an empty reason or a response
-    that is already voided.
+    clinic with ``Capability.VOID_ANSWERS``, and ``ValidationError`` for an empty reason
+    or a response that is already voided.
     """
     reason = reason.strip()
     if not reason:
         raise ValidationError({"reason": "Say why this response is voided."})
     allowed = (
         Membership.objects.active()
-        .filter(user=by, clinic_id=response.clinic_id, role__in=VOID_ROLES)
+        .filter(user=by, clinic_id=response.clinic_id, role__in=roles_with(Capability.VOID_ANSWERS))
         .exists()
     )
     if not allowed:

@@ -31,6 +31,7 @@ from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
 
+from afterglow.accounts.capabilities import Capability, roles_with
 from afterglow.accounts.models import Membership
 from afterglow.audit.context import current_request
 from afterglow.schedules.services import schedule_reanchor
@@ -44,7 +45,6 @@ from afterglow.treatment.dosing import (
 )
 from afterglow.treatment.models import DosingSession, Protocol, Route, SessionAlert, VitalsReading
 from afterglow.treatment.models.sessions import Phase
-from afterglow.treatment.permissions import DECIDE_ROLES
 from afterglow.treatment.selectors_sessions import clinic_guardrails, weight_plan
 from afterglow.treatment.services.session_lock import (
     not_in_future,
@@ -201,7 +201,7 @@ def cosigner_verify(
         raise ValidationError({"cosigner_username": NOT_SELF})
     is_prescriber = (
         Membership.objects.active()
-        .filter(user=authenticated, clinic=session.clinic, role__in=DECIDE_ROLES)
+        .filter(user=authenticated, clinic=session.clinic, role__in=roles_with(Capability.DECIDE))
         .exists()
     )
     if not is_prescriber:
@@ -248,7 +248,7 @@ def _reassess_problem(
     listed = "; ".join(a.message.rstrip(".") for a in alerts)
     is_prescriber = (
         Membership.objects.active()
-        .filter(user=by, clinic=session.clinic, role__in=DECIDE_ROLES)
+        .filter(user=by, clinic=session.clinic, role__in=roles_with(Capability.DECIDE))
         .exists()
     )
     if not is_prescriber:
