@@ -162,16 +162,6 @@ def has_capability(membership: Membership | None, capability: Capability) -> boo
     return membership is not None and membership.is_active and role_can(membership.role, capability)
 
 
-def member_with(*, user: object, clinic_id: int, capability: Capability) -> Membership | None:
-    """``user``'s active membership of the clinic if its role has ``capability``, else None."""
-    return (
-        Membership.objects.active()
-        .filter(user=user, clinic_id=clinic_id, role__in=roles_with(capability))
-        .select_related("user", "clinic")
-        .first()
-    )
-
-
 def markdown_table() -> str:
     """The table as Markdown, as ``docs/security.md`` carries it."""
     roles = list(Role)

@@ -17,7 +17,7 @@ def alerts_nav_link(context: template.Context) -> dict[str, Any]:
     """One COUNT query per page, and none for roles that cannot open the inbox."""
     membership = context.get("membership")
     request = context.get("request")
-    if not has_capability(membership, Capability.ALERTS):
+    if membership is None or not has_capability(membership, Capability.ALERTS):
         return {"show": False}
     match = getattr(request, "resolver_match", None)
     return {
