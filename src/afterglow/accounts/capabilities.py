@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from django.contrib.auth.models import User
+
 from afterglow.accounts.models import Membership, Role
 
 
@@ -160,6 +162,18 @@ def roles_with(capability: Capability) -> frozenset[Role]:
 def has_capability(membership: Membership | None, capability: Capability) -> bool:
     """Whether this active membership's role has ``capability`` (``None``: no)."""
     return membership is not None and membership.is_active and role_can(membership.role, capability)
+
+
+def user_has_capability(*, user: User, clinic_id: int, capability: Capability) -> bool:
+    """Whether ``user`` is an active member of the clinic whose role has ``capability``.
+
+    For services, which receive a user rather than the request's membership (one query).
+    """
+    return (
+        Membership.objects.active()
+        .filter(user=user, clinic_id=clinic_id, role__in=roles_with(capability))
+        .exists()
+    )
 
 
 def markdown_table() -> str:

@@ -12,8 +12,7 @@ from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone
 
-from afterglow.accounts.capabilities import Capability, roles_with
-from afterglow.accounts.models import Membership
+from afterglow.accounts.capabilities import Capability, user_has_capability
 from afterglow.alerts.services import alerts_for_response
 from afterglow.audit.models import Action
 from afterglow.audit.services import CHANGED, audit_record
@@ -221,10 +220,8 @@ def response_void(*, response: Response, by: User, reason: str) -> Response:
     reason = reason.strip()
     if not reason:
         raise ValidationError({"reason": "Say why this response is voided."})
-    allowed = (
-        Membership.objects.active()
-        .filter(user=by, clinic_id=response.clinic_id, role__in=roles_with(Capability.VOID_ANSWERS))
-        .exists()
+    allowed = user_has_capability(
+        user=by, clinic_id=response.clinic_id, capability=Capability.VOID_ANSWERS
     )
     if not allowed:
         raise PermissionDenied("Only a prescriber, nurse or therapist of the clinic can void.")
