@@ -50,6 +50,82 @@ SIGNED_IN = {
     "accounts:mfa_verify": "the second sign-in step",
     "accounts:mfa_setup": "setting up the authenticator app",
 }
+# The capability each staff page needs, stated here independently of the view so a
+# page declared with a wider capability than it should (say a chart page with
+# PATIENT_DETAILS) fails below. A new page gets its line here (see CONTRIBUTING).
+PAGE_CAPABILITY: dict[str, Capability] = {
+    "accounts:clinic_settings": Capability.CLINIC_SETTINGS,
+    "accounts:password_change": Capability.ACCOUNT,
+    "accounts:password_change_done": Capability.ACCOUNT,
+    "accounts:switch_clinic": Capability.ACCOUNT,
+    "home_staff": Capability.ACCOUNT,
+    "accounts:staff": Capability.STAFF_DIRECTORY,
+    "accounts:staff_mfa_reset": Capability.STAFF_MANAGE,
+    "accounts:staff_unlock": Capability.STAFF_MANAGE,
+    "accounts:staff_update": Capability.STAFF_MANAGE,
+    "alerts:acknowledge": Capability.ALERTS,
+    "alerts:inbox": Capability.ALERTS,
+    "analytics:dashboard": Capability.ANALYTICS,
+    "analytics:export_csv": Capability.ANALYTICS,
+    "analytics:report_pdf": Capability.ANALYTICS,
+    "audit:log": Capability.AUDIT_LOG,
+    "audit:patient": Capability.CLINICAL_RECORD,
+    "courses:detail": Capability.CLINICAL_RECORD,
+    "diary:patient": Capability.CLINICAL_RECORD,
+    "dosing:session": Capability.CLINICAL_RECORD,
+    "instruments:response_detail": Capability.CLINICAL_RECORD,
+    "patients:chart": Capability.CLINICAL_RECORD,
+    "screening:detail": Capability.CLINICAL_RECORD,
+    "therapy:detail": Capability.CLINICAL_RECORD,
+    "therapy:list": Capability.CLINICAL_RECORD,
+    "courses:end": Capability.COURSES,
+    "courses:maintenance": Capability.COURSES,
+    "courses:new": Capability.COURSES,
+    "courses:pause": Capability.COURSES,
+    "courses:resume": Capability.COURSES,
+    "courses:protocol_adopt": Capability.PROTOCOLS_EDIT,
+    "courses:protocol_edit": Capability.PROTOCOLS_EDIT,
+    "courses:protocol_new": Capability.PROTOCOLS_EDIT,
+    "courses:protocols": Capability.PROTOCOLS_VIEW,
+    "diary:link_new": Capability.MEASUREMENTS,
+    "diary:link_revoke": Capability.MEASUREMENTS,
+    "instruments:link_new": Capability.MEASUREMENTS,
+    "instruments:link_revoke": Capability.MEASUREMENTS,
+    "schedules:cancel": Capability.MEASUREMENTS,
+    "schedules:send_now": Capability.MEASUREMENTS,
+    "schedules:worklist": Capability.MEASUREMENTS,
+    "dosing:adverse_event": Capability.DOSING,
+    "dosing:alert_ack": Capability.DOSING,
+    "dosing:amend": Capability.DOSING,
+    "dosing:discharge": Capability.DOSING,
+    "dosing:discharge_override": Capability.DOSING,
+    "dosing:dissociation": Capability.DOSING,
+    "dosing:dose": Capability.DOSING,
+    "dosing:not_dosed": Capability.DOSING,
+    "dosing:not_dosed_withdraw": Capability.DOSING,
+    "dosing:predose": Capability.DOSING,
+    "dosing:sedation": Capability.DOSING,
+    "dosing:side_effects": Capability.DOSING,
+    "dosing:sign": Capability.DOSING,
+    "dosing:start": Capability.DOSING,
+    "dosing:stop": Capability.DOSING,
+    "dosing:vitals": Capability.DOSING,
+    "instruments:catalog": Capability.INSTRUMENT_CATALOG,
+    "instruments:response_new": Capability.RECORD_ANSWERS,
+    "instruments:response_void": Capability.VOID_ANSWERS,
+    "intake:detail": Capability.INTAKE,
+    "intake:enrol": Capability.INTAKE,
+    "intake:queue": Capability.INTAKE,
+    "intake:set_status": Capability.INTAKE,
+    "patients:edit": Capability.PATIENT_DETAILS,
+    "patients:list": Capability.PATIENT_DETAILS,
+    "patients:new": Capability.PATIENT_DETAILS,
+    "reports:patient_pdf": Capability.PATIENT_REPORT,
+    "screening:decide": Capability.DECIDE,
+    "screening:new": Capability.SCREENING,
+    "therapy:new": Capability.THERAPY,
+}
+
 SECRET_NAME = "Zebedee"  # appears only in the home clinic's data
 
 
@@ -203,6 +279,8 @@ def test_each_role_opens_exactly_the_pages_the_capability_table_grants(
         if not isinstance(capability, Capability):
             problems.append(f"{name} is not behind staff_required(capability=...)")
             continue
+        if capability != PAGE_CAPABILITY.get(name):
+            problems.append(f"{name} needs {PAGE_CAPABILITY.get(name)}, declares {capability}")
         url = reverse(name, kwargs=_kwargs_for(name, pattern, home_objects))
         got = member.client.get(url)
         if capability in granted:
