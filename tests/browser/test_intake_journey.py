@@ -93,15 +93,16 @@ def test_newcomer_sends_intake_and_coordinator_enrols_them(
     expect(staff.get_by_role("alert")).to_contain_text("High blood pressure — answered yes")
     staff.get_by_role("button", name="Enrol Maya").click()
 
-    # Wait for the chart before reading the database: the click does not wait for
-    # the server.
-    expect(staff).to_have_url(re.compile(r"/staff/patients/\d+/$"))
+    # Wait for the patient's page before reading the database: the click does not wait
+    # for the server. A coordinator has no clinical record (minimum necessary): they land
+    # on the patient's details and contact record, not the chart.
+    expect(staff).to_have_url(re.compile(r"/staff/patients/\d+/edit/$"))
     patient = Patient.objects.get()
-    assert staff.url.endswith(f"/staff/patients/{patient.pk}/")
-    expect(staff.get_by_role("heading", level=1)).to_have_text(maya.full_name)
-    expect(staff.get_by_text(re.compile(r"^AG-000001 · born 12 Apr 1988"))).to_be_visible()
+    assert staff.url.endswith(f"/staff/patients/{patient.pk}/edit/")
+    expect(staff.get_by_role("heading", level=1)).to_have_text(f"Edit {maya.full_name} AG-000001")
+    expect(staff.get_by_label("Email")).to_have_value(patient.email)
     expect(staff.get_by_role("status")).to_contain_text("Maya Okafor enrolled as AG-000001.")
-    snap(staff, "07-patient-chart")
+    snap(staff, "07-patient-record")
 
     assert IntakeSubmission.objects.count() == 1
     assert Patient.objects.count() == 1
@@ -110,10 +111,11 @@ def test_newcomer_sends_intake_and_coordinator_enrols_them(
     assert submission.status == Status.ENROLLED
     assert (patient.mrn, patient.clinic, patient.email) == ("AG-000001", clinic, maya.email)
 
-    # Back in the queue, the row now links to the chart instead of offering Enrol.
+    # Back in the queue, the row now links to the record instead of offering Enrol.
     staff.goto("/staff/intake/?status=all")
     row = staff.get_by_role("row").filter(has_text=maya.full_name)
-    expect(row.get_by_role("link", name="Open chart")).to_be_visible()
+    expect(row.get_by_role("link", name="Open record")).to_be_visible()
+    expect(row.get_by_role("link", name="Open chart")).to_have_count(0)
     expect(row.get_by_role("button", name=re.compile("^Enrol"))).to_have_count(0)
 
 

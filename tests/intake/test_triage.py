@@ -45,7 +45,8 @@ def test_enrolling_creates_one_patient_from_the_submission(coordinator) -> None:
         url, {"trauma_context": "military", "veteran_status": "veteran"}
     )
     patient = Patient.objects.get()
-    assert response["Location"] == reverse("patients:chart", kwargs={"pk": patient.pk})
+    # A coordinator has no clinical record: they land on the patient's details.
+    assert response["Location"] == reverse("patients:edit", kwargs={"pk": patient.pk})
     assert (patient.given_name, patient.clinic, patient.mrn) == (
         "Sam",
         coordinator.clinic,

@@ -78,8 +78,12 @@ def test_the_worklist_keeps_each_clinic_to_itself(clinician, outsider, course, h
     assert outsider.client.get(reverse("schedules:cancel", args=[target.pk])).status_code == 404
 
 
-def test_coordinators_work_the_list_and_researchers_cannot(coordinator, researcher, db) -> None:
-    assert coordinator.client.get(WORKLIST).status_code == 200
+def test_the_care_team_works_the_list_and_coordinators_and_researchers_cannot(
+    colleague, coordinator, researcher, db
+) -> None:
+    """The worklist names each patient's measures and diary gaps: clinical follow-up."""
+    assert colleague.client.get(WORKLIST).status_code == 200
+    assert coordinator.client.get(WORKLIST).status_code == 403
     assert researcher.client.get(WORKLIST).status_code == 403
 
 

@@ -256,13 +256,21 @@ def test_a_nurse_cannot_decide(colleague, patient) -> None:
     assert screening.decision == "pending"
 
 
-def test_a_therapist_or_coordinator_may_read_but_not_record(therapist, coordinator, patient):
+def test_a_therapist_may_read_but_not_record(therapist, patient):
     screening = ScreeningFactory(patient=patient)
-    for persona in (therapist, coordinator):
-        detail = persona.client.get(reverse("screening:detail", kwargs={"pk": screening.pk}))
-        assert detail.status_code == 200
-        new = persona.client.get(reverse("screening:new", kwargs={"patient_pk": patient.pk}))
-        assert new.status_code == 403
+    detail = therapist.client.get(reverse("screening:detail", kwargs={"pk": screening.pk}))
+    assert detail.status_code == 200
+    new = therapist.client.get(reverse("screening:new", kwargs={"patient_pk": patient.pk}))
+    assert new.status_code == 403
+
+
+def test_a_coordinator_can_neither_read_nor_record_a_screening(coordinator, patient):
+    """A screening is a clinical record: not for intake coordinators (minimum necessary)."""
+    screening = ScreeningFactory(patient=patient)
+    detail = coordinator.client.get(reverse("screening:detail", kwargs={"pk": screening.pk}))
+    assert detail.status_code == 403
+    new = coordinator.client.get(reverse("screening:new", kwargs={"patient_pk": patient.pk}))
+    assert new.status_code == 403
 
 
 def test_a_researcher_cannot_open_a_screening(researcher, patient) -> None:

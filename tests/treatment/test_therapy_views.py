@@ -1,6 +1,6 @@
 """Psychotherapy pages: record a session, see it linked to its dose, and who may do what.
 
-Roles (``treatment.permissions.THERAPY_ROLES``): therapists and prescribers record
+Roles (``Capability.THERAPY`` in ``accounts/capabilities.py``): therapists and prescribers record
 therapy; nurses and the other clinical roles see when it was held but not the notes;
 another clinic's staff get a 404.
 """

@@ -1,13 +1,14 @@
-"""The staff-page gate: login, an active clinic membership, and a role.
+"""The staff-page gate: login, an active clinic membership, and a capability.
 
-Every staff view is wrapped in :func:`staff_required`. Object-level access lives
+Every staff view is wrapped in :func:`staff_required` naming the capability it needs
+(``accounts/capabilities.py`` holds the role × capability table). Object-level access lives
 in one helper per object type (``patients.access.get_patient_for``, ...), each
 filtering by ``membership.clinic`` so an object of another clinic is a 404.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
@@ -17,19 +18,19 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponseBase
 from django.shortcuts import get_object_or_404
 
-from afterglow.accounts.models import CLINICAL_ROLES, Membership
+from afterglow.accounts.capabilities import Capability, role_can, roles_with
+from afterglow.accounts.models import Membership
 
 View = Callable[..., HttpResponseBase]
 
 
-def staff_required(roles: Iterable[str] = CLINICAL_ROLES) -> Callable[[View], View]:
-    """Require a signed-in user with an active membership whose role is in ``roles``.
+def staff_required(*, capability: Capability) -> Callable[[View], View]:
+    """Require a signed-in user with an active membership whose role has ``capability``.
 
     Anonymous visitors go to the login page. A signed-in user with no clinic gets
     a 404 (nothing here is theirs); a member whose role lacks the permission gets
     a 403 that says so.
     """
-    allowed = frozenset(roles)
 
     def decorator(view: View) -> View:
         @wraps(view)
@@ -39,13 +40,15 @@ def staff_required(roles: Iterable[str] = CLINICAL_ROLES) -> Callable[[View], Vi
             membership: Membership | None = request.membership  # type: ignore[attr-defined]
             if not membership:
                 raise Http404("No clinic membership")
-            if membership.role not in allowed:
+            if not role_can(membership.role, capability):
                 raise PermissionDenied(
                     f"Your role ({membership.get_role_display()}) cannot open this page."
                 )
             return view(request, *args, **kwargs)
 
-        wrapped.staff_roles = allowed  # type: ignore[attr-defined]
+        # Read by the navigation and the access tests.
+        wrapped.staff_capability = capability  # type: ignore[attr-defined]
+        wrapped.staff_roles = roles_with(capability)  # type: ignore[attr-defined]
         return wrapped
 
     return decorator

@@ -331,11 +331,7 @@ class Role(models.TextChoices):
     RESEARCHER = "researcher", "Researcher"
 
 
-# Roles allowed to see identifiable patient records and triage intake. Researchers
-# work from de-identified cohort views (a later issue) and do not get the chart.
-CLINICAL_ROLES = frozenset(
-    {Role.ADMIN, Role.PRESCRIBER, Role.NURSE, Role.THERAPIST, Role.COORDINATOR}
-)
+# What each role may do is in ``accounts/capabilities.py`` (the role × capability table).
 
 
 class MembershipQuerySet(models.QuerySet["Membership"]):

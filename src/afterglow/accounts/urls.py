@@ -3,10 +3,10 @@ from django.urls import path
 
 from afterglow.accounts import views, views_signin
 from afterglow.accounts.access import staff_required
-from afterglow.accounts.models import Role
+from afterglow.accounts.capabilities import Capability
 
 # Any member of a clinic, whatever their role.
-staff = staff_required(roles=Role.values)
+staff = staff_required(capability=Capability.ACCOUNT)
 
 app_name = "accounts"
 

@@ -14,6 +14,7 @@ from afterglow.accounts.access import (
     require_membership,
     staff_required,
 )
+from afterglow.accounts.capabilities import Capability, has_capability
 from afterglow.accounts.forms import ClinicSettingsForm, MemberForm, NewMemberForm
 from afterglow.accounts.lockout import account_unlock
 from afterglow.accounts.mfa import mfa_reset
@@ -36,7 +37,7 @@ HOME_FOR_ROLE = {
 }
 
 
-@staff_required(roles=Role.values)
+@staff_required(capability=Capability.ACCOUNT)
 def staff_home(request: HttpRequest) -> HttpResponse:
     """Send a member to their role's starting page (a researcher may not open intake)."""
     membership = require_membership(request)
@@ -58,7 +59,7 @@ class PasswordChangeDoneView(auth_views.PasswordChangeDoneView):
 
 
 @require_POST
-@staff_required(roles=Role.values)
+@staff_required(capability=Capability.ACCOUNT)
 def switch_clinic(request: HttpRequest) -> HttpResponse:
     wanted = request.POST.get("clinic", "")
     for membership in memberships_for_user(acting_user(request)):
@@ -68,7 +69,7 @@ def switch_clinic(request: HttpRequest) -> HttpResponse:
     raise Http404("Not a member of that clinic")
 
 
-@staff_required(roles=[Role.ADMIN])
+@staff_required(capability=Capability.CLINIC_SETTINGS)
 def clinic_settings(request: HttpRequest) -> HttpResponse:
     clinic = require_membership(request).clinic
     form = ClinicSettingsForm(request.POST or None, instance=clinic)
@@ -83,10 +84,10 @@ def clinic_settings(request: HttpRequest) -> HttpResponse:
     return render(request, "accounts/clinic_settings.html", {"form": form})
 
 
-@staff_required(roles=Role.values)
+@staff_required(capability=Capability.STAFF_DIRECTORY)
 def staff_list(request: HttpRequest) -> HttpResponse:
     membership = require_membership(request)
-    is_admin = membership.role == Role.ADMIN
+    is_admin = has_capability(membership, Capability.STAFF_MANAGE)
     form = NewMemberForm(request.POST or None) if is_admin else None
     if request.method == "POST":
         if form is None:
@@ -120,7 +121,7 @@ def staff_list(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
-@staff_required(roles=[Role.ADMIN])
+@staff_required(capability=Capability.STAFF_MANAGE)
 def staff_update(request: HttpRequest, pk: int) -> HttpResponse:
     target = get_membership_for(require_membership(request), pk)
     form = MemberForm(request.POST, instance=Membership.objects.get(pk=target.pk))
@@ -141,7 +142,7 @@ def staff_update(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-@staff_required(roles=[Role.ADMIN])
+@staff_required(capability=Capability.STAFF_MANAGE)
 def staff_unlock(request: HttpRequest, pk: int) -> HttpResponse:
     """Clear a member's failed sign-ins so they can try again at once."""
     target = get_membership_for(require_membership(request), pk)
@@ -151,7 +152,7 @@ def staff_unlock(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-@staff_required(roles=[Role.ADMIN])
+@staff_required(capability=Capability.STAFF_MANAGE)
 def staff_mfa_reset(request: HttpRequest, pk: int) -> HttpResponse:
     """Remove a member's authenticator (a lost phone): they set up a new one at next sign-in."""
     target = get_membership_for(require_membership(request), pk)

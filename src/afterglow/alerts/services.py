@@ -19,7 +19,8 @@ from django.db.models import Min, OuterRef, Subquery
 from django.urls import reverse
 from django.utils import timezone
 
-from afterglow.accounts.models import Clinic, Membership, Role
+from afterglow.accounts.capabilities import Capability, roles_with
+from afterglow.accounts.models import Clinic, Membership
 from afterglow.alerts.models import (
     DIARY_GAP_CODE,
     DIARY_URGENT_CODE,
@@ -45,14 +46,13 @@ from afterglow.treatment.models import DosingSession
 
 #: Who is emailed: the roles that can act on a safety signal. Intake coordinators
 #: triage referrals and researchers see de-identified data, so neither is paged.
-ALERT_ROLES = frozenset({Role.ADMIN, Role.PRESCRIBER, Role.NURSE, Role.THERAPIST})
 
 
 def alert_recipients(*, clinic: Clinic) -> list[str]:
-    """Email addresses of the clinic's active members with a role in ``ALERT_ROLES``."""
+    """Email addresses of the clinic's active members with a role has ``Capability.ALERTS``."""
     emails = (
         Membership.objects.active()
-        .filter(clinic=clinic, role__in=ALERT_ROLES)
+        .filter(clinic=clinic, role__in=roles_with(Capability.ALERTS))
         .exclude(user__email="")
         .order_by("user__email")
         .values_list("user__email", flat=True)

@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from afterglow.accounts.access import acting_user, require_membership, staff_required
+from afterglow.accounts.capabilities import Capability
 from afterglow.alerts.access import get_alert_for
 from afterglow.alerts.selectors import (
     INBOX_PAGE_SIZE,
@@ -20,10 +21,10 @@ from afterglow.alerts.selectors import (
     alerts_inbox,
     open_alert_counts,
 )
-from afterglow.alerts.services import ALERT_ROLES, AlreadyAcknowledged, alert_acknowledge
+from afterglow.alerts.services import AlreadyAcknowledged, alert_acknowledge
 
 
-@staff_required(ALERT_ROLES)
+@staff_required(capability=Capability.ALERTS)
 def inbox(request: HttpRequest) -> HttpResponse:
     """``?tab=open|acknowledged&urgency=all|urgent|routine&page=n``; unknown values fall
     back to the defaults (open, all)."""
@@ -48,7 +49,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
     )
 
 
-@staff_required(ALERT_ROLES)
+@staff_required(capability=Capability.ALERTS)
 @require_POST
 def acknowledge(request: HttpRequest, pk: int) -> HttpResponse:
     alert = get_alert_for(require_membership(request), pk)

@@ -10,7 +10,8 @@ from django.utils import timezone
 from django.utils.http import content_disposition_header
 
 from afterglow.accounts.access import require_membership, staff_required
-from afterglow.accounts.models import Clinic, Role
+from afterglow.accounts.capabilities import Capability
+from afterglow.accounts.models import Clinic
 from afterglow.analytics.charts import dashboard_figures
 from afterglow.analytics.charts_print import print_figures
 from afterglow.analytics.dashboard import (
@@ -31,7 +32,6 @@ from afterglow.reports.pdf import PdfUnavailable, print_context, render_pdf
 
 #: Cohort figures are de-identified aggregates: the clinic's lead roles and researchers.
 #: Nurses, therapists and coordinators work with individual patients and do not need them.
-ANALYTICS_ROLES = frozenset({Role.ADMIN, Role.PRESCRIBER, Role.RESEARCHER})
 
 
 @dataclass(frozen=True)
@@ -67,7 +67,7 @@ def _board(clinic: Clinic, selection: Selection) -> Dashboard:
     )
 
 
-@staff_required(ANALYTICS_ROLES)
+@staff_required(capability=Capability.ANALYTICS)
 def dashboard(request: HttpRequest) -> HttpResponse:
     clinic = require_membership(request).clinic
     selection = _selection(clinic, request.GET)
@@ -85,7 +85,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     )
 
 
-@staff_required(ANALYTICS_ROLES)
+@staff_required(capability=Capability.ANALYTICS)
 @audited_read("deidentified_csv", action=Action.EXPORT, keep_query=True)
 def export_csv(request: HttpRequest) -> HttpResponse:
     clinic = require_membership(request).clinic
@@ -115,7 +115,7 @@ def export_csv(request: HttpRequest) -> HttpResponse:
     return response
 
 
-@staff_required(ANALYTICS_ROLES)
+@staff_required(capability=Capability.ANALYTICS)
 @audited_read("clinic_report_pdf", keep_query=True)
 def report_pdf(request: HttpRequest) -> HttpResponse:
     """The dashboard's figures and tables as a printable black-and-white PDF, same filters."""

@@ -3,7 +3,7 @@
 Put it *inside* ``staff_required`` (so only a member whose role may open the page
 gets this far)::
 
-    @staff_required()
+    @staff_required(capability=Capability.CLINICAL_RECORD)
     @audited_read("chart", model=Patient)
     def patient_chart(request, pk): ...
 

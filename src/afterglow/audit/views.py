@@ -15,7 +15,7 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from afterglow.accounts.access import require_membership, staff_required
-from afterglow.accounts.models import CLINICAL_ROLES, Role
+from afterglow.accounts.capabilities import Capability
 from afterglow.audit.forms import AuditFilterForm
 from afterglow.audit.models import AuditEvent
 from afterglow.audit.reads import audited_read
@@ -49,7 +49,7 @@ def _page(request: HttpRequest, events: Any, clinic_id: int) -> dict[str, Any]:
     }
 
 
-@staff_required(roles=[Role.ADMIN])
+@staff_required(capability=Capability.AUDIT_LOG)
 def audit_log(request: HttpRequest) -> HttpResponse:
     """Who read or changed what in this clinic, newest first, with filters."""
     clinic = require_membership(request).clinic
@@ -79,7 +79,7 @@ def audit_log(request: HttpRequest) -> HttpResponse:
     return render(request, "audit/log.html", {"form": form, **_page(request, events, clinic.pk)})
 
 
-@staff_required(roles=CLINICAL_ROLES)
+@staff_required(capability=Capability.CLINICAL_RECORD)
 @audited_read("access_log", model=Patient, kwarg="patient_pk")
 def patient_access(request: HttpRequest, patient_pk: int) -> HttpResponse:
     """Who viewed or changed this patient's record."""

@@ -71,7 +71,8 @@ def seed_between_visits(
     drawn = d.generate_between_visits(synthetic)
     tz = clinic.tzinfo
     with transaction.atomic(), _no_email_about_the_past():
-        entries = _diaries(clinic, patients, drawn, users[Role.COORDINATOR])
+        # A nurse sends diary links: coordinators have no measurements (capability table).
+        entries = _diaries(clinic, patients, drawn, users[Role.NURSE])
         responses = _phq9s(clinic, patients, drawn)
         _alerts(
             raised=[
@@ -102,14 +103,14 @@ def _diaries(
     clinic: Clinic,
     patients: Sequence[Patient],
     drawn: Sequence[d.BetweenVisits],
-    coordinator: User,
+    sender: User,
 ) -> list[tuple[DiaryEntry, d.DiaryDay]]:
     """Each patient's diary link and entries, back-dated; returns the stored entries."""
     tz = clinic.tzinfo
     links: list[DiaryLink] = []
     entries: list[tuple[DiaryEntry, d.DiaryDay]] = []
     for patient, given in zip(patients, drawn, strict=True):
-        link, _token = diary_link_create(patient=patient, by=coordinator)
+        link, _token = diary_link_create(patient=patient, by=sender)
         links.append(_backdated_link(link, given.diary, clinic))
         for day in given.diary.entries:
             sample = len(entries) % FORM_SAMPLE_EVERY == 0 or day.urgent

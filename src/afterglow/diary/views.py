@@ -14,6 +14,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from afterglow.accounts.access import acting_user, require_membership, staff_required
+from afterglow.accounts.capabilities import Capability
 from afterglow.accounts.models import Clinic
 from afterglow.audit.reads import audited_read
 from afterglow.diary.access import get_diary_link_for
@@ -124,7 +125,7 @@ def _link_unavailable(request: HttpRequest, state: str, link: DiaryLink | None) 
 
 
 @require_POST
-@staff_required()
+@staff_required(capability=Capability.MEASUREMENTS)
 def link_new(request: HttpRequest, patient_pk: int) -> HttpResponse:
     patient = get_patient_for(require_membership(request), patient_pk)
     link, token = diary_link_create(patient=patient, by=acting_user(request))
@@ -142,7 +143,7 @@ def link_new(request: HttpRequest, patient_pk: int) -> HttpResponse:
 
 
 @require_POST
-@staff_required()
+@staff_required(capability=Capability.MEASUREMENTS)
 def link_revoke(request: HttpRequest, pk: int) -> HttpResponse:
     link = get_diary_link_for(require_membership(request), pk)
     diary_link_revoke(link=link)
@@ -150,7 +151,7 @@ def link_revoke(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("diary:patient", patient_pk=link.patient_id)
 
 
-@staff_required()
+@staff_required(capability=Capability.CLINICAL_RECORD)
 @audited_read("diary", model=Patient, kwarg="patient_pk")
 def patient_diary(request: HttpRequest, patient_pk: int) -> HttpResponse:
     patient = get_patient_for(require_membership(request), patient_pk)

@@ -12,7 +12,7 @@ from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone
 
-from afterglow.accounts.models import Membership, Role
+from afterglow.accounts.capabilities import Capability, user_has_capability
 from afterglow.alerts.services import alerts_for_response
 from afterglow.audit.models import Action
 from afterglow.audit.services import CHANGED, audit_record
@@ -26,7 +26,6 @@ from afterglow.schedules.completion import invitation_complete_for_link
 logger = logging.getLogger(__name__)
 
 #: Who may void a response entered in error: the clinicians of the patient's clinic.
-VOID_ROLES = frozenset({Role.PRESCRIBER, Role.NURSE, Role.THERAPIST})
 
 
 class LinkUnavailable(Exception):
@@ -215,16 +214,14 @@ def response_void(*, response: Response, by: User, reason: str) -> Response:
     is a new response, entered as usual.
 
     Raises ``PermissionDenied`` unless ``by`` is an active member of the response's
-    clinic in ``VOID_ROLES``, and ``ValidationError`` for an empty reason or a response
-    that is already voided.
+    clinic with ``Capability.VOID_ANSWERS``, and ``ValidationError`` for an empty reason
+    or a response that is already voided.
     """
     reason = reason.strip()
     if not reason:
         raise ValidationError({"reason": "Say why this response is voided."})
-    allowed = (
-        Membership.objects.active()
-        .filter(user=by, clinic_id=response.clinic_id, role__in=VOID_ROLES)
-        .exists()
+    allowed = user_has_capability(
+        user=by, clinic_id=response.clinic_id, capability=Capability.VOID_ANSWERS
     )
     if not allowed:
         raise PermissionDenied("Only a prescriber, nurse or therapist of the clinic can void.")

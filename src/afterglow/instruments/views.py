@@ -14,6 +14,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from afterglow.accounts.access import acting_user, require_membership, staff_required
+from afterglow.accounts.capabilities import Capability, has_capability
 from afterglow.audit.reads import audited_read
 from afterglow.instruments.access import get_link_for, get_response_for
 from afterglow.instruments.catalog import (
@@ -26,7 +27,6 @@ from afterglow.instruments.forms import InstrumentForm, StaffResponseForm, VoidF
 from afterglow.instruments.models import Response, Source
 from afterglow.instruments.selectors import link_for_token
 from afterglow.instruments.services import (
-    VOID_ROLES,
     LinkUnavailable,
     personal_link_create,
     personal_link_email,
@@ -45,7 +45,7 @@ def _instrument_or_404(code: str) -> Instrument:
         raise Http404("Unknown instrument") from None
 
 
-@staff_required()
+@staff_required(capability=Capability.RECORD_ANSWERS)
 def response_new(request: HttpRequest, patient_pk: int, code: str) -> HttpResponse:
     membership = require_membership(request)
     patient = get_patient_for(membership, patient_pk)
@@ -84,7 +84,7 @@ def response_new(request: HttpRequest, patient_pk: int, code: str) -> HttpRespon
     )
 
 
-@staff_required()
+@staff_required(capability=Capability.CLINICAL_RECORD)
 @audited_read("questionnaire_response", model=Response)
 def response_detail(request: HttpRequest, pk: int) -> HttpResponse:
     membership = require_membership(request)
@@ -109,12 +109,13 @@ def response_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "instrument": instrument,
             "rows": [(item, value, labels.get(value)) for item, value in rows],
             "raised_alerts": raised_alerts,
-            "can_void": response.voided_at is None and membership.role in VOID_ROLES,
+            "can_void": response.voided_at is None
+            and has_capability(membership, Capability.VOID_ANSWERS),
         },
     )
 
 
-@staff_required(roles=VOID_ROLES)
+@staff_required(capability=Capability.VOID_ANSWERS)
 def response_void_page(request: HttpRequest, pk: int) -> HttpResponse:
     response = get_response_for(require_membership(request), pk)
     if response.voided_at is not None:
@@ -146,7 +147,7 @@ def response_void_page(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-@staff_required()
+@staff_required(capability=Capability.MEASUREMENTS)
 def link_new(request: HttpRequest, patient_pk: int) -> HttpResponse:
     patient = get_patient_for(require_membership(request), patient_pk)
     code = request.POST.get("instrument", "pcl5")
@@ -177,7 +178,7 @@ def link_new(request: HttpRequest, patient_pk: int) -> HttpResponse:
 
 
 @require_POST
-@staff_required()
+@staff_required(capability=Capability.MEASUREMENTS)
 def link_revoke(request: HttpRequest, pk: int) -> HttpResponse:
     link = get_link_for(require_membership(request), pk)
     personal_link_revoke(link=link)
@@ -221,6 +222,6 @@ def _link_unavailable(request: HttpRequest, state: str, clinic: object) -> HttpR
     return render(request, "instruments/link_unavailable.html", {"state": state, "clinic": clinic})
 
 
-@staff_required()
+@staff_required(capability=Capability.INSTRUMENT_CATALOG)
 def catalog(request: HttpRequest) -> HttpResponse:
     return render(request, "instruments/catalog.html", {"instruments": all_instruments()})

@@ -13,6 +13,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from afterglow.accounts.access import acting_user, require_membership, staff_required
+from afterglow.accounts.capabilities import Capability
 from afterglow.accounts.selectors import public_intake_clinic
 from afterglow.audit.reads import audited_read
 from afterglow.core.client import client_address
@@ -27,6 +28,7 @@ from afterglow.intake.services import (
     intake_set_status,
     intake_submit,
 )
+from afterglow.patients.access import patient_page
 
 logger = logging.getLogger(__name__)
 
@@ -118,7 +120,7 @@ def thanks(request: HttpRequest, slug: str = "") -> HttpResponse:
     return response
 
 
-@staff_required()
+@staff_required(capability=Capability.INTAKE)
 @audited_read("intake_queue")
 def queue(request: HttpRequest) -> HttpResponse:
     membership = require_membership(request)
@@ -140,7 +142,7 @@ def queue(request: HttpRequest) -> HttpResponse:
     )
 
 
-@staff_required()
+@staff_required(capability=Capability.INTAKE)
 @audited_read("intake_submission", model=IntakeSubmission)
 def detail(request: HttpRequest, pk: int) -> HttpResponse:
     submission = get_submission_for(require_membership(request), pk)
@@ -156,7 +158,7 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-@staff_required()
+@staff_required(capability=Capability.INTAKE)
 def set_status(request: HttpRequest, pk: int) -> HttpResponse:
     submission = get_submission_for(require_membership(request), pk)
     form = StatusForm(request.POST)
@@ -182,9 +184,10 @@ def set_status(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-@staff_required()
+@staff_required(capability=Capability.INTAKE)
 def enrol(request: HttpRequest, pk: int) -> HttpResponse:
-    submission = get_submission_for(require_membership(request), pk)
+    membership = require_membership(request)
+    submission = get_submission_for(membership, pk)
     form = EnrolForm(request.POST or {"trauma_context": "unknown", "veteran_status": "unknown"})
     if not form.is_valid():
         return render(
@@ -201,4 +204,4 @@ def enrol(request: HttpRequest, pk: int) -> HttpResponse:
         if already
         else f"{patient.full_name} enrolled as {patient.mrn}.",
     )
-    return redirect("patients:chart", pk=patient.pk)
+    return redirect(patient_page(membership, patient.pk))

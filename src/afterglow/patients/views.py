@@ -12,6 +12,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 
 from afterglow.accounts.access import acting_user, require_membership, staff_required
+from afterglow.accounts.capabilities import Capability, has_capability
 from afterglow.audit.reads import audited_read
 from afterglow.diary.charts import diary_chart_context
 from afterglow.diary.selectors import diary_links_for_patient, diary_series
@@ -19,7 +20,7 @@ from afterglow.instruments.catalog import all_instruments
 from afterglow.instruments.models import Response
 from afterglow.instruments.selectors import links_for_patient
 from afterglow.outcomes.selectors import ChartOutcome, pcl5_outcome
-from afterglow.patients.access import get_patient_for
+from afterglow.patients.access import get_patient_for, patient_page
 from afterglow.patients.charts import ChartPoint, OutcomeMarks, pcl5_figure, phq9_chart_context
 from afterglow.patients.forms import PatientForm
 from afterglow.patients.models import CareStatus, Patient
@@ -32,13 +33,12 @@ from afterglow.patients.selectors import (
 )
 from afterglow.patients.services import patient_create, patient_update
 from afterglow.schedules.selectors import measurements_for_patient
-from afterglow.treatment.permissions import COURSE_ROLES, SCREENING_ROLES, THERAPY_ROLES
 
 #: Weeks of intrusion diary on the patient chart (the diary page shows more).
 CHART_DIARY_WEEKS = 8
 
 
-@staff_required()
+@staff_required(capability=Capability.PATIENT_DETAILS)
 @audited_read("patient_list")
 def patient_index(request: HttpRequest) -> HttpResponse:
     membership = require_membership(request)
@@ -55,11 +55,12 @@ def patient_index(request: HttpRequest) -> HttpResponse:
             "q": text,
             "status": status,
             "statuses": CareStatus.choices,
+            "can_chart": has_capability(membership, Capability.CLINICAL_RECORD),
         },
     )
 
 
-@staff_required()
+@staff_required(capability=Capability.CLINICAL_RECORD)
 @audited_read("chart", model=Patient)
 def patient_chart(request: HttpRequest, pk: int) -> HttpResponse:
     membership = require_membership(request)
@@ -105,9 +106,9 @@ def patient_chart(request: HttpRequest, pk: int) -> HttpResponse:
             "intake": getattr(patient, "intake", None),
             "today": today,
             "treatment": treatment,
-            "can_screen": membership.role in SCREENING_ROLES,
-            "can_start_course": membership.role in COURSE_ROLES,
-            "can_record_therapy": membership.role in THERAPY_ROLES,
+            "can_screen": has_capability(membership, Capability.SCREENING),
+            "can_start_course": has_capability(membership, Capability.COURSES),
+            "can_record_therapy": has_capability(membership, Capability.THERAPY),
             **diary_chart_context(diary_days, doses=treatment.dose_marks, pcl5=points),
             "diary_links": list(diary_links_for_patient(patient=patient)[:5]),
             "diary_weeks": CHART_DIARY_WEEKS,
@@ -141,7 +142,7 @@ def _outcome_marks(
     )
 
 
-@staff_required()
+@staff_required(capability=Capability.PATIENT_DETAILS)
 def patient_new(request: HttpRequest) -> HttpResponse:
     membership = require_membership(request)
     form = PatientForm(request.POST or None)
@@ -150,17 +151,18 @@ def patient_new(request: HttpRequest) -> HttpResponse:
             clinic=membership.clinic, by=acting_user(request), **form.cleaned_data
         )
         messages.success(request, f"{patient.full_name} added as {patient.mrn}.")
-        return redirect("patients:chart", pk=patient.pk)
+        return redirect(patient_page(membership, patient.pk))
     return render(request, "patients/form.html", {"form": form, "patient": None})
 
 
-@staff_required()
+@staff_required(capability=Capability.PATIENT_DETAILS)
 @audited_read("patient_details", model=Patient)
 def patient_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    patient = get_patient_for(require_membership(request), pk)
+    membership = require_membership(request)
+    patient = get_patient_for(membership, pk)
     form = PatientForm(request.POST or None, instance=patient)
     if request.method == "POST" and form.is_valid():
         patient_update(patient=patient, data=form.cleaned_data)
         messages.success(request, "Patient record saved.")
-        return redirect("patients:chart", pk=patient.pk)
+        return redirect(patient_page(membership, patient.pk))
     return render(request, "patients/form.html", {"form": form, "patient": patient})

@@ -6,16 +6,16 @@ from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 
 from afterglow.accounts.access import require_membership, staff_required
+from afterglow.accounts.capabilities import Capability
 from afterglow.audit.reads import audited_read
 from afterglow.patients.access import get_patient_for
 from afterglow.patients.models import Patient
 from afterglow.reports.http import pdf_response, pdf_unavailable
 from afterglow.reports.patient_report import patient_report
 from afterglow.reports.pdf import PdfUnavailable, print_context, render_pdf
-from afterglow.reports.permissions import PATIENT_REPORT_ROLES
 
 
-@staff_required(roles=PATIENT_REPORT_ROLES)
+@staff_required(capability=Capability.PATIENT_REPORT)
 @audited_read("patient_report_pdf", model=Patient)
 def patient_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     membership = require_membership(request)

@@ -13,23 +13,22 @@ from django.views.decorators.http import require_POST
 from twilio.request_validator import RequestValidator
 
 from afterglow.accounts.access import acting_user, require_membership, staff_required
+from afterglow.accounts.capabilities import Capability
 from afterglow.schedules.access import get_invitation_for
 from afterglow.schedules.delivery import delivery_provider_status
 from afterglow.schedules.forms import CancelForm
 from afterglow.schedules.models import Invitation
 from afterglow.schedules.selectors import worklist
 from afterglow.schedules.services import invitation_cancel, invitation_send_now
-from afterglow.treatment.permissions import VIEW_ROLES
 
 #: Clinical staff and intake coordinators (who often chase questionnaires) work the list.
-WORKLIST_ROLES = VIEW_ROLES
 
 
 def _card(invitation: Invitation) -> str:
     return reverse("patients:chart", args=[invitation.patient_id]) + "#measurements"
 
 
-@staff_required(WORKLIST_ROLES)
+@staff_required(capability=Capability.MEASUREMENTS)
 def worklist_page(request: HttpRequest) -> HttpResponse:
     membership = require_membership(request)
     return render(
@@ -38,7 +37,7 @@ def worklist_page(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
-@staff_required(WORKLIST_ROLES)
+@staff_required(capability=Capability.MEASUREMENTS)
 def send_now(request: HttpRequest, pk: int) -> HttpResponse:
     invitation = get_invitation_for(require_membership(request), pk)
     try:
@@ -52,7 +51,7 @@ def send_now(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect(_card(invitation))
 
 
-@staff_required(WORKLIST_ROLES)
+@staff_required(capability=Capability.MEASUREMENTS)
 def cancel(request: HttpRequest, pk: int) -> HttpResponse:
     invitation = get_invitation_for(require_membership(request), pk)
     form = CancelForm(request.POST or None)

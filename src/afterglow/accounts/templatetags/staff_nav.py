@@ -1,7 +1,8 @@
 """The staff navigation: only the pages the member's role can open.
 
-Each link's roles are read from the view itself (``staff_required`` stores them on
-the view as ``staff_roles``), so the menu and the access rules cannot drift apart.
+Each link's capability is read from the view itself (``staff_required`` stores it on
+the view as ``staff_capability``) and checked against the one role × capability table
+(``accounts/capabilities.py``), so the menu and the access rules cannot drift apart.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from typing import Any
 from django import template
 from django.urls import resolve, reverse
 
+from afterglow.accounts.capabilities import Capability, role_can
 from afterglow.accounts.selectors import memberships_for_user
 
 register = template.Library()
@@ -30,16 +32,17 @@ NAV_LINKS: tuple[tuple[str, str, str], ...] = (
 
 
 @cache
-def roles_for(url_name: str) -> frozenset[str]:
-    """The roles allowed by the view behind ``url_name`` (empty: none declared)."""
+def capability_for(url_name: str) -> Capability | None:
+    """The capability the view behind ``url_name`` requires (None: none declared)."""
     view = resolve(reverse(url_name)).func
-    return frozenset(getattr(view, "staff_roles", ()))
+    return getattr(view, "staff_capability", None)
 
 
 def links_for(role: str, current_app: str, current_url: str) -> list[dict[str, Any]]:
     links = []
     for url_name, label, marker in NAV_LINKS:
-        if role not in roles_for(url_name):
+        capability = capability_for(url_name)
+        if capability is None or not role_can(role, capability):
             continue
         kind, value = marker.split(":", 1)
         current = current_app == value if kind == "app" else current_url == value

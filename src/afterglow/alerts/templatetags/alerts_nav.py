@@ -6,8 +6,8 @@ from typing import Any
 
 from django import template
 
+from afterglow.accounts.capabilities import Capability, has_capability
 from afterglow.alerts.selectors import open_urgent_alert_count
-from afterglow.alerts.services import ALERT_ROLES
 
 register = template.Library()
 
@@ -17,7 +17,7 @@ def alerts_nav_link(context: template.Context) -> dict[str, Any]:
     """One COUNT query per page, and none for roles that cannot open the inbox."""
     membership = context.get("membership")
     request = context.get("request")
-    if not membership or membership.role not in ALERT_ROLES:
+    if membership is None or not has_capability(membership, Capability.ALERTS):
         return {"show": False}
     match = getattr(request, "resolver_match", None)
     return {

@@ -7,8 +7,8 @@ from typing import Any
 
 from django import template
 
+from afterglow.accounts.capabilities import Capability, has_capability
 from afterglow.patients.models import Patient
-from afterglow.reports.permissions import PATIENT_REPORT_ROLES
 
 register = template.Library()
 
@@ -18,5 +18,5 @@ def patient_report_button(context: template.Context, patient: Patient) -> dict[s
     membership = context.get("membership")
     return {
         "patient": patient,
-        "allowed": membership is not None and membership.role in PATIENT_REPORT_ROLES,
+        "allowed": has_capability(membership, Capability.PATIENT_REPORT),
     }

@@ -31,7 +31,7 @@ from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
 
-from afterglow.accounts.models import Membership
+from afterglow.accounts.capabilities import Capability, user_has_capability
 from afterglow.audit.context import current_request
 from afterglow.schedules.services import schedule_reanchor
 from afterglow.treatment.dosing import (
@@ -44,7 +44,6 @@ from afterglow.treatment.dosing import (
 )
 from afterglow.treatment.models import DosingSession, Protocol, Route, SessionAlert, VitalsReading
 from afterglow.treatment.models.sessions import Phase
-from afterglow.treatment.permissions import DECIDE_ROLES
 from afterglow.treatment.selectors_sessions import clinic_guardrails, weight_plan
 from afterglow.treatment.services.session_lock import (
     not_in_future,
@@ -199,10 +198,8 @@ def cosigner_verify(
         raise ValidationError({"cosigner_password": WRONG_PASSWORD})
     if authenticated.pk == recorder.pk:
         raise ValidationError({"cosigner_username": NOT_SELF})
-    is_prescriber = (
-        Membership.objects.active()
-        .filter(user=authenticated, clinic=session.clinic, role__in=DECIDE_ROLES)
-        .exists()
+    is_prescriber = user_has_capability(
+        user=authenticated, clinic_id=session.clinic_id, capability=Capability.DECIDE
     )
     if not is_prescriber:
         raise ValidationError({"cosigner_username": NOT_PRESCRIBER})
@@ -246,10 +243,8 @@ def _reassess_problem(
     session: DosingSession, by: User, alerts: list[SessionAlert], reason: str
 ) -> str:
     listed = "; ".join(a.message.rstrip(".") for a in alerts)
-    is_prescriber = (
-        Membership.objects.active()
-        .filter(user=by, clinic=session.clinic, role__in=DECIDE_ROLES)
-        .exists()
+    is_prescriber = user_has_capability(
+        user=by, clinic_id=session.clinic_id, capability=Capability.DECIDE
     )
     if not is_prescriber:
         return (

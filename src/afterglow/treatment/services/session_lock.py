@@ -15,11 +15,11 @@ from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from afterglow.accounts.models import Clinic, Membership
+from afterglow.accounts.capabilities import Capability, user_has_capability
+from afterglow.accounts.models import Clinic
 from afterglow.audit.models import Action
 from afterglow.audit.services import audit_record
 from afterglow.treatment.models import DosingSession, SessionAlert, VitalsReading
-from afterglow.treatment.permissions import DECIDE_ROLES, DOSING_ROLES
 from afterglow.treatment.safety import AlertSpec
 
 #: Clock times may run this far ahead of the server (a tablet a little fast); more is a typo.
@@ -71,21 +71,13 @@ def open_session(session: DosingSession) -> DosingSession:
 
 def require_dosing_role(by: User, clinic: Clinic) -> None:
     """Only a nurse or prescriber of this clinic records or signs a dose (a therapist cannot)."""
-    if (
-        not Membership.objects.active()
-        .filter(user=by, clinic=clinic, role__in=DOSING_ROLES)
-        .exists()
-    ):
+    if not user_has_capability(user=by, clinic_id=clinic.pk, capability=Capability.DOSING):
         raise ValidationError("Only a nurse or a prescriber of this clinic can do this.")
 
 
 def require_prescriber(by: User, clinic: Clinic) -> None:
     """Only a prescriber of this clinic authorises a departure from the protocol's safety rules."""
-    if (
-        not Membership.objects.active()
-        .filter(user=by, clinic=clinic, role__in=DECIDE_ROLES)
-        .exists()
-    ):
+    if not user_has_capability(user=by, clinic_id=clinic.pk, capability=Capability.DECIDE):
         raise ValidationError("Only a prescriber of this clinic can authorise this.")
 
 

@@ -10,7 +10,8 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from afterglow.accounts.models import Clinic, Membership, Role
+from afterglow.accounts.capabilities import Capability, roles_with
+from afterglow.accounts.models import Clinic, Membership
 from afterglow.audit.models import Action
 from afterglow.audit.services import audit_record
 from afterglow.patients.models import Patient
@@ -18,14 +19,15 @@ from afterglow.treatment.models import TherapySession
 
 #: Who can be named as the therapist of a session: the clinic's therapists, and its
 #: prescribers (a psychiatrist may give the integration session themselves).
-THERAPIST_ROLES = frozenset({Role.THERAPIST, Role.PRESCRIBER})
 #: A session is recorded once it has started; this much clock difference is tolerated.
 FUTURE_TOLERANCE = dt.timedelta(minutes=5)
 
 
 def therapists_for(clinic: Clinic) -> QuerySet[User]:
     """The clinic's active therapists and prescribers, by name (the therapist field's list)."""
-    members = Membership.objects.active().filter(clinic=clinic, role__in=THERAPIST_ROLES)
+    members = Membership.objects.active().filter(
+        clinic=clinic, role__in=roles_with(Capability.THERAPY)
+    )
     return User.objects.filter(pk__in=members.values("user_id")).order_by(
         "first_name", "last_name", "username"
     )

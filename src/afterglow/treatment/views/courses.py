@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from afterglow.accounts.access import acting_user, require_membership, staff_required
+from afterglow.accounts.capabilities import Capability, has_capability
 from afterglow.audit.reads import audited_read
 from afterglow.patients.access import get_patient_for
 from afterglow.treatment import schedule
@@ -28,7 +29,6 @@ from afterglow.treatment.forms_courses import (
     ResumeForm,
 )
 from afterglow.treatment.models import Course, Protocol
-from afterglow.treatment.permissions import COURSE_ROLES, DOSING_ROLES, PROTOCOL_ROLES, VIEW_ROLES
 from afterglow.treatment.presets import UnknownPreset
 from afterglow.treatment.selectors_courses import (
     course_plan,
@@ -58,7 +58,7 @@ NOT_SAVED = "Nothing was saved: the database did not accept the change. Please t
 # --- protocols -----------------------------------------------------------------------------------
 
 
-@staff_required(roles=VIEW_ROLES)
+@staff_required(capability=Capability.PROTOCOLS_VIEW)
 def protocol_list(request: HttpRequest) -> HttpResponse:
     membership = require_membership(request)
     protocols = list(protocols_for_clinic(clinic=membership.clinic))
@@ -68,7 +68,7 @@ def protocol_list(request: HttpRequest) -> HttpResponse:
         {
             "protocols": protocols,
             "presets": presets_with_adoption(protocols=protocols),
-            "can_edit": membership.role in PROTOCOL_ROLES,
+            "can_edit": has_capability(membership, Capability.PROTOCOLS_EDIT),
         },
     )
 
@@ -106,19 +106,19 @@ def _protocol_form(
     )
 
 
-@staff_required(roles=PROTOCOL_ROLES)
+@staff_required(capability=Capability.PROTOCOLS_EDIT)
 def protocol_new(request: HttpRequest) -> HttpResponse:
     return _protocol_form(request, ProtocolForm(request.POST or None), None)
 
 
-@staff_required(roles=PROTOCOL_ROLES)
+@staff_required(capability=Capability.PROTOCOLS_EDIT)
 def protocol_edit(request: HttpRequest, pk: int) -> HttpResponse:
     protocol = get_protocol_for(require_membership(request), pk)
     return _protocol_form(request, ProtocolForm(request.POST or None, instance=protocol), protocol)
 
 
 @require_POST
-@staff_required(roles=PROTOCOL_ROLES)
+@staff_required(capability=Capability.PROTOCOLS_EDIT)
 def protocol_adopt(request: HttpRequest, code: str) -> HttpResponse:
     membership = require_membership(request)
     try:
@@ -132,7 +132,7 @@ def protocol_adopt(request: HttpRequest, code: str) -> HttpResponse:
 # --- courses -------------------------------------------------------------------------------------
 
 
-@staff_required(roles=COURSE_ROLES)
+@staff_required(capability=Capability.COURSES)
 def course_new(request: HttpRequest, patient_pk: int) -> HttpResponse:
     membership = require_membership(request)
     patient = get_patient_for(membership, patient_pk)
@@ -219,9 +219,9 @@ def _course_page(
             "patient": course.patient,
             "plan": plan,
             "therapy_windows": course_therapy_windows(course),
-            "can_manage": membership.role in COURSE_ROLES,
+            "can_manage": has_capability(membership, Capability.COURSES),
             "action_errors": action_errors,
-            "can_dose": membership.role in DOSING_ROLES and course.status == "active",
+            "can_dose": has_capability(membership, Capability.DOSING) and course.status == "active",
             "clinic_days": ", ".join(schedule.WEEKDAY_NAMES[d][:3] for d in clinic.weekdays),
             **context,
         },
@@ -229,7 +229,7 @@ def _course_page(
     )
 
 
-@staff_required(roles=VIEW_ROLES)
+@staff_required(capability=Capability.CLINICAL_RECORD)
 @audited_read("course", model=Course)
 def course_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return _course_page(request, get_course_for(require_membership(request), pk))
@@ -261,7 +261,7 @@ def _course_action(
 
 
 @require_POST
-@staff_required(roles=COURSE_ROLES)
+@staff_required(capability=Capability.COURSES)
 def course_pause_view(request: HttpRequest, pk: int) -> HttpResponse:
     return _course_action(
         request,
@@ -276,7 +276,7 @@ def course_pause_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-@staff_required(roles=COURSE_ROLES)
+@staff_required(capability=Capability.COURSES)
 def course_resume_view(request: HttpRequest, pk: int) -> HttpResponse:
     return _course_action(
         request,
@@ -291,7 +291,7 @@ def course_resume_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-@staff_required(roles=COURSE_ROLES)
+@staff_required(capability=Capability.COURSES)
 def course_end_view(request: HttpRequest, pk: int) -> HttpResponse:
     return _course_action(
         request,
@@ -306,7 +306,7 @@ def course_end_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-@staff_required(roles=COURSE_ROLES)
+@staff_required(capability=Capability.COURSES)
 def course_maintenance_view(request: HttpRequest, pk: int) -> HttpResponse:
     return _course_action(
         request,

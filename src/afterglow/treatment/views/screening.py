@@ -12,18 +12,13 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from afterglow.accounts.access import acting_user, require_membership, staff_required
+from afterglow.accounts.capabilities import Capability, has_capability
 from afterglow.audit.reads import audited_read
 from afterglow.patients.access import get_patient_for
 from afterglow.treatment import eligibility
 from afterglow.treatment.access import get_screening_for
 from afterglow.treatment.forms_screening import DecisionForm, ScreeningForm
 from afterglow.treatment.models import Decision, Screening
-from afterglow.treatment.permissions import (
-    COURSE_ROLES,
-    DECIDE_ROLES,
-    SCREENING_ROLES,
-    VIEW_ROLES,
-)
 from afterglow.treatment.services.screening import (
     screening_decide,
     screening_flags,
@@ -35,7 +30,7 @@ logger = logging.getLogger(__name__)
 NOT_SAVED = "Nothing was saved: the database did not accept the change. Please try again."
 
 
-@staff_required(roles=SCREENING_ROLES)
+@staff_required(capability=Capability.SCREENING)
 def screening_new(request: HttpRequest, patient_pk: int) -> HttpResponse:
     patient = get_patient_for(require_membership(request), patient_pk)
     form = ScreeningForm(request.POST or None, patient=patient)
@@ -69,7 +64,9 @@ def _detail(
     membership = require_membership(request)
     flags = screening_flags(screening)
     absolute = [f for f in flags if f.is_absolute]
-    can_decide = membership.role in DECIDE_ROLES and screening.decision == Decision.PENDING
+    can_decide = (
+        has_capability(membership, Capability.DECIDE) and screening.decision == Decision.PENDING
+    )
     if can_decide and form is None:
         form = DecisionForm(absolute=absolute)
     return render(
@@ -92,21 +89,21 @@ def _detail(
                 for item in eligibility.CHECKLIST
             ],
             "form": form if can_decide else None,
-            "can_start_course": membership.role in COURSE_ROLES
+            "can_start_course": has_capability(membership, Capability.COURSES)
             and screening.decision == Decision.ELIGIBLE,
         },
         status=status,
     )
 
 
-@staff_required(roles=VIEW_ROLES)
+@staff_required(capability=Capability.CLINICAL_RECORD)
 @audited_read("screening", model=Screening)
 def screening_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return _detail(request, get_screening_for(require_membership(request), pk), None)
 
 
 @require_POST
-@staff_required(roles=DECIDE_ROLES)
+@staff_required(capability=Capability.DECIDE)
 def screening_decide_view(request: HttpRequest, pk: int) -> HttpResponse:
     screening = get_screening_for(require_membership(request), pk)
     absolute = [f for f in screening_flags(screening) if f.is_absolute]

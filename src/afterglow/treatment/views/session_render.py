@@ -18,6 +18,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from afterglow.accounts.access import require_membership
+from afterglow.accounts.capabilities import Capability, has_capability
 from afterglow.treatment.access import get_session_for
 from afterglow.treatment.charts_sessions import vitals_figure
 from afterglow.treatment.dosing import DosePlan, FixedDosePlan
@@ -37,7 +38,6 @@ from afterglow.treatment.forms_sessions import (
     now_local,
 )
 from afterglow.treatment.models import DosingSession, Route, SessionAlert
-from afterglow.treatment.permissions import DECIDE_ROLES, DOSING_ROLES
 from afterglow.treatment.safety import EXPECTED_BP_PEAK, SIDE_EFFECT_LABELS
 from afterglow.treatment.selectors_sessions import SessionPage, session_page
 from afterglow.treatment.services.sessions import (
@@ -139,9 +139,9 @@ def _context(
         "clinic": session.patient.clinic,
         # Plotly's own encoder handles its types; json_script then embeds it safely.
         "figure": json.loads(figure.to_json()) if page.vitals else None,
-        "can_write": membership.role in DOSING_ROLES and not session.is_signed,
-        "can_amend": membership.role in DOSING_ROLES and session.is_signed,
-        "can_override": membership.role in DECIDE_ROLES and not session.is_signed,
+        "can_write": has_capability(membership, Capability.DOSING) and not session.is_signed,
+        "can_amend": has_capability(membership, Capability.DOSING) and session.is_signed,
+        "can_override": has_capability(membership, Capability.DECIDE) and not session.is_signed,
         "peak": EXPECTED_BP_PEAK,
         "plan_facts": _plan_facts(page),
         "side_effect_rows": [

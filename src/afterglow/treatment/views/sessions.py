@@ -20,6 +20,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from afterglow.accounts.access import acting_user, require_membership, staff_required
+from afterglow.accounts.capabilities import Capability
 from afterglow.audit.reads import audited_read
 from afterglow.treatment.access import get_planned_for, get_session_for
 from afterglow.treatment.forms_sessions import (
@@ -38,7 +39,6 @@ from afterglow.treatment.forms_sessions import (
     VitalsForm,
 )
 from afterglow.treatment.models import DosingSession, Route, SessionAlert, SessionStatus
-from afterglow.treatment.permissions import DOSING_ROLES, VIEW_ROLES
 from afterglow.treatment.selectors_sessions import start_warning
 from afterglow.treatment.services.sessions import (
     SessionLocked,
@@ -71,7 +71,7 @@ from afterglow.treatment.views.session_render import (
 # --- pages ---
 
 
-@staff_required(roles=DOSING_ROLES)
+@staff_required(capability=Capability.DOSING)
 def start(request: HttpRequest, planned_pk: int) -> HttpResponse:
     """GET: confirm which session is starting (or link to it if it has started), warning
     when today is off the plan; POST: open it, once, and go to its page."""
@@ -104,7 +104,7 @@ def start(request: HttpRequest, planned_pk: int) -> HttpResponse:
     )
 
 
-@staff_required(roles=VIEW_ROLES)
+@staff_required(capability=Capability.CLINICAL_RECORD)
 @audited_read("dosing_session", model=DosingSession)
 def session_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render_page(request, get_session_for(require_membership(request), pk))
@@ -114,7 +114,7 @@ def session_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-@staff_required(roles=DOSING_ROLES)
+@staff_required(capability=Capability.DOSING)
 def predose(request: HttpRequest, pk: int) -> HttpResponse:
     def act(session: DosingSession, data: dict[str, Any]) -> str:
         _, alerts = session_record_predose(session=session, by=acting_user(request), **data)
@@ -132,7 +132,7 @@ def predose(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-@staff_required(roles=DOSING_ROLES)
+@staff_required(capability=Capability.DOSING)
 def dose(request: HttpRequest, pk: int) -> HttpResponse:
     def act(session: DosingSession, data: dict[str, Any]) -> str:
         data.setdefault("concentration_mg_per_ml", None)
@@ -150,7 +150,7 @@ def dose(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-@staff_required(roles=DOSING_ROLES)
+@staff_required(capability=Capability.DOSING)
 def stop(request: HttpRequest, pk: int) -> HttpResponse:
     def act(session: DosingSession, data: dict[str, Any]) -> str:
         session_stop(session=session, by=acting_user(request), **data)
@@ -162,7 +162,7 @@ def stop(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-@staff_required(roles=DOSING_ROLES)
+@staff_required(capability=Capability.DOSING)
 def vitals(request: HttpRequest, pk: int) -> HttpResponse:
     def act(session: DosingSession, data: dict[str, Any]) -> str:
         _reading, alerts = vitals_record(session=session, by=acting_user(request), **data)
@@ -174,7 +174,7 @@ def vitals(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-@staff_required(roles=DOSING_ROLES)
+@staff_required(capability=Capability.DOSING)
 def dissociation(request: HttpRequest, pk: int) -> HttpResponse:
     def act(session: DosingSession, data: dict[str, Any]) -> str:
         rating = dissociation_record(session=session, by=acting_user(request), **data)
@@ -191,7 +191,7 @@ def dissociation(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-@staff_required(roles=DOSING_ROLES)
+@staff_required(capability=Capability.DOSING)
 def sedation(request: HttpRequest, pk: int) -> HttpResponse:
     def act(session: DosingSession, data: dict[str, Any]) -> str:
         rating = sedation_record(session=session, by=acting_user(request), **data)
@@ -203,7 +203,7 @@ def sedation(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-@staff_required(roles=DOSING_ROLES)
+@staff_required(capability=Capability.DOSING)
 def side_effects(request: HttpRequest, pk: int) -> HttpResponse:
     def act(session: DosingSession, data: dict[str, Any]) -> str:
         chosen = {k.removeprefix("se_"): v for k, v in data.items() if k.startswith("se_") and v}
@@ -226,7 +226,7 @@ def side_effects(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-@staff_required(roles=DOSING_ROLES)
+@staff_required(capability=Capability.DOSING)
 def adverse_event(request: HttpRequest, pk: int) -> HttpResponse:
     def act(session: DosingSession, data: dict[str, Any]) -> str:
         adverse_event_record(session=session, by=acting_user(request), **data)
@@ -243,7 +243,7 @@ def adverse_event(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-@staff_required(roles=DOSING_ROLES)
+@staff_required(capability=Capability.DOSING)
 def alert_ack(request: HttpRequest, pk: int, alert_pk: int) -> HttpResponse:
     session = get_session_for(require_membership(request), pk)
     alert = get_object_or_404(
@@ -262,7 +262,7 @@ def alert_ack(request: HttpRequest, pk: int, alert_pk: int) -> HttpResponse:
 
 
 @require_POST
-@staff_required(roles=DOSING_ROLES)
+@staff_required(capability=Capability.DOSING)
 def discharge(request: HttpRequest, pk: int) -> HttpResponse:
     def act(session: DosingSession, data: dict[str, Any]) -> str:
         session_discharge(session=session, by=acting_user(request), **data)
@@ -279,7 +279,7 @@ def discharge(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-@staff_required(roles=DOSING_ROLES)
+@staff_required(capability=Capability.DOSING)
 def discharge_override(request: HttpRequest, pk: int) -> HttpResponse:
     """A prescriber authorises leaving before the observation time (the service checks)."""
 
@@ -298,7 +298,7 @@ def discharge_override(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-@staff_required(roles=DOSING_ROLES)
+@staff_required(capability=Capability.DOSING)
 def not_dosed(request: HttpRequest, pk: int) -> HttpResponse:
     def act(session: DosingSession, data: dict[str, Any]) -> str:
         session_mark_not_dosed(session=session, by=acting_user(request), **data)
@@ -314,7 +314,7 @@ class _SignForm(forms.Form):
 
 
 @require_POST
-@staff_required(roles=DOSING_ROLES)
+@staff_required(capability=Capability.DOSING)
 def not_dosed_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
     def act(session: DosingSession, data: dict[str, Any]) -> str:
         session_withdraw_not_dosed(session=session, by=acting_user(request))
@@ -326,7 +326,7 @@ def not_dosed_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-@staff_required(roles=DOSING_ROLES)
+@staff_required(capability=Capability.DOSING)
 def sign(request: HttpRequest, pk: int) -> HttpResponse:
     def act(session: DosingSession, data: dict[str, Any]) -> str:
         signed = session_sign(session=session, by=acting_user(request))
@@ -340,7 +340,7 @@ def sign(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-@staff_required(roles=DOSING_ROLES)
+@staff_required(capability=Capability.DOSING)
 def amend(request: HttpRequest, pk: int) -> HttpResponse:
     def act(session: DosingSession, data: dict[str, Any]) -> str:
         amendment = session_amend(session=session, by=acting_user(request), **data)

@@ -9,13 +9,13 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 
 from afterglow.accounts.access import acting_user, require_membership, staff_required
+from afterglow.accounts.capabilities import Capability, has_capability
 from afterglow.audit.reads import audited_read
 from afterglow.patients.access import get_patient_for
 from afterglow.patients.models import Patient
 from afterglow.treatment.access import get_therapy_for
 from afterglow.treatment.forms_therapy import TherapySessionForm
 from afterglow.treatment.models import TherapyModality, TherapySession
-from afterglow.treatment.permissions import THERAPY_ROLES, VIEW_ROLES
 from afterglow.treatment.selectors_therapy import (
     course_therapy_windows,
     latest_course,
@@ -27,10 +27,9 @@ from afterglow.treatment.services.therapy import therapy_session_record
 
 #: Psychotherapy notes are for the people giving the treatment; other clinical roles
 #: see when a session was held and how it sits against the doses, not what was said.
-NOTES_ROLES = THERAPY_ROLES
 
 
-@staff_required(THERAPY_ROLES)
+@staff_required(capability=Capability.THERAPY)
 def therapy_new(request: HttpRequest, patient_pk: int) -> HttpResponse:
     patient = get_patient_for(require_membership(request), patient_pk)
     clinic, user = patient.clinic, acting_user(request)
@@ -74,7 +73,7 @@ def therapy_new(request: HttpRequest, patient_pk: int) -> HttpResponse:
     )
 
 
-@staff_required(VIEW_ROLES)
+@staff_required(capability=Capability.CLINICAL_RECORD)
 @audited_read("therapy_sessions", model=Patient, kwarg="patient_pk")
 def therapy_list(request: HttpRequest, patient_pk: int) -> HttpResponse:
     membership = require_membership(request)
@@ -87,12 +86,12 @@ def therapy_list(request: HttpRequest, patient_pk: int) -> HttpResponse:
             "patient": patient,
             "rows": rows,
             "inside": sum(row.in_window for row in rows),
-            "can_record": membership.role in THERAPY_ROLES,
+            "can_record": has_capability(membership, Capability.THERAPY),
         },
     )
 
 
-@staff_required(VIEW_ROLES)
+@staff_required(capability=Capability.CLINICAL_RECORD)
 @audited_read("therapy_session", model=TherapySession)
 def therapy_detail(request: HttpRequest, pk: int) -> HttpResponse:
     membership = require_membership(request)
@@ -105,7 +104,7 @@ def therapy_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "patient": session.patient,
             "session": session,
             "row": row,
-            "show_notes": membership.role in NOTES_ROLES,
-            "can_record": membership.role in THERAPY_ROLES,
+            "show_notes": has_capability(membership, Capability.THERAPY),
+            "can_record": has_capability(membership, Capability.THERAPY),
         },
     )
