@@ -11,7 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from afterglow.accounts.models import Role
-from afterglow.audit.models import Action
+from afterglow.audit.models import Action, AuditEvent
 from afterglow.audit.services import audit_record
 from tests.factories import MembershipFactory, PatientFactory, UserFactory
 
@@ -68,7 +68,10 @@ def test_filters_by_patient_user_action_and_dates(admin, clinician, colleague) -
     assert shown(patient="AG-000001", action="read") == [("clinician", "AG-000001")]
     assert shown(user="colleague", action="read") == [("colleague", "AG-000002")]
     today = dt.date.today()
-    assert len(shown(action="read", date_from=today - dt.timedelta(days=1))) == 2
+    recent_reads = shown(action="read", date_from=today - dt.timedelta(days=1))
+    # The two chart reads, beside the admin's own reads of this log (patient-less).
+    assert [mrn for _, mrn in recent_reads if mrn] == ["AG-000002", "AG-000001"]
+    assert {user for user, mrn in recent_reads if not mrn} == {"lead"}
     assert shown(action="read", date_to=today - dt.timedelta(days=2)) == []
 
 
@@ -117,3 +120,11 @@ def test_another_clinics_patient_history_does_not_exist(outsider, clinic) -> Non
 def test_researchers_cannot_open_a_patients_history(researcher, clinic) -> None:
     patient = PatientFactory(clinic=clinic)
     assert researcher.client.get(reverse("audit:patient", args=[patient.pk])).status_code == 403
+
+
+def test_reading_the_audit_log_is_itself_recorded(admin) -> None:
+    # Who looked at who looked: the log page names patients, so its reads are events too.
+    before = AuditEvent.objects.count()
+    assert admin.get(LOG).status_code == 200
+    [event] = AuditEvent.objects.order_by("seq")[before:]
+    assert (event.action, event.object_type) == ("read", "audit_log")

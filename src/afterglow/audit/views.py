@@ -50,6 +50,7 @@ def _page(request: HttpRequest, events: Any, clinic_id: int) -> dict[str, Any]:
 
 
 @staff_required(capability=Capability.AUDIT_LOG)
+@audited_read("audit_log")
 def audit_log(request: HttpRequest) -> HttpResponse:
     """Who read or changed what in this clinic, newest first, with filters."""
     clinic = require_membership(request).clinic

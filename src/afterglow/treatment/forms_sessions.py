@@ -36,6 +36,27 @@ def _number(
     )
 
 
+def _cosigner_username(help_text: str = "") -> forms.CharField:
+    return forms.CharField(
+        label="Co-signing prescriber: username",
+        required=False,
+        max_length=150,
+        help_text=help_text,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "autocapitalize": "none"}),
+    )
+
+
+def _cosigner_password() -> forms.CharField:
+    # Never rendered back into the page: after a refusal the co-signer types it again.
+    return forms.CharField(
+        label="Co-signing prescriber: password",
+        required=False,
+        strip=False,
+        max_length=200,
+        widget=forms.PasswordInput(attrs={"autocomplete": "off"}),
+    )
+
+
 def _when(label: str) -> forms.DateTimeField:
     return forms.DateTimeField(
         label=label,
@@ -135,20 +156,8 @@ class DoseForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text="Required, with a second prescriber's co-signature, only above a guardrail.",
     )
-    cosigner_username = forms.CharField(
-        label="Co-signing prescriber: username",
-        required=False,
-        max_length=150,
-        widget=forms.TextInput(attrs={"autocomplete": "off", "autocapitalize": "none"}),
-    )
-    # Never rendered back into the page: after a refusal the co-signer types it again.
-    cosigner_password = forms.CharField(
-        label="Co-signing prescriber: password",
-        required=False,
-        strip=False,
-        max_length=200,
-        widget=forms.PasswordInput(attrs={"autocomplete": "off"}),
-    )
+    cosigner_username = _cosigner_username()
+    cosigner_password = _cosigner_password()
     reassess_reason = forms.CharField(
         label="Prescriber: why dose despite the open reassessment alert",
         required=False,
@@ -345,20 +354,10 @@ class AmendForm(forms.Form):
     reason = forms.CharField(
         label="Reason for the correction", max_length=2000, widget=forms.Textarea({"rows": 2})
     )
-    cosigner_username = forms.CharField(
-        label="Co-signing prescriber: username",
-        required=False,
-        max_length=150,
-        help_text="Only when a corrected dose or weight puts the dose above a guardrail.",
-        widget=forms.TextInput(attrs={"autocomplete": "off", "autocapitalize": "none"}),
+    cosigner_username = _cosigner_username(
+        "Only when a corrected dose or weight puts the dose above a guardrail."
     )
-    cosigner_password = forms.CharField(
-        label="Co-signing prescriber: password",
-        required=False,
-        strip=False,
-        max_length=200,
-        widget=forms.PasswordInput(attrs={"autocomplete": "off"}),
-    )
+    cosigner_password = _cosigner_password()
 
     def __init__(self, *args: Any, vitals: list[Any] | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
