@@ -22,12 +22,11 @@ from afterglow.analytics.engine import (
     analyze_csv,
 )
 from afterglow.core.cli import USAGE_ERROR, ComputeCommand
+from afterglow.outcomes.cli import add_loss_rule_arguments
 from afterglow.outcomes.rules import (
     DEFAULT_CUTOFF,
-    DEFAULT_LOSS_CONFIRMATIONS,
     DEFAULT_RELIABLE_POINTS,
     DEFAULT_RESPONSE_PERCENT,
-    MAX_LOSS_CONFIRMATIONS,
     VETERAN_RELIABLE_POINTS,
 )
 
@@ -106,20 +105,7 @@ class Command(ComputeCommand):
                 f"(default {DEFAULT_RELIABLE_POINTS}; {VETERAN_RELIABLE_POINTS} for veterans)"
             ),
         )
-        parser.add_argument(
-            "--confirm-loss",
-            metavar="C",
-            help=(
-                "consecutive follow-ups no longer meeting response that confirm a loss, "
-                f"1-{MAX_LOSS_CONFIRMATIONS} (default {DEFAULT_LOSS_CONFIRMATIONS}; "
-                "1 = a single dip)"
-            ),
-        )
-        parser.add_argument(
-            "--response-requires-reliable",
-            action="store_true",
-            help="response also needs a fall of at least the reliable-change points",
-        )
+        add_loss_rule_arguments(parser)
         parser.add_argument(
             "--durability-from",
             metavar="DAY",

@@ -15,12 +15,12 @@ from typing import IO, Any
 from django.core.management.base import CommandError
 
 from afterglow.core.cli import USAGE_ERROR, ComputeCommand, bad_line, json_line
+from afterglow.outcomes.cli import add_loss_rule_arguments
 from afterglow.outcomes.rules import (
     DEFAULT_CUTOFF,
     DEFAULT_LOSS_CONFIRMATIONS,
     DEFAULT_RELIABLE_POINTS,
     DEFAULT_RESPONSE_PERCENT,
-    MAX_LOSS_CONFIRMATIONS,
     VETERAN_RELIABLE_POINTS,
     Followup,
     OutcomeInputError,
@@ -110,20 +110,7 @@ class Command(ComputeCommand):
             ),
         )
 
-        parser.add_argument(
-            "--confirm-loss",
-            metavar="C",
-            help=(
-                "consecutive follow-ups no longer meeting response that confirm a loss, "
-                f"1-{MAX_LOSS_CONFIRMATIONS} (default {DEFAULT_LOSS_CONFIRMATIONS}; "
-                "1 = a single dip)"
-            ),
-        )
-        parser.add_argument(
-            "--response-requires-reliable",
-            action="store_true",
-            help="response also needs a fall of at least the reliable-change points",
-        )
+        add_loss_rule_arguments(parser)
 
     def handle(self, *args: Any, **options: Any) -> None:
         if options["instrument"] not in KNOWN_INSTRUMENTS:
