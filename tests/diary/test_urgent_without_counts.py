@@ -9,11 +9,8 @@ stores real zeros. Everywhere the counts are read, not answered is missing data.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
-from zoneinfo import ZoneInfo
 
 import pytest
-import time_machine
 from django.core import mail
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -24,34 +21,13 @@ from afterglow.alerts.models import DIARY_URGENT_CODE, Alert
 from afterglow.diary.charts import diary_chart_context, diary_figure
 from afterglow.diary.models import DiaryEntry
 from afterglow.diary.selectors import DiaryDay, diary_series
-from afterglow.diary.services import diary_entry_save, diary_link_create
-from afterglow.patients.models import Patient
-from tests.factories import PatientFactory
+from afterglow.diary.services import diary_entry_save
+from tests.diary.test_diary_pages import TODAY, URGENT_TEXT
+from tests.diary.test_diary_pages import _afternoon_in_new_york as _afternoon_in_new_york
+from tests.diary.test_diary_pages import patient as patient
+from tests.diary.test_diary_pages import token as token
 
-NEW_YORK = ZoneInfo("America/New_York")
-TODAY = dt.date(2026, 11, 26)
-URGENT_TEXT = "your care team may not read this right away"
 UNTOUCHED = "Tap &#x27;None today&#x27; if you had none, or enter your counts"
-
-
-@pytest.fixture(autouse=True)
-def _afternoon_in_new_york() -> Iterator[None]:
-    with time_machine.travel(dt.datetime(2026, 11, 26, 15, 0, tzinfo=NEW_YORK), tick=False):
-        yield
-
-
-@pytest.fixture
-def patient(clinician) -> Patient:
-    clinic = clinician.clinic
-    clinic.emergency_number = "000-112"
-    clinic.crisis_line = "Harbour Crisis Line 0800 555 0199"
-    clinic.save()
-    return PatientFactory(clinic=clinic, given_name="Sam")
-
-
-@pytest.fixture
-def token(patient: Patient) -> str:
-    return diary_link_create(patient=patient, by=None)[1]
 
 
 def post(token: str, data: dict[str, str], capture) -> str:
