@@ -1,0 +1,52 @@
+"""Reads of imaging sessions: a patient's timeline and the clinic's pre→post table."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db.models import F
+from django.db.models.functions import Coalesce
+
+from afterglow.accounts.models import Clinic
+from afterglow.imaging.models import ImagingSession
+from afterglow.patients.models import Patient
+from afterglow.treatment.models import DosingSession
+
+#: The measures an imaging session may carry (model field names, also the TSV columns).
+MEASURES = (
+    "amygdala_hippocampus_r",
+    "amygdala_hippocampus_z",
+    "amygdala_reactivity",
+    "amygdala_reactivity_stat",
+)
+
+
+def first_dose_day(*, patient: Patient) -> dt.date | None:
+    """The calendar day (clinic timezone) of the first signed dose of the patient's first
+    course with one — the dashboard's day 0 (``analytics.selectors``)."""
+    first = (
+        DosingSession.objects.signed()
+        .filter(patient=patient)
+        .annotate(at=Coalesce(F("started_at"), F("signed_at")))
+        .order_by("at")
+        .values_list("at", flat=True)
+        .first()
+    )
+    if first is None:
+        return None
+    return first.astimezone(patient.clinic.tzinfo).date()
+
+
+def imaging_sessions_for(*, patient: Patient) -> list[ImagingSession]:
+    return list(ImagingSession.objects.filter(patient=patient).order_by("scanned_on", "pk"))
+
+
+def imaging_sessions_for_clinic(*, clinic: Clinic) -> list[dict[str, object]]:
+    """Every session of the clinic as plain rows (one query), for the research table."""
+    return list(
+        ImagingSession.objects.for_clinic(clinic)
+        .order_by("patient_id", "scanned_on", "pk")
+        .values(
+            "patient_id", "label", "scanned_on", "kind", "timing", "days_from_first_dose", *MEASURES
+        )
+    )
