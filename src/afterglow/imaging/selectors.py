@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db.models import F
+import pandas as pd
+from django.db.models import F, Min
 from django.db.models.functions import Coalesce
 
 from afterglow.accounts.models import Clinic
@@ -50,3 +51,26 @@ def imaging_sessions_for_clinic(*, clinic: Clinic) -> list[dict[str, object]]:
             "patient_id", "label", "scanned_on", "kind", "timing", "days_from_first_dose", *MEASURES
         )
     )
+
+
+def imaging_frames(*, clinic: Clinic) -> pd.DataFrame:
+    """Every session of the clinic with ``days_from_first_dose`` computed now from the
+    first signed dose (one query each), so a dose signed after an import counts."""
+    first = {
+        row["patient_id"]: row["first"]
+        for row in DosingSession.objects.signed()
+        .filter(clinic=clinic)
+        .values("patient_id")
+        .annotate(first=Min(Coalesce(F("started_at"), F("signed_at"))))
+    }
+    rows = imaging_sessions_for_clinic(clinic=clinic)
+    tz = clinic.tzinfo
+    for row in rows:
+        at = first.get(row["patient_id"])
+        scanned = row["scanned_on"]
+        assert isinstance(scanned, dt.date)
+        row["days_from_first_dose"] = (
+            None if at is None else (scanned - at.astimezone(tz).date()).days
+        )
+    columns = ["patient_id", "days_from_first_dose", *MEASURES]
+    return pd.DataFrame([{c: row[c] for c in columns} for row in rows], columns=columns)
