@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import pandas as pd
 from django.db.models import F, Min
@@ -42,7 +43,7 @@ def imaging_sessions_for(*, patient: Patient) -> list[ImagingSession]:
     return list(ImagingSession.objects.filter(patient=patient).order_by("scanned_on", "pk"))
 
 
-def imaging_sessions_for_clinic(*, clinic: Clinic) -> list[dict[str, object]]:
+def imaging_sessions_for_clinic(*, clinic: Clinic) -> list[dict[str, Any]]:
     """Every session of the clinic as plain rows (one query), for the research table."""
     return list(
         ImagingSession.objects.for_clinic(clinic)
