@@ -60,6 +60,7 @@ PAGE_CAPABILITY: dict[str, Capability] = {
     "accounts:switch_clinic": Capability.ACCOUNT,
     "home_staff": Capability.ACCOUNT,
     "imaging:research": Capability.ANALYTICS,
+    "imaging:upload": Capability.IMAGING,
     "accounts:staff": Capability.STAFF_DIRECTORY,
     "accounts:staff_mfa_reset": Capability.STAFF_MANAGE,
     "accounts:staff_unlock": Capability.STAFF_MANAGE,

@@ -6,4 +6,5 @@ app_name = "imaging"
 
 urlpatterns = [
     path("staff/imaging/", views.research, name="research"),
+    path("staff/imaging/upload/", views.upload, name="upload"),
 ]
