@@ -96,6 +96,7 @@ INSTALLED_APPS = [
     "afterglow.schedules",
     "afterglow.analytics",
     "afterglow.reports",
+    "afterglow.imaging",
     "afterglow.demo",
 ]
 

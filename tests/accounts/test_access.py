@@ -59,6 +59,8 @@ PAGE_CAPABILITY: dict[str, Capability] = {
     "accounts:password_change_done": Capability.ACCOUNT,
     "accounts:switch_clinic": Capability.ACCOUNT,
     "home_staff": Capability.ACCOUNT,
+    "imaging:research": Capability.ANALYTICS,
+    "imaging:upload": Capability.IMAGING,
     "accounts:staff": Capability.STAFF_DIRECTORY,
     "accounts:staff_mfa_reset": Capability.STAFF_MANAGE,
     "accounts:staff_unlock": Capability.STAFF_MANAGE,

@@ -59,8 +59,14 @@ def test_coordinators_have_intake_and_demographics_but_no_clinical_record() -> N
     assert not granted & CLINICAL
 
 
-def test_researchers_have_de_identified_analytics_only() -> None:
-    assert ROLE_CAPABILITIES[Role.RESEARCHER] == {Capability.ACCOUNT, Capability.ANALYTICS}
+def test_researchers_have_de_identified_analytics_and_research_imaging_only() -> None:
+    """Imaging measures reach a patient named by record number; no chart, no list."""
+    assert ROLE_CAPABILITIES[Role.RESEARCHER] == {
+        Capability.ACCOUNT,
+        Capability.ANALYTICS,
+        Capability.IMAGING,
+    }
+    assert not ROLE_CAPABILITIES[Role.RESEARCHER] & CLINICAL
 
 
 def test_has_capability_follows_the_role_and_the_membership_being_active(clinician) -> None:

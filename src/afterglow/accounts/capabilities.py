@@ -41,6 +41,7 @@ class Capability(StrEnum):
     ALERTS = "alerts"
     PATIENT_REPORT = "patient_report"
     ANALYTICS = "analytics"
+    IMAGING = "imaging"
 
 
 #: What each capability covers (the documentation's wording).
@@ -70,6 +71,10 @@ DESCRIPTIONS: dict[Capability, str] = {
     Capability.ALERTS: "the safety-alert inbox, acknowledging, alert emails",
     Capability.PATIENT_REPORT: "a patient's progress report (PDF)",
     Capability.ANALYTICS: "de-identified outcomes dashboard, de-identified export, clinic report",
+    Capability.IMAGING: (
+        "research imaging: measure an uploaded run for a patient named by record number, "
+        "see a patient's imaging sessions (derived measures only, never images)"
+    ),
 }
 
 _CARE_TEAM = {Role.ADMIN, Role.PRESCRIBER, Role.NURSE, Role.THERAPIST}
@@ -93,6 +98,7 @@ ROLE_CAPABILITIES: dict[Role, frozenset[Capability]] = {
             Capability.ALERTS,
             Capability.PATIENT_REPORT,
             Capability.ANALYTICS,
+            Capability.IMAGING,
         }
     ),
     Role.PRESCRIBER: frozenset(
@@ -111,6 +117,7 @@ ROLE_CAPABILITIES: dict[Role, frozenset[Capability]] = {
             Capability.ALERTS,
             Capability.PATIENT_REPORT,
             Capability.ANALYTICS,
+            Capability.IMAGING,
         }
     ),
     Role.NURSE: frozenset(
@@ -140,8 +147,9 @@ ROLE_CAPABILITIES: dict[Role, frozenset[Capability]] = {
     ),
     # Intake, demographics and contact details; never the clinical record.
     Role.COORDINATOR: frozenset(_EVERY_MEMBER | _FRONT_DESK | _NON_PHI_REFERENCE),
-    # De-identified analytics only: no patient, no staff list.
-    Role.RESEARCHER: frozenset(_EVERY_MEMBER | {Capability.ANALYTICS}),
+    # De-identified analytics, and research imaging of a patient named by record number
+    # (the imaging site's measures must reach the right record); no chart, no staff list.
+    Role.RESEARCHER: frozenset(_EVERY_MEMBER | {Capability.ANALYTICS, Capability.IMAGING}),
 }
 assert _CARE_TEAM | {Role.COORDINATOR, Role.RESEARCHER} == set(ROLE_CAPABILITIES)
 

@@ -25,6 +25,7 @@ from django.db import IntegrityError, transaction
 from afterglow.accounts.models import Clinic, Membership, Role
 from afterglow.demo.seed_alerts import seed_routine_alerts
 from afterglow.demo.seed_diary import seed_between_visits
+from afterglow.demo.seed_imaging import seed_imaging
 from afterglow.demo.seed_schedules import seed_schedules
 from afterglow.demo.seed_treatment import SessionRows, adopt_protocols, seed_patient_treatment
 from afterglow.demo.synthetic import SyntheticClinic, SyntheticPatient, SyntheticSubmission
@@ -108,6 +109,7 @@ def seed_demo_clinic(*, synthetic: SyntheticClinic, slug: str = "demo") -> SeedR
             seed_between_visits(clinic=clinic, synthetic=synthetic, patients=stored, users=users)
             seed_schedules(clinic=clinic)  # after the doses, diaries and PHQ-9s it links to
             seed_routine_alerts(clinic=clinic, by=users[Role.PRESCRIBER])  # needs the doses
+            seed_imaging(clinic=clinic, by=users[Role.RESEARCHER])  # needs doses and PCL-5s
             for submission in synthetic.submissions:
                 _queued(clinic, submission, users[Role.COORDINATOR])
     except IntegrityError:

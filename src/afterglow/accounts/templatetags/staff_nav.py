@@ -24,6 +24,7 @@ NAV_LINKS: tuple[tuple[str, str, str], ...] = (
     ("patients:list", "Patients", "app:patients"),
     ("schedules:worklist", "Worklist", "app:schedules"),
     ("analytics:dashboard", "Outcomes", "app:analytics"),
+    ("imaging:research", "Imaging", "app:imaging"),
     ("instruments:catalog", "Instruments", "url:catalog"),
     ("accounts:staff", "Staff", "url:staff"),
     ("accounts:clinic_settings", "Settings", "url:clinic_settings"),
