@@ -95,9 +95,7 @@ def test_a_nurse_sees_a_colleagues_change_live_and_opens_the_session_in_one_tap(
     nurse: Membership,
     colleague: Membership,
     new_context: Callable[..., BrowserContext],
-    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(board_views, "POLL_SECONDS", 1)  # the test need not wait 15 s
     waiting = today_course(clinic, "Ana", "Baker")
     running = today_course(clinic, "Carl", "Diaz")
     session = session_start(
@@ -106,6 +104,7 @@ def test_a_nurse_sees_a_colleagues_change_live_and_opens_the_session_in_one_tap(
     today_course(clinic, "Eve", "Ford", first_day=-3)  # session 1 was due 3 days ago
 
     page = new_context(**SMALL_PHONE).new_page()
+    page.clock.install()  # the page's timers run when the test says: no 15 s wait
     sign_in(page, "/staff/today/", nurse.user.username)
     rows = page.locator("#board-rows > li")
     expect(rows).to_have_count(2)
@@ -130,6 +129,8 @@ def test_a_nurse_sees_a_colleagues_change_live_and_opens_the_session_in_one_tap(
         started_at=timezone.now() - dt.timedelta(minutes=12),
     )
     vitals_record(session=session, by=colleague.user, minute=10, systolic=186, diastolic=101)
+    expect(diaz).to_contain_text("Pre-dose")  # until the next poll
+    page.clock.run_for(board_views.POLL_SECONDS * 1000 + 500)
     expect(diaz).to_contain_text("Dosing")
     expect(diaz).to_contain_text("1 alert")
     assert page.evaluate("window.__sameDocument") is True, "the board reloaded"

@@ -62,7 +62,12 @@ class WindowRow:
 
 
 def _hours(earlier: dt.datetime, later: dt.datetime) -> str:
-    return describe_hours(int((later - earlier).total_seconds() // 60) / 60)
+    """Whole hours from 2 h on ("45 h", never "45 h 59 min": a glance, not a timer),
+    minutes below; days past 96 h (``therapy_window.describe_hours``)."""
+    minutes = int((later - earlier).total_seconds() // 60)
+    if minutes >= 120:
+        minutes -= minutes % 60
+    return describe_hours(minutes / 60)
 
 
 @dataclass
