@@ -116,11 +116,11 @@ def therapist_home(
     home.recent.sort(key=lambda row: (row.session.started_at, row.session.pk), reverse=True)
 
     window_patients = {d.patient_id for d in doses if d.started_at and d.started_at >= dosed_since}
-    therapy = list(
-        TherapySession.objects.filter(
-            patient_id__in=window_patients, started_at__gte=dosed_since
-        ).values_list("patient_id", "started_at")
-    )
+    therapy_times: dict[int, list[dt.datetime]] = {}
+    for patient_id, started_at in TherapySession.objects.filter(
+        patient_id__in=window_patients, started_at__gte=dosed_since
+    ).values_list("patient_id", "started_at"):
+        therapy_times.setdefault(patient_id, []).append(started_at)
     in_therapy = set(
         TherapySession.objects.filter(patient_id__in=window_patients)
         .values_list("patient_id", flat=True)
@@ -128,10 +128,14 @@ def therapist_home(
     )
     for patient_id in window_patients:
         patient_doses = by_patient[patient_id]
+        # Every dose here has started (the query asks for started_at); the index is
+        # the window's name, so each slot finds its dose again.
         slots = suggested_slots(
-            [(i, d.started_at) for i, d in enumerate(patient_doses)], start_h, end_h
-        )  # type: ignore[misc]
-        times = [at for pid, at in therapy if pid == patient_id]
+            [(i, d.started_at) for i, d in enumerate(patient_doses) if d.started_at is not None],
+            start_h,
+            end_h,
+        )
+        times = therapy_times.get(patient_id, [])
         for slot in slots:
             dose = patient_doses[slot.dose_number]
             if dose.started_at is None or dose.started_at < dosed_since:
