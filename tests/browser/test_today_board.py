@@ -157,13 +157,17 @@ def test_three_breaches_of_one_reading_show_one_line_and_are_acknowledged_togeth
     for minute, (sbp, dbp) in ((20, (181, 96)), (30, (190, 99)), (35, (182, 95))):
         vitals_record(session=session, by=nurse.user, minute=minute, systolic=sbp, diastolic=dbp)
     vitals_record(session=session, by=nurse.user, minute=40, spo2=88)
+    vitals_record(session=session, by=nurse.user, minute=41, heart_rate=131)
     start = timezone.localtime(session.started_at, clinic.tzinfo)
     at_35 = (start + dt.timedelta(minutes=35)).strftime("%H:%M")
 
     page = new_context(**SMALL_PHONE).new_page()
     sign_in(page, f"/staff/sessions/{session.pk}/", nurse.user.username)
     lines = page.locator("#alert-lines > li")
-    expect(lines).to_have_count(2)
+    expect(lines).to_have_count(3)
+    # A phone shows the first two lines; the rest scroll, with a cue at the top.
+    expect(page.locator(".alert-more")).to_be_visible()
+    expect(page.locator(".alert-more")).to_have_text("+1 more ↓")
     expect(lines.filter(has_text="BP")).to_have_text(
         re.compile(rf"BP 182/95 ×3, last \+35 min · {at_35}")
     )
