@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
+import time_machine
 from django.urls import reverse
 
 from afterglow.accounts.models import Role
@@ -15,10 +18,15 @@ pytestmark = pytest.mark.django_db
 @pytest.mark.parametrize("role", list(Role))
 def test_staff_home_sends_each_role_to_a_page_it_may_open(clinic, role):
     client = _persona(clinic, role, f"home-{role}").client
-    response = client.get(reverse("home_staff"))
+    # A Saturday, not a dosing day: the prescriber's home is the worklist (on a dosing
+    # day it is the Today board, tests/treatment/test_today_board.py).
+    clinic.dosing_weekdays = "0,1,2,3,4"
+    clinic.save()
+    with time_machine.travel(dt.datetime(2026, 3, 7, 17, 0, tzinfo=dt.UTC), tick=False):
+        response = client.get(reverse("home_staff"))
+        landing = client.get(response["Location"])
     assert response.status_code == 302
     assert response["Location"] == reverse(HOME_FOR_ROLE[role])
-    landing = client.get(response["Location"])
     assert landing.status_code == 200, f"{role} cannot open its own home page"
 
 

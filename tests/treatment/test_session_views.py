@@ -175,8 +175,9 @@ def test_a_crossing_reading_shows_its_alert_in_the_live_part_at_once(colleague, 
     assert 'role="alert"' in html and alert.message in html
     assert 'id="vitals-live"' in html and 'id="session-alerts"' in html
     assert "<strong>185/105</strong>" in html
-    # The next row proposes the next 10-minute mark.
-    assert 'name="minute" value="50"' in html
+    # The next row proposes the minutes elapsed since the dose started (150 min ago),
+    # not the next 10-minute mark after the last reading.
+    assert 'name="minute" value="150"' in html
 
 
 def test_without_the_script_a_reading_is_a_plain_post_and_redirect(colleague, course) -> None:

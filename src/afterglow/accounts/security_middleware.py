@@ -32,6 +32,8 @@ from afterglow.accounts.session_policy import seconds_left, session_touch
 
 GetResponse = Callable[[HttpRequest], HttpResponse]
 STAFF_PREFIX = "/staff/"
+#: Sent by a page's automatic refresh (``hx-headers``): not activity, so no idle reset.
+POLL_HEADER = "X-Afterglow-Poll"
 
 
 class NoStoreMiddleware:
@@ -88,9 +90,19 @@ class IdleTimeoutMiddleware:
                 logout(request)
                 messages.info(request, "You were signed out after a period without activity.")
                 if request.path.startswith(STAFF_PREFIX) and request.path != _idle_status_path():
-                    return redirect_to_login(request.get_full_path())
-            elif not (request.method == "GET" and request.path == _idle_status_path()):
-                # The warning script asks how long is left without resetting the clock.
+                    to_login = redirect_to_login(request.get_full_path())
+                    if request.headers.get("HX-Request"):
+                        # htmx would follow a redirect and swap the sign-in page into
+                        # the board; HX-Redirect makes it load the sign-in page instead.
+                        return HttpResponse(status=204, headers={"HX-Redirect": to_login.url})
+                    return to_login
+            elif not (
+                request.method == "GET"
+                and (request.path == _idle_status_path() or request.headers.get(POLL_HEADER))
+            ):
+                # The warning script asks how long is left, and a page's automatic refresh
+                # (the Today board's poll) fetches new rows, without resetting the clock:
+                # a screen left open still signs out after the idle time.
                 session_touch(request)
         return self.get_response(request)
 

@@ -6,6 +6,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from afterglow.accounts.access import (
@@ -26,22 +27,35 @@ from afterglow.accounts.services import (
     membership_update,
 )
 
+#: A prescriber's home on a dosing day (see :func:`staff_home`).
+DOSING_DAY_HOME = "board:today"
+
 #: Where each role starts after signing in: the page its daily work begins on.
 HOME_FOR_ROLE = {
     Role.ADMIN: "intake:queue",
     Role.COORDINATOR: "intake:queue",
     Role.PRESCRIBER: "schedules:worklist",
-    Role.NURSE: "schedules:worklist",
-    Role.THERAPIST: "schedules:worklist",
+    Role.NURSE: "board:today",
+    Role.THERAPIST: "board:therapist_home",
     Role.RESEARCHER: "analytics:dashboard",
 }
 
 
 @staff_required(capability=Capability.ACCOUNT)
 def staff_home(request: HttpRequest) -> HttpResponse:
-    """Send a member to their role's starting page (a researcher may not open intake)."""
+    """Send a member to their role's starting page (a researcher may not open intake).
+
+    A prescriber starts on the Today board on a dosing day (today, in the clinic's
+    timezone, is one of the clinic's dosing days: the "Dosing days" setting), else on the
+    worklist. The board itself lists any session started on another day.
+    """
     membership = require_membership(request)
-    return redirect(HOME_FOR_ROLE.get(Role(membership.role), "patients:list"))
+    role = Role(membership.role)
+    clinic = membership.clinic
+    today = timezone.localdate(timezone=clinic.tzinfo)
+    if role == Role.PRESCRIBER and today.weekday() in clinic.weekdays:
+        return redirect(DOSING_DAY_HOME)
+    return redirect(HOME_FOR_ROLE.get(role, "patients:list"))
 
 
 class LoginView(auth_views.LoginView):

@@ -212,6 +212,31 @@ class VitalsForm(forms.Form):
         return data
 
 
+class AlertsAckForm(forms.Form):
+    """ "Acknowledge all seen": the alerts shown (hidden inputs) and one note for them all."""
+
+    alert = forms.CharField(required=False)  # repeated: read with getlist in clean()
+    note = forms.CharField(
+        label="Note (optional)",
+        required=False,
+        max_length=300,
+        help_text="Saved on every alert acknowledged, e.g. 'BP rechecked, prescriber told'.",
+    )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        raw = self.data.getlist("alert") if hasattr(self.data, "getlist") else []
+        try:
+            data["alert_ids"] = sorted({int(value) for value in raw})
+        except ValueError:
+            raise forms.ValidationError(
+                "The alerts shown could not be read; reload the page."
+            ) from None
+        if not data["alert_ids"]:
+            raise forms.ValidationError("No alert was shown to acknowledge.")
+        return data
+
+
 class DissociationForm(forms.Form):
     minute = _number("Minute", -240, 24 * 60)
     cadss_total = _number("CADSS total (0–92)", 0, 92)

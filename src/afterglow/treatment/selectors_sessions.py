@@ -7,6 +7,7 @@ queries whatever their count (asserted in ``tests/treatment/test_session_views.p
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -16,6 +17,7 @@ from django.utils import timezone
 
 from afterglow.accounts.models import Clinic
 from afterglow.patients.models import Patient
+from afterglow.treatment.board import elapsed_minute
 from afterglow.treatment.dosing import (
     DoseInputError,
     DosePlan,
@@ -162,7 +164,7 @@ def session_page(*, session: DosingSession) -> SessionPage:
             clinic_minutes=clinic.observation_minutes,
             protocol_minutes=protocol.observation_minutes,
         ),
-        next_minute=next_vitals_minute(vitals),
+        next_minute=next_vitals_minute(vitals, started_at=session.started_at),
         cadss_times=cadss_times(infusion_minutes=protocol.infusion_minutes),
     )
     page.plan, page.plan_error = dose_plan(session=session, protocol=protocol)
@@ -235,9 +237,22 @@ def dose_plan(
         return None, str(exc)
 
 
-def next_vitals_minute(vitals: Sequence[VitalsReading]) -> int:
-    """The minute the fast entry proposes: the next 10-minute mark after the last
-    reading from the dose start on (10 when there is none yet)."""
+def next_vitals_minute(
+    vitals: Sequence[VitalsReading],
+    *,
+    started_at: dt.datetime | None = None,
+    now: dt.datetime | None = None,
+) -> int:
+    """The minute the fast entry proposes (the nurse can correct it).
+
+    Once the dose start is recorded: the whole minutes elapsed since it, so a reading
+    typed now is placed at the time it was taken, not at an invented 10-minute mark
+    (at most the service's last allowed minute, 24 h). Before that (the form is not
+    shown, but the sedation form reuses the value): the next 10-minute mark after the
+    last reading from the dose start on, 10 when there is none.
+    """
+    if started_at is not None:
+        return min(elapsed_minute(started_at, now or timezone.now()), 24 * 60)
     minutes = [v.minute for v in vitals if v.minute >= 0 and v.phase != Phase.PRE]
     if not minutes:
         return VITALS_INTERVAL_MINUTES

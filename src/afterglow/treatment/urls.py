@@ -1,6 +1,7 @@
 """Treatment URLs, one module per area so each stays small.
 
-Namespaces: ``screening``, ``courses`` (protocols and courses), ``dosing``, ``therapy``.
+Namespaces: ``screening``, ``courses`` (protocols and courses), ``dosing``, ``therapy``,
+``board`` (the Today board and the therapist's home).
 """
 
 from django.urls import include, path
@@ -10,4 +11,5 @@ urlpatterns = [
     path("staff/", include("afterglow.treatment.urls_courses")),
     path("staff/", include("afterglow.treatment.urls_dosing")),
     path("staff/", include("afterglow.treatment.urls_therapy")),
+    path("staff/", include("afterglow.treatment.urls_board")),
 ]

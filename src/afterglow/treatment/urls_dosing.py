@@ -26,6 +26,7 @@ urlpatterns = [
         views.alert_ack,
         name="alert_ack",
     ),
+    path("sessions/<int:pk>/alerts/acknowledge/", views.alerts_ack, name="alerts_ack"),
     path("sessions/<int:pk>/discharge/", views.discharge, name="discharge"),
     path(
         "sessions/<int:pk>/discharge/override/",

@@ -20,6 +20,8 @@ register = template.Library()
 
 #: (URL name, label, what marks it current: an app namespace or a URL name).
 NAV_LINKS: tuple[tuple[str, str, str], ...] = (
+    ("board:today", "Today", "url:today"),
+    ("board:therapist_home", "Therapy", "url:therapist_home"),
     ("intake:queue", "Intake", "app:intake"),
     ("patients:list", "Patients", "app:patients"),
     ("schedules:worklist", "Worklist", "app:schedules"),

@@ -356,6 +356,11 @@ class SessionAlert(models.Model):
     acknowledged_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    acknowledged_note = models.CharField(
+        max_length=300,
+        blank=True,
+        help_text="What the nurse did or saw, given once for every alert acknowledged together.",
+    )
 
     class Meta:
         ordering = ["-created_at", "-pk"]

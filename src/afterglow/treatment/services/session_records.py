@@ -9,7 +9,7 @@ them from :mod:`afterglow.treatment.services.sessions`, which re-exports them.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
@@ -207,3 +207,36 @@ def alert_acknowledge(*, alert: SessionAlert, by: User) -> SessionAlert:
             locked.acknowledged_by = by
             locked.save(update_fields=["acknowledged_at", "acknowledged_by"])
         return locked
+
+
+def session_alerts_acknowledge(
+    *, session: DosingSession, alert_ids: Sequence[int], by: User, note: str = ""
+) -> list[SessionAlert]:
+    """Acknowledge the session's alerts ``alert_ids`` (the ones the nurse saw), each
+    with the same ``note``; those already acknowledged keep their first acknowledgement.
+
+    Only the alerts named are acknowledged, never "all open": an alert raised after the
+    page was drawn has not been seen. One audit event (``open_session``); the note stays
+    on the alert rows. Returns the alerts acknowledged now.
+    """
+    note = note.strip()
+    if len(note) > 300:
+        raise ValidationError({"note": "Keep the note under 300 characters."})
+    if not alert_ids:
+        raise ValidationError("No alert was chosen.")
+    with transaction.atomic():
+        locked = open_session(session)
+        alerts = list(
+            SessionAlert.objects.select_for_update()
+            .filter(session=locked, pk__in=alert_ids, acknowledged_at__isnull=True)
+            .order_by("pk")
+        )
+        now = timezone.now()
+        for alert in alerts:
+            alert.acknowledged_at = now
+            alert.acknowledged_by = by
+            alert.acknowledged_note = note
+        SessionAlert.objects.bulk_update(
+            alerts, ["acknowledged_at", "acknowledged_by", "acknowledged_note"]
+        )
+        return alerts

@@ -76,6 +76,7 @@ from afterglow.treatment.services.session_records import (
     alert_acknowledge,
     dissociation_record,
     sedation_record,
+    session_alerts_acknowledge,
     side_effects_set,
     vitals_record,
 )
@@ -90,6 +91,7 @@ __all__ = [
     "cosigner_verify",
     "dissociation_record",
     "sedation_record",
+    "session_alerts_acknowledge",
     "session_amend",
     "session_discharge",
     "session_discharge_override",

@@ -20,10 +20,12 @@ from django.utils import timezone
 from afterglow.accounts.access import require_membership
 from afterglow.accounts.capabilities import Capability, has_capability
 from afterglow.treatment.access import get_session_for
+from afterglow.treatment.board import AlertItem, AlertLine, alert_lines
 from afterglow.treatment.charts_sessions import vitals_figure
 from afterglow.treatment.dosing import DosePlan, FixedDosePlan
 from afterglow.treatment.forms_sessions import (
     AdverseEventForm,
+    AlertsAckForm,
     AmendForm,
     DischargeForm,
     DischargeOverrideForm,
@@ -64,6 +66,7 @@ FORM_SECTIONS = {
     "not_dosed_form": "dose",
     "sign_form": "sign",
     "amend_form": "amendments",
+    "alerts_ack_form": "session-alerts",
 }
 
 
@@ -112,6 +115,7 @@ def _default_forms(page: SessionPage) -> dict[str, forms.Form]:
             esketamine=session.route == Route.INTRANASAL,
         ),
         "amend_form": AmendForm(vitals=page.vitals),
+        "alerts_ack_form": AlertsAckForm(),
         "not_dosed_form": NotDosedForm(
             initial={"reason": session.not_dosed_reason or None, "detail": session.not_dosed_detail}
         ),
@@ -156,6 +160,8 @@ def _context(
             (a, _amendment_label(a.field, {v.pk: v for v in page.vitals})) for a in page.amendments
         ],
         "vitals_rows": [(v, by_reading.get(v.pk, [])) for v in page.vitals],
+        "alert_lines": _alert_lines(page),
+        "alert_phone_lines": ALERT_PHONE_LINES,
         **_default_forms(page),
         **(bound or {}),
     }
@@ -208,6 +214,30 @@ def _amendment_label(field: str, vitals: dict[int, Any]) -> str:
         when = "before the dose" if row is None or row.phase == "pre" else f"at {row.minute} min"
         return f"Vitals {when}: {VITALS_AMENDABLE_FIELDS.get(parts[2], parts[2])}"
     return field
+
+
+#: How many alert lines a phone shows before the "+N more" cue (the panel scrolls).
+ALERT_PHONE_LINES = 2
+
+
+def _alert_lines(page: SessionPage) -> list[AlertLine]:
+    """The open alerts as merged lines ("BP 182/95 ×3, last +35 min · 10:42")."""
+    session = page.session
+    items = [
+        AlertItem(
+            pk=a.pk,
+            code=a.code,
+            level=a.level,
+            message=a.message,
+            minute=a.reading.minute if a.reading is not None else None,
+            systolic=a.reading.systolic if a.reading is not None else None,
+            diastolic=a.reading.diastolic if a.reading is not None else None,
+            heart_rate=a.reading.heart_rate if a.reading is not None else None,
+            spo2=a.reading.spo2 if a.reading is not None else None,
+        )
+        for a in page.open_alerts
+    ]
+    return alert_lines(items, started_at=session.started_at, local=session.clinic.tzinfo)
 
 
 def _alerts_by_reading(alerts: list[SessionAlert]) -> dict[int, list[SessionAlert]]:

@@ -25,6 +25,7 @@ from afterglow.audit.reads import audited_read
 from afterglow.treatment.access import get_planned_for, get_session_for
 from afterglow.treatment.forms_sessions import (
     AdverseEventForm,
+    AlertsAckForm,
     AmendForm,
     DischargeForm,
     DischargeOverrideForm,
@@ -46,6 +47,7 @@ from afterglow.treatment.services.sessions import (
     alert_acknowledge,
     dissociation_record,
     sedation_record,
+    session_alerts_acknowledge,
     session_amend,
     session_discharge,
     session_discharge_override,
@@ -259,6 +261,22 @@ def alert_ack(request: HttpRequest, pk: int, alert_pk: int) -> HttpResponse:
         return render_live(request, session)
     messages.success(request, "Alert acknowledged.")
     return render_back(session, "vitals")
+
+
+@require_POST
+@staff_required(capability=Capability.DOSING)
+def alerts_ack(request: HttpRequest, pk: int) -> HttpResponse:
+    """ "Acknowledge all seen" (or one merged line): the alerts the page showed, one note."""
+
+    def act(session: DosingSession, data: dict[str, Any]) -> str:
+        done = session_alerts_acknowledge(
+            session=session, alert_ids=data["alert_ids"], by=acting_user(request), note=data["note"]
+        )
+        return f"{len(done)} alert{'' if len(done) == 1 else 's'} acknowledged."
+
+    return render_submit(
+        request, pk, "alerts_ack_form", lambda s: AlertsAckForm(request.POST), act, anchor="vitals"
+    )
 
 
 @require_POST
