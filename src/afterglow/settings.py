@@ -97,6 +97,7 @@ INSTALLED_APPS = [
     "afterglow.analytics",
     "afterglow.reports",
     "afterglow.demo",
+    "afterglow.fhir",
 ]
 
 MIDDLEWARE = [

@@ -18,4 +18,5 @@ urlpatterns = [
     path("", include("afterglow.reports.urls")),
     path("", include("afterglow.analytics.urls")),
     path("", include("afterglow.audit.urls")),
+    path("", include("afterglow.fhir.urls")),
 ]
