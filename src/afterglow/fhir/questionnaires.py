@@ -193,10 +193,11 @@ def _answer_value(instrument: Instrument, link_id: str, answer: Any) -> int:
             f"item {link_id}: answer with valueCoding or valueInteger", expression=where
         )
     value: int | None = None
-    if isinstance(raw, int) and not isinstance(raw, bool):
+    if "valueCoding" in answer:  # a code is a string: "2"
+        if isinstance(raw, str) and raw.lstrip("-").isdigit() and len(raw) < 6:
+            value = int(raw)
+    elif isinstance(raw, int) and not isinstance(raw, bool):  # an integer is a number: 2
         value = raw
-    elif isinstance(raw, str) and raw.lstrip("-").isdigit():
-        value = int(raw)
     allowed = instrument.option_values
     if value is None or value not in allowed:
         shown = ", ".join(str(v) for v in allowed)
