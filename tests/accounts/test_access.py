@@ -336,7 +336,11 @@ def test_every_api_endpoint_answers_each_role_exactly_as_the_table_grants(
         if SECRET_NAME.encode() in got.content or got.status_code not in (200, 404):
             problems.append(f"{name} -> outsider {got.status_code}")
         for role in Role:
-            member = clinician if role == Role.PRESCRIBER else _persona(clinic, role, f"a-{role}-{name[5:]}")
+            member = (
+                clinician
+                if role == Role.PRESCRIBER
+                else _persona(clinic, role, f"a-{role}-{name[5:]}")
+            )
             status = member.client.get(url).status_code
             expected = 200 if role_can(role, API_CAPABILITY[name]) else 403
             if status != expected:

@@ -68,7 +68,11 @@ def test_export_all_writes_one_ndjson_file_per_type(chart, tmp_path) -> None:
             validate(resource)
     assert len(files["Patient"].read_text().splitlines()) == 1
     event = AuditEvent.objects.order_by("-seq").first()
-    assert (event.action, event.clinic_id, event.patient_id) == ("export", chart.patient.clinic_id, None)
+    assert (event.action, event.clinic_id, event.patient_id) == (
+        "export",
+        chart.patient.clinic_id,
+        None,
+    )
 
 
 @pytest.mark.parametrize(

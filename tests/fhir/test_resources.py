@@ -82,7 +82,9 @@ def test_the_pcl5_scores_are_observations_with_the_hand_worked_values(chart, eve
 def test_the_phq9_total_is_loinc_44261_6_and_its_severity_band_an_observation(
     chart, everything
 ) -> None:
-    mine = {o["id"]: o for o in everything["Observation"] if o["id"].startswith(f"r{chart.phq9.pk}-")}
+    mine = {
+        o["id"]: o for o in everything["Observation"] if o["id"].startswith(f"r{chart.phq9.pk}-")
+    }
     total = mine[f"r{chart.phq9.pk}-total"]
     assert total["code"]["coding"][0]["system"] == LOINC
     assert total["code"]["coding"][0]["code"] == "44261-6"
@@ -123,9 +125,7 @@ def test_a_voided_response_is_marked_entered_in_error_with_its_observations(
 
 
 def test_a_questionnaire_response_carries_every_answer_with_its_option(chart, everything) -> None:
-    response = next(
-        r for r in everything["QuestionnaireResponse"] if r["id"] == str(chart.pcl5.pk)
-    )
+    response = next(r for r in everything["QuestionnaireResponse"] if r["id"] == str(chart.pcl5.pk))
     assert [int(i["answer"][0]["valueCoding"]["code"]) for i in response["item"]] == (
         chart.pcl5.answers
     )

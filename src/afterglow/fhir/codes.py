@@ -39,7 +39,10 @@ QUESTIONNAIRE_RESPONSE_IDENTIFIER = f"{NAMESPACE}:questionnaire-response"
 #: LOINC code of each instrument's Questionnaire (panel) and of its total score.
 LOINC_PANEL: dict[str, tuple[str, str]] = {
     "phq9": ("44249-1", "PHQ-9 quick depression assessment panel [Reported.PHQ]"),
-    "pcl5": ("101697-1", "Post traumatic stress disorder checklist - civilian version DSM-5 [PCL-5]"),
+    "pcl5": (
+        "101697-1",
+        "Post traumatic stress disorder checklist - civilian version DSM-5 [PCL-5]",
+    ),
 }
 LOINC_TOTAL: dict[str, tuple[str, str]] = {
     "phq9": ("44261-6", "Patient Health Questionnaire 9 item (PHQ-9) total score [Reported]"),
@@ -72,7 +75,7 @@ def questionnaire_url(instrument_code: str) -> str:
 
 
 def fhir_id(text: str) -> str:
-    """A FHIR id ([A-Za-z0-9-.]{1,64}) from a catalog code: ``pcl5_past_week`` -> ``pcl5-past-week``."""
+    """A FHIR id from a catalog code: ``pcl5_past_week`` -> ``pcl5-past-week``."""
     return text.replace("_", "-")
 
 

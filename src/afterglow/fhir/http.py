@@ -107,7 +107,9 @@ def updated_bound(text: str, tz: zoneinfo.ZoneInfo) -> UpdatedBound:
         )
     prefix = match["prefix"] or "eq"
     if prefix not in PREFIXES:
-        raise FhirHttpError(400, "not-supported", f"_lastUpdated prefix {prefix!r} is not supported")
+        raise FhirHttpError(
+            400, "not-supported", f"_lastUpdated prefix {prefix!r} is not supported"
+        )
     year = int(match["year"])
     month = int(match["month"] or 1)
     day = int(match["day"] or 1)

@@ -152,7 +152,10 @@ def score_observations(row: ScoreRow) -> list[dict[str, Any]]:
         label = f"{instrument.short_name} severity"
         observation = _observation(
             oid=f"r{row.response_pk}-severity",
-            code={"coding": [afterglow_coding(f"{instrument.code}-severity", label)], "text": label},
+            code={
+                "coding": [afterglow_coding(f"{instrument.code}-severity", label)],
+                "text": label,
+            },
             **common,  # type: ignore[arg-type]
         )
         observation["valueString"] = row.severity

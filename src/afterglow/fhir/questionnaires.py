@@ -121,21 +121,19 @@ def questionnaire_response(row: ResponseRow) -> dict[str, Any]:
         entry = {
             "linkId": str(item.number),
             "text": item.text,
-            "answer": [
-                {"valueCoding": coding(system, str(value), instrument.option_label(value))}
-            ],
+            "answer": [{"valueCoding": coding(system, str(value), instrument.option_label(value))}],
         }
         items.append(entry)
+    status = "completed" if row.complete else "stopped"
     if row.voided:
         status = "entered-in-error"
-    else:
-        status = "completed" if row.complete else "stopped"
+    canonical = f"{questionnaire_url(instrument.code)}|{questionnaire_version(instrument)}"
     resource: dict[str, Any] = {
         "resourceType": "QuestionnaireResponse",
         "id": str(row.pk),
         "meta": {"lastUpdated": row.last_updated.isoformat()},
         "identifier": {"system": QUESTIONNAIRE_RESPONSE_IDENTIFIER, "value": row.identifier},
-        "questionnaire": f"{questionnaire_url(instrument.code)}|{questionnaire_version(instrument)}",
+        "questionnaire": canonical,
         "status": status,
         # The record number too, so a response can be sent to another Afterglow or EHR
         # where the patient has another id but the same MRN.

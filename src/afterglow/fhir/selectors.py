@@ -257,9 +257,7 @@ def _sources(clinic: Clinic, resource_type: str) -> list[RowSource]:
         ]
     if resource_type == "AdverseEvent":
         events = (
-            AdverseEvent.objects.filter(
-                session__clinic=clinic, session__status__in=LOCKED_STATUSES
-            )
+            AdverseEvent.objects.filter(session__clinic=clinic, session__status__in=LOCKED_STATUSES)
             .select_related("session")
             .annotate(fhir_updated=F("recorded_at"))
         )
@@ -322,7 +320,9 @@ def search(
     resources: list[Resource] = []
     for source in _sources(clinic, resource_type):
         rows = _filtered(source, patient_id=patient_id, updated=bounds)
-        resources.extend(resource for row in rows.iterator(chunk_size=500) for resource in source.build(row))
+        resources.extend(
+            resource for row in rows.iterator(chunk_size=500) for resource in source.build(row)
+        )
     return Page(len(resources), resources[offset : offset + count])
 
 
@@ -391,4 +391,3 @@ def patient_by_mrn(clinic: Clinic | None, mrn: str) -> list[Patient]:
     if clinic is not None:
         rows = rows.filter(clinic=clinic)
     return list(rows)
-

@@ -82,9 +82,7 @@ def _existing(clinic: Clinic, value: str) -> Response | None:
     return None
 
 
-def questionnaire_response_create(
-    *, clinic: Clinic, by: User | None, resource: Any
-) -> Stored:
+def questionnaire_response_create(*, clinic: Clinic, by: User | None, resource: Any) -> Stored:
     """Score and store a QuestionnaireResponse, or return the one stored under its identifier.
 
     The answers are read with the instrument's own definition and scored by

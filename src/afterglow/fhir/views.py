@@ -50,9 +50,9 @@ def _csrf_refused(request: HttpRequest) -> bool:
     return check.process_view(request, lambda r: HttpResponse(), (), {}) is not None
 
 
-def fhir_view(*, methods: tuple[str, ...], write_methods: tuple[str, ...] = ()) -> Callable[
-    [FhirView], FhirView
-]:
+def fhir_view(
+    *, methods: tuple[str, ...], write_methods: tuple[str, ...] = ()
+) -> Callable[[FhirView], FhirView]:
     def decorator(view: FhirView) -> FhirView:
         @wraps(view)
         def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
@@ -196,9 +196,17 @@ def resource_type(request: HttpRequest, membership: Membership, resource_type: s
 
 
 def _link(request: HttpRequest, relation: str, offset: int, count: int) -> dict[str, str]:
-    query = [(k, v) for k, values in request.GET.lists() for v in values if k not in ("_offset", "_count")]
+    query = [
+        (k, v)
+        for k, values in request.GET.lists()
+        for v in values
+        if k not in ("_offset", "_count")
+    ]
     query += [("_count", str(count)), ("_offset", str(offset))]
-    return {"relation": relation, "url": request.build_absolute_uri(f"{request.path}?{urlencode(query)}")}
+    return {
+        "relation": relation,
+        "url": request.build_absolute_uri(f"{request.path}?{urlencode(query)}"),
+    }
 
 
 def _create(request: HttpRequest, membership: Membership, resource_type: str) -> HttpResponse:
@@ -208,7 +216,9 @@ def _create(request: HttpRequest, membership: Membership, resource_type: str) ->
         )
     resource = parse_body(request.body, request.content_type or "")
     stored = questionnaire_response_create(
-        clinic=membership.clinic, by=request.user, resource=resource  # type: ignore[arg-type]
+        clinic=membership.clinic,
+        by=membership.user,  # the token's user too, once tokens are wired in auth.py
+        resource=resource,
     )
     built = selectors.read(membership.clinic, "QuestionnaireResponse", str(stored.response.pk))
     assert built is not None  # just stored (or found) in this clinic
@@ -237,9 +247,13 @@ def resource_read(
 
 
 @fhir_view(methods=("GET", "HEAD"))
-def patient_everything(request: HttpRequest, membership: Membership, resource_id: str) -> HttpResponse:
-    if not resource_id.isdigit() or len(resource_id) > 11 or not selectors.patient_in_clinic(
-        membership.clinic, int(resource_id)
+def patient_everything(
+    request: HttpRequest, membership: Membership, resource_id: str
+) -> HttpResponse:
+    if (
+        not resource_id.isdigit()
+        or len(resource_id) > 11
+        or not selectors.patient_in_clinic(membership.clinic, int(resource_id))
     ):
         raise FhirHttpError(404, "not-found", f"Patient/{resource_id} is not known here")
     _audit(

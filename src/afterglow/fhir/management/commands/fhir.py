@@ -120,7 +120,9 @@ class Command(ComputeCommand):
         try:
             out.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
-            raise CommandError(f"cannot create {out}: {exc.strerror}", returncode=USAGE_ERROR)
+            raise CommandError(
+                f"cannot create {out}: {exc.strerror}", returncode=USAGE_ERROR
+            ) from None
         audit_record(
             action=Action.EXPORT,
             clinic=clinic.pk,
