@@ -6,12 +6,15 @@ from __future__ import annotations
 import json
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
 from afterglow.audit.models import AuditEvent
 from afterglow.fhir.codes import QUESTIONNAIRE_RESPONSE_IDENTIFIER, questionnaire_url
 from afterglow.fhir.validation import validate
 from afterglow.instruments.models import Response
+from afterglow.instruments.services import response_record
 from tests.factories import PatientFactory
 
 FHIR_JSON = "application/fhir+json"
@@ -292,3 +295,37 @@ def test_a_posted_response_for_another_clinics_patient_is_refused(outsider, char
     # ... also when named by its record number.
     resource["subject"] = {"identifier": {"value": "AG-000042"}}
     outcome(post(outsider.client, resource), 422)
+
+
+def test_paging_over_two_sources_returns_every_encounter_once(clinician, chart) -> None:
+    seen = []
+    for offset in range(0, 4):
+        page = body(clinician.client.get(f"{BASE}/Encounter?_count=1&_offset={offset}"))
+        assert page["total"] == 3
+        seen += [e["resource"]["id"] for e in page["entry"]]
+    assert sorted(seen) == sorted(
+        [f"dosing-{chart.dose.pk}", f"dosing-{chart.not_dosed.pk}", f"therapy-{chart.therapy.pk}"]
+    )
+
+
+def test_a_search_takes_the_same_number_of_queries_for_more_patients(clinician, chart) -> None:
+    def queries(path: str) -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert clinician.client.get(path).status_code == 200
+        return len(captured)
+
+    paths = [f"{BASE}/{t}" for t in ("QuestionnaireResponse", "Observation", "Procedure")]
+    before = [queries(path) for path in paths]
+    for n in range(3):
+        other = PatientFactory(clinic=clinician.clinic, mrn=f"AG-9{n}")
+        response_record(patient=other, instrument_code="phq9", answers=[1] * 9, source="staff")
+    assert [queries(path) for path in paths] == before
+
+
+def test_an_exported_response_posted_back_to_its_own_clinic_is_not_stored_twice(
+    clinician, chart
+) -> None:
+    exported = body(clinician.client.get(f"{BASE}/QuestionnaireResponse/{chart.pcl5.pk}"))
+    again = post(clinician.client, exported)
+    assert again.status_code == 200
+    assert body(again)["id"] == str(chart.pcl5.pk)

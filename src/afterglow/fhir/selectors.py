@@ -67,6 +67,7 @@ class RowSource:
     queryset: QuerySet[Any]
     build: Builder
     patient_field: str = "patient_id"
+    one_each: bool = True  # one resource per row: a page is sliced in SQL
 
 
 def _person(user: User | None) -> str:
@@ -241,7 +242,10 @@ def _sources(clinic: Clinic, resource_type: str) -> list[RowSource]:
         return [RowSource(responses, _questionnaire_responses)]
     if resource_type == "Observation":
         diary = DiaryEntry.objects.filter(clinic=clinic).annotate(fhir_updated=F("updated_at"))
-        return [RowSource(responses, _score_observations), RowSource(diary, _diary_observations)]
+        return [
+            RowSource(responses, _score_observations, one_each=False),
+            RowSource(diary, _diary_observations, one_each=False),
+        ]
     if resource_type == "MedicationAdministration":
         doses = locked.filter(status=SessionStatus.SIGNED, actual_dose_mg__isnull=False)
         return [RowSource(doses, lambda s: [medication_administration(_dose_row(s))])]
@@ -317,8 +321,23 @@ def search(
         every = [questionnaire(instrument) for instrument in all_instruments()]
         return Page(len(every), every[offset : offset + count])
     bounds = list(updated)
+    sources = _sources(clinic, resource_type)
+    if all(source.one_each for source in sources):
+        # One resource per row: count each source and fetch only the page's rows.
+        total, skip = 0, offset
+        page: list[Resource] = []
+        for source in sources:
+            rows = _filtered(source, patient_id=patient_id, updated=bounds)
+            size = rows.count()
+            total += size
+            wanted = count - len(page)
+            if wanted > 0 and skip < size:
+                page += [r for row in rows[skip : skip + wanted] for r in source.build(row)]
+            skip = max(0, skip - size)
+        return Page(total, page)
+    # Several Observations per response: build them all, then slice (scores are small).
     resources: list[Resource] = []
-    for source in _sources(clinic, resource_type):
+    for source in sources:
         rows = _filtered(source, patient_id=patient_id, updated=bounds)
         resources.extend(
             resource for row in rows.iterator(chunk_size=500) for resource in source.build(row)
