@@ -62,6 +62,8 @@ def parse_body(body: bytes, content_type: str) -> Any:
         return json.loads(body.decode("utf-8"), parse_constant=_no_constant)
     except (UnicodeDecodeError, ValueError) as exc:
         raise FhirHttpError(400, "invalid", f"the body is not valid JSON: {exc}") from None
+    except RecursionError:
+        raise FhirHttpError(400, "invalid", "the body is nested too deeply") from None
 
 
 def _no_constant(name: str) -> Any:
