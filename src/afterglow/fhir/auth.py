@@ -38,7 +38,7 @@ def fhir_membership(request: HttpRequest, *, write: bool) -> Membership:
     """The caller's clinic membership, allowed to read (or, with ``write``, to create)."""
     user = request.user
     if not isinstance(user, User) or not user.is_authenticated:
-        raise FhirAuthError(401, "Sign in first: a staff session (API tokens are not enabled here yet).")
+        raise FhirAuthError(401, "Sign in first with a staff session.")
     if mfa_required(user) and not user.is_verified():  # type: ignore[attr-defined]
         raise FhirAuthError(401, "Two-step sign-in is required before using the FHIR API.")
     membership: Membership | None = request.membership  # type: ignore[attr-defined]
