@@ -98,6 +98,7 @@ INSTALLED_APPS = [
     "afterglow.reports",
     "afterglow.imaging",
     "afterglow.demo",
+    "afterglow.fhir",
 ]
 
 MIDDLEWARE = [

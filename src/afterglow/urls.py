@@ -19,4 +19,5 @@ urlpatterns = [
     path("", include("afterglow.analytics.urls")),
     path("", include("afterglow.audit.urls")),
     path("", include("afterglow.imaging.urls")),
+    path("", include("afterglow.fhir.urls")),
 ]

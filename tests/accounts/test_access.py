@@ -43,6 +43,7 @@ PUBLIC = {
     "accounts:session_status": "seconds left in one's own session (nothing for a visitor)",
     "ops:healthz": "health for monitoring: no data, no login (issue 10)",
     "schedules:twilio_status": "Twilio's delivery callback, refused unless Twilio signed it",
+    "fhir:metadata": "the FHIR CapabilityStatement: what the API offers, no data",
 }
 # Pages for any signed-in user, with or without a clinic: the two-step sign-in pages must
 # be reachable before the user can open anything else.
@@ -132,6 +133,15 @@ PAGE_CAPABILITY: dict[str, Capability] = {
     "therapy:new": Capability.THERAPY,
 }
 
+# The FHIR REST API (issue 12): JSON, not pages. Refusals are OperationOutcomes (401 for
+# an anonymous caller instead of the login redirect), so they are walked by their own
+# test below against the capability each declares (reading: the clinical record).
+API_CAPABILITY: dict[str, Capability] = {
+    "fhir:type": Capability.CLINICAL_RECORD,
+    "fhir:read": Capability.CLINICAL_RECORD,
+    "fhir:everything": Capability.CLINICAL_RECORD,
+}
+
 SECRET_NAME = "Zebedee"  # appears only in the home clinic's data
 
 
@@ -202,6 +212,8 @@ def home_objects(clinician):
         "alert_pk": alert.pk,
         "code": {"courses:protocol_adopt": "feder2021_six", "*": "pcl5"},
         "slug": clinic.slug,
+        "resource_type": "Patient",
+        "resource_id": str(patient.pk),
         "token": "not-a-real-token",
         "uidb64": "MQ",
     }
@@ -227,7 +239,7 @@ def test_every_named_url_is_either_public_or_walked() -> None:
 @pytest.mark.parametrize("method", ["get", "post"])
 def test_no_staff_page_answers_an_anonymous_visitor(anonymous, home_objects, method) -> None:
     for name, pattern in all_named_patterns():
-        if name in PUBLIC or name == "home_staff":
+        if name in PUBLIC or name == "home_staff" or name in API_CAPABILITY:
             continue
         url = reverse(name, kwargs=_kwargs_for(name, pattern, home_objects))
         response = getattr(anonymous, method)(url)
@@ -244,7 +256,7 @@ def test_no_staff_page_shows_an_outsider_another_clinics_data(
     outsider, home_objects, method
 ) -> None:
     for name, pattern in all_named_patterns():
-        if name in PUBLIC or name == "home_staff":
+        if name in PUBLIC or name == "home_staff" or name in API_CAPABILITY:
             continue
         kwargs = _kwargs_for(name, pattern, home_objects)
         url = reverse(name, kwargs=kwargs)
@@ -279,7 +291,7 @@ def test_each_role_opens_exactly_the_pages_the_capability_table_grants(
     post_data = _post_data(clinic)  # what a page needs to act at all
     problems, opened, refused = [], 0, 0
     for name, pattern in all_named_patterns():
-        if name in PUBLIC or name in SIGNED_IN:
+        if name in PUBLIC or name in SIGNED_IN or name in API_CAPABILITY:
             continue
         capability = getattr(pattern.callback, "staff_capability", None)
         if not isinstance(capability, Capability):
@@ -308,6 +320,38 @@ def test_each_role_opens_exactly_the_pages_the_capability_table_grants(
             refused += 1
     assert not problems, "\n".join(problems)
     assert opened >= 1 and refused >= 1  # no role may open everything
+
+
+def test_every_api_endpoint_answers_each_role_exactly_as_the_table_grants(
+    clinic, clinician, outsider, anonymous, home_objects
+) -> None:
+    """Every FHIR URL pattern: 401 for an anonymous caller, 404 for another clinic's
+    patient, and for each role 200 or 403 as ``ROLE_CAPABILITIES`` says, never data."""
+    names = {name for name, _ in all_named_patterns() if name.startswith("fhir:")}
+    assert names - set(PUBLIC) == set(API_CAPABILITY), "a FHIR endpoint is not listed"
+    problems = []
+    for name, pattern in all_named_patterns():
+        if name not in API_CAPABILITY:
+            continue
+        if pattern.callback.staff_capability != API_CAPABILITY[name]:
+            problems.append(f"{name} declares {pattern.callback.staff_capability}")
+        url = reverse(name, kwargs=_kwargs_for(name, pattern, home_objects))
+        if anonymous.get(url).status_code != 401:
+            problems.append(f"{name} answered an anonymous caller")
+        got = outsider.client.get(url)
+        if SECRET_NAME.encode() in got.content or got.status_code not in (200, 404):
+            problems.append(f"{name} -> outsider {got.status_code}")
+        for role in Role:
+            member = (
+                clinician
+                if role == Role.PRESCRIBER
+                else _persona(clinic, role, f"a-{role}-{name[5:]}")
+            )
+            status = member.client.get(url).status_code
+            expected = 200 if role_can(role, API_CAPABILITY[name]) else 403
+            if status != expected:
+                problems.append(f"{name} gave {role} {status}, expected {expected}")
+    assert not problems, "\n".join(problems)
 
 
 def test_django_admin_is_for_superusers_only(clinician, outsider, anonymous, home_objects) -> None:
