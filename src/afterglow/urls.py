@@ -17,5 +17,6 @@ urlpatterns = [
     path("", include("afterglow.schedules.urls")),
     path("", include("afterglow.reports.urls")),
     path("", include("afterglow.analytics.urls")),
+    path("", include("afterglow.research.urls")),
     path("", include("afterglow.audit.urls")),
 ]

@@ -41,6 +41,7 @@ class Capability(StrEnum):
     ALERTS = "alerts"
     PATIENT_REPORT = "patient_report"
     ANALYTICS = "analytics"
+    IDENTIFIED_EXPORT = "identified_export"
 
 
 #: What each capability covers (the documentation's wording).
@@ -70,6 +71,7 @@ DESCRIPTIONS: dict[Capability, str] = {
     Capability.ALERTS: "the safety-alert inbox, acknowledging, alert emails",
     Capability.PATIENT_REPORT: "a patient's progress report (PDF)",
     Capability.ANALYTICS: "de-identified outcomes dashboard, de-identified export, clinic report",
+    Capability.IDENTIFIED_EXPORT: "identified REDCap export (record numbers, dates of birth)",
 }
 
 _CARE_TEAM = {Role.ADMIN, Role.PRESCRIBER, Role.NURSE, Role.THERAPIST}
@@ -93,6 +95,7 @@ ROLE_CAPABILITIES: dict[Role, frozenset[Capability]] = {
             Capability.ALERTS,
             Capability.PATIENT_REPORT,
             Capability.ANALYTICS,
+            Capability.IDENTIFIED_EXPORT,
         }
     ),
     Role.PRESCRIBER: frozenset(
