@@ -45,11 +45,18 @@ def dictionary(*args: str) -> list[dict[str, str]]:
 
 
 def evaluate(expression: str, values: dict[str, int | None]) -> object:
-    """Evaluate a REDCap calculation of the shape Afterglow writes (if / or / = / +)."""
-    python = re.sub(r"\[(\w+)\]", lambda m: f"v[{m.group(1)!r}]", expression)
-    python = python.replace("=''", "==''").replace("if(", "if_(")
+    """Evaluate a REDCap calculation of the shape Afterglow writes, ``if(COND, '', SUM)``,
+    as REDCap would: ``[x]=''`` is true for a blank field, and only the chosen branch runs."""
+    shape = re.fullmatch(r"if\((.*), '', (.*)\)", expression)
+    assert shape, expression
     v = {name: "" if value is None else value for name, value in values.items()}
-    return eval(python, {"if_": lambda c, a, b: a if c else b, "v": v})  # noqa: S307
+
+    def python(part: str) -> str:
+        return re.sub(r"\[(\w+)\]", lambda m: f"v[{m.group(1)!r}]", part).replace("=''", "==''")
+
+    if eval(python(shape.group(1)), {"v": v}):  # noqa: S307
+        return ""
+    return eval(python(shape.group(2)), {"v": v})  # noqa: S307
 
 
 def test_the_dictionary_has_redcaps_18_headers_and_every_catalog_item() -> None:

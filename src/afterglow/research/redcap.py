@@ -182,7 +182,7 @@ def instrument_fields(instrument: Instrument) -> list[Field]:
         )
     for name, items in score_fields(instrument).items():
         part = name.removeprefix(f"{code}_")
-        what = "Total" if part == "total" else f"Cluster {part.upper()}"
+        what = "total" if part == "total" else instrument.subscale(part.upper()).label
         low = min(o.value for o in instrument.response_options) * len(items)
         high = max(o.value for o in instrument.response_options) * len(items)
         fields.append(
@@ -190,7 +190,7 @@ def instrument_fields(instrument: Instrument) -> list[Field]:
                 name=name,
                 form=code,
                 type="calc",
-                label=f"{instrument.short_name} {what.lower()} ({low}-{high})",
+                label=f"{instrument.short_name} {what} ({low}-{high})",
                 choices=calc_expression([item_field(instrument, n) for n in items]),
                 note="Blank unless every item it adds is answered (missing is never zero).",
             )
@@ -201,7 +201,6 @@ def instrument_fields(instrument: Instrument) -> list[Field]:
             form=code,
             type="text",
             label="Afterglow source (patient_link or staff)",
-            annotation="@READONLY",
         )
     )
     return fields

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -90,9 +89,9 @@ class Command(ComputeCommand):
     def _dictionary(self, options: dict[str, Any]) -> None:
         instruments, diary = redcap_selection(options["instruments"])
         fields = redcap.dictionary_fields(instruments, diary=diary)
-        handle = Path(options["out"]).open("w", newline="") if options["out"] else sys.stdout
+        handle: Any = Path(options["out"]).open("w", newline="") if options["out"] else self.stdout
         try:
-            writer = csv_writer(handle)
+            writer = csv_writer(handle, lineterminator="\n")
             writer.writerow(redcap.HEADERS)
             writer.writerows(field.row() for field in fields)
         finally:
