@@ -54,9 +54,9 @@ def evaluate(expression: str, values: dict[str, int | None]) -> object:
     def python(part: str) -> str:
         return re.sub(r"\[(\w+)\]", lambda m: f"v[{m.group(1)!r}]", part).replace("=''", "==''")
 
-    if eval(python(shape.group(1)), {"v": v}):  # noqa: S307
+    if eval(python(shape.group(1)), {"v": v}):
         return ""
-    return eval(python(shape.group(2)), {"v": v})  # noqa: S307
+    return eval(python(shape.group(2)), {"v": v})
 
 
 def test_the_dictionary_has_redcaps_18_headers_and_every_catalog_item() -> None:
@@ -91,7 +91,9 @@ def test_dates_use_date_ymd_validation() -> None:
         assert rows[name]["Text Validation Type OR Show Slider Number"] == "date_ymd"
 
 
-def test_totals_and_clusters_are_calculated_fields_that_stay_blank_when_an_item_is_missing() -> None:
+def test_totals_and_clusters_are_calculated_fields_that_stay_blank_when_an_item_is_missing() -> (
+    None
+):
     rows = {r["Variable / Field Name"]: r for r in dictionary("--instruments", "pcl5")}
     pcl5 = get_instrument("pcl5")
     total = rows["pcl5_total"]

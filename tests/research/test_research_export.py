@@ -41,8 +41,18 @@ def exported(study_clinic, tmp_path) -> Path:
 def test_every_table_is_written_in_every_format_with_a_manifest_of_hashes(exported) -> None:
     manifest = json.loads((exported / "manifest.json").read_text())
     names = {entry["file"] for entry in manifest["files"]}
-    for table in ("participants", "outcomes", "responses_pcl5", "responses_phq9", "wide",
-                  "diary_days", "doses", "adverse_events", "therapy_sessions", "courses"):
+    for table in (
+        "participants",
+        "outcomes",
+        "responses_pcl5",
+        "responses_phq9",
+        "wide",
+        "diary_days",
+        "doses",
+        "adverse_events",
+        "therapy_sessions",
+        "courses",
+    ):
         assert {f"{table}.csv", f"{table}.dta", f"{table}.sav", f"{table}.parquet"} <= names
     assert "codebook.csv" in names
     for entry in manifest["files"]:
@@ -67,7 +77,11 @@ def test_stata_and_spss_files_read_back_with_variable_and_value_labels(exported)
     assert variable_labels["pcl5_1"].startswith("PCL-5 1: ")
     assert variable_labels["pcl5_total"] == "PCL-5 total (0-80)"
     assert value_labels["pcl5_1"] == {
-        0: "Not at all", 1: "A little bit", 2: "Moderately", 3: "Quite a bit", 4: "Extremely"
+        0: "Not at all",
+        1: "A little bit",
+        2: "Moderately",
+        3: "Quite a bit",
+        4: "Extremely",
     }
     assert stata["pcl5_total"].tolist() == pytest.approx(csv["pcl5_total"].tolist(), nan_ok=True)
 
@@ -79,7 +93,12 @@ def test_stata_and_spss_files_read_back_with_variable_and_value_labels(exported)
     phq9, phq9_meta = pyreadstat.read_sav(str(exported / "responses_phq9.sav"))
     assert phq9_meta.variable_value_labels["phq9_9"][3.0] == "Nearly every day"
     assert set(phq9["phq9_severity"].dropna()) <= {
-        "minimal", "mild", "moderate", "moderately severe", "severe", ""
+        "minimal",
+        "mild",
+        "moderate",
+        "moderately severe",
+        "severe",
+        "",
     }
 
 
@@ -156,9 +175,12 @@ def test_only_consenting_patients_leave_and_no_identifier_or_free_text_does(
     refused = Patient.objects.filter(clinic=study_clinic, consent_research=False)
     secret = "ZZ-FREE-TEXT-NOTE"
     patients = Patient.objects.filter(clinic=study_clinic)
-    assert len(pd.read_csv(exported / "participants.csv")) == patients.filter(
-        consent_research=True, dosing_sessions__status=SessionStatus.SIGNED
-    ).distinct().count()
+    assert (
+        len(pd.read_csv(exported / "participants.csv"))
+        == patients.filter(consent_research=True, dosing_sessions__status=SessionStatus.SIGNED)
+        .distinct()
+        .count()
+    )
     # Write free text everywhere it can be, then export again.
     patients.update(notes=secret)
     DiaryEntry.objects.filter(clinic=study_clinic).update(note=secret, triggers=secret)
@@ -225,8 +247,8 @@ def test_an_unknown_format_is_refused_in_one_line(study_clinic, tmp_path) -> Non
 
 
 def test_the_dashboard_downloads_the_export_as_a_zip(study_clinic) -> None:
-    from tests.conftest import _persona
     from afterglow.accounts.models import Role
+    from tests.conftest import _persona
 
     researcher = _persona(study_clinic, Role.RESEARCHER, "study-researcher")
     response = researcher.client.get(reverse("research:export_zip"))

@@ -33,6 +33,7 @@ import datetime as dt
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from afterglow.instruments.catalog import Instrument
 
@@ -236,7 +237,9 @@ def participant_fields() -> list[Field]:
             minimum="0",
             maximum="90",
         ),
-        Field(name="sex", form=form, type="radio", label="Sex", choices=_choices(_coded(SEX_CHOICES))),
+        Field(
+            name="sex", form=form, type="radio", label="Sex", choices=_choices(_coded(SEX_CHOICES))
+        ),
         Field(
             name="population",
             form=form,
@@ -253,7 +256,11 @@ def _coded(pairs: Sequence[tuple[str, str]]) -> list[tuple[int, str]]:
 
 def diary_fields() -> list[Field]:
     form = DIARY_FORM
-    count = {"validation": "integer", "minimum": "0", "maximum": str(DIARY_MAX_COUNT)}
+    count: dict[str, Any] = {
+        "validation": "integer",
+        "minimum": "0",
+        "maximum": str(DIARY_MAX_COUNT),
+    }
     return [
         Field(
             name=date_field(form),
@@ -262,7 +269,13 @@ def diary_fields() -> list[Field]:
             label="Day the entry is about",
             validation="date_ymd",
         ),
-        Field(name="diary_intrusive_memories", form=form, type="text", label="Intrusive memories", **count),
+        Field(
+            name="diary_intrusive_memories",
+            form=form,
+            type="text",
+            label="Intrusive memories",
+            **count,
+        ),
         Field(name="diary_flashbacks", form=form, type="text", label="Flashbacks", **count),
         Field(name="diary_nightmares", form=form, type="yesno", label="Nightmares"),
         Field(
@@ -409,7 +422,7 @@ def records(
             row["diary_nightmares"] = 1 if entry.get("nightmares") else 0
     order = {name: n for n, (_, name) in enumerate(plan.events)}
     out = []
-    for (record, event, repeat), values in sorted(
+    for (record, event, _repeat), values in sorted(
         rows.items(), key=lambda item: (item[0][0], order[item[0][1]], item[0][2])
     ):
         out.append({"record_id": record, "redcap_event_name": event, **values})
@@ -448,7 +461,9 @@ def parse_records(
         record = (row.get("record_id") or "").strip()
         event = (row.get("redcap_event_name") or "").strip()
         for instrument in instruments:
-            cells = [(row.get(item_field(instrument, n)) or "").strip() for n in instrument.item_numbers]
+            cells = [
+                (row.get(item_field(instrument, n)) or "").strip() for n in instrument.item_numbers
+            ]
             if not any(cells):
                 continue
             problems: list[str] = []

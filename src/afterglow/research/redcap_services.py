@@ -154,9 +154,7 @@ def redcap_export_write(
             )
             for pid, s in subject.items()
         }
-        aged = people.assign(
-            age=people["age"].map(top_code_age), age_band=people["age"].map(_band)
-        )
+        aged = people.assign(age=people["age"].map(top_code_age), age_band=people["age"].map(_band))
         participants, _ = suppress_small_cells(aged, k=params.k)
         participants = participants.assign(record_id=participants["patient_id"].map(record))
         participants = participants.drop(columns=["mrn", "date_of_birth"])
@@ -212,7 +210,11 @@ def redcap_export_write(
     )
     out.mkdir(parents=True, exist_ok=True)
     files = [
-        _write(out / "dictionary.csv", redcap.HEADERS, [f.row() for f in redcap.dictionary_fields(instruments, diary=with_diary)]),
+        _write(
+            out / "dictionary.csv",
+            redcap.HEADERS,
+            [f.row() for f in redcap.dictionary_fields(instruments, diary=with_diary)],
+        ),
         _write(out / "events.csv", redcap.EVENT_COLUMNS, events),
         _write(out / "instrument_event_mapping.csv", redcap.MAPPING_COLUMNS, mapping),
         _write(out / "records.csv", columns, [[row.get(c, "") for c in columns] for row in rows]),
@@ -290,12 +292,11 @@ def redcap_records_import(
     report: list[ImportLine] = []
     with transaction.atomic():
         for found in parsed:
-            def line(status: str, reason: str = "", found: redcap.ParsedResponse = found) -> None:
-                report.append(
-                    ImportLine(found.line, found.record_id, found.code, status, reason)
-                )
 
-            if found.problems:
+            def line(status: str, reason: str = "", found: redcap.ParsedResponse = found) -> None:
+                report.append(ImportLine(found.line, found.record_id, found.code, status, reason))
+
+            if found.problems or found.day is None:
                 line("refused", "; ".join(found.problems))
                 continue
             patient = patients.get(mrn_of.get(found.record_id, found.record_id))
@@ -308,7 +309,11 @@ def redcap_records_import(
                 continue
             existing.add(key)
             missing = [n for n, value in enumerate(found.answers, start=1) if value is None]
-            note = f"incomplete: items {', '.join(map(str, missing))} blank, no total" if missing else ""
+            note = (
+                f"incomplete: items {', '.join(map(str, missing))} blank, no total"
+                if missing
+                else ""
+            )
             if dry_run:
                 line("would create", note)
                 continue
@@ -322,11 +327,24 @@ def redcap_records_import(
                 source=source_kind if source_kind in Source.values else Source.STAFF,
                 by=by,
                 administered_at=dt.datetime.combine(
-                    found.day, IMPORT_TIME, tzinfo=clinic.tzinfo  # type: ignore[arg-type]
+                    found.day,
+                    IMPORT_TIME,
+                    tzinfo=clinic.tzinfo,  # type: ignore[arg-type]
                 ),
                 timepoint="" if label in {"unscheduled", redcap.ENROLMENT_EVENT} else label[:40],
             )
             line("created", note)
+        for number, row in enumerate(rows, start=2):
+            if (row.get("redcap_repeat_instrument") or "").strip() == redcap.DIARY_FORM:
+                report.append(
+                    ImportLine(
+                        number,
+                        (row.get("record_id") or "").strip(),
+                        redcap.DIARY_FORM,
+                        "skipped",
+                        "diary days are not imported",
+                    )
+                )
         if not dry_run:
             created = sum(1 for r in report if r.status == "created")
             audit_record(

@@ -71,7 +71,11 @@ def research_source(*, clinic: Clinic) -> ResearchSource:
         return moment.astimezone(tz).date() if moment is not None else None
 
     identity = _frame(
-        list(Patient.objects.filter(clinic=clinic, pk__in=ids).values_list("id", "mrn", "date_of_birth")),
+        list(
+            Patient.objects.filter(clinic=clinic, pk__in=ids).values_list(
+                "id", "mrn", "date_of_birth"
+            )
+        ),
         ["patient_id", "mrn", "date_of_birth"],
     )
     sessions = list(
@@ -107,7 +111,20 @@ def research_source(*, clinic: Clinic) -> ResearchSource:
                 _minutes(started, stopped),
                 peak,
             )
-            for sid, pid, course, number, route, kg, planned, actual, started, stopped, signed, peak in sessions
+            for (
+                sid,
+                pid,
+                course,
+                number,
+                route,
+                kg,
+                planned,
+                actual,
+                started,
+                stopped,
+                signed,
+                peak,
+            ) in sessions
         ],
         [
             "session_id",
@@ -184,22 +201,23 @@ def research_source(*, clinic: Clinic) -> ResearchSource:
             "peak_distress",
         ],
     )
+    adverse_rows = (
+        AdverseEvent.objects.filter(session__clinic=clinic, session__patient_id__in=ids)
+        .order_by("session__patient_id", "session__started_at", "pk")
+        .values_list(
+            "session__patient_id",
+            "session__started_at",
+            "session__signed_at",
+            "severity",
+            "serious",
+            "action",
+            "onset_minute",
+        )
+    )
     adverse = _frame(
         [
             (pid, local(started or signed), severity, serious, action, onset)
-            for pid, started, signed, severity, serious, action, onset in AdverseEvent.objects.filter(
-                session__clinic=clinic, session__patient_id__in=ids
-            )
-            .order_by("session__patient_id", "session__started_at", "pk")
-            .values_list(
-                "session__patient_id",
-                "session__started_at",
-                "session__signed_at",
-                "severity",
-                "serious",
-                "action",
-                "onset_minute",
-            )
+            for pid, started, signed, severity, serious, action, onset in adverse_rows
         ],
         ["patient_id", "date", "severity", "serious", "action", "onset_minute"],
     )
@@ -303,7 +321,12 @@ def redcap_source(*, clinic: Clinic, consented_only: bool, instruments: list[str
             for row in DiaryEntry.objects.filter(clinic=clinic)
             .order_by("patient_id", "day")
             .values_list(
-                "patient_id", "day", "intrusive_memories", "flashbacks", "nightmares", "peak_distress"
+                "patient_id",
+                "day",
+                "intrusive_memories",
+                "flashbacks",
+                "nightmares",
+                "peak_distress",
             )
             if row[0] in ids
         ],

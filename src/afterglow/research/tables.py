@@ -146,11 +146,13 @@ def research_tables(
         score_columns = [
             c
             for c in table.columns
-            if c.startswith(f"{instrument.code}_") and not c.removeprefix(f"{instrument.code}_").isdigit()
+            if c.startswith(f"{instrument.code}_")
+            and not c.removeprefix(f"{instrument.code}_").isdigit()
         ]
         wide_parts.append(
-            table[["patient_id", "timepoint", "day", *score_columns]]
-            .drop_duplicates(["patient_id", "timepoint"], keep="last")
+            table[["patient_id", "timepoint", "day", *score_columns]].drop_duplicates(
+                ["patient_id", "timepoint"], keep="last"
+            )
         )
     tables["wide"] = _wide(wide_parts)
 
@@ -261,9 +263,11 @@ def _instrument_table(rows: pd.DataFrame, instrument: Instrument) -> pd.DataFram
     out[f"{code}_total"] = _ints(rows["total"])
     for subscale in instrument.subscales:
         key = subscale.key
-        out[f"{code}_{key.lower()}"] = _ints(
-            rows["subscales"].map(lambda s, key=key: (s or {}).get(key))
-        ) if len(rows) else pd.Series(dtype="Int64")
+        out[f"{code}_{key.lower()}"] = (
+            _ints(rows["subscales"].map(lambda s, key=key: (s or {}).get(key)))
+            if len(rows)
+            else pd.Series(dtype="Int64")
+        )
     if instrument.scoring.severity is not None:
         out[f"{code}_severity"] = rows["severity"].replace("", pd.NA)
     return out
@@ -275,7 +279,9 @@ def _wide(parts: list[pd.DataFrame]) -> pd.DataFrame:
         return pd.DataFrame(columns=["patient_id", "timepoint", "day"])
     merged = parts[0]
     for part in parts[1:]:
-        merged = merged.merge(part, on=["patient_id", "timepoint"], how="outer", suffixes=("", "_r"))
+        merged = merged.merge(
+            part, on=["patient_id", "timepoint"], how="outer", suffixes=("", "_r")
+        )
         merged["day"] = merged[["day", "day_r"]].min(axis=1).astype("Int64")
         merged = merged.drop(columns=["day_r"])
     return merged.sort_values(["patient_id", "day", "timepoint"], kind="stable")

@@ -84,7 +84,7 @@ def write_tables(
             neutral_frame(frame).to_csv(path, index=False)
             written.append(path)
         labelled = _for_labelled_formats(frame, known) if {"stata", "spss"} & set(formats) else None
-        labels = {c: known[c].label for c in frame.columns}
+        labels: dict[str, str | None] = {str(c): known[c].label for c in frame.columns}
         value_labels = {
             c: {int(k): v for k, v in known[c].values.items()}
             for c in frame.columns
@@ -99,7 +99,7 @@ def write_tables(
                 path,
                 write_index=False,
                 version=118,
-                variable_labels={c: text[:STATA_LABEL_MAX] for c, text in labels.items()},
+                variable_labels={c: (text or "")[:STATA_LABEL_MAX] for c, text in labels.items()},
                 value_labels=value_labels,
                 data_label=f"Afterglow research export: {name}"[:STATA_LABEL_MAX],
             )
@@ -110,7 +110,9 @@ def write_tables(
                 labelled,
                 str(path),
                 column_labels=labels,
-                variable_value_labels={c: {float(k): v for k, v in m.items()} for c, m in value_labels.items()},
+                variable_value_labels={
+                    c: {float(k): v for k, v in m.items()} for c, m in value_labels.items()
+                },
             )
             written.append(path)
         if "parquet" in formats:

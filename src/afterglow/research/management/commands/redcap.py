@@ -89,14 +89,17 @@ class Command(ComputeCommand):
     def _dictionary(self, options: dict[str, Any]) -> None:
         instruments, diary = redcap_selection(options["instruments"])
         fields = redcap.dictionary_fields(instruments, diary=diary)
-        handle: Any = Path(options["out"]).open("w", newline="") if options["out"] else self.stdout
-        try:
-            writer = csv_writer(handle, lineterminator="\n")
-            writer.writerow(redcap.HEADERS)
-            writer.writerows(field.row() for field in fields)
-        finally:
-            if options["out"]:
-                handle.close()
+        if options["out"]:
+            with Path(options["out"]).open("w", newline="") as handle:
+                self._write_dictionary(handle, fields)
+        else:
+            self._write_dictionary(self.stdout, fields)
+
+    @staticmethod
+    def _write_dictionary(handle: Any, fields: list[redcap.Field]) -> None:
+        writer = csv_writer(handle, lineterminator="\n")
+        writer.writerow(redcap.HEADERS)
+        writer.writerows(field.row() for field in fields)
 
     def _export(self, options: dict[str, Any]) -> None:
         clinic = clinic_named(options["clinic"])
@@ -149,5 +152,7 @@ class Command(ComputeCommand):
             self.stdout.write(
                 f"line {line.line} record {line.record_id} {line.instrument}: {line.status}{reason}"
             )
-        summary = ", ".join(f"{n} {status}" for status, n in sorted(counts.items())) or "nothing found"
+        summary = (
+            ", ".join(f"{n} {status}" for status, n in sorted(counts.items())) or "nothing found"
+        )
         self.stdout.write(("dry run, nothing stored: " if options["dry_run"] else "") + summary)
