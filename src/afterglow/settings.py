@@ -68,7 +68,7 @@ else:
 
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
-# Research exports: the secret behind the keyed pseudonyms and date shifts (docs/research-exports.md).
+# Research exports: the secret behind keyed pseudonyms and date shifts (docs/research-exports.md)
 # Empty in production: research and pseudonymous REDCap exports refuse until it is set.
 RESEARCH_PSEUDONYM_KEY = env_str(
     "RESEARCH_PSEUDONYM_KEY", "" if PRODUCTION else "local-mode-only-research-pseudonym-key"
