@@ -267,3 +267,11 @@ def test_the_dashboard_explains_a_refused_export(researcher) -> None:
     response = researcher.client.get(reverse("research:export_zip"))
     assert response.status_code == 409
     assert b"research-export-refused" in response.content
+
+
+def test_without_the_pseudonym_key_nothing_is_exported(study_clinic, settings, tmp_path) -> None:
+    settings.RESEARCH_PSEUDONYM_KEY = ""
+    with pytest.raises(CommandError, match="RESEARCH_PSEUDONYM_KEY is not set") as raised:
+        export(study_clinic, tmp_path / "x", "--recipient", "Study A")
+    assert raised.value.returncode == 2
+    assert not (tmp_path / "x").exists()

@@ -46,6 +46,7 @@ from afterglow.research.deid import (
     suppress_small_cells,
     top_code_age,
 )
+from afterglow.research.redcap_parse import ParsedResponse, parse_records
 from afterglow.research.selectors import redcap_source
 from afterglow.research.services import DEFAULT_SHIFT_DAYS, ExportRefused, deid_parameters
 from afterglow.research.tables import common_labels
@@ -280,7 +281,7 @@ def redcap_records_import(
             mrn_of[record] = mrn
     if mapping:
         mrn_of.update(mapping)
-    parsed = redcap.parse_records(rows, instruments)
+    parsed = parse_records(rows, instruments)
     wanted = {mrn_of.get(p.record_id, p.record_id) for p in parsed}
     patients = {p.mrn: p for p in Patient.objects.filter(clinic=clinic, mrn__in=wanted)}
     existing = {
@@ -293,7 +294,7 @@ def redcap_records_import(
     with transaction.atomic():
         for found in parsed:
 
-            def line(status: str, reason: str = "", found: redcap.ParsedResponse = found) -> None:
+            def line(status: str, reason: str = "", found: ParsedResponse = found) -> None:
                 report.append(ImportLine(found.line, found.record_id, found.code, status, reason))
 
             if found.problems or found.day is None:
