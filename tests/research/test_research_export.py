@@ -275,3 +275,17 @@ def test_without_the_pseudonym_key_nothing_is_exported(study_clinic, settings, t
         export(study_clinic, tmp_path / "x", "--recipient", "Study A")
     assert raised.value.returncode == 2
     assert not (tmp_path / "x").exists()
+
+
+def test_reading_the_clinic_takes_a_fixed_number_of_queries_not_one_per_patient(
+    study_clinic,
+) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        source = research_source(clinic=study_clinic)
+    # cohort_data's eleven queries plus seven of its own (identity, doses, responses, diary,
+    # adverse events, therapy, courses), whatever the number of patients and rows.
+    assert len(captured) <= 11 + 7
+    assert len(source.patients) + len(source.responses) + len(source.diary) > 100
