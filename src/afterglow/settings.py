@@ -68,6 +68,12 @@ else:
 
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
+# Research exports: the secret behind keyed pseudonyms and date shifts (docs/research-exports.md)
+# Empty in production: research and pseudonymous REDCap exports refuse until it is set.
+RESEARCH_PSEUDONYM_KEY = env_str(
+    "RESEARCH_PSEUDONYM_KEY", "" if PRODUCTION else "local-mode-only-research-pseudonym-key"
+)
+
 INSTALLED_APPS = [
     "django.contrib.admin",
     "django.contrib.auth",
@@ -95,6 +101,7 @@ INSTALLED_APPS = [
     "afterglow.alerts",
     "afterglow.schedules",
     "afterglow.analytics",
+    "afterglow.research",
     "afterglow.reports",
     "afterglow.imaging",
     "afterglow.demo",

@@ -17,6 +17,7 @@ urlpatterns = [
     path("", include("afterglow.schedules.urls")),
     path("", include("afterglow.reports.urls")),
     path("", include("afterglow.analytics.urls")),
+    path("", include("afterglow.research.urls")),
     path("", include("afterglow.audit.urls")),
     path("", include("afterglow.imaging.urls")),
     path("", include("afterglow.fhir.urls")),

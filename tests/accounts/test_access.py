@@ -74,6 +74,7 @@ PAGE_CAPABILITY: dict[str, Capability] = {
     "analytics:dashboard": Capability.ANALYTICS,
     "analytics:export_csv": Capability.ANALYTICS,
     "analytics:report_pdf": Capability.ANALYTICS,
+    "research:export_zip": Capability.ANALYTICS,
     "audit:log": Capability.AUDIT_LOG,
     "audit:patient": Capability.CLINICAL_RECORD,
     "courses:detail": Capability.CLINICAL_RECORD,

@@ -42,6 +42,7 @@ class Capability(StrEnum):
     PATIENT_REPORT = "patient_report"
     ANALYTICS = "analytics"
     IMAGING = "imaging"
+    IDENTIFIED_EXPORT = "identified_export"
 
 
 #: What each capability covers (the documentation's wording).
@@ -75,6 +76,7 @@ DESCRIPTIONS: dict[Capability, str] = {
         "research imaging: measure an uploaded run for a patient named by record number, "
         "see a patient's imaging sessions (derived measures only, never images)"
     ),
+    Capability.IDENTIFIED_EXPORT: "identified REDCap export (record numbers, dates of birth)",
 }
 
 _CARE_TEAM = {Role.ADMIN, Role.PRESCRIBER, Role.NURSE, Role.THERAPIST}
@@ -99,6 +101,7 @@ ROLE_CAPABILITIES: dict[Role, frozenset[Capability]] = {
             Capability.PATIENT_REPORT,
             Capability.ANALYTICS,
             Capability.IMAGING,
+            Capability.IDENTIFIED_EXPORT,
         }
     ),
     Role.PRESCRIBER: frozenset(
