@@ -10,6 +10,7 @@ from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone
 
+from afterglow.accounts.crisis import crisis_line_text
 from afterglow.alerts.services import alert_for_diary_entry
 from afterglow.audit.models import Action
 from afterglow.audit.services import audit_record
@@ -92,8 +93,8 @@ def diary_link_email(*, link: DiaryLink, url: str) -> None:
         f"{clinic.name} has asked you to keep a short daily diary of intrusive memories "
         "and flashbacks. It takes about a minute a day.\n\n"
         f"Your personal diary link (works until {local_expiry:%d %b %Y}):\n{url}\n\n"
-        "Keep it to yourself and do not forward this email. "
-        f"If you are in crisis, call {clinic.emergency_number} or {clinic.crisis_line}.\n"
+        "Keep it to yourself and do not forward this email.\n\n"
+        f"{crisis_line_text(clinic)}\n"
     )
     transaction.on_commit(
         lambda: send_mail(f"{clinic.name}: your daily diary", body, None, [patient.email])

@@ -118,7 +118,13 @@ def _week(link: DiaryLink, local_today: dt.date) -> list[dict[str, Any]]:
 def _link_unavailable(request: HttpRequest, state: str, link: DiaryLink | None) -> HttpResponse:
     # A friendly page, not an error page: the person did nothing wrong.
     clinic: Clinic | None = link.patient.clinic if link else None
-    return render(request, "diary/link_unavailable.html", {"state": state, "clinic": clinic})
+    # An unknown token answers 404 with the same page (see instruments.views).
+    return render(
+        request,
+        "diary/link_unavailable.html",
+        {"state": state, "clinic": clinic},
+        status=404 if state == "unknown" else 200,
+    )
 
 
 # --- Staff ---------------------------------------------------------------------------
