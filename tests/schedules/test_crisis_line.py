@@ -22,6 +22,7 @@ from afterglow.schedules.messages import (
     Message,
     diary_link_message,
     diary_nudge_message,
+    diary_started_message,
     questionnaire_message,
 )
 from tests.factories import ClinicFactory, PatientFactory
@@ -67,6 +68,12 @@ def every_template(clinic: Clinic) -> list[tuple[str, Message]]:
                 diary_link_message(clinic=clinic, url=URL, expires_at=UNTIL, sms=sms),
             )
         )
+        messages.append(
+            (
+                f"diary started by {channel}",
+                diary_started_message(clinic=clinic, link_sent_on=dt.date(2026, 3, 2), sms=sms),
+            )
+        )
         for sent in (None, dt.date(2026, 3, 2)):
             messages.append(
                 (
@@ -79,7 +86,7 @@ def every_template(clinic: Clinic) -> list[tuple[str, Message]]:
 
 def test_every_scheduled_message_template_carries_the_crisis_line(clinic: Clinic) -> None:
     templates = every_template(clinic)
-    assert len(templates) == 2 * (2 * len(all_instruments()) + 3)
+    assert len(templates) == 2 * (2 * len(all_instruments()) + 4)
     for name, message in templates:
         assert "call 112 now" in message.body, name
         assert "call 08005550199 or text 85258 (Harbour Crisis Line)" in message.body, name

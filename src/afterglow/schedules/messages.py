@@ -111,3 +111,23 @@ def diary_nudge_message(*, clinic: Clinic, link_sent_on: dt.date | None, sms: bo
         f"{_crisis(clinic)}\n"
     )
     return Message(subject=f"{clinic.name}: today's diary", body=body)
+
+
+def diary_started_message(*, clinic: Clinic, link_sent_on: dt.date, sms: bool) -> Message:
+    """The diary period starts while the patient already has a working diary link (sent
+    by hand): no new link, which would replace theirs, only the start (issue 14 §4)."""
+    if sms:
+        return Message(
+            subject="",
+            body=(
+                f"{clinic.name}: your daily diary starts today. Use the diary link we sent "
+                f"you on {link_sent_on:%d %b}; it still works. {_crisis(clinic)}"
+            ),
+        )
+    body = (
+        f"Hello,\n\nYour daily diary with {clinic.name} starts today. Please use the "
+        f"diary link we sent you on {link_sent_on:%d %b %Y}: it still works, and no new "
+        "link is needed. If you cannot find it, ask the clinic for a new one.\n\n"
+        f"{_crisis(clinic)}\n"
+    )
+    return Message(subject=f"{clinic.name}: your daily diary starts today", body=body)
