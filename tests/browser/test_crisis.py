@@ -84,8 +84,9 @@ def test_the_crisis_notice_heads_the_diary_and_the_questionnaire(
         expect_crisis_links(notice)
         assert precedes(notice, page.locator(form).first)
     # The PCL-5 says where the patient is, in words (not only a bar).
-    expect(page.get_by_role("group", name="Question 1 of 20")).to_have_count(1)
-    expect(page.get_by_text("Question 20 of 20")).to_be_visible()
+    first = page.get_by_role("group", name="1. Repeated, disturbing, and unwanted memories")
+    expect(first).to_have_accessible_description("Question 1 of 20")
+    expect(page.get_by_text("Question 20 of 20", exact=True)).to_be_visible()
 
 
 def test_an_urgent_diary_note_shows_one_crisis_box_with_what_happens_next(
