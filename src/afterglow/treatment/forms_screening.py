@@ -116,7 +116,7 @@ class ScreeningForm(forms.ModelForm):
         return [self[n] for n in ("baseline_pcl5", "assessed_at", "notes")]
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or self.cleaned_data
         if not data.get("all_no"):
             return data
         if not data.get("all_no_confirmed"):
