@@ -21,7 +21,7 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 .DELETE_ON_ERROR:
 
-.PHONY: help install install-dev demo serve worker test test-postgres lint format bench bench-audit lock clean
+.PHONY: help install install-dev demo serve worker test test-postgres lint format bench bench-audit screenshots lock clean
 
 help: ## List the commands
 	@echo "Afterglow — make targets (variables: PYTHON=$(PYTHON) PORT=$(PORT) WORKERS=$(WORKERS) ARGS=...)"
@@ -105,6 +105,12 @@ bench: install-dev ## Run the benchmarks (python -m afterglow.bench), if any exi
 
 bench-audit: install-dev ## Time the patient chart with and without its audit event (demo data, SQLite file)
 	$(BIN)/python -m afterglow.bench_audit
+
+# Browser tests that save a docs/screenshots/*.png through tests/browser/docshots.py.
+DOC_SHOT_TESTS ?= tests/browser/test_crisis.py
+
+screenshots: install-dev ## Regenerate docs/screenshots/*.png (phone screenshots) from the browser tests
+	AFTERGLOW_DOC_SHOTS=1 AFTERGLOW_CHROMIUM="$$(scripts/ensure-chromium.sh)" $(BIN)/pytest -q $(DOC_SHOT_TESTS)
 
 # --- maintenance -------------------------------------------------------------------
 

@@ -42,6 +42,7 @@ PUBLIC = {
     "accounts:password_reset_complete": "'password changed'",
     "accounts:session_status": "seconds left in one's own session (nothing for a visitor)",
     "ops:healthz": "health for monitoring: no data, no login (issue 10)",
+    "ops:favicon": "a redirect to the static favicon (issue 14)",
     "schedules:twilio_status": "Twilio's delivery callback, refused unless Twilio signed it",
     "fhir:metadata": "the FHIR CapabilityStatement: what the API offers, no data",
 }

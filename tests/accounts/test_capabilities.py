@@ -85,11 +85,17 @@ def scored_patient(clinic):
     return patient
 
 
+#: The enrolment form's explicit "not asked" answers (issue 14 §5: no silent default).
+NOT_ASKED = {"trauma_context": "unknown", "veteran_status": "unknown", "sex": "unknown"}
+
+
 def test_a_coordinator_enrolling_from_intake_lands_on_the_record_not_the_chart(
     coordinator, clinic
 ) -> None:
     submission = IntakeSubmissionFactory(clinic=clinic, given_name="Perpetua")
-    response = coordinator.client.post(reverse("intake:enrol", kwargs={"pk": submission.pk}))
+    response = coordinator.client.post(
+        reverse("intake:enrol", kwargs={"pk": submission.pk}), NOT_ASKED
+    )
     submission.refresh_from_db()
     assert response.status_code == 302
     assert response["Location"] == reverse("patients:edit", kwargs={"pk": submission.patient_id})
@@ -103,7 +109,9 @@ def test_a_coordinator_enrolling_from_intake_lands_on_the_record_not_the_chart(
 
 def test_a_clinician_enrolling_from_intake_lands_on_the_chart(clinician, clinic) -> None:
     submission = IntakeSubmissionFactory(clinic=clinic)
-    response = clinician.client.post(reverse("intake:enrol", kwargs={"pk": submission.pk}))
+    response = clinician.client.post(
+        reverse("intake:enrol", kwargs={"pk": submission.pk}), NOT_ASKED
+    )
     submission.refresh_from_db()
     assert response["Location"] == reverse("patients:chart", kwargs={"pk": submission.patient_id})
 

@@ -129,10 +129,14 @@ def test_ticking_urgent_shows_the_crisis_message_at_once(
     # Counts untouched: an urgent note is never refused for them (issue 9 safety fix).
     page.get_by_role("button", name="Save today").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Saved — thank you")
-    expect(page.get_by_role("alert")).to_contain_text(
-        f"If you are in danger call {EMERGENCY_NUMBER}"
+    # One crisis box, in place of the notice: what happens next and the numbers.
+    box = page.get_by_role("alert")
+    expect(box).to_contain_text(patient.clinic.urgent_response_text)
+    expect(box.get_by_role("link", name=f"Call {EMERGENCY_NUMBER}")).to_have_attribute(
+        "href", f"tel:{EMERGENCY_NUMBER}"
     )
-    expect_crisis_resources(page)
+    expect(box).to_contain_text(CRISIS_LINE)
+    expect(page.locator(".crisis")).to_have_count(1)
     numbers = page.locator(".day-numbers")
     expect(numbers).to_contain_text("Intrusive memoriesNot answered")
     expect(numbers).to_contain_text("FlashbacksNot answered")

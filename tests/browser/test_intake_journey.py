@@ -91,6 +91,12 @@ def test_newcomer_sends_intake_and_coordinator_enrols_them(
     expect(staff).to_have_url(re.compile(rf"/staff/intake/{submission.pk}/$"))
     expect(staff.get_by_role("heading", name=maya.full_name, level=1)).to_be_visible()
     expect(staff.get_by_role("alert")).to_contain_text("High blood pressure — answered yes")
+    # Nothing is pre-selected: the coordinator records what Maya said, or "Not asked".
+    staff.get_by_role("group", name="Where did the trauma happen?").get_by_label(
+        "Civilian", exact=True
+    ).check()
+    staff.get_by_role("group", name="Military service").get_by_label("Not a service member").check()
+    staff.get_by_role("group", name="Sex").get_by_label("Not asked", exact=True).check()
     staff.get_by_role("button", name="Enrol Maya").click()
 
     # Wait for the patient's page before reading the database: the click does not wait
@@ -110,6 +116,11 @@ def test_newcomer_sends_intake_and_coordinator_enrols_them(
     assert submission.patient == patient
     assert submission.status == Status.ENROLLED
     assert (patient.mrn, patient.clinic, patient.email) == ("AG-000001", clinic, maya.email)
+    assert (patient.trauma_context, patient.veteran_status, patient.sex) == (
+        "civilian",
+        "none",
+        "unknown",
+    )
 
     # Back in the queue, the row now links to the record instead of offering Enrol.
     staff.goto("/staff/intake/?status=all")
@@ -201,8 +212,13 @@ def test_missing_contact_and_consent_show_inline_errors_and_keep_values(
     intake_page.fill(maya)
     intake_page.send_button.click()
 
-    expect(page.get_by_role("alert")).to_have_text("Please check the highlighted answers below.")
     reach = "Please give an email address or a phone number so we can reach you."
+    # The error summary names each problem and links to its field (issue 14 §5).
+    summary = page.get_by_role("alert")
+    expect(summary).to_be_focused()
+    expect(summary.get_by_role("link", name=f"Email: {reach}")).to_have_attribute(
+        "href", "#id_email"
+    )
     for label in ("Email", "Phone"):
         # The message sits in the field's own box, right under its input.
         box = page.locator(".field.has-error", has=page.get_by_label(label))

@@ -119,7 +119,7 @@ def test_unanswered_items_need_confirmation_and_are_stored_as_missing(
         answer(page, number, "Quite a bit")
     page.get_by_role("button", name="Send my answers").click()
 
-    expect(page.get_by_role("alert")).to_have_text(
+    expect(page.get_by_role("alert")).to_contain_text(
         "Questions 19, 20 are not answered. Answer them, or tick the box at the end to "
         "send without; unanswered questions are never counted as zero."
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterator
 from zoneinfo import ZoneInfo
 
@@ -11,6 +12,7 @@ import time_machine
 from django.core import mail
 from django.test import Client
 from django.urls import reverse
+from django.utils.html import escape
 
 from afterglow.core.tokens import hash_token
 from afterglow.diary.models import DiaryEntry, DiaryLink
@@ -234,9 +236,10 @@ def test_revoked_expired_and_unknown_links_get_a_friendly_page(patient) -> None:
             client.post(today_url(token), answers()),
             client.get(day_url(token, TODAY)),
         ):
-            assert response.status_code == 200
+            # Unknown: 404 with the same friendly page (issue 14 §5); known: a normal page.
+            assert response.status_code == (404 if token == "not-a-real-token" else 200)
             assert heading in response.text
-            assert "If you are thinking about harming yourself" in response.text
+            assert "Not for emergencies." in response.text
     assert not DiaryEntry.objects.exists()
 
 
@@ -244,10 +247,10 @@ def test_the_diary_token_does_not_open_a_questionnaire_and_vice_versa(patient, t
     _, questionnaire_token = personal_link_create(patient=patient, instrument_code="pcl5", by=None)
     client = Client()
     on_questionnaire = client.get(reverse("instruments:answer", args=[token]))
-    assert on_questionnaire.status_code == 200
+    assert on_questionnaire.status_code == 404
     assert "We could not find this link" in on_questionnaire.text
     on_diary = client.get(today_url(questionnaire_token))
-    assert on_diary.status_code == 200 and "We could not find this diary link" in on_diary.text
+    assert on_diary.status_code == 404 and "We could not find this diary link" in on_diary.text
 
 
 def test_urgent_shows_the_crisis_message_at_once(token, patient) -> None:
@@ -256,9 +259,11 @@ def test_urgent_shows_the_crisis_message_at_once(token, patient) -> None:
     response = Client().post(today_url(token), answers(urgent="on", note="I can't cope"))
     assert response.status_code == 200
     text = response.text
-    assert URGENT_TEXT in text and 'id="urgent-help" role="alert" hidden' not in text
-    assert "If you are in danger call" in text and "000-112" in text
-    assert "Harbour Crisis Line 0800 555 0199" in text
+    # After saving: one crisis box (in place of the notice) saying what happens next.
+    assert len(re.findall(r'class="crisis(?: [^"]*)?"', text)) == 1
+    assert 'id="crisis-box" role="alert"' in text
+    assert escape(patient.clinic.urgent_response_text) in text
+    assert 'href="tel:000-112"' in text and "Harbour Crisis Line 0800 555 0199" in text
     assert DiaryEntry.objects.get(patient=patient).urgent
 
 

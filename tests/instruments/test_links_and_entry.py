@@ -147,7 +147,14 @@ def test_a_revoked_link_no_longer_opens(clinician, anonymous, link_and_token) ->
     assert "no longer active" in page.content.decode()
 
 
-def test_an_unknown_link_gets_a_friendly_page(anonymous, db) -> None:
-    page = anonymous.get(reverse("instruments:answer", kwargs={"token": "x" * 43}))
-    assert page.status_code == 200
+def test_an_unknown_link_answers_404_with_the_friendly_page_and_no_token_in_the_log(
+    anonymous, db, caplog
+) -> None:
+    token = "x" * 43
+    with caplog.at_level("INFO"):
+        page = anonymous.get(reverse("instruments:answer", kwargs={"token": token}))
+    assert page.status_code == 404
     assert "could not find this link" in page.content.decode()
+    assert 'class="crisis"' in page.content.decode()
+    assert caplog.records, "the 404 is logged"
+    assert all(token not in record.getMessage() for record in caplog.records)

@@ -153,3 +153,25 @@ def test_item_9_above_zero_is_stored_and_shown_even_when_another_item_is_missing
         reverse("instruments:response_detail", kwargs={"pk": stored.pk})
     ).content.decode()
     assert 'role="alert"' in page and "Thoughts of self-harm" in page
+
+
+@pytest.mark.parametrize(("item_9", "crisis_box"), [(0, False), (1, True), (3, True)])
+def test_after_item_9_above_zero_the_patient_sees_one_crisis_box_with_what_happens_next(
+    anonymous, patient, item_9: int, crisis_box: bool
+) -> None:
+    from afterglow.instruments.services import personal_link_create
+
+    patient.clinic.urgent_response_text = "Your care team has been told; they call within 4 hours."
+    patient.clinic.save()
+    _, token = personal_link_create(patient=patient, instrument_code="phq9", by=None)
+    url = reverse("instruments:answer", kwargs={"token": token})
+
+    page = anonymous.post(url, answers_post([1, 1, 1, 1, 1, 1, 1, 1, item_9])).content.decode()
+
+    assert "Thank you — your answers were received." in page
+    # The notice, or the box in its place: one element with the class "crisis".
+    assert len(re.findall(r'class="crisis(?: [^"]*)?"', page)) == 1
+    assert ('id="crisis-box"' in page) is crisis_box
+    assert ("they call within 4 hours" in page) is crisis_box
+    assert f'href="tel:{patient.clinic.crisis_line_phone}"' in page
+    assert f'href="sms:{patient.clinic.crisis_line_sms}"' in page

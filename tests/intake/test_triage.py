@@ -42,7 +42,7 @@ def test_enrolling_creates_one_patient_from_the_submission(coordinator) -> None:
     submission = IntakeSubmissionFactory(clinic=coordinator.clinic, given_name="Sam")
     url = reverse("intake:enrol", kwargs={"pk": submission.pk})
     response = coordinator.client.post(
-        url, {"trauma_context": "military", "veteran_status": "veteran"}
+        url, {"trauma_context": "military", "veteran_status": "veteran", "sex": "female"}
     )
     patient = Patient.objects.get()
     # A coordinator has no clinical record: they land on the patient's details.
@@ -53,10 +53,13 @@ def test_enrolling_creates_one_patient_from_the_submission(coordinator) -> None:
         "AG-000001",
     )
     assert patient.trauma_context == "military" and patient.veteran_status == "veteran"
+    assert patient.sex == "female"
     submission.refresh_from_db()
     assert submission.status == Status.ENROLLED and submission.patient == patient
     # A second click (or a colleague at the same moment) returns the same patient.
-    coordinator.client.post(url)
+    coordinator.client.post(
+        url, {"trauma_context": "civilian", "veteran_status": "none", "sex": "male"}
+    )
     assert Patient.objects.count() == 1
 
 
@@ -92,3 +95,32 @@ def test_an_outsider_cannot_enrol_another_clinics_submission(outsider, clinic) -
     response = outsider.client.post(reverse("intake:enrol", kwargs={"pk": submission.pk}))
     assert response.status_code == 404
     assert Patient.objects.count() == 0
+
+
+def test_enrolment_asks_each_answer_and_records_nothing_the_person_was_not_asked(
+    coordinator,
+) -> None:
+    submission = IntakeSubmissionFactory(clinic=coordinator.clinic, given_name="Sam")
+    url = reverse("intake:enrol", kwargs={"pk": submission.pk})
+    detail = coordinator.client.get(reverse("intake:detail", kwargs={"pk": submission.pk}))
+    page = detail.content.decode()
+    # Nothing is pre-selected: each of the three is a choice someone makes.
+    assert page.count('type="radio"') > 0 and " checked" not in page
+    assert "Not asked, or prefers not to say" in page and "Asked; prefers not to say" in page
+
+    refused = coordinator.client.post(url, {"trauma_context": "civilian"})
+    assert refused.status_code == 400 and not Patient.objects.exists()
+    text = refused.content.decode()
+    assert 'href="#id_veteran_status_0"' in text and 'href="#id_sex_0"' in text
+    assert 'value="civilian" id="id_trauma_context_0" required checked' in text  # kept
+
+    coordinator.client.post(
+        url, {"trauma_context": "unknown", "veteran_status": "unknown", "sex": "unknown"}
+    )
+    patient = Patient.objects.get()
+    assert (patient.trauma_context, patient.veteran_status, patient.sex) == (
+        "unknown",
+        "unknown",
+        "unknown",
+    )
+    assert patient.get_sex_display() == "Not recorded"

@@ -233,9 +233,7 @@ def test_answering_through_any_link_completes_the_invitation_and_closes_the_othe
     assert baseline.deliveries.count() == 2
 
 
-def test_messages_carry_no_name_and_crisis_resources_only_where_answers_can_raise_one(
-    course, harness
-) -> None:
+def test_messages_carry_no_name_and_every_one_the_crisis_line(course, harness) -> None:
     harness.sweep(ny(3, 1, 9, 5))  # diary link, baseline (PCL-5), before dose 1 (PHQ-9)
     clinic = course.clinic
     assert len(mail.outbox) == 3
@@ -249,9 +247,12 @@ def test_messages_carry_no_name_and_crisis_resources_only_where_answers_can_rais
         if "/q/" in message.body:
             link = PersonalLink.objects.get(token_hash=_hash(token_in(message.body)))
             by_link[link.pk] = message.body
-    assert clinic.crisis_line in by_link[phq9.pk]
     assert "about 9 questions" in by_link[phq9.pk]
-    assert clinic.crisis_line not in by_link[pcl5.pk]
+    # Every message to a patient carries the crisis line, to call and to text (issue 14).
+    for text in texts:
+        assert clinic.crisis_line in text
+        assert f"call {clinic.crisis_line_phone} or text {clinic.crisis_line_sms}" in text
+    assert clinic.crisis_line in by_link[pcl5.pk]
 
 
 def _hash(token: str) -> str:

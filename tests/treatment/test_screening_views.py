@@ -346,3 +346,42 @@ def test_a_course_follows_a_screening_for_the_same_drug(clinician, patient) -> N
             start_date=timezone.localdate(),
             by=clinician.user,
         )
+
+
+# --- the "all answered No" shortcut (issue 14 §5) ------------------------------------------
+
+
+def _without_checklist(**overrides: str) -> dict[str, object]:
+    data = {k: v for k, v in _post_data().items() if not k.startswith("check_")}
+    data.update(overrides)
+    return data
+
+
+def test_all_answered_no_is_refused_without_its_confirmation(colleague, patient) -> None:
+    url = reverse("screening:new", kwargs={"patient_pk": patient.pk})
+    response = colleague.client.post(url, _without_checklist(all_no="on"))
+    assert response.status_code == 400
+    assert not Screening.objects.exists()
+    html = response.content.decode()
+    assert "Tick this to confirm every answer was No" in html
+    assert 'href="#id_all_no_confirmed"' in html  # the error summary links to it
+    assert "Answer yes, no or unknown." not in html  # the shortcut stands in for them
+
+
+def test_all_answered_no_with_confirmation_records_no_for_every_question(
+    colleague, patient
+) -> None:
+    url = reverse("screening:new", kwargs={"patient_pk": patient.pk})
+    response = colleague.client.post(url, _without_checklist(all_no="on", all_no_confirmed="on"))
+    assert response.status_code == 302
+    screening = Screening.objects.get()
+    assert screening.answers == {item.code: "no" for item in CHECKLIST}
+
+
+def test_all_answered_no_is_refused_when_an_answer_says_otherwise(colleague, patient) -> None:
+    url = reverse("screening:new", kwargs={"patient_pk": patient.pk})
+    data = _without_checklist(all_no="on", all_no_confirmed="on", check_pregnancy="unknown")
+    response = colleague.client.post(url, data)
+    assert response.status_code == 400
+    assert not Screening.objects.exists()
+    assert "is ticked but these are answered otherwise" in response.content.decode()

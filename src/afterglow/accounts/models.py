@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import zoneinfo
 from decimal import Decimal
 
@@ -23,6 +24,12 @@ def validate_weekdays(value: str) -> None:
         raise ValidationError("Use weekday numbers 0–6 separated by commas, e.g. 0,2,4.") from None
     if not days or any(d < 0 or d > 6 for d in days) or len(set(days)) != len(days):
         raise ValidationError("Use distinct weekday numbers 0 (Monday) to 6 (Sunday), e.g. 0,2,4.")
+
+
+def validate_dial_number(value: str) -> None:
+    """A number a phone can dial from a ``tel:``/``sms:`` link: digits, optional leading +."""
+    if value and not re.fullmatch(r"\+?[0-9]{2,15}", value):
+        raise ValidationError("Digits only, optionally starting with +, e.g. 988 or +441234567890.")
 
 
 class Clinic(models.Model):
@@ -62,6 +69,39 @@ class Clinic(models.Model):
         max_length=200,
         default="988 Suicide & Crisis Lifeline — call or text 988 (Veterans: press 1)",
         help_text="Crisis line shown to patients on every questionnaire page.",
+    )
+    crisis_line_phone = models.CharField(
+        "Crisis line number to call",
+        max_length=20,
+        default="988",
+        validators=[validate_dial_number],
+        help_text=(
+            "The number the patient's tap-to-call crisis link dials. Default 988, the US 988 "
+            "Suicide & Crisis Lifeline (call or text 988; veterans press 1 — SAMHSA and VA "
+            "announcements, checked with the search tool; not in evidence.md). Set your "
+            "country's line."
+        ),
+    )
+    crisis_line_sms = models.CharField(
+        "Crisis line number to text",
+        max_length=20,
+        blank=True,
+        default="988",
+        validators=[validate_dial_number],
+        help_text=(
+            "The number the tap-to-text (SMS) crisis link writes to; empty if your crisis line "
+            "takes no text messages. Default 988 (the US line accepts texts; see above)."
+        ),
+    )
+    urgent_response_text = models.CharField(
+        "What happens after an urgent note",
+        max_length=300,
+        default="Your care team has been told. Someone will contact you within one working day.",
+        help_text=(
+            "Shown to a patient after an urgent diary note or a PHQ-9 item 9 answer above "
+            "zero, with the crisis line. UNCONFIRMED: an Afterglow default, not from "
+            "evidence.md — write what your clinic actually does and how fast."
+        ),
     )
 
     # --- Treatment (ketamine course) settings -----------------------------------

@@ -39,6 +39,11 @@ def diary_links_for_patient(*, patient: Patient) -> QuerySet[DiaryLink]:
     return DiaryLink.objects.filter(patient=patient).order_by("-created_at")
 
 
+def diary_link_active(*, patient: Patient) -> DiaryLink | None:
+    """The patient's working diary link (there is at most one), newest first."""
+    return DiaryLink.objects.filter(patient=patient).usable().order_by("-created_at").first()
+
+
 def diary_series(*, patient: Patient, start: dt.date, end: dt.date) -> list[DiaryDay]:
     """Every calendar day from ``start`` to ``end`` (inclusive), oldest first, one query.
 

@@ -10,6 +10,7 @@ from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone
 
+from afterglow.accounts.crisis import crisis_line_text
 from afterglow.alerts.services import alert_for_diary_entry
 from afterglow.audit.models import Action
 from afterglow.audit.services import audit_record
@@ -80,8 +81,12 @@ def diary_link_revoke(*, link: DiaryLink) -> DiaryLink:
     return link
 
 
-def diary_link_email(*, link: DiaryLink, url: str) -> None:
-    """Email the diary link to the patient after the surrounding transaction commits."""
+def diary_link_email(*, link: DiaryLink, url: str, replaced: bool = False) -> None:
+    """Email the diary link to the patient after the surrounding transaction commits.
+
+    ``replaced``: this link replaced a working one, so the email says the old link has
+    stopped working (issue 14 §4) instead of leaving the patient with two that look alike.
+    """
     patient = link.patient
     clinic = patient.clinic
     if not patient.email:
@@ -92,8 +97,14 @@ def diary_link_email(*, link: DiaryLink, url: str) -> None:
         f"{clinic.name} has asked you to keep a short daily diary of intrusive memories "
         "and flashbacks. It takes about a minute a day.\n\n"
         f"Your personal diary link (works until {local_expiry:%d %b %Y}):\n{url}\n\n"
-        "Keep it to yourself and do not forward this email. "
-        f"If you are in crisis, call {clinic.emergency_number} or {clinic.crisis_line}.\n"
+        + (
+            "This new link replaces the diary link you were sent before: the old one has "
+            "stopped working. What you wrote with it is kept.\n\n"
+            if replaced
+            else ""
+        )
+        + "Keep it to yourself and do not forward this email.\n\n"
+        + f"{crisis_line_text(clinic)}\n"
     )
     transaction.on_commit(
         lambda: send_mail(f"{clinic.name}: your daily diary", body, None, [patient.email])

@@ -23,6 +23,7 @@ from afterglow.diary.forms import DiaryEntryForm
 from afterglow.diary.models import DiaryEntry, DiaryLink
 from afterglow.diary.rules import editable
 from afterglow.diary.selectors import (
+    diary_link_active,
     diary_links_for_patient,
     diary_series,
     link_for_diary_token,
@@ -118,7 +119,13 @@ def _week(link: DiaryLink, local_today: dt.date) -> list[dict[str, Any]]:
 def _link_unavailable(request: HttpRequest, state: str, link: DiaryLink | None) -> HttpResponse:
     # A friendly page, not an error page: the person did nothing wrong.
     clinic: Clinic | None = link.patient.clinic if link else None
-    return render(request, "diary/link_unavailable.html", {"state": state, "clinic": clinic})
+    # An unknown token answers 404 with the same page (see instruments.views).
+    return render(
+        request,
+        "diary/link_unavailable.html",
+        {"state": state, "clinic": clinic},
+        status=404 if state == "unknown" else 200,
+    )
 
 
 # --- Staff ---------------------------------------------------------------------------
@@ -128,11 +135,12 @@ def _link_unavailable(request: HttpRequest, state: str, link: DiaryLink | None) 
 @staff_required(capability=Capability.MEASUREMENTS)
 def link_new(request: HttpRequest, patient_pk: int) -> HttpResponse:
     patient = get_patient_for(require_membership(request), patient_pk)
+    replaced = diary_link_active(patient=patient) is not None
     link, token = diary_link_create(patient=patient, by=acting_user(request))
     url = request.build_absolute_uri(reverse("diary:today", args=[token]))
     emailed = False
     if request.POST.get("send_email") and patient.email:
-        diary_link_email(link=link, url=url)
+        diary_link_email(link=link, url=url, replaced=replaced)
         emailed = True
     # The raw URL is shown once, on this page, and never stored.
     return render(

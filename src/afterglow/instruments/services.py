@@ -13,6 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from afterglow.accounts.capabilities import Capability, user_has_capability
+from afterglow.accounts.crisis import crisis_line_text
 from afterglow.alerts.services import alerts_for_response
 from afterglow.audit.models import Action
 from afterglow.audit.services import CHANGED, audit_record
@@ -147,8 +148,8 @@ def personal_link_email(*, link: PersonalLink, url: str) -> None:
         f"{patient.clinic.name} has asked you to answer a short questionnaire "
         f"({instrument.short_name}, about {len(instrument.items)} questions).\n\n"
         f"Your personal link (works once, until {local_expiry:%d %b %Y %H:%M}):\n{url}\n\n"
-        "Please do not forward this email. If you are in crisis, call "
-        f"{patient.clinic.emergency_number} or {patient.clinic.crisis_line}.\n"
+        "Please do not forward this email.\n\n"
+        f"{crisis_line_text(patient.clinic)}\n"
     )
     transaction.on_commit(
         lambda: send_mail(

@@ -200,10 +200,18 @@ def answer(request: HttpRequest, token: str) -> HttpResponse:
     form = InstrumentForm(request.POST or None, instrument=instrument)
     if request.method == "POST" and form.is_valid():
         try:
-            personal_link_submit(token=token, answers=form.answers())
+            response = personal_link_submit(token=token, answers=form.answers())
         except LinkUnavailable as exc:
             return _link_unavailable(request, exc.state, link.clinic)
-        return render(request, "instruments/answer_done.html", {"clinic": link.clinic})
+        # An urgent item answer (PHQ-9 item 9 above 0) gets the crisis box: what happens
+        # next and the crisis line, in place of the page's usual notice.
+        urgent = any(
+            a.urgency == "urgent" and a.code in response.alerts
+            for a in instrument.scoring.item_alerts
+        )
+        return render(
+            request, "instruments/answer_done.html", {"clinic": link.clinic, "urgent": urgent}
+        )
     return render(
         request,
         "instruments/answer.html",
@@ -218,8 +226,15 @@ def answer(request: HttpRequest, token: str) -> HttpResponse:
 
 
 def _link_unavailable(request: HttpRequest, state: str, clinic: object) -> HttpResponse:
-    # A friendly page, not an error page: the person did nothing wrong.
-    return render(request, "instruments/link_unavailable.html", {"state": state, "clinic": clinic})
+    # A friendly page, not an error page: the person did nothing wrong. A token that
+    # matches no link answers 404 (with the same page); a known one that can no longer be
+    # used is a normal page saying why. The log shows the route, never the token.
+    return render(
+        request,
+        "instruments/link_unavailable.html",
+        {"state": state, "clinic": clinic},
+        status=404 if state == "unknown" else 200,
+    )
 
 
 @staff_required(capability=Capability.INSTRUMENT_CATALOG)

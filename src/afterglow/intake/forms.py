@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from afterglow.intake.models import SYMPTOM_CHOICES, TREATMENT_CHOICES, Answer, Status
 from afterglow.intake.rules import SAFETY_QUESTIONS
-from afterglow.patients.models import TraumaContext, VeteranStatus
+from afterglow.patients.models import Sex, TraumaContext, VeteranStatus
 
 _PHONE_RE = re.compile(r"^\+?[\d\s().\-]{7,25}$")
 MIN_AGE_YEARS = 18
@@ -168,6 +168,41 @@ class StatusForm(forms.Form):
     )
 
 
+NOT_ASKED = "Not asked, or prefers not to say"
+
+
+def _asked(choices: list[tuple[str, str]], unknown: str, label: str) -> list[tuple[str, str]]:
+    """The choices with "not recorded" worded as the answer it is: nobody has asked yet, or
+    the person chose not to say. Listed last, so it is a choice, never a default."""
+    return [(value, text) for value, text in choices if value != unknown] + [(unknown, label)]
+
+
 class EnrolForm(forms.Form):
-    trauma_context = forms.ChoiceField(choices=TraumaContext.choices, initial=TraumaContext.UNKNOWN)
-    veteran_status = forms.ChoiceField(choices=VeteranStatus.choices, initial=VeteranStatus.UNKNOWN)
+    """What the coordinator records on enrolment. Nothing is pre-selected (issue 14 §5):
+    analytics split outcomes by these answers (``analytics.selectors.population_of``), so
+    each must be an answer someone gave, or an explicit "not asked / prefers not to say"."""
+
+    trauma_context = forms.ChoiceField(
+        label="Where did the trauma happen?",
+        choices=_asked(TraumaContext.choices, TraumaContext.UNKNOWN, NOT_ASKED),
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose where the trauma happened, or “Not asked”."},
+    )
+    veteran_status = forms.ChoiceField(
+        label="Military service",
+        choices=_asked(VeteranStatus.choices, VeteranStatus.UNKNOWN, NOT_ASKED),
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose their military service, or “Not asked”."},
+    )
+    sex = forms.ChoiceField(
+        label="Sex",
+        choices=[
+            (Sex.FEMALE, Sex.FEMALE.label),
+            (Sex.MALE, Sex.MALE.label),
+            (Sex.INTERSEX, Sex.INTERSEX.label),
+            (Sex.UNDISCLOSED, "Asked; prefers not to say"),
+            (Sex.UNKNOWN, "Not asked"),
+        ],
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose their sex, or “Not asked”."},
+    )

@@ -146,8 +146,13 @@ def intake_enrol(
     by: User,
     trauma_context: str = "unknown",
     veteran_status: str = "unknown",
+    sex: str = "unknown",
 ) -> Patient:
-    """Create the patient from a submission, once; enrolling again returns the same patient."""
+    """Create the patient from a submission, once; enrolling again returns the same patient.
+
+    The defaults mean "not recorded", never a guess: the intake form does not ask these,
+    so only what the coordinator asked and recorded is stored (issue 14 §5).
+    """
     with transaction.atomic():
         # Re-read under the write lock so two coordinators clicking at once make one patient.
         # No select_related("patient") here: PostgreSQL cannot lock the nullable
@@ -168,6 +173,7 @@ def intake_enrol(
             consent_contact=locked.consent_contact,
             trauma_context=trauma_context,
             veteran_status=veteran_status,
+            sex=sex,
             status=CareStatus.SCREENING,
         )
         locked.patient = patient

@@ -188,7 +188,7 @@ def set_status(request: HttpRequest, pk: int) -> HttpResponse:
 def enrol(request: HttpRequest, pk: int) -> HttpResponse:
     membership = require_membership(request)
     submission = get_submission_for(membership, pk)
-    form = EnrolForm(request.POST or {"trauma_context": "unknown", "veteran_status": "unknown"})
+    form = EnrolForm(request.POST)  # no silent default: each answer is chosen (issue 14 §5)
     if not form.is_valid():
         return render(
             request,

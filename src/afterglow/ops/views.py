@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from django.http import HttpRequest, JsonResponse
+from django.http import HttpRequest, HttpResponseRedirect, JsonResponse
+from django.templatetags.static import static
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
@@ -14,3 +15,9 @@ from afterglow.ops.health import health_report
 def healthz(request: HttpRequest) -> JsonResponse:
     report = health_report()
     return JsonResponse(report.as_dict(), status=200 if report.ok else 503)
+
+
+@require_safe
+def favicon(request: HttpRequest) -> HttpResponseRedirect:
+    """``/favicon.ico``, asked for by browsers that ignore the page's ``<link rel=icon>``."""
+    return HttpResponseRedirect(static("favicon.ico"))

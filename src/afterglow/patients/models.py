@@ -14,6 +14,8 @@ class Sex(models.TextChoices):
     MALE = "male", "Male"
     INTERSEX = "intersex", "Intersex"
     UNDISCLOSED = "undisclosed", "Prefer not to say"
+    # Never asked: not the same as a person who chose not to say (issue 14 §5).
+    UNKNOWN = "unknown", "Not recorded"
 
 
 class TraumaContext(models.TextChoices):
@@ -70,7 +72,12 @@ class Patient(models.Model):
     family_name = models.CharField(max_length=100)
     preferred_name = models.CharField(max_length=100, blank=True)
     date_of_birth = models.DateField()
-    sex = models.CharField(max_length=20, choices=Sex.choices, default=Sex.UNDISCLOSED)
+    sex = models.CharField(
+        max_length=20,
+        choices=Sex.choices,
+        default=Sex.UNKNOWN,
+        help_text="Only what the person said; “Not recorded” until someone asks them.",
+    )
     email = models.EmailField(blank=True)
     phone = models.CharField(max_length=40, blank=True)
     trauma_context = models.CharField(

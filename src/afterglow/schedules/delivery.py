@@ -19,6 +19,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from afterglow.diary.models import DiaryEntry, DiaryLink
+from afterglow.diary.selectors import diary_link_active
 from afterglow.diary.services import diary_link_create
 from afterglow.instruments.models import PersonalLink
 from afterglow.instruments.services import personal_link_create
@@ -27,6 +28,7 @@ from afterglow.schedules.messages import (
     Message,
     diary_link_message,
     diary_nudge_message,
+    diary_started_message,
     questionnaire_message,
 )
 from afterglow.schedules.models import (
@@ -172,6 +174,17 @@ def _compose(invitation: Invitation, sequence: int, delivery: Delivery, *, sms: 
     patient = invitation.patient
     if invitation.is_diary:
         if sequence == 0:
+            active = diary_link_active(patient=patient)
+            if active is not None:
+                # A link is already working (staff sent one by hand): a second would
+                # replace it and leave the patient with two look-alike messages, one
+                # dead (issue 14 §4). Say the diary has started, with no new link.
+                delivery.diary_link = active
+                return diary_started_message(
+                    clinic=clinic,
+                    link_sent_on=timezone.localdate(active.created_at, timezone=clinic.tzinfo),
+                    sms=sms,
+                )
             diary_link, token = diary_link_create(patient=patient, by=None)
             delivery.diary_link = diary_link
             url = _absolute(reverse("diary:today", args=[token]))

@@ -2,10 +2,9 @@
 
 Email and SMS are not private channels: a message greets the patient without their name
 and says nothing clinical (no instrument name, no diagnosis, no treatment). It names
-the clinic so the patient knows who is asking. Questionnaires whose definition can raise
-an urgent item alert (PHQ-9 item 9, thoughts of self-harm) and the diary (where a note
-can be marked urgent) carry the clinic's crisis resources, because the answers may not
-be read right away.
+the clinic so the patient knows who is asking. Every message carries the clinic's crisis
+line (``accounts.crisis.crisis_line_text``): a message may arrive at a bad moment, and
+answers and diary notes may not be read right away.
 """
 
 from __future__ import annotations
@@ -13,9 +12,9 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from afterglow.accounts.crisis import crisis_line_text
 from afterglow.accounts.models import Clinic
 from afterglow.instruments.catalog import get_instrument
-from afterglow.schedules.rules import DIARY
 
 
 @dataclass(frozen=True)
@@ -24,17 +23,8 @@ class Message:
     body: str
 
 
-def _needs_crisis_line(instrument: str) -> bool:
-    if instrument == DIARY:
-        return True
-    return any(a.urgency == "urgent" for a in get_instrument(instrument).scoring.item_alerts)
-
-
 def _crisis(clinic: Clinic) -> str:
-    return (
-        f"If you are in crisis or thinking of harming yourself, call {clinic.emergency_number} "
-        f"now or contact {clinic.crisis_line}. Your answers may not be read right away."
-    )
+    return crisis_line_text(clinic)
 
 
 def _local(moment: dt.datetime, clinic: Clinic) -> str:
@@ -53,7 +43,7 @@ def questionnaire_message(
     """The invitation (``reminder`` 0) or the n-th reminder for a questionnaire."""
     questions = len(get_instrument(instrument).items)
     until = _local(expires_at, clinic)
-    crisis = _crisis(clinic) if _needs_crisis_line(instrument) else ""
+    crisis = _crisis(clinic)
     if sms:
         lead = "Reminder: " if reminder else ""
         text = (
@@ -79,8 +69,7 @@ def questionnaire_message(
         f"Your personal link (it works once, until {until}):\n{url}\n\n"
         "Please do not forward this message.\n"
     )
-    if crisis:
-        body += f"\n{crisis}\n"
+    body += f"\n{crisis}\n"
     return Message(subject=subject, body=body)
 
 
@@ -113,7 +102,7 @@ def diary_nudge_message(*, clinic: Clinic, link_sent_on: dt.date | None, sms: bo
             subject="",
             body=(
                 f"{clinic.name}: a reminder to write today's diary entry with your diary "
-                f"link{sent}. Lost it? Ask the clinic for a new one."
+                f"link{sent}. Lost it? Ask the clinic for a new one. {_crisis(clinic)}"
             ),
         )
     body = (
@@ -122,3 +111,23 @@ def diary_nudge_message(*, clinic: Clinic, link_sent_on: dt.date | None, sms: bo
         f"{_crisis(clinic)}\n"
     )
     return Message(subject=f"{clinic.name}: today's diary", body=body)
+
+
+def diary_started_message(*, clinic: Clinic, link_sent_on: dt.date, sms: bool) -> Message:
+    """The diary period starts while the patient already has a working diary link (sent
+    by hand): no new link, which would replace theirs, only the start (issue 14 §4)."""
+    if sms:
+        return Message(
+            subject="",
+            body=(
+                f"{clinic.name}: your daily diary starts today. Use the diary link we sent "
+                f"you on {link_sent_on:%d %b}; it still works. {_crisis(clinic)}"
+            ),
+        )
+    body = (
+        f"Hello,\n\nYour daily diary with {clinic.name} starts today. Please use the "
+        f"diary link we sent you on {link_sent_on:%d %b %Y}: it still works, and no new "
+        "link is needed. If you cannot find it, ask the clinic for a new one.\n\n"
+        f"{_crisis(clinic)}\n"
+    )
+    return Message(subject=f"{clinic.name}: your daily diary starts today", body=body)

@@ -36,6 +36,19 @@ class ScreeningForm(forms.ModelForm):
         help_text="Leave empty for now; enter the time if the assessment was on paper earlier.",
     )
 
+    # The "all answered No" shortcut (issue 14 §5): it fills every checklist answer with
+    # "No", and only with the second box ticked, so it is never one careless click.
+    all_no = forms.BooleanField(
+        label="All answered No",
+        required=False,
+        help_text="Fills every question above with “No”. Leave it unticked if any answer is "
+        "“Yes” or “Unknown”.",
+    )
+    all_no_confirmed = forms.BooleanField(
+        label="I asked every question and each answer was No",
+        required=False,
+    )
+
     class Meta:
         model = Screening
         fields = [
@@ -72,6 +85,10 @@ class ScreeningForm(forms.ModelForm):
                 widget=forms.RadioSelect,
                 error_messages={"required": "Answer yes, no or unknown."},
             )
+        if self.data.get("all_no"):
+            # The shortcut answers them; clean() checks it was confirmed and not contradicted.
+            for item in eligibility.CHECKLIST:
+                self.fields[PREFIX + item.code].required = False
         for name in ("systolic", "diastolic", "heart_rate", "spo2", "height_cm"):
             self.fields[name].widget.attrs.update(inputmode="numeric")
         self.fields["weight_kg"].widget.attrs.update(inputmode="decimal", step="0.1")
@@ -97,6 +114,32 @@ class ScreeningForm(forms.ModelForm):
 
     def other_fields(self) -> list[forms.BoundField]:
         return [self[n] for n in ("baseline_pcl5", "assessed_at", "notes")]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or self.cleaned_data
+        if not data.get("all_no"):
+            return data
+        if not data.get("all_no_confirmed"):
+            self.add_error(
+                "all_no_confirmed",
+                "Tick this to confirm every answer was No, or answer each question.",
+            )
+            return data
+        contradicted = [
+            item.question
+            for item in eligibility.CHECKLIST
+            if data.get(PREFIX + item.code) not in (None, "", eligibility.NO)
+        ]
+        if contradicted:
+            self.add_error(
+                "all_no",
+                "“All answered No” is ticked but these are answered otherwise: "
+                + "; ".join(contradicted),
+            )
+            return data
+        for item in eligibility.CHECKLIST:
+            data[PREFIX + item.code] = eligibility.NO
+        return data
 
     def clean_assessed_at(self) -> Any:
         value = self.cleaned_data.get("assessed_at")
