@@ -95,6 +95,7 @@ INSTALLED_APPS = [
     "afterglow.alerts",
     "afterglow.schedules",
     "afterglow.analytics",
+    "afterglow.charts",
     "afterglow.reports",
     "afterglow.demo",
 ]

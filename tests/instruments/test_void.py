@@ -20,7 +20,8 @@ from afterglow.instruments.services import (
     response_void,
 )
 from afterglow.patients.models import Patient
-from afterglow.patients.selectors import patient_list, pcl5_responses
+from afterglow.charts.selectors import pcl5_responses
+from afterglow.patients.selectors import patient_list
 from afterglow.reports.patient_report import patient_report
 from afterglow.treatment.services.screening import latest_baseline_pcl5
 from tests.analytics.cohort import FIRST_DOSE, answers_for, pcl5, treated

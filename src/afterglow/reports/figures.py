@@ -41,40 +41,29 @@ from matplotlib import dates as mdates
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
+from afterglow.charts import style
+
 # Set once for the process and never changed again (see the module docstring).
 matplotlib.rcParams["svg.fonttype"] = "none"
 matplotlib.rcParams["svg.hashsalt"] = "afterglow-reports"
 
 X = dt.date | dt.datetime | float | int
 
-INK = "#000000"
-GREY = "#505050"
-FONT_SIZE = 8.0
+# The print look is one module shared with the screen figures (``charts.style``).
+INK = style.PRINT_INK
+GREY = style.PRINT_GREY
+FONT_SIZE = style.PRINT_FONT_SIZE
 #: Default size in inches: the A4 text width of ``print_base.html`` is about 6.8 in.
 WIDTH_IN = 6.6
 HEIGHT_IN = 2.9
 
-
-@dataclass(frozen=True)
-class LineStyle:
-    dashes: str | tuple[float, tuple[float, ...]]
-    marker: str
-    filled: bool  # filled or open marker: a second cue beside the marker's shape
-
-
+LineStyle = style.LineStyle
 #: Series 1, 2, … get these in turn: solid/filled circles, dashed/open squares, …
-LINE_STYLES: tuple[LineStyle, ...] = (
-    LineStyle("-", "o", True),
-    LineStyle((0, (5.0, 2.0)), "s", False),
-    LineStyle((0, (1.0, 1.5)), "^", True),
-    LineStyle((0, (6.0, 2.0, 1.0, 2.0)), "D", False),
-    LineStyle((0, (2.5, 2.5)), "v", True),
-    LineStyle((0, (8.0, 2.0, 1.0, 2.0, 1.0, 2.0)), "P", False),
-)
+LINE_STYLES = style.PRINT_LINE_STYLES
 #: Bars and bands of group 1, 2, … are hatched with these in turn.
-HATCHES: tuple[str, ...] = ("///", "...", "xxx", "\\\\\\", "---", "ooo")
+HATCHES = style.HATCHES
 #: Reference lines: thin, grey and dashed, distinct from every series style.
-REF_DASHES: tuple[float, tuple[float, ...]] = (0, (3.0, 3.0))
+REF_DASHES = style.REF_DASHES
 
 
 @dataclass(frozen=True)
@@ -237,14 +226,15 @@ def line_chart(
         )
     if y_limits is not None:
         ax.set_ylim(*y_limits)
-    _x_limits(ax, [_num(x) for x in all_x])
+    _x_limits(ax, [_num(x) for x in all_x], dates=[x for x in all_x if isinstance(x, dt.date)])
     if dates:
         locator = mdates.AutoDateLocator(minticks=3, maxticks=8)
         ax.xaxis.set_major_locator(locator)
         ax.xaxis.set_major_formatter(
             mdates.ConciseDateFormatter(
                 locator,
-                formats=["%Y", "%b", "%d %b", "%H:%M", "%H:%M", "%S.%f"],
+                # Never seconds: same-day data is widened to two days (``_x_limits``).
+                formats=["%Y", "%b", "%d %b", "%H:%M", "%H:%M", "%H:%M"],
                 zero_formats=["", "%Y", "%b", "%d %b", "%H:%M", "%H:%M"],
                 offset_formats=["", "%Y", "%Y", "%Y", "%d %b %Y", "%d %b %Y %H:%M"],
             )
@@ -354,7 +344,7 @@ def _style_axes(ax: Axes) -> None:
     ax.tick_params(labelsize=FONT_SIZE - 0.5, color=INK)
     ax.yaxis.label.set_fontsize(FONT_SIZE)
     ax.xaxis.label.set_fontsize(FONT_SIZE)
-    ax.grid(axis="y", color="#c8c8c8", linewidth=0.5)
+    ax.grid(axis="y", color=style.PRINT_GRID, linewidth=0.5)
     ax.set_axisbelow(True)
 
 
@@ -400,7 +390,13 @@ def _event_ticks(ax: Axes, events: Sequence[EventMark], label: str, width: float
         top.set_xlabel(label, fontsize=FONT_SIZE - 1, labelpad=2)
 
 
-def _x_limits(ax: Axes, xs: Sequence[float]) -> None:
+def _x_limits(ax: Axes, xs: Sequence[float], dates: Sequence[dt.date] = ()) -> None:
+    """Data plus a 3 % margin; dates spanning under two days get two days around them
+    (``charts.style.padded_span``), so the axis reads in days and hours, never seconds."""
+    span = style.padded_span(dates) if dates else None
+    if span is not None:
+        ax.set_xlim(_num(span[0]), _num(span[1]))
+        return
     finite = [x for x in xs if not math.isnan(x)]
     if not finite:
         return
