@@ -351,6 +351,8 @@ def _pcl5_figure(rows: list[Pcl5Row], treatment: ChartTreatment, clinic: Clinic)
         notes=notes,
         description="PCL-5 total and intrusion cluster B over time; the table below has "
         "the same numbers.",
+        # Labels known in advance (0-80, dates, dose numbers): drawn once, not measured.
+        margins=figures.Margins(top=0.45 if treatment.dose_marks else 0.2),
     )
 
 
