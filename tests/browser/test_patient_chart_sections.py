@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 from django.utils import timezone
@@ -25,29 +26,7 @@ SECTIONS = ["Scores", "Treatment", "Diary", "Measurements", "Record and links"]
 
 #: Interactive descendants of a role="img" element (axe nested-interactive), and the
 #: landmarks whose role and name appear more than once (axe landmark-unique).
-A11Y_PROBE = """() => {
-  const interactive = 'a[href], button, input, select, textarea, [tabindex], [role=button]';
-  const nested = [...document.querySelectorAll('[role=img]')]
-    .filter(el => el.querySelector(interactive)).map(el => el.id || el.className);
-  const roles = {NAV: 'navigation', MAIN: 'main', ASIDE: 'complementary',
-                 HEADER: 'banner', FOOTER: 'contentinfo', SECTION: 'region', FORM: 'form'};
-  const name = el => {
-    const by = el.getAttribute('aria-labelledby');
-    if (by) return by.split(/\\s+/).map(id => (document.getElementById(id) || {}).textContent || '').join(' ').trim();
-    return (el.getAttribute('aria-label') || '').trim();
-  };
-  const seen = {}, duplicates = [];
-  for (const el of document.querySelectorAll('nav, main, aside, header, footer, section, form, [role]')) {
-    const role = el.getAttribute('role') || roles[el.tagName];
-    if (!role || !['navigation','main','complementary','banner','contentinfo','region','form','search'].includes(role)) continue;
-    const label = name(el);
-    if ((role === 'region' || role === 'form') && !label) continue;  // not a landmark without a name
-    if ((el.tagName === 'HEADER' || el.tagName === 'FOOTER') && el.closest('main, section, article, aside, nav')) continue;
-    const key = role + ':' + label;
-    if (seen[key]) duplicates.push(key); else seen[key] = true;
-  }
-  return {nested, duplicates};
-}"""
+A11Y_PROBE = (Path(__file__).parent / "a11y_probe.js").read_text()
 
 
 @pytest.fixture
@@ -85,9 +64,7 @@ def treated_patient(clinic: Clinic, prescriber: Membership) -> Patient:
             source="staff",
             administered_at=morning + dt.timedelta(minutes=minutes),
         )
-    response_record(
-        patient=patient, instrument_code="phq9", answers=[1] * 8 + [1], source="staff"
-    )
+    response_record(patient=patient, instrument_code="phq9", answers=[1] * 8 + [1], source="staff")
     today = timezone.localdate(timezone=clinic.tzinfo)
     DiaryEntry.objects.bulk_create(
         DiaryEntry(

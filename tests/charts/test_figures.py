@@ -100,11 +100,7 @@ def test_an_invalid_key_would_be_caught_by_the_validation() -> None:
 
 def test_the_pdf_axis_for_same_day_data_reads_in_hours_not_seconds() -> None:
     chart = print_figures.line_chart(
-        [
-            print_figures.Series(
-                "PCL-5", [MORNING, MORNING + dt.timedelta(seconds=40)], [50, 48]
-            )
-        ],
+        [print_figures.Series("PCL-5", [MORNING, MORNING + dt.timedelta(seconds=40)], [50, 48])],
         y_label="Score",
         y_limits=(0, 80),  # whole-number score ticks
         margins=print_figures.Margins(),

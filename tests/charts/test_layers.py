@@ -136,9 +136,9 @@ def test_the_low_apps_import_no_app_above_them() -> None:
                 if not module.startswith("afterglow."):
                     continue
                 other = module.split(".")[1]
-                if (SRC / other).is_dir() and other != app and other not in allowed:
-                    if (name, other) not in ALLOWED_UPWARD:
-                        problems.append(f"{name} imports {module}")
+                upward = (SRC / other).is_dir() and other != app and other not in allowed
+                if upward and (name, other) not in ALLOWED_UPWARD:
+                    problems.append(f"{name} imports {module}")
     assert sorted(set(problems)) == []
 
 

@@ -96,9 +96,7 @@ def pcl5_figure(
     if outcome is not None:
         data += _outcome_traces(outcome)
         shapes += _outcome_lines(outcome, annotations)
-    moments = (
-        [p.when for p in complete] + [d.when for d in doses] + [t.when for t in therapy]
-    )
+    moments = [p.when for p in complete] + [d.when for d in doses] + [t.when for t in therapy]
     return {
         "data": data,
         "layout": style.base_layout(
@@ -262,7 +260,7 @@ def dose_traces(
 
 
 def dose_labels(doses: Sequence[DoseMark], *, y_max: float) -> list[dict[str, Any]]:
-    """"dose n" written up each dose line, near the top (named, so a phone drops them)."""
+    """ "dose n" written up each dose line, near the top (named, so a phone drops them)."""
     return [
         {
             "x": T(dose.when),
@@ -395,7 +393,11 @@ def phq9_figure(
                 "marker": dict(style.SELF_HARM_MARKER),
                 "cliponaxis": False,
                 "customdata": [
-                    [p.alert_value, p.alert_answer, "" if p.complete else " (incomplete, not scored)"]
+                    [
+                        p.alert_value,
+                        p.alert_answer,
+                        "" if p.complete else " (incomplete, not scored)",
+                    ]
                     for p in alerted
                 ],
                 "hovertemplate": f"%{{x|%d %b %Y}}<br>Item {item}: %{{customdata[0]}} — "
@@ -427,4 +429,3 @@ def band_fills(n: int) -> list[str]:
     fills = style.BAND_FILLS
     last = len(fills) - 1
     return [fills[round(i * last / max(n - 1, 1))] for i in range(n)]
-

@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from afterglow.accounts.models import Clinic
 from afterglow.alerts.models import Alert
+from afterglow.charts.figures_diary import diary_means
 from afterglow.charts.marks import (
     PCL5_CODES,
     PHQ9_CODE,
@@ -25,7 +26,6 @@ from afterglow.charts.marks import (
     TherapyMark,
 )
 from afterglow.charts.treatment import ChartTreatment, chart_treatment
-from afterglow.charts.figures_diary import diary_means
 from afterglow.diary.selectors import DiaryDay, diary_series
 from afterglow.instruments.catalog import get_instrument
 from afterglow.instruments.models import Response, Source
@@ -118,9 +118,7 @@ def patient_chart(
         diary_days=days,
         diary_means=diary_means(days),
         open_alerts=list(
-            Alert.objects.filter(patient=patient)
-            .open()
-            .order_by("-urgency", "-created_at", "-pk")
+            Alert.objects.filter(patient=patient).open().order_by("-urgency", "-created_at", "-pk")
         ),
     )
 

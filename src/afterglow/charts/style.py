@@ -107,7 +107,9 @@ DATE_TICK_STOPS = (
 )
 
 
-def base_layout(*, height: int, margin: dict[str, int] | None = None, **extra: Any) -> dict[str, Any]:
+def base_layout(
+    *, height: int, margin: dict[str, int] | None = None, **extra: Any
+) -> dict[str, Any]:
     """The layout every patient figure starts from: white, system font, legend under
     the plot, closest-point hover. ``extra`` keys are added (and win)."""
     return {

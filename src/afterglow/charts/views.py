@@ -27,9 +27,7 @@ STAFF_WEEKS = 12
 def chart_page(request: HttpRequest, pk: int) -> HttpResponse:
     membership = require_membership(request)
     patient = get_patient_for(membership, pk)
-    chart = patient_chart(
-        patient=patient, today=timezone.localdate(timezone=patient.clinic.tzinfo)
-    )
+    chart = patient_chart(patient=patient, today=timezone.localdate(timezone=patient.clinic.tzinfo))
     return render(
         request,
         "charts/chart.html",

@@ -21,7 +21,6 @@ from afterglow.diary.forms import DiaryEntryForm
 from afterglow.diary.models import DiaryEntry, DiaryLink
 from afterglow.diary.rules import editable
 from afterglow.diary.selectors import (
-    diary_links_for_patient,
     diary_series,
     link_for_diary_token,
 )

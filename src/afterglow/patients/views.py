@@ -16,6 +16,7 @@ from afterglow.patients.models import CareStatus, Patient
 from afterglow.patients.selectors import patient_list
 from afterglow.patients.services import patient_create, patient_update
 
+
 @staff_required(capability=Capability.PATIENT_DETAILS)
 @audited_read("patient_list")
 def patient_index(request: HttpRequest) -> HttpResponse:

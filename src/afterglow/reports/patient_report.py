@@ -5,9 +5,9 @@ number of questionnaires, doses or diary days: the patient chart (9,
 ``charts.selectors.patient_chart``) and adverse events (1).
 
 It reads the same :class:`~afterglow.charts.selectors.PatientChart` as the chart page
-and the diary page, so the report and the chart always agree. What it leaves out on purpose, because a letter travels:
-item-level answers (in particular PHQ-9 item 9: only "positive on <date> — see
-record"), free-text notes, and contact details.
+and the diary page, so the report and the chart always agree. What it leaves out on
+purpose, because a letter travels: item-level answers (in particular PHQ-9 item 9:
+only "positive on <date> — see record"), free-text notes, and contact details.
 """
 
 from __future__ import annotations
@@ -148,9 +148,7 @@ def patient_report(*, patient: Patient, now: dt.datetime | None = None) -> Patie
     chart = patient_chart(patient=patient, today=today, diary_weeks=DIARY_WEEKS)
     treatment, outcome = chart.treatment, chart.outcome
     rows = _pcl5_rows(chart.pcl5_responses, chart.pcl5, outcome)
-    weeks = weekly_means(
-        [(d.day, d.total) for d in chart.diary_days], end=today, weeks=DIARY_WEEKS
-    )
+    weeks = weekly_means([(d.day, d.total) for d in chart.diary_days], end=today, weeks=DIARY_WEEKS)
     return PatientReport(
         patient=patient,
         clinic=clinic,
