@@ -48,8 +48,8 @@ def _bench(runs: int) -> int:
 
     from afterglow.accounts.models import Membership, Role
     from afterglow.audit.models import AuditEvent
+    from afterglow.charts.views import chart_page as patient_chart
     from afterglow.patients.models import Patient
-    from afterglow.patients.views import patient_chart
 
     call_command("migrate", verbosity=0)
     call_command("demo", stdout=open(os.devnull, "w"))  # noqa: SIM115

@@ -102,6 +102,7 @@ INSTALLED_APPS = [
     "afterglow.schedules",
     "afterglow.analytics",
     "afterglow.research",
+    "afterglow.charts",
     "afterglow.reports",
     "afterglow.imaging",
     "afterglow.demo",

@@ -2,17 +2,21 @@ from django.contrib import admin
 from django.urls import include, path
 
 from afterglow.accounts.views import staff_home
+from afterglow.charts import urls as chart_urls
+from afterglow.diary import urls as diary_urls
+from afterglow.patients import urls as patient_urls
 
 urlpatterns = [
     path("", include("afterglow.ops.urls")),
     path("staff/", staff_home, name="home_staff"),
     path("staff/accounts/", include("afterglow.accounts.urls")),
     path("staff/admin/", admin.site.urls),
-    path("", include("afterglow.patients.urls")),
+    # The chart pages live in ``charts`` (above patients and diary) under their old names.
+    path("", include((patient_urls.urlpatterns + chart_urls.patient_patterns, "patients"))),
     path("", include("afterglow.instruments.urls")),
     path("", include("afterglow.treatment.urls")),
     path("", include("afterglow.intake.urls")),
-    path("", include("afterglow.diary.urls")),
+    path("", include((diary_urls.urlpatterns + chart_urls.diary_patterns, "diary"))),
     path("", include("afterglow.alerts.urls")),
     path("", include("afterglow.schedules.urls")),
     path("", include("afterglow.reports.urls")),

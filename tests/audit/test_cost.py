@@ -11,8 +11,8 @@ from django.test import RequestFactory
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from afterglow.charts.views import chart_page as patient_chart
 from afterglow.instruments.services import response_record
-from afterglow.patients.views import patient_chart
 from tests.factories import PatientFactory
 
 # staff_required wraps audited_read, which wraps the chart view itself.

@@ -226,8 +226,8 @@ def test_the_style_hashes_match_the_plotly_bundle_that_is_served() -> None:
 def test_the_chart_pages_load_their_start_up_script() -> None:
     # Each chart draws from a static script, not an inline one.
     for template, script in (
-        ("patients/templates/patients/chart.html", "js/charts.js"),
-        ("diary/templates/diary/patient.html", "js/charts.js"),
+        ("charts/templates/charts/chart.html", "js/charts.js"),
+        ("charts/templates/charts/diary.html", "js/charts.js"),
         ("analytics/templates/analytics/dashboard.html", "analytics/dashboard.js"),
         ("diary/templates/diary/entry.html", "diary/entry.js"),
     ):
@@ -235,7 +235,7 @@ def test_the_chart_pages_load_their_start_up_script() -> None:
         assert finders.find(script), script
 
 
-@pytest.mark.parametrize("template", ["patients/_phq9.html", "diary/_chart.html"])
+@pytest.mark.parametrize("template", ["charts/_phq9.html", "charts/_diary_chart.html"])
 def test_chart_fragments_name_their_json_data(template: str) -> None:
     app = template.split("/")[0]
     text = (SRC / app / "templates" / template).read_text()

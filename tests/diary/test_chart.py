@@ -5,13 +5,15 @@ from __future__ import annotations
 import datetime as dt
 from statistics import mean
 
+import plotly.graph_objects as go
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from afterglow.diary.charts import diary_chart_context, diary_figure
+from afterglow.charts.context import diary_days_context as diary_chart_context
+from afterglow.charts.figures_diary import diary_figure
 from afterglow.diary.models import DiaryEntry
 from afterglow.diary.selectors import DiaryDay
 from afterglow.patients.models import Patient
@@ -40,7 +42,7 @@ def test_the_mean_line_is_the_trailing_mean_of_recorded_days() -> None:
     # 21 days; every third day missing; day 10 a "none" day.
     entries = {n: (n % 5, n % 2) for n in range(21) if n % 3 != 2}
     entries[10] = (0, 0)
-    figure = diary_figure(_days(entries, 21))
+    figure = go.Figure(diary_figure(_days(entries, 21)))  # validates the JSON too
     line = next(t for t in figure.data if t.name.startswith("7-day mean"))
     for x, y in zip(line.x, line.y, strict=True):
         n = (dt.date.fromisoformat(str(x)[:10]) - START).days
@@ -55,7 +57,7 @@ def test_the_mean_line_is_the_trailing_mean_of_recorded_days() -> None:
 
 def test_bars_leave_missing_days_empty_and_the_table_says_missing() -> None:
     days = _days({0: (2, 1), 2: (0, 0)}, 3)
-    figure = diary_figure(days)
+    figure = go.Figure(diary_figure(days))  # validates the JSON too
     memories = next(t for t in figure.data if t.name == "Intrusive memories")
     assert [str(x)[:10] for x in memories.x] == ["2026-10-01", "2026-10-03"]
     assert list(memories.y) == [2, 0]

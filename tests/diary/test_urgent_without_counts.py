@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import plotly.graph_objects as go
 import pytest
 from django.core import mail
 from django.core.exceptions import ValidationError
@@ -18,7 +19,8 @@ from django.test import Client
 from django.urls import reverse
 
 from afterglow.alerts.models import DIARY_URGENT_CODE, Alert
-from afterglow.diary.charts import diary_chart_context, diary_figure
+from afterglow.charts.context import diary_days_context as diary_chart_context
+from afterglow.charts.figures_diary import diary_figure
 from afterglow.diary.models import DiaryEntry
 from afterglow.diary.selectors import DiaryDay, diary_series
 from afterglow.diary.services import diary_entry_save
@@ -184,7 +186,7 @@ def test_the_chart_leaves_a_gap_for_an_unanswered_day_and_the_mean_skips_it() ->
         _day(3, 4, 0),
         _day(4, 5, 1),
     ]
-    figure = diary_figure(days)
+    figure = go.Figure(diary_figure(days))  # validates the JSON too
     memories = next(t for t in figure.data if t.name == "Intrusive memories")
     flashbacks = next(t for t in figure.data if t.name == "Flashbacks")
     assert list(memories.y) == [2, 3, None, 4, 5]  # a gap, not a 0 bar

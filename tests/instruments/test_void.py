@@ -12,6 +12,7 @@ from django.urls import reverse
 from afterglow.alerts.models import Alert
 from afterglow.alerts.rules import LOSS_OF_RESPONSE_CODE
 from afterglow.analytics.selectors import cohort_data
+from afterglow.charts.selectors import pcl5_responses
 from afterglow.instruments.models import PersonalLink, Response
 from afterglow.instruments.services import (
     personal_link_create,
@@ -20,7 +21,7 @@ from afterglow.instruments.services import (
     response_void,
 )
 from afterglow.patients.models import Patient
-from afterglow.patients.selectors import patient_list, pcl5_responses
+from afterglow.patients.selectors import patient_list
 from afterglow.reports.patient_report import patient_report
 from afterglow.treatment.services.screening import latest_baseline_pcl5
 from tests.analytics.cohort import FIRST_DOSE, answers_for, pcl5, treated

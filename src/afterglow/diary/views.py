@@ -16,15 +16,12 @@ from django.views.decorators.http import require_POST
 from afterglow.accounts.access import acting_user, require_membership, staff_required
 from afterglow.accounts.capabilities import Capability
 from afterglow.accounts.models import Clinic
-from afterglow.audit.reads import audited_read
 from afterglow.diary.access import get_diary_link_for
-from afterglow.diary.charts import diary_chart_context
 from afterglow.diary.forms import DiaryEntryForm
 from afterglow.diary.models import DiaryEntry, DiaryLink
 from afterglow.diary.rules import editable
 from afterglow.diary.selectors import (
     diary_link_active,
-    diary_links_for_patient,
     diary_series,
     link_for_diary_token,
 )
@@ -37,13 +34,9 @@ from afterglow.diary.services import (
     diary_link_revoke,
 )
 from afterglow.patients.access import get_patient_for
-from afterglow.patients.models import Patient
-from afterglow.patients.selectors import chart_treatment, pcl5_points, pcl5_responses
 
 #: Days on the patient's "your last week" list.
 WEEK = 7
-#: Weeks shown on the staff diary page unless ?weeks= says otherwise.
-STAFF_WEEKS = 12
 
 # --- The patient's side: no account, only the token in the URL -------------------
 
@@ -157,30 +150,3 @@ def link_revoke(request: HttpRequest, pk: int) -> HttpResponse:
     diary_link_revoke(link=link)
     messages.success(request, "Diary link revoked.")
     return redirect("diary:patient", patient_pk=link.patient_id)
-
-
-@staff_required(capability=Capability.CLINICAL_RECORD)
-@audited_read("diary", model=Patient, kwarg="patient_pk")
-def patient_diary(request: HttpRequest, patient_pk: int) -> HttpResponse:
-    patient = get_patient_for(require_membership(request), patient_pk)
-    clinic = patient.clinic
-    try:
-        weeks = min(max(int(request.GET.get("weeks", STAFF_WEEKS)), 1), 104)
-    except ValueError:
-        weeks = STAFF_WEEKS
-    local_today = timezone.localdate(timezone=clinic.tzinfo)
-    days = diary_series(
-        patient=patient, start=local_today - dt.timedelta(days=7 * weeks - 1), end=local_today
-    )
-    treatment = chart_treatment(patient=patient)
-    points = pcl5_points(responses=pcl5_responses(patient=patient), clinic=clinic)
-    return render(
-        request,
-        "diary/patient.html",
-        {
-            "patient": patient,
-            "weeks": weeks,
-            **diary_chart_context(days, doses=treatment.dose_marks, pcl5=points),
-            "links": list(diary_links_for_patient(patient=patient)[:10]),
-        },
-    )

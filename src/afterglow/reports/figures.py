@@ -41,40 +41,29 @@ from matplotlib import dates as mdates
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
+from afterglow.charts import style
+
 # Set once for the process and never changed again (see the module docstring).
 matplotlib.rcParams["svg.fonttype"] = "none"
 matplotlib.rcParams["svg.hashsalt"] = "afterglow-reports"
 
 X = dt.date | dt.datetime | float | int
 
-INK = "#000000"
-GREY = "#505050"
-FONT_SIZE = 8.0
+# The print look is one module shared with the screen figures (``charts.style``).
+INK = style.PRINT_INK
+GREY = style.PRINT_GREY
+FONT_SIZE = style.PRINT_FONT_SIZE
 #: Default size in inches: the A4 text width of ``print_base.html`` is about 6.8 in.
 WIDTH_IN = 6.6
 HEIGHT_IN = 2.9
 
-
-@dataclass(frozen=True)
-class LineStyle:
-    dashes: str | tuple[float, tuple[float, ...]]
-    marker: str
-    filled: bool  # filled or open marker: a second cue beside the marker's shape
-
-
+LineStyle = style.LineStyle
 #: Series 1, 2, … get these in turn: solid/filled circles, dashed/open squares, …
-LINE_STYLES: tuple[LineStyle, ...] = (
-    LineStyle("-", "o", True),
-    LineStyle((0, (5.0, 2.0)), "s", False),
-    LineStyle((0, (1.0, 1.5)), "^", True),
-    LineStyle((0, (6.0, 2.0, 1.0, 2.0)), "D", False),
-    LineStyle((0, (2.5, 2.5)), "v", True),
-    LineStyle((0, (8.0, 2.0, 1.0, 2.0, 1.0, 2.0)), "P", False),
-)
+LINE_STYLES = style.PRINT_LINE_STYLES
 #: Bars and bands of group 1, 2, … are hatched with these in turn.
-HATCHES: tuple[str, ...] = ("///", "...", "xxx", "\\\\\\", "---", "ooo")
+HATCHES = style.HATCHES
 #: Reference lines: thin, grey and dashed, distinct from every series style.
-REF_DASHES: tuple[float, tuple[float, ...]] = (0, (3.0, 3.0))
+REF_DASHES = style.REF_DASHES
 
 
 @dataclass(frozen=True)
@@ -127,9 +116,36 @@ class BarGroup:
     upper: Sequence[float | None] | None = None
 
 
-def new_figure(width: float = WIDTH_IN, height: float = HEIGHT_IN) -> Figure:
-    """A blank figure with the report's fonts; constrained layout keeps labels inside."""
-    figure = Figure(figsize=(width, height), layout="constrained")
+@dataclass(frozen=True)
+class Margins:
+    """Fixed margins in inches around the plot, the legend in the bottom one.
+
+    Constrained layout (the default) draws every chart twice, once to measure its labels;
+    a chart whose labels are known in advance (the patient report's PCL-5 chart: totals
+    0-80, dates, "dose n" ticks) passes fixed margins and is drawn once, in half the time.
+    """
+
+    left: float = 0.5
+    right: float = 0.15
+    top: float = 0.2
+    bottom: float = 0.75
+
+
+def new_figure(
+    width: float = WIDTH_IN, height: float = HEIGHT_IN, margins: Margins | None = None
+) -> Figure:
+    """A blank figure with the report's fonts; constrained layout keeps labels inside,
+    unless ``margins`` fixes them (:class:`Margins`)."""
+    if margins is None:
+        figure = Figure(figsize=(width, height), layout="constrained")
+    else:
+        figure = Figure(figsize=(width, height))
+        figure.subplots_adjust(
+            left=margins.left / width,
+            right=1 - margins.right / width,
+            top=1 - margins.top / height,
+            bottom=margins.bottom / height,
+        )
     figure.set_facecolor("white")
     return figure
 
@@ -181,12 +197,13 @@ def line_chart(
     description: str = "",
     width: float = WIDTH_IN,
     height: float = HEIGHT_IN,
+    margins: Margins | None = None,
 ) -> Chart:
     """Lines over time (dates) or over a number (e.g. days since the first dose).
 
-    Styles follow :data:`LINE_STYLES` in order.
+    Styles follow :data:`LINE_STYLES` in order; ``margins``: :class:`Margins`.
     """
-    figure = new_figure(width, height)
+    figure = new_figure(width, height, margins)
     ax = figure.add_subplot()
     _style_axes(ax)
     all_x = [x for s in series for x in s.x] + [e.x for e in events]
@@ -237,14 +254,15 @@ def line_chart(
         )
     if y_limits is not None:
         ax.set_ylim(*y_limits)
-    _x_limits(ax, [_num(x) for x in all_x])
+    _x_limits(ax, [_num(x) for x in all_x], dates=[x for x in all_x if isinstance(x, dt.date)])
     if dates:
         locator = mdates.AutoDateLocator(minticks=3, maxticks=8)
         ax.xaxis.set_major_locator(locator)
         ax.xaxis.set_major_formatter(
             mdates.ConciseDateFormatter(
                 locator,
-                formats=["%Y", "%b", "%d %b", "%H:%M", "%H:%M", "%S.%f"],
+                # Never seconds: same-day data is widened to two days (``_x_limits``).
+                formats=["%Y", "%b", "%d %b", "%H:%M", "%H:%M", "%H:%M"],
                 zero_formats=["", "%Y", "%b", "%d %b", "%H:%M", "%H:%M"],
                 offset_formats=["", "%Y", "%Y", "%Y", "%d %b %Y", "%d %b %Y %H:%M"],
             )
@@ -257,7 +275,10 @@ def line_chart(
         ax.set_xlabel(x_label)
     if series:
         figure.legend(
-            loc="outside lower center", ncols=min(len(series), 3), frameon=False, fontsize=FONT_SIZE
+            loc="outside lower center" if margins is None else "lower center",
+            ncols=min(len(series), 3),
+            frameon=False,
+            fontsize=FONT_SIZE,
         )
     return figure_chart(figure, description=description)
 
@@ -354,7 +375,7 @@ def _style_axes(ax: Axes) -> None:
     ax.tick_params(labelsize=FONT_SIZE - 0.5, color=INK)
     ax.yaxis.label.set_fontsize(FONT_SIZE)
     ax.xaxis.label.set_fontsize(FONT_SIZE)
-    ax.grid(axis="y", color="#c8c8c8", linewidth=0.5)
+    ax.grid(axis="y", color=style.PRINT_GRID, linewidth=0.5)
     ax.set_axisbelow(True)
 
 
@@ -400,7 +421,13 @@ def _event_ticks(ax: Axes, events: Sequence[EventMark], label: str, width: float
         top.set_xlabel(label, fontsize=FONT_SIZE - 1, labelpad=2)
 
 
-def _x_limits(ax: Axes, xs: Sequence[float]) -> None:
+def _x_limits(ax: Axes, xs: Sequence[float], dates: Sequence[dt.date] = ()) -> None:
+    """Data plus a 3 % margin; dates spanning under two days get two days around them
+    (``charts.style.padded_span``), so the axis reads in days and hours, never seconds."""
+    span = style.padded_span(dates) if dates else None
+    if span is not None:
+        ax.set_xlim(_num(span[0]), _num(span[1]))
+        return
     finite = [x for x in xs if not math.isnan(x)]
     if not finite:
         return

@@ -1,13 +1,13 @@
 """The patient progress report for a referring clinician: what it shows, from stored rows.
 
 One selector, :func:`patient_report`, in a fixed number of queries whatever the
-number of questionnaires, doses or diary days: PCL-5s (1), treatment (5, through
-``patients.selectors.chart_treatment``), adverse events (1), PHQ-9s (1), diary (1).
+number of questionnaires, doses or diary days: the patient chart (9,
+``charts.selectors.patient_chart``) and adverse events (1).
 
-It reuses the chart's reads and ``outcomes.selectors.pcl5_outcome`` so the report and
-the chart always agree. What it leaves out on purpose, because a letter travels:
-item-level answers (in particular PHQ-9 item 9: only "positive on <date> — see
-record"), free-text notes, and contact details.
+It reads the same :class:`~afterglow.charts.selectors.PatientChart` as the chart page
+and the diary page, so the report and the chart always agree. What it leaves out on
+purpose, because a letter travels: item-level answers (in particular PHQ-9 item 9:
+only "positive on <date> — see record"), free-text notes, and contact details.
 """
 
 from __future__ import annotations
@@ -23,20 +23,15 @@ from django.db.models import Count, Field
 from django.utils import timezone
 
 from afterglow.accounts.models import Clinic
+from afterglow.charts.marks import ChartPoint, Phq9Point
+from afterglow.charts.selectors import patient_chart
+from afterglow.charts.treatment import ChartTreatment
 from afterglow.diary.rules import MIN_DAYS
-from afterglow.diary.selectors import diary_series
 from afterglow.instruments.catalog import get_instrument
 from afterglow.instruments.models import Response
 from afterglow.outcomes.rules import TimepointOutcome
-from afterglow.outcomes.selectors import ChartOutcome, pcl5_outcome
-from afterglow.patients.charts import ChartPoint
+from afterglow.outcomes.selectors import ChartOutcome
 from afterglow.patients.models import Patient
-from afterglow.patients.selectors import (
-    ChartTreatment,
-    chart_treatment,
-    pcl5_points,
-    pcl5_responses,
-)
 from afterglow.reports.summaries import WeekMean, outcome_sentences, weekly_means
 from afterglow.treatment.models import AdverseEvent, Course
 from afterglow.treatment.models.sessions import Severity
@@ -47,7 +42,6 @@ if TYPE_CHECKING:
 #: Weeks of intrusion diary summarised (from the first week with an entry).
 DIARY_WEEKS = 12
 PHQ9 = "phq9"
-SELF_HARM_ALERT = "self_harm_thoughts"  # the PHQ-9 item 9 alert code (phq9.json)
 #: Clinic settings whose value and documented source are printed as footnotes.
 RULE_SETTINGS = ("outcome_response_percent", "outcome_reliable_points", "pcl5_cutoff")
 
@@ -151,15 +145,10 @@ def patient_report(*, patient: Patient, now: dt.datetime | None = None) -> Patie
     clinic = patient.clinic
     tz = clinic.tzinfo
     today = timezone.localdate(now or timezone.now(), tz)
-    responses = pcl5_responses(patient=patient)
-    points = pcl5_points(responses=responses, clinic=clinic)
-    treatment = chart_treatment(patient=patient)
-    outcome = pcl5_outcome(clinic=clinic, responses=responses, sessions=treatment.sessions)
-    rows = _pcl5_rows(responses, points, outcome)
-    diary = diary_series(
-        patient=patient, start=today - dt.timedelta(days=7 * DIARY_WEEKS - 1), end=today
-    )
-    weeks = weekly_means([(d.day, d.total) for d in diary], end=today, weeks=DIARY_WEEKS)
+    chart = patient_chart(patient=patient, today=today, diary_weeks=DIARY_WEEKS)
+    treatment, outcome = chart.treatment, chart.outcome
+    rows = _pcl5_rows(chart.pcl5_responses, chart.pcl5, outcome)
+    weeks = weekly_means([(d.day, d.total) for d in chart.diary_days], end=today, weeks=DIARY_WEEKS)
     return PatientReport(
         patient=patient,
         clinic=clinic,
@@ -169,7 +158,7 @@ def patient_report(*, patient: Patient, now: dt.datetime | None = None) -> Patie
         outcome_lines=_outcome_lines(outcome, rows, treatment, clinic),
         courses=_course_rows(patient, treatment, outcome),
         treatment=treatment,
-        phq9=_phq9_summary(patient, clinic),
+        phq9=_phq9_summary(chart.phq9),
         diary_weeks=weeks,
         pcl5_figure=_pcl5_figure(rows, treatment, clinic),
         diary_figure=_diary_figure(weeks),
@@ -302,29 +291,17 @@ def _course_rows(
     return rows
 
 
-def _phq9_summary(patient: Patient, clinic: Clinic) -> Phq9Summary:
-    tz = clinic.tzinfo
-    latest: Response | None = None
-    positive: Response | None = None
-    count = 0
-    for response in (
-        Response.objects.filter(patient=patient, instrument=PHQ9)
-        .only("administered_at", "complete", "total", "severity", "alerts")
-        .order_by("administered_at", "pk")
-    ):
-        count += 1
-        if response.complete and response.total is not None:
-            latest = response
-        if SELF_HARM_ALERT in (response.alerts or []):
-            positive = response
+def _phq9_summary(points: list[Phq9Point]) -> Phq9Summary:
+    """The latest complete PHQ-9 and the latest with item 9 above 0, from the chart's
+    PHQ-9 points (the same rows the chart's PHQ-9 card shows)."""
+    latest = next((p for p in reversed(points) if p.complete and p.total is not None), None)
+    positive = next((p for p in reversed(points) if p.alerted), None)
     return Phq9Summary(
-        count=count,
+        count=len(points),
         latest_total=latest.total if latest else None,
-        latest_on=timezone.localtime(latest.administered_at, tz).date() if latest else None,
+        latest_on=latest.when.date() if latest else None,
         latest_severity=latest.severity if latest else "",
-        item9_positive_on=(
-            timezone.localtime(positive.administered_at, tz).date() if positive else None
-        ),
+        item9_positive_on=positive.when.date() if positive else None,
     )
 
 
@@ -372,6 +349,8 @@ def _pcl5_figure(rows: list[Pcl5Row], treatment: ChartTreatment, clinic: Clinic)
         notes=notes,
         description="PCL-5 total and intrusion cluster B over time; the table below has "
         "the same numbers.",
+        # Labels known in advance (0-80, dates, dose numbers): drawn once, not measured.
+        margins=figures.Margins(top=0.45 if treatment.dose_marks else 0.2),
     )
 
 

@@ -10,6 +10,8 @@
  *   this name (the "dose n" labels would overlap; hover and the tables still
  *   name each dose).
  * data-scroll-zoom="off": the wheel scrolls the page, never zooms the chart.
+ * On a screen under 640 px the toolbar (modebar) is not shown: it would cover the
+ * plot, and a finger cannot reach its small buttons anyway.
  */
 (function () {
   "use strict";
@@ -31,6 +33,7 @@
       displaylogo: false,
       modeBarButtonsToRemove: ["lasso2d", "select2d"]
     };
+    if (target.clientWidth < NARROW_PX) config.displayModeBar = false;
     if (target.getAttribute("data-scroll-zoom") === "off") config.scrollZoom = false;
     window.Plotly.newPlot(target, fig.data, fig.layout, config);
   }

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class ChartsConfig(AppConfig):
+    name = "afterglow.charts"
+    verbose_name = "Patient chart"

@@ -1,0 +1,77 @@
+"""The patient chart and the staff diary page: both read :func:`selectors.patient_chart`."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+
+from afterglow.accounts.access import require_membership, staff_required
+from afterglow.accounts.capabilities import Capability, has_capability
+from afterglow.audit.reads import audited_read
+from afterglow.charts.context import diary_context, pcl5_context, phq9_context
+from afterglow.charts.selectors import patient_chart
+from afterglow.diary.selectors import diary_links_for_patient
+from afterglow.instruments.catalog import all_instruments
+from afterglow.instruments.selectors import links_for_patient
+from afterglow.patients.access import get_patient_for
+from afterglow.patients.models import Patient
+from afterglow.schedules.selectors import measurements_for_patient
+
+#: Weeks shown on the staff diary page unless ?weeks= says otherwise.
+STAFF_WEEKS = 12
+
+
+@staff_required(capability=Capability.CLINICAL_RECORD)
+@audited_read("chart", model=Patient)
+def chart_page(request: HttpRequest, pk: int) -> HttpResponse:
+    membership = require_membership(request)
+    patient = get_patient_for(membership, pk)
+    chart = patient_chart(patient=patient, today=timezone.localdate(timezone=patient.clinic.tzinfo))
+    return render(
+        request,
+        "charts/chart.html",
+        {
+            "patient": patient,
+            "chart": chart,
+            "today": chart.today,
+            "treatment": chart.treatment,
+            **pcl5_context(chart),
+            **phq9_context(chart),
+            **diary_context(chart),
+            "links": list(links_for_patient(patient=patient).select_related("response")[:10]),
+            "instruments": all_instruments(),
+            "intake": getattr(patient, "intake", None),
+            "can_screen": has_capability(membership, Capability.SCREENING),
+            "can_start_course": has_capability(membership, Capability.COURSES),
+            "can_record_therapy": has_capability(membership, Capability.THERAPY),
+            "diary_links": list(diary_links_for_patient(patient=patient)[:5]),
+            "measurements": measurements_for_patient(patient=patient),
+        },
+    )
+
+
+@staff_required(capability=Capability.CLINICAL_RECORD)
+@audited_read("diary", model=Patient, kwarg="patient_pk")
+def diary_page(request: HttpRequest, patient_pk: int) -> HttpResponse:
+    patient = get_patient_for(require_membership(request), patient_pk)
+    try:
+        weeks = min(max(int(request.GET.get("weeks", STAFF_WEEKS)), 1), 104)
+    except ValueError:
+        weeks = STAFF_WEEKS
+    chart = patient_chart(
+        patient=patient,
+        today=timezone.localdate(timezone=patient.clinic.tzinfo),
+        diary_weeks=weeks,
+    )
+    return render(
+        request,
+        "charts/diary.html",
+        {
+            "patient": patient,
+            "chart": chart,
+            "weeks": weeks,
+            **diary_context(chart),
+            "links": list(diary_links_for_patient(patient=patient)[:10]),
+        },
+    )
