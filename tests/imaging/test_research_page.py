@@ -86,3 +86,21 @@ def test_a_visit_is_audited_once_and_other_clinics_data_never_appears(
     assert AuditEvent.objects.count() == before + 1
     elsewhere = outsider.client.get(reverse("imaging:research"))
     assert elsewhere.context["page"].n_patients == 0
+
+
+def test_the_chart_shows_imaging_sessions_on_the_timeline_to_prescribers_only(
+    clinician, colleague, clinic
+):
+    patient = treated(clinic, {0: 50, 14: 30})
+    scanned(patient, "pre", -3, r=0.45, reactivity=0.8)
+    scanned(patient, "post", 14, r=0.3, reactivity=0.5)
+    url = reverse("patients:chart", args=[patient.pk])
+    seen = clinician.client.get(url)
+    assert 'id="imaging-sessions"' in seen.text
+    figure = seen.context["figure"]
+    labels = [a["text"] for a in figure["layout"]["annotations"]]
+    assert "scan pre" in labels and "scan post" in labels
+    # A nurse has the clinical record but not research imaging.
+    unseen = colleague.client.get(url)
+    assert 'id="imaging-sessions"' not in unseen.text
+    assert "scan pre" not in [a["text"] for a in unseen.context["figure"]["layout"]["annotations"]]

@@ -15,8 +15,9 @@ from afterglow.diary.selectors import DiaryDay
 from afterglow.instruments.catalog import get_instrument
 
 
-def pcl5_context(chart: PatientChart) -> dict[str, Any]:
-    """``figure`` (None without a complete PCL-5), ``rows`` (newest first) and ``outcome``."""
+def pcl5_context(chart: PatientChart, *, show_imaging: bool = False) -> dict[str, Any]:
+    """``figure`` (None without a complete PCL-5), ``rows`` (newest first), ``outcome``,
+    and with ``show_imaging`` the research imaging sessions on the timeline."""
     clinic = chart.clinic
     figure = (
         pcl5_figure(
@@ -26,6 +27,7 @@ def pcl5_context(chart: PatientChart) -> dict[str, Any]:
             therapy=chart.therapy,
             window=(clinic.therapy_window_start_hours, clinic.therapy_window_end_hours),
             outcome=chart.outcome_marks,
+            scans=[(s.scanned_on, s.label) for s in chart.imaging] if show_imaging else (),
         )
         if any(p.complete for p in chart.pcl5)
         else None
@@ -34,6 +36,7 @@ def pcl5_context(chart: PatientChart) -> dict[str, Any]:
         "figure": figure,
         "rows": [(row.response, row.point, row.outcome) for row in chart.pcl5_rows][::-1],
         "outcome": chart.outcome,
+        "imaging_sessions": chart.imaging if show_imaging else [],
     }
 
 

@@ -14,6 +14,7 @@ markers and the layout come from :mod:`afterglow.charts.style`. Django-free.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
@@ -44,8 +45,12 @@ def pcl5_figure(
     therapy: Sequence[TherapyMark] = (),
     window: tuple[int, int] = (24, 72),
     outcome: OutcomeMarks | None = None,
+    scans: Sequence[tuple[dt.date, str]] = (),
 ) -> Figure:
     """Total and intrusion cluster (B) over time, with the clinic's cutoff line.
+
+    ``scans`` (day, label) are research imaging sessions, drawn as grey dashed lines
+    labelled "scan <label>" at the top of the plot.
 
     Incomplete responses have no total; they are left out of the lines rather
     than drawn as zero, and listed in the table under the chart. ``doses`` and
@@ -96,7 +101,23 @@ def pcl5_figure(
     if outcome is not None:
         data += _outcome_traces(outcome)
         shapes += _outcome_lines(outcome, annotations)
-    moments = [p.when for p in complete] + [d.when for d in doses] + [t.when for t in therapy]
+    for day, label in scans:
+        shapes.append({**_vline(day), "line": dict(style.SCAN_LINE)})
+        annotations.append(
+            {
+                "text": f"scan {label}",
+                "name": "dose-label",  # hidden on a phone like the dose labels
+                "x": T(day),
+                "xref": "x",
+                "y": 1,
+                "yref": "y domain",
+                "yanchor": "bottom",
+                "showarrow": False,
+                "font": {"size": 11, "color": style.SCAN_LINE["color"]},
+            }
+        )
+    moments: list[dt.date | dt.datetime] = [p.when for p in complete]
+    moments += [d.when for d in doses] + [t.when for t in therapy] + [day for day, _ in scans]
     return {
         "data": data,
         "layout": style.base_layout(
@@ -112,6 +133,18 @@ def pcl5_figure(
             shapes=shapes,
             annotations=annotations,
         ),
+    }
+
+
+def _vline(day: dt.date) -> dict[str, Any]:
+    return {
+        "type": "line",
+        "xref": "x",
+        "x0": T(day),
+        "x1": T(day),
+        "yref": "y domain",
+        "y0": 0,
+        "y1": 1,
     }
 
 

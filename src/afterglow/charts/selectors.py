@@ -3,7 +3,8 @@
 PDF (``reports.patient_report``), so the three always show the same numbers.
 
 Queries, whatever the number of rows: PCL-5s (1), PHQ-9s (1), treatment (5,
-:func:`afterglow.charts.treatment.chart_treatment`), diary days (1), open alerts (1).
+:func:`afterglow.charts.treatment.chart_treatment`), diary days (1), open alerts (1),
+research imaging sessions (1; shown only to roles with the imaging capability).
 """
 
 from __future__ import annotations
@@ -27,6 +28,8 @@ from afterglow.charts.marks import (
 )
 from afterglow.charts.treatment import ChartTreatment, chart_treatment
 from afterglow.diary.selectors import DiaryDay, diary_series
+from afterglow.imaging.models import ImagingSession
+from afterglow.imaging.selectors import imaging_sessions_for
 from afterglow.instruments.catalog import get_instrument
 from afterglow.instruments.models import Response, Source
 from afterglow.outcomes.rules import TimepointOutcome
@@ -65,6 +68,7 @@ class PatientChart:
     diary_days: list[DiaryDay]  # consecutive, oldest first, ending today
     diary_means: list[tuple[dt.date, float | None]]  # the 7-day mean of each day
     open_alerts: list[Alert]  # urgent first, newest first
+    imaging: list[ImagingSession]  # research imaging sessions, oldest first (no images)
 
     @property
     def doses(self) -> list[DoseMark]:
@@ -120,6 +124,7 @@ def patient_chart(
         open_alerts=list(
             Alert.objects.filter(patient=patient).open().order_by("-urgency", "-created_at", "-pk")
         ),
+        imaging=imaging_sessions_for(patient=patient),
     )
 
 

@@ -68,6 +68,8 @@ MAIN_MARKER = {"size": 8, "symbol": "circle"}
 SECONDARY_LINE = {"color": INTRUSION, "width": 2, "dash": SECONDARY_DASH}
 SECONDARY_MARKER = {"size": 7, "symbol": "diamond"}
 CUTOFF_LINE = {"color": CUTOFF, "dash": CUTOFF_DASH, "width": 1.5}
+#: A research imaging session on the PCL-5 timeline (grey dashes, thin).
+SCAN_LINE = {"color": "#4b5563", "dash": "dash", "width": 1}
 DOSE_LINE = {"color": DOSE, "width": 1.5, "dash": DOSE_DASH}
 DOSE_MARKER = {"color": DOSE, "size": 9, "symbol": "triangle-down"}
 THERAPY_SYMBOLS = {True: "star", False: "star-open"}  # inside / outside the window

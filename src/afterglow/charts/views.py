@@ -36,7 +36,7 @@ def chart_page(request: HttpRequest, pk: int) -> HttpResponse:
             "chart": chart,
             "today": chart.today,
             "treatment": chart.treatment,
-            **pcl5_context(chart),
+            **pcl5_context(chart, show_imaging=has_capability(membership, Capability.IMAGING)),
             **phq9_context(chart),
             **diary_context(chart),
             "links": list(links_for_patient(patient=patient).select_related("response")[:10]),
