@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from afterglow.accounts.views import staff_home
+from afterglow.api.v1 import api as api_v1
 
 urlpatterns = [
     path("", include("afterglow.ops.urls")),
@@ -18,4 +19,6 @@ urlpatterns = [
     path("", include("afterglow.reports.urls")),
     path("", include("afterglow.analytics.urls")),
     path("", include("afterglow.audit.urls")),
+    path("", include("afterglow.api.urls")),
+    path("api/v1/", api_v1.urls),
 ]
