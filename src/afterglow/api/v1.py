@@ -42,16 +42,27 @@ COMMON_ERRORS = {
 }
 
 
+BEARER = "bearerToken"
+
+
 class AfterglowAPI(NinjaAPI):
     def get_openapi_schema(self, **kwargs: Any) -> Any:
         schema = super().get_openapi_schema(**kwargs)
         components = schema.setdefault("components", {}).setdefault("schemas", {})
         components["Problem"] = Problem.model_json_schema()
         problem = {"content": {PROBLEM_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}}}
+        # One bearer scheme for readers of the document; the scope is checked per call.
+        schemes = schema["components"].get("securitySchemes", {})
+        if schemes:
+            schema["components"]["securitySchemes"] = {
+                BEARER: {**next(iter(schemes.values())), "description": "An API token."}
+            }
         for item in schema.get("paths", {}).values():
             for operation in item.values():
                 if not isinstance(operation, dict) or "responses" not in operation:
                     continue
+                if operation.get("security"):
+                    operation["security"] = [{BEARER: []}]
                 responses = operation["responses"]
                 for status, description in COMMON_ERRORS.items():
                     responses.setdefault(status, {"description": description, **problem})
