@@ -115,8 +115,10 @@ def create_response(request: HttpRequest, payload: ResponseIn) -> Status[Respons
     membership = member(request, Capability.RECORD_ANSWERS)
     patient = get_patient_for(membership, payload.patient_id)
     administered_at = require_aware("administered_at", payload.administered_at)
-    if administered_at is not None and administered_at > timezone.now():
-        raise ProblemError(422, "administered_at is in the future; send when it was answered.")
+    if administered_at is not None:
+        if administered_at > timezone.now():
+            raise ProblemError(422, "administered_at is in the future; send when it was answered.")
+        administered_at = administered_at.astimezone(dt.UTC)  # stored and shown in UTC
     response = response_record(
         patient=patient,
         instrument_code=payload.instrument,
