@@ -22,13 +22,22 @@ def test_each_figure_below_min_n_is_hidden_and_the_rest_kept() -> None:
     analysis["by"] = {"female": block(10, 10, 10, 10), "male": block(2, 2, 1, 2)}
     out = hide_small_groups(analysis, 10)
     assert out["timepoints"]["1"] == {
-        "day": 1, "window": [0, 2], "n": 12, "mean_change": -3.0, "shown": True
+        "day": 1,
+        "window": [0, 2],
+        "n": 12,
+        "mean_change": -3.0,
+        "shown": True,
     }
     assert out["timepoints"]["14"] == {
-        "day": 14, "window": [10, 18], "shown": False, "reason": "fewer than 10 patients"
+        "day": 14,
+        "window": [10, 18],
+        "shown": False,
+        "reason": "fewer than 10 patients",
     }
     assert out["durability"] == {
-        "from_day": 14, "shown": False, "reason": "fewer than 10 responders"
+        "from_day": 14,
+        "shown": False,
+        "reason": "fewer than 10 responders",
     }
     assert out["mixed_model"]["shown"] is True and out["config"] == {"cutoff": 33}
     assert out["by"]["female"]["timepoints"]["14"]["shown"] is True

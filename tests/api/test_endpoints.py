@@ -26,9 +26,7 @@ def reads() -> list[AuditEvent]:
     return list(AuditEvent.objects.filter(action=Action.READ).order_by("seq"))
 
 
-def test_every_object_of_another_clinic_is_404_and_leaks_nothing(
-    clinician, api_outsider
-) -> None:
+def test_every_object_of_another_clinic_is_404_and_leaks_nothing(clinician, api_outsider) -> None:
     history = clinic_with_history(clinician)
     for path in (
         f"/api/v1/patients/{history.patient.pk}",
@@ -234,9 +232,7 @@ def test_diary_entries_follow_the_diary_rules(clinician, api) -> None:
     ]
 
 
-def test_the_outcome_is_what_afterglow_outcome_prints_for_the_same_course(
-    clinician, api
-) -> None:
+def test_the_outcome_is_what_afterglow_outcome_prints_for_the_same_course(clinician, api) -> None:
     clinic_with_history(clinician)
     patient = Patient.objects.get(given_name="Zebedee")
     body = api.get(f"/api/v1/patients/{patient.pk}/outcome").json()

@@ -20,8 +20,17 @@ def run(*args: str) -> str:
 
 def test_create_prints_the_token_once_and_it_works(clinician) -> None:
     token = run(
-        "create", "--clinic", "home", "--user", "clinician", "--scope", "read",
-        "--expires-days", "7", "--name", "REDCap sync",
+        "create",
+        "--clinic",
+        "home",
+        "--user",
+        "clinician",
+        "--scope",
+        "read",
+        "--expires-days",
+        "7",
+        "--name",
+        "REDCap sync",
     ).strip()
     row = ApiToken.objects.get()
     assert row.token_hash == hash_token(token) and row.name == "REDCap sync"
@@ -40,8 +49,17 @@ def test_create_prints_the_token_once_and_it_works(clinician) -> None:
         (["create", "--clinic", "home", "--user", "ghost", "--scope", "read"], "no user"),
         (["create", "--clinic", "home", "--user", "outsider", "--scope", "read"], "not an active"),
         (
-            ["create", "--clinic", "home", "--user", "clinician", "--scope", "read",
-             "--expires-days", "9999"],
+            [
+                "create",
+                "--clinic",
+                "home",
+                "--user",
+                "clinician",
+                "--scope",
+                "read",
+                "--expires-days",
+                "9999",
+            ],
             "1 to 365 days",
         ),
         (["create", "--clinic", "home", "--user", "clinician", "--scope", "admin"], "invalid"),
@@ -84,8 +102,12 @@ def test_the_page_refuses_a_lifetime_beyond_the_maximum_and_keeps_what_was_typed
 ) -> None:
     page = admin.client.post(
         reverse("api_tokens:list"),
-        {"name": "Too long", "member": clinician.membership.pk, "scope": "read",
-         "expires_days": 1000},
+        {
+            "name": "Too long",
+            "member": clinician.membership.pk,
+            "scope": "read",
+            "expires_days": 1000,
+        },
     )
     assert page.status_code == 200 and not ApiToken.objects.exists()
     assert b"Too long" in page.content and page.context["created"] is None

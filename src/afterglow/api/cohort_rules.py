@@ -45,7 +45,9 @@ def _block(block: dict[str, Any], min_n: int) -> dict[str, Any]:
     if mixed is not None:
         fitted_on = mixed.get("n_patients")
         out["mixed_model"] = (
-            _hidden(min_n) if fitted_on is not None and fitted_on < min_n else {**mixed, "shown": True}
+            _hidden(min_n)
+            if fitted_on is not None and fitted_on < min_n
+            else {**mixed, "shown": True}
         )
     return out
 

@@ -8,9 +8,14 @@ from afterglow.accounts.models import Clinic, Membership
 from afterglow.api.models import Scope
 
 
+class MemberChoice(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Membership) -> str:  # type: ignore[override]
+        return f"{obj.user.username} ({obj.get_role_display()})"
+
+
 class ApiTokenForm(forms.Form):
     name = forms.CharField(max_length=100, help_text="What it is for, e.g. 'REDCap sync'.")
-    member = forms.ModelChoiceField(
+    member = MemberChoice(
         queryset=Membership.objects.none(),
         label="Acts as",
         help_text="The token can do exactly what this staff member's role can do.",
@@ -29,7 +34,6 @@ class ApiTokenForm(forms.Form):
         field.queryset = (
             Membership.objects.active().filter(clinic=clinic).select_related("user")
         ).order_by("user__username")
-        field.label_from_instance = lambda m: f"{m.user.username} ({m.get_role_display()})"
         maximum = settings.AFTERGLOW_API_TOKEN_MAX_DAYS
         days = self.fields["expires_days"]
         assert isinstance(days, forms.IntegerField)

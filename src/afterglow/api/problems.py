@@ -85,7 +85,9 @@ def _location(loc: Iterable[Any]) -> str:
 
 
 def _validation(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
-    errors = [{"loc": _location(e.get("loc", ())), "msg": str(e.get("msg", ""))} for e in exc.errors]
+    errors = [
+        {"loc": _location(e.get("loc", ())), "msg": str(e.get("msg", ""))} for e in exc.errors
+    ]
     summary = "; ".join(f"{e['loc']}: {e['msg']}" for e in errors[:5])
     return problem_response(422, f"The request is not valid: {summary}.", errors=errors)
 

@@ -81,9 +81,7 @@ def list_responses(
     items, next_cursor = paginate(
         rows, resource="responses", key="created_at", cursor=cursor, limit=limit
     )
-    audit_api_read(
-        request, membership, "response_list", patient=patient, note=f"rows={len(items)}"
-    )
+    audit_api_read(request, membership, "response_list", patient=patient, note=f"rows={len(items)}")
     return {"items": items, "next_cursor": next_cursor}
 
 
