@@ -199,6 +199,7 @@ def test_a_body_that_is_not_json_is_400_problem(clinician, api) -> None:
 def test_unknown_paths_and_methods_are_problems_too(api) -> None:
     missing = api.get("/api/v1/no-such-thing")
     assert missing.status_code == 404 and missing["Content-Type"] == PROBLEM
+    assert missing["Cache-Control"] == "no-store" and missing["X-Request-ID"]
     wrong = api.client.delete("/api/v1/patients", headers=api._headers())
     assert wrong.status_code == 405 and wrong["Allow"] == "GET"
     assert wrong.json()["detail"].startswith("This path does not take that method")

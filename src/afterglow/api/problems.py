@@ -197,6 +197,11 @@ class ProblemMiddleware:
         ):
             status = response.status_code
             detail = _DETAILS.get(status, HTTPStatus(status).description or "Request refused.")
-            headers = {k: response[k] for k in ("Allow", "Retry-After") if k in response}
+            # Keep what the middleware below added (Allow, Cache-Control, CSP, request id).
+            headers = {
+                name: value
+                for name, value in response.items()
+                if name.lower() not in ("content-type", "content-length")
+            }
             return problem_response(status, detail, headers=headers)
         return response
