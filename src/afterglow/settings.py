@@ -107,12 +107,17 @@ INSTALLED_APPS = [
     "afterglow.imaging",
     "afterglow.demo",
     "afterglow.fhir",
+    "afterglow.api",
+    # django-ninja: its templates and static files serve the API docs page without a CDN.
+    "ninja",
 ]
 
 MIDDLEWARE = [
     # First: it gives the request its id and logs the one line about it, whatever
     # happens below (including a 500 or a refused host).
     "afterglow.ops.middleware.RequestLogMiddleware",
+    # Every error answer under /api/ as application/problem+json (afterglow.api.problems).
+    "afterglow.api.problems.ProblemMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -391,6 +396,17 @@ AFTERGLOW_INTAKE_RATE_PER_HOUR = env_int("AFTERGLOW_INTAKE_RATE_PER_HOUR", 5, mi
 # Key for the keyed hash (HMAC-SHA-256) of client addresses in the audit log. Empty:
 # derived from SECRET_KEY. Set it to keep address hashes comparable across key rotations.
 AFTERGLOW_AUDIT_KEY = env_str("AFTERGLOW_AUDIT_KEY")
+
+# REST API tokens (afterglow.api): the lifetime of a new token when none is asked for, the
+# longest one allowed, and the calls one token may make per minute (429 beyond).
+AFTERGLOW_API_TOKEN_DAYS = env_int("AFTERGLOW_API_TOKEN_DAYS", 90, minimum=1)
+AFTERGLOW_API_TOKEN_MAX_DAYS = env_int("AFTERGLOW_API_TOKEN_MAX_DAYS", 365, minimum=1)
+if AFTERGLOW_API_TOKEN_DAYS > AFTERGLOW_API_TOKEN_MAX_DAYS:
+    raise ImproperSetting(
+        "AFTERGLOW_API_TOKEN_DAYS must not exceed AFTERGLOW_API_TOKEN_MAX_DAYS "
+        f"({AFTERGLOW_API_TOKEN_DAYS} > {AFTERGLOW_API_TOKEN_MAX_DAYS})"
+    )
+AFTERGLOW_API_RATE_PER_MINUTE = env_int("AFTERGLOW_API_RATE_PER_MINUTE", 300, minimum=1)
 
 # The port `make demo` / `afterglow serve` listen on in local mode.
 PORT = env_int("PORT", 8000, minimum=1)

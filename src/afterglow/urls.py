@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from afterglow.accounts.views import staff_home
+from afterglow.api.v1 import api as api_v1
 from afterglow.charts import urls as chart_urls
 from afterglow.diary import urls as diary_urls
 from afterglow.patients import urls as patient_urls
@@ -25,4 +26,6 @@ urlpatterns = [
     path("", include("afterglow.audit.urls")),
     path("", include("afterglow.imaging.urls")),
     path("", include("afterglow.fhir.urls")),
+    path("", include("afterglow.api.urls")),
+    path("api/v1/", api_v1.urls),
 ]

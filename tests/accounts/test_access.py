@@ -16,6 +16,7 @@ from django.utils import timezone
 from afterglow.accounts.capabilities import ROLE_CAPABILITIES, Capability, role_can
 from afterglow.accounts.models import Role
 from afterglow.alerts.models import Alert
+from afterglow.api.services import apitoken_create
 from afterglow.diary.services import diary_link_create
 from afterglow.instruments.services import personal_link_create, response_record
 from afterglow.schedules.services import schedule_attach
@@ -46,6 +47,12 @@ PUBLIC = {
     "schedules:twilio_status": "Twilio's delivery callback, refused unless Twilio signed it",
     "fhir:metadata": "the FHIR CapabilityStatement: what the API offers, no data",
 }
+# URL namespaces that are not pages: machine APIs authenticated by bearer token only (no
+# session, no cookie, so no login redirect to expect). tests/api/ opens every operation
+# without a token, with another clinic's token and with each role's token.
+TOKEN_APIS = {
+    "api-v1": "the REST API (/api/v1/): Authorization: Bearer <token>; docs and OpenAPI public",
+}
 # Pages for any signed-in user, with or without a clinic: the two-step sign-in pages must
 # be reachable before the user can open anything else.
 SIGNED_IN = {
@@ -70,6 +77,8 @@ PAGE_CAPABILITY: dict[str, Capability] = {
     "accounts:staff_mfa_reset": Capability.STAFF_MANAGE,
     "accounts:staff_unlock": Capability.STAFF_MANAGE,
     "accounts:staff_update": Capability.STAFF_MANAGE,
+    "api_tokens:list": Capability.STAFF_MANAGE,
+    "api_tokens:revoke": Capability.STAFF_MANAGE,
     "alerts:acknowledge": Capability.ALERTS,
     "alerts:inbox": Capability.ALERTS,
     "analytics:dashboard": Capability.ANALYTICS,
@@ -152,6 +161,8 @@ def _walk(resolver: URLResolver, namespace: str = "") -> Iterator[tuple[str, URL
         if isinstance(entry, URLResolver):
             if entry.namespace == "admin":
                 continue  # Django admin: covered by its own test below
+            if entry.namespace in TOKEN_APIS:
+                continue  # not pages: see TOKEN_APIS
             inner = f"{namespace}{entry.namespace}:" if entry.namespace else namespace
             yield from _walk(entry, inner)
         elif entry.name:
@@ -208,6 +219,9 @@ def home_objects(clinician):
             "diary:link_revoke": diary_link_create(patient=patient, by=None)[0].pk,
             "reports:patient_pdf": patient.pk,
             "schedules": schedule_attach(course=course).invitations.order_by("pk")[0].pk,
+            "api_tokens": apitoken_create(
+                clinic=clinic, user=clinician.user, scope="read", name=SECRET_NAME, by=None
+            )[0].pk,
         },
         "day": "2026-01-01",
         "planned_pk": course.planned.get(number=2).pk,

@@ -330,3 +330,64 @@ def test_an_exported_response_posted_back_to_its_own_clinic_is_not_stored_twice(
     again = post(clinician.client, exported)
     assert again.status_code == 200
     assert body(again)["id"] == str(chart.pcl5.pk)
+
+
+# --- API tokens (afterglow.api) ------------------------------------------------------------
+
+
+def bearer(membership, scope: str) -> dict[str, str]:
+    from afterglow.api.services import apitoken_create
+
+    _token, plaintext = apitoken_create(
+        clinic=membership.clinic, user=membership.user, scope=scope, name="tablet", by=None
+    )
+    return {"Authorization": f"Bearer {plaintext}"}
+
+
+def test_a_token_reads_and_writes_without_a_session_or_csrf(clinician, chart) -> None:
+    tokenless = Client(enforce_csrf_checks=True)
+    headers = bearer(clinician.membership, "write")
+    before = events()
+    read = tokenless.get(f"{BASE}/Patient/{chart.patient.pk}", headers=headers)
+    assert read.status_code == 200, read.content
+    assert events() == before + 1
+    event = AuditEvent.objects.order_by("-seq").first()
+    assert event.actor_user_id == clinician.user.pk
+    created = tokenless.post(
+        f"{BASE}/QuestionnaireResponse",
+        json.dumps(answers_resource(chart.patient, [0] * 9, identifier="token-1")),
+        content_type=FHIR_JSON,
+        headers=headers,
+    )
+    assert created.status_code == 201, created.content
+    assert Response.objects.get(pk=int(body(created)["id"])).entered_by == clinician.user
+
+
+def test_a_read_token_cannot_write_and_a_bad_token_is_401(clinician, chart) -> None:
+    client = Client()
+    refused = client.post(
+        f"{BASE}/QuestionnaireResponse",
+        json.dumps(answers_resource(chart.patient, [0] * 9)),
+        content_type=FHIR_JSON,
+        headers=bearer(clinician.membership, "read"),
+    )
+    assert "read" in outcome(refused, 403).lower()
+    unknown = client.get(
+        f"{BASE}/Patient/{chart.patient.pk}", headers={"Authorization": "Bearer agt_nope"}
+    )
+    outcome(unknown, 401)
+    assert unknown["WWW-Authenticate"].startswith("Bearer")
+
+
+def test_a_token_of_a_role_without_the_clinical_record_is_403(researcher, chart) -> None:
+    refused = Client().get(
+        f"{BASE}/Patient/{chart.patient.pk}", headers=bearer(researcher.membership, "read")
+    )
+    outcome(refused, 403)
+
+
+def test_a_token_never_reaches_another_clinics_patient(outsider, chart) -> None:
+    response = Client().get(
+        f"{BASE}/Patient/{chart.patient.pk}", headers=bearer(outsider.membership, "read")
+    )
+    outcome(response, 404)

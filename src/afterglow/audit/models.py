@@ -26,6 +26,8 @@ class Action(models.TextChoices):
     ROLE = "role", "Role or membership"
     LINK_CREATE = "link_create", "Personal link created"
     LINK_REVOKE = "link_revoke", "Personal link revoked"
+    API_TOKEN_CREATE = "api_token_create", "API token created"
+    API_TOKEN_REVOKE = "api_token_revoke", "API token revoked"
     SIGN_IN = "sign_in", "Sign-in"
     SIGN_IN_FAILED = "sign_in_failed", "Failed sign-in"
     SIGN_OUT = "sign_out", "Sign-out"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
@@ -151,44 +152,126 @@ def diary_entry_save(
             raise DiaryLinkUnavailable("unknown")
         if link.state != "open":
             raise DiaryLinkUnavailable(link.state)
-        clinic = link.patient.clinic
-        today = timezone.localdate(timezone=clinic.tzinfo)
-        if day > today:
-            raise DayNotEditable(day, "future")
-        if not editable(day, today, clinic.diary_edit_days):
-            raise DayNotEditable(day, "closed")
-        if none_today:
-            intrusive_memories, flashbacks, nightmares = 0, 0, False
-        entry = DiaryEntry.objects.filter(patient=link.patient, day=day).first() or DiaryEntry(
-            clinic=clinic, patient=link.patient, day=day
+        entry, _created = _entry_write(
+            patient=link.patient,
+            day=day,
+            values=_EntryValues(
+                none_today=none_today,
+                intrusive_memories=intrusive_memories,
+                flashbacks=flashbacks,
+                nightmares=nightmares,
+                peak_distress=peak_distress,
+                triggers=triggers,
+                note=note,
+                urgent=urgent,
+            ),
+            by=None,
         )
-        newly_urgent = urgent and not (entry.pk and entry.urgent)
-        if not (none_today or urgent) and (intrusive_memories is None or flashbacks is None):
-            # The form asks for both; this guards every other caller.
-            raise ValidationError(
-                "Both counts are needed unless the entry is marked urgent.", "counts_missing"
-            )
-        entry.none_today = none_today
-        entry.intrusive_memories = intrusive_memories
-        entry.flashbacks = flashbacks
-        entry.nightmares = nightmares
-        entry.peak_distress = peak_distress
-        entry.triggers = triggers
-        entry.note = note
-        entry.urgent = urgent
-        created = entry.pk is None
-        entry.full_clean()
-        entry.save()
-        # The patient's own entry through their link: no staff actor, no values.
-        audit_record(
-            action=Action.CREATE if created else Action.UPDATE,
-            clinic=clinic,
-            patient=link.patient_id,
-            obj=entry,
-            note=f"diary day {day.isoformat()}",
-        )
-        if newly_urgent:
-            alert_for_diary_entry(entry=entry)  # idempotent: one alert per entry
         link.last_used_at = timezone.now()
         link.save(update_fields=["last_used_at"])
     return entry
+
+
+def diary_entry_record(
+    *,
+    patient: Patient,
+    day: dt.date,
+    by: User,
+    none_today: bool = False,
+    intrusive_memories: int | None = None,
+    flashbacks: int | None = None,
+    nightmares: bool = False,
+    peak_distress: int | None = None,
+    triggers: str = "",
+    note: str = "",
+    urgent: bool = False,
+) -> tuple[DiaryEntry, bool]:
+    """Create or replace the patient's entry for ``day`` on their behalf (the REST API).
+
+    The same rules as :func:`diary_entry_save` (the clinic's edit window, counts needed
+    unless urgent, "none today" a real zero, the urgent alert), without a diary link;
+    the audit event names ``by``. Returns the entry and whether it was created. The
+    patient row is locked so two saves of the same day serialise into one entry.
+    """
+    with transaction.atomic():
+        locked = Patient.objects.select_for_update().select_related("clinic").get(pk=patient.pk)
+        return _entry_write(
+            patient=locked,
+            day=day,
+            values=_EntryValues(
+                none_today=none_today,
+                intrusive_memories=intrusive_memories,
+                flashbacks=flashbacks,
+                nightmares=nightmares,
+                peak_distress=peak_distress,
+                triggers=triggers,
+                note=note,
+                urgent=urgent,
+            ),
+            by=by,
+        )
+
+
+@dataclass(frozen=True)
+class _EntryValues:
+    none_today: bool
+    intrusive_memories: int | None
+    flashbacks: int | None
+    nightmares: bool
+    peak_distress: int | None
+    triggers: str
+    note: str
+    urgent: bool
+
+
+def _entry_write(
+    *, patient: Patient, day: dt.date, values: _EntryValues, by: User | None
+) -> tuple[DiaryEntry, bool]:
+    """The checks and the write both paths share; call inside their transaction."""
+    clinic = patient.clinic
+    today = timezone.localdate(timezone=clinic.tzinfo)
+    if day > today:
+        raise DayNotEditable(day, "future")
+    if not editable(day, today, clinic.diary_edit_days):
+        raise DayNotEditable(day, "closed")
+    intrusive_memories, flashbacks, nightmares = (
+        values.intrusive_memories,
+        values.flashbacks,
+        values.nightmares,
+    )
+    if values.none_today:
+        intrusive_memories, flashbacks, nightmares = 0, 0, False
+    entry = DiaryEntry.objects.filter(patient=patient, day=day).first() or DiaryEntry(
+        clinic=clinic, patient=patient, day=day
+    )
+    newly_urgent = values.urgent and not (entry.pk and entry.urgent)
+    if not (values.none_today or values.urgent) and (
+        intrusive_memories is None or flashbacks is None
+    ):
+        # The form asks for both; this guards every other caller.
+        raise ValidationError(
+            "Both counts are needed unless the entry is marked urgent.", "counts_missing"
+        )
+    entry.none_today = values.none_today
+    entry.intrusive_memories = intrusive_memories
+    entry.flashbacks = flashbacks
+    entry.nightmares = nightmares
+    entry.peak_distress = values.peak_distress
+    entry.triggers = values.triggers
+    entry.note = values.note
+    entry.urgent = values.urgent
+    created = entry.pk is None
+    entry.full_clean()
+    entry.save()
+    # The patient's own entry through their link names no staff actor; no values.
+    audit_record(
+        action=Action.CREATE if created else Action.UPDATE,
+        actor=by,
+        clinic=clinic,
+        patient=patient.pk,
+        obj=entry,
+        note=f"diary day {day.isoformat()}",
+    )
+    if newly_urgent:
+        alert_for_diary_entry(entry=entry)  # idempotent: one alert per entry
+    return entry, created

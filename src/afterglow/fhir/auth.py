@@ -2,12 +2,13 @@
 
 :func:`fhir_membership` answers the caller's membership or raises
 :class:`FhirAuthError` (which the views turn into a 401 or 403 OperationOutcome).
-Today it accepts a signed-in staff session (with two-step sign-in passed where the
+A request with an ``Authorization: Bearer`` header is authenticated by its API token
+(``afterglow.api.auth.authenticate_bearer``: hashed, scoped, expiring, revocable, rate
+limited per token across the REST API and FHIR) and never by the session; its
+``ApiAuthError(status, detail)`` becomes ``FhirAuthError(status, detail)``. Without that
+header a signed-in staff session works too (with two-step sign-in passed where the
 clinic requires it, since ``/fhir/`` is outside the ``/staff/`` paths the MFA middleware
-guards). At merge, bearer tokens from ``afterglow.api`` are added *here* and nowhere
-else: ``authenticate_bearer(request, write=write)`` for a request with an
-``Authorization: Bearer`` header, its ``ApiAuthError(status, detail)`` mapped to
-``FhirAuthError(status, detail)``.
+guards); a session POST is CSRF-checked by the views, a token call is not.
 
 Reading needs ``Capability.CLINICAL_RECORD`` (scores, answers, sessions); creating a
 QuestionnaireResponse needs ``Capability.RECORD_ANSWERS``, as entering answers on the
@@ -22,6 +23,7 @@ from django.http import HttpRequest
 from afterglow.accounts.capabilities import Capability, role_can
 from afterglow.accounts.mfa import mfa_required
 from afterglow.accounts.models import Membership
+from afterglow.api.auth import ApiAuthError, authenticate_bearer, require_capability
 
 READ_CAPABILITY = Capability.CLINICAL_RECORD
 WRITE_CAPABILITY = Capability.RECORD_ANSWERS
@@ -34,8 +36,20 @@ class FhirAuthError(Exception):
         self.detail = detail
 
 
+def uses_bearer_token(request: HttpRequest) -> bool:
+    return request.headers.get("Authorization", "").lower().startswith("bearer")
+
+
 def fhir_membership(request: HttpRequest, *, write: bool) -> Membership:
     """The caller's clinic membership, allowed to read (or, with ``write``, to create)."""
+    capability = WRITE_CAPABILITY if write else READ_CAPABILITY
+    if uses_bearer_token(request):
+        try:
+            membership = authenticate_bearer(request, write=write)
+            require_capability(membership, capability)
+        except ApiAuthError as error:
+            raise FhirAuthError(error.status, error.detail) from None
+        return membership
     user = request.user
     if not isinstance(user, User) or not user.is_authenticated:
         raise FhirAuthError(401, "Sign in first with a staff session.")
@@ -44,7 +58,6 @@ def fhir_membership(request: HttpRequest, *, write: bool) -> Membership:
     membership: Membership | None = request.membership  # type: ignore[attr-defined]
     if not membership:
         raise FhirAuthError(403, "You are not an active member of any clinic.")
-    capability = WRITE_CAPABILITY if write else READ_CAPABILITY
     if not role_can(membership.role, capability):
         raise FhirAuthError(
             403, f"Your role ({membership.get_role_display()}) cannot use {capability}."

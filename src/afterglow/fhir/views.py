@@ -23,7 +23,12 @@ from afterglow.accounts.models import Membership
 from afterglow.audit.models import Action
 from afterglow.audit.services import audit_record
 from afterglow.fhir import selectors
-from afterglow.fhir.auth import READ_CAPABILITY, FhirAuthError, fhir_membership
+from afterglow.fhir.auth import (
+    READ_CAPABILITY,
+    FhirAuthError,
+    fhir_membership,
+    uses_bearer_token,
+)
 from afterglow.fhir.capability import capability_statement
 from afterglow.fhir.http import (
     FhirHttpError,
@@ -63,7 +68,7 @@ def fhir_view(
                     )
                 write = request.method in write_methods
                 membership = fhir_membership(request, write=write)
-                if write and _csrf_refused(request):
+                if write and not uses_bearer_token(request) and _csrf_refused(request):
                     raise FhirHttpError(
                         403,
                         "security",
@@ -72,10 +77,12 @@ def fhir_view(
                     )
                 return view(request, membership, *args, **kwargs)
             except FhirAuthError as exc:
-                code = "login" if exc.status == 401 else "forbidden"
+                code = {401: "login", 429: "throttled"}.get(exc.status, "forbidden")
                 response = outcome_response(FhirHttpError(exc.status, code, exc.detail))
                 if exc.status == 401:
                     response["WWW-Authenticate"] = 'Bearer realm="afterglow"'
+                if exc.status == 429:
+                    response["Retry-After"] = "60"
                 return response
             except FhirHttpError as exc:
                 return outcome_response(exc)

@@ -95,6 +95,9 @@ class Patient(models.Model):
     )
     notes = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    # Every save through the services (patient_update, ...) moves it: the REST API's
+    # ``updated_since`` filter and its cursor follow it.
+    updated_at = models.DateTimeField(auto_now=True, db_index=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

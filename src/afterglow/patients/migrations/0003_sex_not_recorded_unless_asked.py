@@ -22,7 +22,7 @@ def _never_asked_to_unknown(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("patients", "0001_initial"),
+        ("patients", "0002_patient_updated_at"),
         ("intake", "0001_initial"),
         ("audit", "0002_append_only_triggers"),
     ]
