@@ -50,6 +50,9 @@ PAGES: dict[str, tuple[bool, Callable[[World], str]]] = {
     "patient chart": (True, lambda w: f"/staff/patients/{w.patient.pk}/"),
     "alert inbox": (True, lambda w: "/staff/alerts/"),
     "dashboard": (True, lambda w: "/staff/outcomes/"),
+    "today board": (True, lambda w: "/staff/today/"),
+    "therapist home": (True, lambda w: "/staff/therapy/home/"),
+    "research imaging": (True, lambda w: "/staff/imaging/"),
 }
 VIEWPORTS: dict[str, dict[str, Any]] = {"phone": PHONE, "desktop": DESKTOP}
 

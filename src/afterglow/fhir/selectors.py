@@ -235,7 +235,7 @@ def _sources(clinic: Clinic, resource_type: str) -> list[RowSource]:
         patients = (
             Patient.objects.filter(clinic=clinic)
             .select_related("clinic")
-            .annotate(fhir_updated=F("created_at"))
+            .annotate(fhir_updated=F("updated_at"))
         )
         return [RowSource(patients, _patient_rows, patient_field="pk")]
     if resource_type == "QuestionnaireResponse":
