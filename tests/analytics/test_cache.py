@@ -109,7 +109,9 @@ def test_every_table_the_cohort_reads_carries_the_version_triggers(clinic) -> No
         for table in re.findall(r'(?:FROM|JOIN)\s+"(\w+)"', query["sql"])
     }
     assert read, "cohort_data ran no query"
-    assert read <= set(COHORT_TABLES), f"tables without version triggers: {read - set(COHORT_TABLES)}"
+    assert read <= set(COHORT_TABLES), (
+        f"tables without version triggers: {read - set(COHORT_TABLES)}"
+    )
     installed = _triggers()
     for table in COHORT_TABLES:
         if connection.vendor == "sqlite":

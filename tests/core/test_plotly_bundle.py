@@ -21,9 +21,7 @@ def _bundle() -> str:
 def test_the_bundle_is_the_basic_partial_bundle_with_its_licence() -> None:
     bundle = _bundle()
     assert bundle.lstrip().startswith("/**\n* plotly.js (basic - minified) v")
-    assert (Path(str(finders.find("vendor/plotly/LICENSE")))).read_text().startswith(
-        "MIT License"
-    )
+    assert (Path(str(finders.find("vendor/plotly/LICENSE")))).read_text().startswith("MIT License")
     # A quarter of the full bundle (4.8 MB): the point of the partial bundle.
     assert len(bundle.encode()) < 1_500_000
 

@@ -61,9 +61,12 @@ class DashboardCache:
         """The clinic's (banded) cohort data, built by ``build`` when not cached."""
         return self._remember("cohort", {}, build)
 
-    def figures(self, chosen: Mapping[str, str], build: Callable[[], T]) -> T:
-        """What ``build`` makes for the filters ``chosen``, under the clinic's outcome
-        rules, cutoff and minimum N at this data version."""
+    def figures(
+        self, chosen: Mapping[str, str], build: Callable[[], T], *, kind: str = "page"
+    ) -> T:
+        """What ``build`` makes for the filters ``chosen`` (``kind``: the page's figures or
+        the PDF's charts), under the clinic's outcome rules, cutoff and minimum N at this
+        data version."""
         clinic = self.clinic
         parts = {
             "chosen": tuple(sorted(chosen.items())),
@@ -71,7 +74,7 @@ class DashboardCache:
             "min_n": clinic.analytics_min_n,
             "cutoff": clinic.pcl5_cutoff,
         }
-        return self._remember("figures", parts, build)
+        return self._remember(f"figures-{kind}", parts, build)
 
     def _remember(self, kind: str, parts: Mapping[str, object], build: Callable[[], T]) -> T:
         if self.version is None:

@@ -319,8 +319,7 @@ def adverse_figure(rows: Sequence[dict[str, Any]]) -> Figure:
         "y": [row["per_100"] for row in rows],
         "marker": {"color": [SEVERITY_COLOURS[row["severity"]] for row in rows]},
         "customdata": [[row["events"]] for row in rows],
-        "hovertemplate": "%{x}: %{y:.1f} per 100 sessions (%{customdata[0]} events)"
-        "<extra></extra>",
+        "hovertemplate": "%{x}: %{y:.1f} per 100 sessions (%{customdata[0]} events)<extra></extra>",
         "name": "Adverse events per 100 sessions",
     }
     return _figure(

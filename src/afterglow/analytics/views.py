@@ -144,7 +144,12 @@ def report_pdf(request: HttpRequest) -> HttpResponse:
     user = membership.user
     context = {
         "board": board,
-        "charts": print_figures(board, cutoff=clinic.pcl5_cutoff),
+        # The matplotlib charts take most of a second each: reused until the data change.
+        "charts": cached.figures(
+            selection.form.selected(),
+            lambda: print_figures(board, cutoff=clinic.pcl5_cutoff),
+            kind="print",
+        ),
         "filters": selection.form.described(),
         **print_context(
             clinic=clinic,
