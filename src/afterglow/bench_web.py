@@ -1,9 +1,9 @@
 """``make bench-web`` (``python -m afterglow.bench_web``): every staff page, served.
 
 1. **Build**, in a temporary folder (a throwaway SQLite file): ``afterglow migrate``,
-   ``afterglow demo`` (the 120-patient demo clinic, through the services), then a
-   ``BENCH_WEB_PATIENTS``-patient clinic (default 10,000) copied from it in bulk
-   (``demo.bulk``), and a prescriber login for each clinic.
+   ``afterglow demo`` (the 120-patient demo clinic, through the services), then a clinic
+   of at least ``BENCH_WEB_PATIENTS`` patients (default 10,000: 84 copies of the demo's
+   120, 10,080) copied from it in bulk (``demo.bulk``), and a prescriber login for each.
 2. **Serve** with ``afterglow serve --workers 2`` in production mode (collected, hashed,
    gzipped static files) under ``afterglow.bench_web_settings``, which adds
    ``/bench/bare/``: a view that does nothing behind the same middleware.
@@ -81,18 +81,19 @@ def build(patients: int) -> dict[str, Any]:
     call_command("demo", stdout=open(os.devnull, "w"))  # noqa: SIM115
     demo = Clinic.objects.get(slug="demo")
     started = time.perf_counter()
+    per_copy = Patient.objects.filter(clinic=demo).count()
     large = clone_clinic(
         template=demo,
         slug="bench-large",
         name="Bench clinic",
-        patients=patients,
+        copies=-(-patients // per_copy),
         progress=lambda text: print(f"  bulk: {text}", file=sys.stderr),
     )
     copied = time.perf_counter() - started
     from django.contrib.auth.models import User
 
     pages: dict[str, Any] = {"copied_seconds": copied, "clinics": {}}
-    for label, clinic in (("demo", demo), (f"{patients:,}", large)):
+    for label, clinic in (("demo", demo), ("large", large)):
         user = User.objects.create_user(f"bench-{clinic.slug}", password=PASSWORD)
         Membership.objects.create(user=user, clinic=clinic, role=Role.PRESCRIBER)
         patient = (
@@ -113,7 +114,7 @@ def build(patients: int) -> dict[str, Any]:
             "urls": {
                 "bare Django view": "/bench/bare/",
                 "patient chart": reverse("patients:chart", args=[patient.pk]),
-                "dosing session": reverse("treatment:session", args=[session.pk]),
+                "dosing session": reverse("dosing:session", args=[session.pk]),
                 "patient list": reverse("patients:list"),
                 "worklist": reverse("schedules:worklist"),
                 "alert inbox": reverse("alerts:inbox"),

@@ -6,23 +6,27 @@ one by one with its audit event: right for the demo, hours for 10,000 patients. 
 clinic seeded that way is the *template*: its patient-scoped rows (patients, intake
 submissions, responses, screenings, courses, planned and dosing sessions with their
 vitals, ratings, side effects, adverse events and alerts, therapy, diary links and
-entries, alerts, schedules, invitations and deliveries) are copied with ``bulk_create``
-into a new clinic until it holds ``patients`` patients. Every copied row is a row the
-services wrote (same scores, same statuses, same timeline), with foreign keys pointing at
-the copies, record numbers and submission keys made unique and link tokens replaced by
-fresh random hashes (the copies' links open nothing). The template's staff get
-memberships in the new clinic. Not copied: audit events (the copies were never read or
-written by anyone), and nothing outside the template clinic. Synthetic data only.
+entries, alerts, schedules, invitations and deliveries) are copied whole into a new
+clinic, ``copies`` times, by one ``INSERT ... SELECT`` per table and copy (the database
+does the copying; Python never holds the rows). Every copied row is a row the services
+wrote (same scores, statuses and timeline). Copy ``k`` shifts each table's ids by ``k``
+times that table's largest id, and each foreign key by its target table's shift, so the
+copies point at each other; record numbers get a ``-k`` suffix, submission keys and link
+token hashes fresh random values (the copies' links open nothing). The template's staff
+get memberships in the new clinic. Not copied: audit events (nobody read or wrote the
+copies), and nothing outside the template clinic. SQLite (the bench's database) and
+PostgreSQL.
+Synthetic data only.
 """
 
 from __future__ import annotations
 
-import secrets
-import uuid
 from collections.abc import Callable
 from typing import Any
 
-from django.db import models, transaction
+from django.core.management.color import no_style
+from django.db import connection, models, transaction
+from django.db.models import Max
 
 from afterglow.accounts.models import Clinic, Membership
 from afterglow.alerts.models import Alert
@@ -76,7 +80,18 @@ COPIED: tuple[tuple[type[models.Model], str], ...] = (
     (Invitation, "clinic"),
     (Delivery, "invitation__clinic"),
 )
-BATCH = 2000
+
+#: Fresh random values for the unique columns, per database.
+RANDOM = {
+    "sqlite": {
+        "submission_key": "lower(hex(randomblob(16)))",
+        "token_hash": "lower(hex(randomblob(32)))",
+    },
+    "postgresql": {
+        "submission_key": "gen_random_uuid()",
+        "token_hash": "md5(random()::text) || md5(random()::text)",
+    },
+}
 
 
 def clone_clinic(
@@ -84,16 +99,12 @@ def clone_clinic(
     template: Clinic,
     slug: str,
     name: str,
-    patients: int,
+    copies: int,
     progress: Callable[[str], None] = lambda _: None,
 ) -> Clinic:
-    """A new clinic ``slug`` holding ``patients`` patients copied from ``template``
-    (cyclically: copy 1 of every template patient, copy 2, ..., the last copy partial)."""
-    source_patients = list(
-        Patient.objects.filter(clinic=template).order_by("pk").values_list("pk", flat=True)
-    )
-    if not source_patients:
-        raise ValueError(f"the template clinic {template.slug} has no patients")
+    """A new clinic ``slug`` holding ``copies`` copies of every patient of ``template``."""
+    if copies < 1:
+        raise ValueError("copies must be at least 1")
     with transaction.atomic():
         clinic = Clinic.objects.get(pk=template.pk)
         clinic.pk = None
@@ -103,75 +114,68 @@ def clone_clinic(
             Membership(user_id=m.user_id, clinic=clinic, role=m.role)
             for m in Membership.objects.filter(clinic=template)
         )
-        rows = {model: _rows(model, lookup, template) for model, lookup in COPIED}
-        copies = -(-patients // len(source_patients))
-        protocols: dict[int, int] = {}  # the clinic's protocols are copied once
-        for copy in range(copies):
-            wanted = min(len(source_patients), patients - copy * len(source_patients))
-            keep = set(source_patients[:wanted])
-            _copy_once(rows, clinic, copy, keep, protocols)
-            progress(f"copy {copy + 1}/{copies}: {copy * len(source_patients) + wanted} patients")
+        # Each table's shift per copy: larger than any id it holds now.
+        span = {
+            model: (model._default_manager.aggregate(top=Max("pk"))["top"] or 0) + 1
+            for model, _ in COPIED
+        }
+        with connection.cursor() as cursor:
+            for copy in range(1, copies + 1):
+                for model, lookup in COPIED:
+                    if model is Protocol and copy > 1:
+                        continue  # the clinic's protocols once; later copies use copy 1's
+                    sql, params = _insert(model, lookup, template, clinic, copy, span)
+                    cursor.execute(sql, params)
+                progress(f"copy {copy}/{copies}")
+            # PostgreSQL's id sequences do not see ids written explicitly: move them on.
+            for statement in connection.ops.sequence_reset_sql(
+                no_style(), [model for model, _ in COPIED]
+            ):
+                cursor.execute(statement)
     return clinic
 
 
-def _rows(model: type[models.Model], lookup: str, template: Clinic) -> list[dict[str, Any]]:
-    return list(model._default_manager.filter(**{lookup: template}).order_by("pk").values())
-
-
-def _copy_once(
-    rows: dict[type[models.Model], list[dict[str, Any]]],
-    clinic: Clinic,
-    copy: int,
-    keep: set[int],
-    protocols: dict[int, int],
-) -> None:
-    ids: dict[type[models.Model], dict[int, int]] = {}
-    for model, _ in COPIED:
-        if model is Protocol and protocols:
-            ids[Protocol] = protocols
-            continue
-        fresh: list[models.Model] = []
-        sources: list[int] = []
-        for row in rows[model]:
-            values = _remapped(model, row, ids, clinic, copy, keep)
-            if values is None:
-                continue
-            sources.append(row["id"])
-            fresh.append(model(**values))
-        made = model._default_manager.bulk_create(fresh, batch_size=BATCH)
-        ids[model] = {old: new.pk for old, new in zip(sources, made, strict=True)}
-        if model is Protocol:
-            protocols.update(ids[Protocol])
-
-
-def _remapped(
+def _insert(
     model: type[models.Model],
-    row: dict[str, Any],
-    ids: dict[type[models.Model], dict[int, int]],
+    lookup: str,
+    template: Clinic,
     clinic: Clinic,
     copy: int,
-    keep: set[int],
-) -> dict[str, Any] | None:
-    """The row's values for this copy, or None when its patient is not in this copy."""
-    if model is Patient and row["id"] not in keep:
-        return None
-    values = {key: value for key, value in row.items() if key != "id"}
+    span: dict[type[models.Model], int],
+) -> tuple[str, list[Any]]:
+    """``INSERT INTO <table> (...) SELECT <shifted columns> FROM <table> WHERE id IN
+    (<the template clinic's rows>)`` for copy ``copy``."""
+    table = model._meta.db_table
+    columns, values, params = [], [], []
     for field in model._meta.concrete_fields:
-        if not field.is_relation:
-            continue
-        column = field.attname
-        target = field.related_model
-        if target is Clinic:
-            values[column] = clinic.pk
-        elif target in ids and values.get(column) is not None:
-            new = ids[target].get(values[column])
-            if new is None:
-                return None  # its parent belongs to a patient outside this copy
-            values[column] = new
-    if model is Patient:
-        values["mrn"] = f"{row['mrn']}-{copy + 1}"
-    if model is IntakeSubmission:
-        values["submission_key"] = uuid.uuid4()
-    if "token_hash" in values:
-        values["token_hash"] = secrets.token_hex(32)
-    return values
+        column = connection.ops.quote_name(field.column)
+        columns.append(column)
+        target = field.related_model if field.is_relation else None
+        if field.primary_key:
+            values.append(f"{column} + %s")
+            params.append(copy * span[model])
+        elif target is Clinic:
+            values.append("%s")
+            params.append(clinic.pk)
+        elif target is Protocol:
+            values.append(f"{column} + %s")
+            params.append(span[Protocol])  # copy 1's protocols
+        elif target in span:
+            values.append(f"{column} + %s")
+            params.append(copy * span[target])  # type: ignore[index]
+        elif field.name == "mrn":
+            values.append(f"{column} || %s")
+            params.append(f"-{copy}")
+        elif field.name in RANDOM[connection.vendor]:
+            values.append(RANDOM[connection.vendor][field.name])
+        else:
+            values.append(column)
+    rows, row_params = (
+        model._default_manager.filter(**{lookup: template}).values("pk").query.sql_with_params()
+    )
+    sql = (
+        f"INSERT INTO {connection.ops.quote_name(table)} ({', '.join(columns)}) "
+        f"SELECT {', '.join(values)} FROM {connection.ops.quote_name(table)} "
+        f"WHERE {connection.ops.quote_name(model._meta.pk.column)} IN ({rows})"
+    )
+    return sql, [*params, *row_params]
