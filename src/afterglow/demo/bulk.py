@@ -146,9 +146,11 @@ def _insert(
     """``INSERT INTO <table> (...) SELECT <shifted columns> FROM <table> WHERE id IN
     (<the template clinic's rows>)`` for copy ``copy``."""
     table = model._meta.db_table
-    columns, values, params = [], [], []
+    columns: list[str] = []
+    values: list[str] = []
+    params: list[Any] = []
     for field in model._meta.concrete_fields:
-        column = connection.ops.quote_name(field.column)
+        column = connection.ops.quote_name(str(field.column))
         columns.append(column)
         target = field.related_model if field.is_relation else None
         if field.primary_key:
@@ -176,6 +178,6 @@ def _insert(
     sql = (
         f"INSERT INTO {connection.ops.quote_name(table)} ({', '.join(columns)}) "
         f"SELECT {', '.join(values)} FROM {connection.ops.quote_name(table)} "
-        f"WHERE {connection.ops.quote_name(model._meta.pk.column)} IN ({rows})"
+        f"WHERE {connection.ops.quote_name(str(model._meta.pk.column))} IN ({rows})"
     )
     return sql, [*params, *row_params]
