@@ -104,18 +104,20 @@ def install_after_migrate(using: str = DEFAULT_DB_ALIAS, **_: Any) -> None:
 
 
 def install_triggers(connection: BaseDatabaseWrapper | None = None) -> None:
-    """(Re)create the stamp triggers on every table of :data:`COHORT_TABLES` (idempotent)
-    and write a fresh stamp: a migration may have changed data while a rebuilt table had
+    """Create the version table if missing, (re)create the stamp triggers on every table
+    of :data:`COHORT_TABLES` (idempotent) and write a fresh stamp: a migration may have changed data while a rebuilt table had
     no trigger."""
     connection = connection or connections[DEFAULT_DB_ALIAS]
     existing = set(connection.introspection.table_names())
-    if _version_table() not in existing:
-        return  # before the analytics migration has run
     builders = {"sqlite": _sqlite_sql, "postgresql": _postgres_sql}
     build = builders.get(connection.vendor)
     if build is None:
         return
     with connection.cursor() as cursor:
+        cursor.execute(
+            f'CREATE TABLE IF NOT EXISTS "{_version_table()}" '
+            '("id" integer NOT NULL PRIMARY KEY, "stamp" varchar(64) NOT NULL)'
+        )
         for table in COHORT_TABLES:
             if table in existing:
                 for statement in build(table):
