@@ -6,7 +6,6 @@ import datetime as dt
 import json
 
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -26,7 +25,7 @@ from afterglow.patients.forms import PatientForm
 from afterglow.patients.models import CareStatus, Patient
 from afterglow.patients.selectors import (
     chart_treatment,
-    patient_list,
+    patient_list_page,
     pcl5_points,
     pcl5_responses,
     phq9_points,
@@ -46,12 +45,14 @@ def patient_index(request: HttpRequest) -> HttpResponse:
     status = request.GET.get("status", "")
     if status not in CareStatus.values:
         status = ""
-    page = Paginator(patient_list(clinic=membership.clinic, text=text, status=status), 25)
+    page = patient_list_page(
+        clinic=membership.clinic, text=text, status=status, number=request.GET.get("page")
+    )
     return render(
         request,
         "patients/list.html",
         {
-            "page": page.get_page(request.GET.get("page")),
+            "page": page,
             "q": text,
             "status": status,
             "statuses": CareStatus.choices,
