@@ -105,8 +105,8 @@ def install_after_migrate(using: str = DEFAULT_DB_ALIAS, **_: Any) -> None:
 
 def install_triggers(connection: BaseDatabaseWrapper | None = None) -> None:
     """Create the version table if missing, (re)create the stamp triggers on every table
-    of :data:`COHORT_TABLES` (idempotent) and write a fresh stamp: a migration may have changed data while a rebuilt table had
-    no trigger."""
+    of :data:`COHORT_TABLES` (idempotent) and write a fresh stamp: a migration may have
+    changed data while a rebuilt table had no trigger."""
     connection = connection or connections[DEFAULT_DB_ALIAS]
     existing = set(connection.introspection.table_names())
     builders = {"sqlite": _sqlite_sql, "postgresql": _postgres_sql}
