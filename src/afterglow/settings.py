@@ -272,10 +272,9 @@ STATICFILES_DIRS = [PACKAGE_DIR / "static"]
 STATICFILES_FINDERS = [
     "django.contrib.staticfiles.finders.FileSystemFinder",
     "django.contrib.staticfiles.finders.AppDirectoriesFinder",
-    # Plotly's browser bundle, served from the installed Python package: no CDN, and the
-    # script always matches the plotly version that built the figure.
-    "afterglow.ops.static.PlotlyFinder",
 ]
+# Plotly.js is vendored (static/vendor/plotly: the basic partial bundle, scatter and bar
+# traces, 1.2 MB instead of the Python package's 4.8 MB full bundle): no CDN.
 # In local mode WhiteNoise serves straight from the finders (no collectstatic step). In
 # production nginx serves STATIC_ROOT (deploy/nginx/afterglow.conf); WhiteNoise stays in
 # the middleware so `afterglow serve` alone (behind a load balancer) serves them too.
@@ -323,7 +322,7 @@ if env_bool("SECURE_PROXY_SSL_HEADER", False):
 # ``{{ value|json_script:"id" }}`` (a JSON block the browser never executes); see
 # CONTRIBUTING.md. docs/security.md ("Content-Security-Policy") explains each line.
 #   style-src: no inline style either, with two exact exceptions for the Plotly.js bundle
-#   (/static/vendor/plotly/plotly.min.js, from the plotly package), allowed by hash:
+#   (/static/vendor/plotly/plotly.min.js, the vendored basic bundle), allowed by hash:
 #   - PLOTLY_EMPTY_STYLE: Plotly adds an *empty* <style> element and fills it through
 #     the CSSOM (insertRule), which CSP does not govern; an empty style element styles
 #     nothing, so allowing it lets nothing else in;

@@ -323,11 +323,11 @@ def test_subgroup_labels_cut_for_a_phone_stay_distinct() -> None:
     rows.append(("psychotherapy_in_window", {**row, "label": "yes"}))
     rows.append(("psychotherapy_in_window", {**row, "label": "no"}))
 
-    trace = forest_figure(rows).data[0]
+    trace = forest_figure(rows)["data"][0]
 
-    assert len(set(trace.y)) == 4
-    assert all(len(label) <= LABEL_CHARS for label in trace.y)
-    assert [data[1] for data in trace.customdata][:2] == [f"Protocol: {n}" for n in names]
+    assert len(set(trace["y"])) == 4
+    assert all(len(label) <= LABEL_CHARS for label in trace["y"])
+    assert [data[1] for data in trace["customdata"]][:2] == [f"Protocol: {n}" for n in names]
 
 
 def test_the_evidence_comparisons_carry_one_label_each_and_list_their_differences(

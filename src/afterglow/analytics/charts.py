@@ -1,21 +1,30 @@
-"""The dashboard's Plotly figures, built server-side and drawn by the local plotly.js.
+"""The dashboard's Plotly figures as plain JSON dicts, drawn by the local plotly.js.
 
 Each function takes numbers the dashboard already computed (``analytics.dashboard``),
 draws only what is shown (hidden cells are left out, never drawn as zero) and returns
-a figure dict ready for ``json_script``. Every figure has a table of the same numbers
-on the page. Individual patient lines carry no hover, no name and no id.
+a figure dict ``{"data": [...], "layout": {...}}`` ready for ``json_script``. Plotly.js
+reads JSON; building plotly's Python figure objects (validation, deep copies) cost most
+of the page's time, so none is built at request time. Every figure has a table of the
+same numbers on the page. Individual patient lines carry no hover, no name and no id.
+
+Weekly means break where a week has no shown mean (no data, or fewer than the minimum
+N): the line and its band stop there instead of running across the empty weeks, and
+each point's hover gives its n (as the table beside it does).
 """
 
 from __future__ import annotations
 
-import json
+import math
 from collections.abc import Sequence
 from typing import Any
 
-import plotly.graph_objects as go
+import numpy as np
 
 from afterglow.analytics.dashboard import Dashboard
 from afterglow.analytics.forms import column_label, value_label
+
+Figure = dict[str, Any]
+Trace = dict[str, Any]
 
 MEAN_COLOUR = "#1f4e79"
 BAND_COLOUR = "rgba(31, 78, 121, 0.18)"
@@ -25,6 +34,7 @@ INTRUSION_BAND = "rgba(180, 83, 9, 0.18)"
 DIARY_COLOUR = "#0f766e"
 DIARY_BAND = "rgba(15, 118, 110, 0.18)"
 CUTOFF_COLOUR = "#7f1d1d"
+GRID_COLOUR = "#e5e7eb"
 SEVERITY_COLOURS = {"mild": "#93c5fd", "moderate": "#f59e0b", "severe": "#b91c1c"}
 #: Subgroup labels longer than this are cut on the forest plot (hover shows them whole):
 #: about what a 320 px phone fits on one line.
@@ -39,9 +49,9 @@ FOREST_PREFIX = {
 FONT = {"family": "system-ui, sans-serif", "size": 13}
 
 
-def dashboard_figures(board: Dashboard, *, cutoff: int) -> dict[str, dict[str, Any]]:
+def dashboard_figures(board: Dashboard, *, cutoff: int) -> dict[str, Figure]:
     """Every figure of the page that has something to show, by name."""
-    figures: dict[str, go.Figure] = {}
+    figures: dict[str, Figure] = {}
     if board.shown and any(w["shown"] for w in board.trajectory):
         figures["trajectory"] = trajectory_figure(board.trajectory, board.lines, cutoff=cutoff)
     if any(w["shown"] for w in board.intrusion):
@@ -75,16 +85,48 @@ def dashboard_figures(board: Dashboard, *, cutoff: int) -> dict[str, dict[str, A
         figures["subgroups"] = forest_figure(subgroups)
     if board.model is not None:
         figures["calibration"] = calibration_figure(board.model["calibration"])
-    return {name: _plain(figure) for name, figure in figures.items()}
+    return figures
 
 
-def _plain(figure: go.Figure) -> dict[str, Any]:
-    # Plotly's own encoder handles numpy and its types; json_script then embeds it safely.
-    result: dict[str, Any] = json.loads(figure.to_json())
-    return result
+# --- plain JSON helpers -----------------------------------------------------------------------
 
 
-def _layout(figure: go.Figure, *, height: int = 320, **changes: Any) -> go.Figure:
+def plain(value: Any) -> Any:
+    """``value`` with numpy numbers as Python numbers and NaN/inf as None (JSON null):
+    ``json_script`` cannot encode numpy, and JSON has no NaN."""
+    if isinstance(value, dict):
+        return {key: plain(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [plain(item) for item in value]
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
+def _axis(title: str, **changes: Any) -> dict[str, Any]:
+    # Fixed axes: on a phone a drag scrolls the page instead of panning the chart.
+    return {
+        "title": {"text": title},
+        "showgrid": True,
+        "gridcolor": GRID_COLOUR,
+        "zeroline": False,
+        "fixedrange": True,
+        **changes,
+    }
+
+
+def _figure(
+    data: list[Trace],
+    *,
+    height: int = 320,
+    xaxis: dict[str, Any],
+    yaxis: dict[str, Any],
+    shapes: list[dict[str, Any]] | None = None,
+    annotations: list[dict[str, Any]] | None = None,
+    **changes: Any,
+) -> Figure:
     layout: dict[str, Any] = {
         "margin": {"l": 52, "r": 12, "t": 16, "b": 44},
         "height": height,
@@ -93,76 +135,113 @@ def _layout(figure: go.Figure, *, height: int = 320, **changes: Any) -> go.Figur
         "paper_bgcolor": "white",
         "plot_bgcolor": "white",
         "font": FONT,
+        "xaxis": xaxis,
+        "yaxis": yaxis,
+        **changes,
     }
-    figure.update_layout(**{**layout, **changes})
-    # Fixed axes: on a phone a drag scrolls the page instead of panning the chart.
-    figure.update_xaxes(showgrid=True, gridcolor="#e5e7eb", zeroline=False, fixedrange=True)
-    figure.update_yaxes(showgrid=True, gridcolor="#e5e7eb", zeroline=False, fixedrange=True)
-    return figure
+    if shapes:
+        layout["shapes"] = shapes
+    if annotations:
+        layout["annotations"] = annotations
+    return {"data": plain(data), "layout": plain(layout)}
 
 
-def _band(
-    figure: go.Figure, x: Sequence[float], low: Sequence[float], high: Sequence[float], colour: str
-) -> None:
-    """A 95 % CI band: the upper edge, then the lower edge filled up to it."""
-    figure.add_trace(
-        go.Scatter(
-            x=list(x),
-            y=list(high),
-            mode="lines",
-            line={"width": 0},
-            hoverinfo="skip",
-            showlegend=False,
-        )
-    )
-    figure.add_trace(
-        go.Scatter(
-            x=list(x),
-            y=list(low),
-            mode="lines",
-            line={"width": 0},
-            fill="tonexty",
-            fillcolor=colour,
-            name="95% CI",
-            hoverinfo="skip",
-        )
-    )
+def _hline(y: float, text: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    """A dotted reference line across the plot at ``y``, labelled at its right end."""
+    shape = {
+        "type": "line",
+        "xref": "x domain",
+        "x0": 0,
+        "x1": 1,
+        "yref": "y",
+        "y0": y,
+        "y1": y,
+        "line": {"color": CUTOFF_COLOUR, "dash": "dot", "width": 1.5},
+    }
+    note = {
+        "text": text,
+        "showarrow": False,
+        "xref": "x domain",
+        "x": 1,
+        "xanchor": "right",
+        "yref": "y",
+        "y": y,
+        "yanchor": "bottom",
+    }
+    return shape, note
+
+
+def _vline(x: float, text: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    """A dashed line up the plot at ``x``, labelled at its top right."""
+    shape = {
+        "type": "line",
+        "xref": "x",
+        "x0": x,
+        "x1": x,
+        "yref": "y domain",
+        "y0": 0,
+        "y1": 1,
+        "line": {"color": CUTOFF_COLOUR, "dash": "dash", "width": 1.5},
+    }
+    note = {
+        "text": text,
+        "showarrow": False,
+        "xref": "x",
+        "x": x,
+        "xanchor": "left",
+        "yref": "y domain",
+        "y": 1,
+        "yanchor": "top",
+    }
+    return shape, note
+
+
+def runs(weeks: Sequence[int]) -> list[list[int]]:
+    """Consecutive weeks grouped: ``[0, 1, 2, 5, 6]`` → ``[[0, 1, 2], [5, 6]]``."""
+    groups: list[list[int]] = []
+    for week in weeks:
+        if groups and week == groups[-1][-1] + 1:
+            groups[-1].append(week)
+        else:
+            groups.append([week])
+    return groups
+
+
+# --- figures -----------------------------------------------------------------------------------
 
 
 def trajectory_figure(
     weeks: Sequence[dict[str, Any]], lines: Sequence[Sequence[tuple[float, int]]], *, cutoff: int
-) -> go.Figure:
+) -> Figure:
     """Mean PCL-5 total ± 95 % CI by week, individual patients faint behind it."""
-    figure = go.Figure()
+    data: list[Trace] = []
     if lines:
         x: list[float | None] = []
         y: list[int | None] = []
         for points in lines:
             x += [p[0] for p in points] + [None]
             y += [p[1] for p in points] + [None]
-        figure.add_trace(
-            go.Scatter(
-                x=x,
-                y=y,
-                mode="lines",
-                line={"color": LINE_COLOUR, "width": 1},
-                name="Individual patients",
-                hoverinfo="skip",
-                connectgaps=False,
-            )
+        data.append(
+            {
+                "type": "scatter",
+                "x": x,
+                "y": y,
+                "mode": "lines",
+                "line": {"color": LINE_COLOUR, "width": 1},
+                "name": "Individual patients",
+                "hoverinfo": "skip",
+                "connectgaps": False,
+            }
         )
-    _weekly_mean(figure, weeks, colour=MEAN_COLOUR, band=BAND_COLOUR, name="Mean PCL-5 total")
-    figure.add_hline(
-        y=cutoff,
-        line={"color": CUTOFF_COLOUR, "dash": "dot", "width": 1.5},
-        annotation_text=f"Cutoff {cutoff}",
-        annotation_position="top right",
-    )
-    return _layout(
-        figure,
+    data += _weekly_mean(weeks, colour=MEAN_COLOUR, band=BAND_COLOUR, name="Mean PCL-5 total")
+    shape, note = _hline(cutoff, f"Cutoff {cutoff}")
+    return _figure(
+        data,
         height=360,
-        xaxis={"title": "Weeks since first dose (0 = baseline)"},
-        yaxis={"title": "PCL-5 total", "range": [0, 80]},
+        xaxis=_axis("Weeks since first dose (0 = baseline)"),
+        yaxis=_axis("PCL-5 total", range=[0, 80]),
+        shapes=[shape],
+        annotations=[note],
     )
 
 
@@ -174,125 +253,119 @@ def weekly_figure(
     colour: str,
     band: str,
     name: str,
-) -> go.Figure:
+) -> Figure:
     """A weekly mean ± 95 % CI (cluster B, diary counts)."""
-    figure = go.Figure()
-    _weekly_mean(figure, weeks, colour=colour, band=band, name=name)
-    y_axis: dict[str, Any] = {"title": y_title, "rangemode": "tozero"}
+    y_axis = _axis(y_title, rangemode="tozero")
     if y_max is not None:
         y_axis["range"] = [0, y_max]
-    return _layout(figure, xaxis={"title": "Weeks since first dose"}, yaxis=y_axis)
+    return _figure(
+        _weekly_mean(weeks, colour=colour, band=band, name=name),
+        xaxis=_axis("Weeks since first dose"),
+        yaxis=y_axis,
+    )
 
 
-def km_figure(km: dict[str, Any]) -> go.Figure:
+def km_figure(km: dict[str, Any]) -> Figure:
     """Kaplan–Meier share of responders still responding, with its 95 % band and median."""
-    figure = go.Figure()
     timeline = km["timeline"]
     low = [v if v is not None else 0 for v in km["ci_low"]]
     high = [v if v is not None else 1 for v in km["ci_high"]]
-    figure.add_trace(
-        go.Scatter(
-            x=timeline,
-            y=high,
-            mode="lines",
-            line={"width": 0, "shape": "hv"},
-            hoverinfo="skip",
-            showlegend=False,
-        )
-    )
-    figure.add_trace(
-        go.Scatter(
-            x=timeline,
-            y=low,
-            mode="lines",
-            line={"width": 0, "shape": "hv"},
-            fill="tonexty",
-            fillcolor=BAND_COLOUR,
-            name="95% CI",
-            hoverinfo="skip",
-        )
-    )
-    figure.add_trace(
-        go.Scatter(
-            x=timeline,
-            y=km["survival"],
-            mode="lines",
-            line={"color": MEAN_COLOUR, "width": 3, "shape": "hv"},
-            name="Still responding",
-            hovertemplate="Day %{x}<br>%{y:.0%} still responding<extra></extra>",
-        )
-    )
+    data: list[Trace] = [
+        {
+            "type": "scatter",
+            "x": timeline,
+            "y": high,
+            "mode": "lines",
+            "line": {"width": 0, "shape": "hv"},
+            "hoverinfo": "skip",
+            "showlegend": False,
+        },
+        {
+            "type": "scatter",
+            "x": timeline,
+            "y": low,
+            "mode": "lines",
+            "line": {"width": 0, "shape": "hv"},
+            "fill": "tonexty",
+            "fillcolor": BAND_COLOUR,
+            "name": "95% CI",
+            "hoverinfo": "skip",
+        },
+        {
+            "type": "scatter",
+            "x": timeline,
+            "y": km["survival"],
+            "mode": "lines",
+            "line": {"color": MEAN_COLOUR, "width": 3, "shape": "hv"},
+            "name": "Still responding",
+            "hovertemplate": "Day %{x}<br>%{y:.0%} still responding<extra></extra>",
+        },
+    ]
     median = km["median_days_to_loss_of_response"]
-    if median is not None:
-        figure.add_vline(
-            x=median,
-            line={"color": CUTOFF_COLOUR, "dash": "dash", "width": 1.5},
-            annotation_text=f"Median {median:g} days",
-            annotation_position="top right",
-        )
-    return _layout(
-        figure,
-        xaxis={"title": "Days since the response at the durability timepoint"},
-        yaxis={"title": "Share still responding", "range": [0, 1.02], "tickformat": ".0%"},
+    marks = [_vline(median, f"Median {median:g} days")] if median is not None else []
+    return _figure(
+        data,
+        xaxis=_axis("Days since the response at the durability timepoint"),
+        yaxis=_axis("Share still responding", range=[0, 1.02], tickformat=".0%"),
+        shapes=[shape for shape, _ in marks],
+        annotations=[note for _, note in marks],
     )
 
 
-def adverse_figure(rows: Sequence[dict[str, Any]]) -> go.Figure:
-    figure = go.Figure(
-        go.Bar(
-            x=[row["severity"].capitalize() for row in rows],
-            y=[row["per_100"] for row in rows],
-            marker={"color": [SEVERITY_COLOURS[row["severity"]] for row in rows]},
-            customdata=[[row["events"]] for row in rows],
-            hovertemplate="%{x}: %{y:.1f} per 100 sessions (%{customdata[0]} events)"
-            "<extra></extra>",
-            name="Adverse events per 100 sessions",
-        )
-    )
-    return _layout(
-        figure,
+def adverse_figure(rows: Sequence[dict[str, Any]]) -> Figure:
+    bar = {
+        "type": "bar",
+        "x": [row["severity"].capitalize() for row in rows],
+        "y": [row["per_100"] for row in rows],
+        "marker": {"color": [SEVERITY_COLOURS[row["severity"]] for row in rows]},
+        "customdata": [[row["events"]] for row in rows],
+        "hovertemplate": "%{x}: %{y:.1f} per 100 sessions (%{customdata[0]} events)<extra></extra>",
+        "name": "Adverse events per 100 sessions",
+    }
+    return _figure(
+        [bar],
         height=260,
         showlegend=False,
-        yaxis={"title": "Per 100 sessions", "rangemode": "tozero"},
+        xaxis=_axis(""),
+        yaxis=_axis("Per 100 sessions", rangemode="tozero"),
     )
 
 
-def cadss_figure(rows: Sequence[dict[str, Any]]) -> go.Figure:
+def cadss_figure(rows: Sequence[dict[str, Any]]) -> Figure:
     shown = [row for row in rows if row["shown"]]
     errors = [
         (row["ci95"][1] - row["mean"], row["mean"] - row["ci95"][0]) if row["ci95"] else (0, 0)
         for row in shown
     ]
-    figure = go.Figure(
-        go.Scatter(
-            x=[row["number"] for row in shown],
-            y=[row["mean"] for row in shown],
-            mode="lines+markers",
-            line={"color": MEAN_COLOUR, "width": 2},
-            marker={"size": 8},
-            error_y={
-                "type": "data",
-                "symmetric": False,
-                "array": [e[0] for e in errors],
-                "arrayminus": [e[1] for e in errors],
-                "color": MEAN_COLOUR,
-            },
-            customdata=[[row["n_patients"]] for row in shown],
-            hovertemplate="Infusion %{x}<br>Mean peak CADSS %{y:.1f}<br>n = %{customdata[0]}"
-            "<extra></extra>",
-            name="Mean peak CADSS",
-        )
-    )
-    return _layout(
-        figure,
+    trace = {
+        "type": "scatter",
+        "x": [row["number"] for row in shown],
+        "y": [row["mean"] for row in shown],
+        "mode": "lines+markers",
+        "line": {"color": MEAN_COLOUR, "width": 2},
+        "marker": {"size": 8},
+        "error_y": {
+            "type": "data",
+            "symmetric": False,
+            "array": [e[0] for e in errors],
+            "arrayminus": [e[1] for e in errors],
+            "color": MEAN_COLOUR,
+        },
+        "customdata": [[row["n_patients"]] for row in shown],
+        "hovertemplate": "Infusion %{x}<br>Mean peak CADSS %{y:.1f}<br>n = %{customdata[0]}"
+        "<extra></extra>",
+        "name": "Mean peak CADSS",
+    }
+    return _figure(
+        [trace],
         height=280,
         showlegend=False,
-        xaxis={"title": "Infusion number", "dtick": 1},
-        yaxis={"title": "Peak CADSS", "rangemode": "tozero"},
+        xaxis=_axis("Infusion number", dtick=1),
+        yaxis=_axis("Peak CADSS", rangemode="tozero"),
     )
 
 
-def forest_figure(rows: Sequence[tuple[str, dict[str, Any]]]) -> go.Figure:
+def forest_figure(rows: Sequence[tuple[str, dict[str, Any]]]) -> Figure:
     """Response rate with its Wilson 95 % CI, one row per shown subgroup.
 
     Each row's label is written above its interval, across the plot, rather than as a
@@ -306,42 +379,44 @@ def forest_figure(rows: Sequence[tuple[str, dict[str, Any]]]) -> go.Figure:
             for name, (column, row) in zip(short, rows, strict=True)
         ]
     )
-    figure = go.Figure(
-        go.Scatter(
-            x=[row["rate"] for _, row in rows],
-            y=labels,
-            mode="markers",
-            marker={"size": 9, "color": MEAN_COLOUR},
-            error_x={
-                "type": "data",
-                "symmetric": False,
-                "array": [row["ci95"][1] - row["rate"] for _, row in rows],
-                "arrayminus": [row["rate"] - row["ci95"][0] for _, row in rows],
-                "color": MEAN_COLOUR,
-            },
-            customdata=[[row["n"], text] for (_, row), text in zip(rows, full, strict=True)],
-            hovertemplate="%{customdata[1]}<br>%{x:.0%} responded, n = %{customdata[0]}"
-            "<extra></extra>",
-        )
-    )
-    for label in labels:
-        figure.add_annotation(
-            x=0,
-            xref="paper",
-            y=label,
-            yshift=12,
-            text=label,
-            showarrow=False,
-            xanchor="left",
-            font={"size": 12, "color": "#374151"},
-        )
-    return _layout(
-        figure,
+    trace = {
+        "type": "scatter",
+        "x": [row["rate"] for _, row in rows],
+        "y": labels,
+        "mode": "markers",
+        "marker": {"size": 9, "color": MEAN_COLOUR},
+        "error_x": {
+            "type": "data",
+            "symmetric": False,
+            "array": [row["ci95"][1] - row["rate"] for _, row in rows],
+            "arrayminus": [row["rate"] - row["ci95"][0] for _, row in rows],
+            "color": MEAN_COLOUR,
+        },
+        "customdata": [[row["n"], text] for (_, row), text in zip(rows, full, strict=True)],
+        "hovertemplate": "%{customdata[1]}<br>%{x:.0%} responded, n = %{customdata[0]}"
+        "<extra></extra>",
+    }
+    annotations = [
+        {
+            "x": 0,
+            "xref": "paper",
+            "y": label,
+            "yshift": 12,
+            "text": label,
+            "showarrow": False,
+            "xanchor": "left",
+            "font": {"size": 12, "color": "#374151"},
+        }
+        for label in labels
+    ]
+    return _figure(
+        [trace],
         height=70 + 44 * len(rows),
         showlegend=False,
         margin={"l": 12, "r": 12, "t": 24, "b": 44},
-        xaxis={"title": "Response at the end of the course", "range": [0, 1], "tickformat": ".0%"},
+        xaxis=_axis("Response at the end of the course", range=[0, 1], tickformat=".0%"),
         yaxis={"autorange": "reversed", "showticklabels": False, "fixedrange": True},
+        annotations=annotations,
     )
 
 
@@ -359,61 +434,94 @@ def _short_labels(texts: Sequence[str]) -> list[str]:
     return labels
 
 
-def calibration_figure(bins: Sequence[dict[str, Any]]) -> go.Figure:
-    figure = go.Figure()
-    figure.add_trace(
-        go.Scatter(
-            x=[0, 1],
-            y=[0, 1],
-            mode="lines",
-            line={"color": "#9ca3af", "dash": "dash", "width": 1},
-            name="Perfect calibration",
-            hoverinfo="skip",
-        )
-    )
-    figure.add_trace(
-        go.Scatter(
-            x=[b["predicted_mean"] for b in bins],
-            y=[b["observed_rate"] for b in bins],
-            mode="lines+markers",
-            line={"color": MEAN_COLOUR, "width": 2},
-            marker={"size": 9},
-            name="Cross-validated predictions",
-            customdata=[[b["n"]] for b in bins],
-            hovertemplate="Predicted %{x:.0%}<br>Observed %{y:.0%}<br>n = %{customdata[0]}"
+def calibration_figure(bins: Sequence[dict[str, Any]]) -> Figure:
+    data: list[Trace] = [
+        {
+            "type": "scatter",
+            "x": [0, 1],
+            "y": [0, 1],
+            "mode": "lines",
+            "line": {"color": "#9ca3af", "dash": "dash", "width": 1},
+            "name": "Perfect calibration",
+            "hoverinfo": "skip",
+        },
+        {
+            "type": "scatter",
+            "x": [b["predicted_mean"] for b in bins],
+            "y": [b["observed_rate"] for b in bins],
+            "mode": "lines+markers",
+            "line": {"color": MEAN_COLOUR, "width": 2},
+            "marker": {"size": 9},
+            "name": "Cross-validated predictions",
+            "customdata": [[b["n"]] for b in bins],
+            "hovertemplate": "Predicted %{x:.0%}<br>Observed %{y:.0%}<br>n = %{customdata[0]}"
             "<extra></extra>",
-        )
-    )
-    return _layout(
-        figure,
+        },
+    ]
+    return _figure(
+        data,
         height=300,
-        xaxis={"title": "Predicted chance of response", "range": [0, 1], "tickformat": ".0%"},
-        yaxis={"title": "Observed response", "range": [0, 1], "tickformat": ".0%"},
+        xaxis=_axis("Predicted chance of response", range=[0, 1], tickformat=".0%"),
+        yaxis=_axis("Observed response", range=[0, 1], tickformat=".0%"),
     )
 
 
 def _weekly_mean(
-    figure: go.Figure, weeks: Sequence[dict[str, Any]], *, colour: str, band: str, name: str
-) -> None:
-    """The shown weeks' mean as a line with markers over its 95 % CI band."""
-    shown = [w for w in weeks if w["shown"]]
-    with_ci = [w for w in shown if w["ci95"]]
-    _band(
-        figure,
-        [w["week"] for w in with_ci],
-        [w["ci95"][0] for w in with_ci],
-        [w["ci95"][1] for w in with_ci],
-        band,
-    )
-    figure.add_trace(
-        go.Scatter(
-            x=[w["week"] for w in shown],
-            y=[w["mean"] for w in shown],
-            mode="lines+markers",
-            line={"color": colour, "width": 3},
-            marker={"size": 8},
-            name=name,
-            customdata=[[w["n"]] for w in shown],
-            hovertemplate="Week %{x}<br>Mean %{y:.1f}<br>n = %{customdata[0]}<extra></extra>",
+    weeks: Sequence[dict[str, Any]], *, colour: str, band: str, name: str
+) -> list[Trace]:
+    """The shown weeks' mean as a line with markers over its 95 % CI band, both broken
+    where a week has no shown mean (never drawn across empty weeks)."""
+    shown = {int(w["week"]): w for w in weeks if w["shown"]}
+    x: list[int | None] = []
+    y: list[float | None] = []
+    n: list[list[int | None]] = []
+    band_x: list[int | None] = []
+    band_y: list[float | None] = []
+    for run in runs(sorted(shown)):
+        if x:
+            x.append(None)
+            y.append(None)
+            n.append([None])
+        x += run
+        y += [shown[week]["mean"] for week in run]
+        n += [[shown[week]["n"]] for week in run]
+        # The band of a run: its upper edge forward, the lower edge back, closed on itself.
+        with_ci = [week for week in run if shown[week]["ci95"]]
+        if with_ci:
+            if band_x:
+                band_x.append(None)
+                band_y.append(None)
+            band_x += with_ci + with_ci[::-1]
+            band_y += [shown[w]["ci95"][1] for w in with_ci]
+            band_y += [shown[w]["ci95"][0] for w in with_ci[::-1]]
+    traces: list[Trace] = []
+    if band_x:
+        traces.append(
+            {
+                "type": "scatter",
+                "x": band_x,
+                "y": band_y,
+                "mode": "lines",
+                "line": {"width": 0},
+                "fill": "toself",
+                "fillcolor": band,
+                "name": "95% CI",
+                "hoverinfo": "skip",
+                "connectgaps": False,
+            }
         )
+    traces.append(
+        {
+            "type": "scatter",
+            "x": x,
+            "y": y,
+            "mode": "lines+markers",
+            "line": {"color": colour, "width": 3},
+            "marker": {"size": 8},
+            "name": name,
+            "connectgaps": False,
+            "customdata": n,
+            "hovertemplate": "Week %{x}<br>Mean %{y:.1f}<br>n = %{customdata[0]}<extra></extra>",
+        }
     )
+    return traces

@@ -43,7 +43,7 @@ from afterglow.analytics.engine import (
     weekly_trajectory,
 )
 from afterglow.analytics.engine.stats import mean_ci, wilson_ci
-from afterglow.analytics.evidence import Comparison, comparisons
+from afterglow.analytics.evidence import Comparison, caveats_once, comparisons
 from afterglow.analytics.safety_figures import Safety, safety_figures
 from afterglow.analytics.selectors import CohortData
 
@@ -151,6 +151,11 @@ class Dashboard:
                 km["timeline"], km["survival"], km["ci_low"], km["ci_high"], strict=True
             )
         ]
+
+    @property
+    def evidence(self) -> list[tuple[Comparison, tuple[str, ...]]]:
+        """The comparisons, each with the caveats not already given above it."""
+        return caveats_once(self.comparisons)
 
     @property
     def mixed_model(self) -> dict[str, Any] | None:

@@ -512,3 +512,17 @@ def _effect_text(figure: Figure) -> str:
     if figure.p is not None:
         text += f", p = {figure.p:g}"
     return text
+
+
+def caveats_once(comparisons: Sequence[Comparison]) -> list[tuple[Comparison, tuple[str, ...]]]:
+    """Each comparison with the caveats not already given under an earlier one (as a
+    caveat or as a listed difference) nor among its own differences: a page that lists
+    several comparisons says each caveat once, where it first applies."""
+    seen: set[str] = set()
+    result = []
+    for comparison in comparisons:
+        seen.update(comparison.differences)
+        fresh = tuple(c for c in comparison.caveats if c and c not in seen)
+        seen.update(fresh)
+        result.append((comparison, fresh))
+    return result

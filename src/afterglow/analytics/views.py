@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import render
@@ -12,6 +13,7 @@ from django.utils.http import content_disposition_header
 from afterglow.accounts.access import require_membership, staff_required
 from afterglow.accounts.capabilities import Capability
 from afterglow.accounts.models import Clinic
+from afterglow.analytics.cache import DashboardCache
 from afterglow.analytics.charts import dashboard_figures
 from afterglow.analytics.charts_print import print_figures
 from afterglow.analytics.dashboard import (
@@ -47,8 +49,8 @@ class Selection:
         return self.data.for_patients(select_patients(self.data.patients, self.form.selected()))
 
 
-def _selection(clinic: Clinic, params: QueryDict) -> Selection:
-    data = banded(cohort_data(clinic=clinic))
+def _selection(clinic: Clinic, params: QueryDict, cached: DashboardCache) -> Selection:
+    data = cached.cohort(lambda: banded(cohort_data(clinic=clinic)))
     present = {key: params[key] for key in FILTER_COLUMNS if params.get(key)}
     form = CohortFilterForm(present or None, options=filter_options(data.patients))
     query = QueryDict(mutable=True)
@@ -67,18 +69,32 @@ def _board(clinic: Clinic, selection: Selection) -> Dashboard:
     )
 
 
+def _board_and_figures(
+    clinic: Clinic, selection: Selection, cached: DashboardCache
+) -> tuple[Dashboard, dict[str, Any]]:
+    """The board and its page figures for these filters, reused until the data change."""
+
+    def build() -> tuple[Dashboard, dict[str, Any]]:
+        board = _board(clinic, selection)
+        return board, dashboard_figures(board, cutoff=clinic.pcl5_cutoff)
+
+    return cached.figures(selection.form.selected(), build)
+
+
 @staff_required(capability=Capability.ANALYTICS)
 def dashboard(request: HttpRequest) -> HttpResponse:
     clinic = require_membership(request).clinic
-    selection = _selection(clinic, request.GET)
-    board = _board(clinic, selection)
+    cached = DashboardCache.for_clinic(clinic)
+    selection = _selection(clinic, request.GET, cached)
+
+    board, figures = _board_and_figures(clinic, selection, cached)
     return render(
         request,
         "analytics/dashboard.html",
         {
             "form": selection.form,
             "board": board,
-            "figures": dashboard_figures(board, cutoff=clinic.pcl5_cutoff),
+            "figures": figures,
             "query": selection.query,
             "filters_rejected": selection.form.is_bound and not selection.form.is_valid(),
         },
@@ -89,7 +105,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 @audited_read("deidentified_csv", action=Action.EXPORT, keep_query=True)
 def export_csv(request: HttpRequest) -> HttpResponse:
     clinic = require_membership(request).clinic
-    selection = _selection(clinic, request.GET)
+    selection = _selection(clinic, request.GET, DashboardCache.for_clinic(clinic))
     selected = selection.selected
     rows = deidentified_frame(selected.frame, selected.patients)
     if rows["patient_id"].nunique() < clinic.analytics_min_n:
@@ -121,13 +137,19 @@ def report_pdf(request: HttpRequest) -> HttpResponse:
     """The dashboard's figures and tables as a printable black-and-white PDF, same filters."""
     membership = require_membership(request)
     clinic = membership.clinic
-    selection = _selection(clinic, request.GET)
-    board = _board(clinic, selection)
+    cached = DashboardCache.for_clinic(clinic)
+    selection = _selection(clinic, request.GET, cached)
+    board, _ = _board_and_figures(clinic, selection, cached)
     now = timezone.now()
     user = membership.user
     context = {
         "board": board,
-        "charts": print_figures(board, cutoff=clinic.pcl5_cutoff),
+        # The matplotlib charts take most of a second each: reused until the data change.
+        "charts": cached.figures(
+            selection.form.selected(),
+            lambda: print_figures(board, cutoff=clinic.pcl5_cutoff),
+            kind="print",
+        ),
         "filters": selection.form.described(),
         **print_context(
             clinic=clinic,

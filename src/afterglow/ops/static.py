@@ -11,14 +11,11 @@ stored beside the last collection (an upgrade, a first start).
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import plotly
 from django.conf import settings
-from django.contrib.staticfiles.finders import BaseFinder, get_finders
-from django.core.files.storage import FileSystemStorage
+from django.contrib.staticfiles.finders import get_finders
 from django.core.management import call_command
 from whitenoise.compress import Compressor
 from whitenoise.storage import CompressedManifestStaticFilesStorage
@@ -50,38 +47,6 @@ def static_collect_if_needed() -> bool:
     root.mkdir(parents=True, exist_ok=True)
     stamp.write_text(fingerprint)
     return True
-
-
-class PlotlyFinder(BaseFinder):
-    """Plotly's browser bundle from the installed package, and nothing else of it.
-
-    Served as ``vendor/plotly/plotly.min.js`` (no CDN; the script always matches the
-    plotly version that built the figure). The package's data folder also holds
-    datasets, templates and a widget bundle the pages never load; collecting and
-    compressing those would triple the time ``afterglow serve`` takes to start.
-    """
-
-    prefix = "vendor/plotly"
-    name = "plotly.min.js"
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.storage = FileSystemStorage(
-            location=Path(plotly.__file__).resolve().parent / "package_data"
-        )
-        self.storage.prefix = self.prefix  # type: ignore[attr-defined]
-
-    def check(self, **kwargs: Any) -> list[Any]:
-        return []
-
-    def find(self, path: str, find_all: bool = False, **kwargs: Any) -> Any:
-        find_all = find_all or kwargs.get("all", False)
-        if path == f"{self.prefix}/{self.name}":
-            return [self.storage.path(self.name)] if find_all else self.storage.path(self.name)
-        return [] if find_all else None
-
-    def list(self, ignore_patterns: Any) -> Iterator[tuple[str, FileSystemStorage]]:
-        yield self.name, self.storage
 
 
 class GzipManifestStorage(CompressedManifestStaticFilesStorage):

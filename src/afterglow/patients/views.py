@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
@@ -13,7 +12,7 @@ from afterglow.audit.reads import audited_read
 from afterglow.patients.access import get_patient_for, patient_page
 from afterglow.patients.forms import PatientForm
 from afterglow.patients.models import CareStatus, Patient
-from afterglow.patients.selectors import patient_list
+from afterglow.patients.selectors import patient_list_page
 from afterglow.patients.services import patient_create, patient_update
 
 
@@ -25,12 +24,14 @@ def patient_index(request: HttpRequest) -> HttpResponse:
     status = request.GET.get("status", "")
     if status not in CareStatus.values:
         status = ""
-    page = Paginator(patient_list(clinic=membership.clinic, text=text, status=status), 25)
+    page = patient_list_page(
+        clinic=membership.clinic, text=text, status=status, number=request.GET.get("page")
+    )
     return render(
         request,
         "patients/list.html",
         {
-            "page": page.get_page(request.GET.get("page")),
+            "page": page,
             "q": text,
             "status": status,
             "statuses": CareStatus.choices,

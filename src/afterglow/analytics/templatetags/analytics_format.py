@@ -85,3 +85,18 @@ def shown_as(value: object, column: str) -> str:
 def any_hidden(rows: Sequence[dict[str, object]]) -> bool:
     """Whether any row of a weekly table is hidden (to print the footnote once)."""
     return any(not row.get("shown", True) for row in rows)
+
+
+#: Yes/no covariates read as a presence: an odds ratio "with vs without".
+PRESENCE = {("yes", "no"): "with vs without", ("no", "yes"): "without vs with"}
+
+
+@register.filter
+def contrast(row: dict[str, object]) -> str:
+    """What a categorical odds ratio compares: "with vs without" for a yes/no feature
+    (therapy in the post-dose window), else "<level> vs <reference>" as people read them."""
+    level, reference, feature = row.get("level"), row.get("reference"), str(row.get("feature"))
+    presence = PRESENCE.get((str(level).lower(), str(reference).lower()))
+    if presence is not None:
+        return presence
+    return f"{value_label(feature, level)} vs {value_label(feature, reference)}"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Callable
 from decimal import Decimal
@@ -134,15 +133,19 @@ def _context(
     membership = require_membership(request)
     page = session_page(session=session)
     by_reading = _alerts_by_reading(page.alerts)
-    figure = vitals_figure(page.vitals, thresholds=page.thresholds, stop_minute=page.stop_minute)
+    figure = (
+        vitals_figure(page.vitals, thresholds=page.thresholds, stop_minute=page.stop_minute)
+        if page.vitals
+        else None
+    )
     return {
         "page": page,
         "session": session,
         "patient": session.patient,
         "protocol": page.protocol,
         "clinic": session.patient.clinic,
-        # Plotly's own encoder handles its types; json_script then embeds it safely.
-        "figure": json.loads(figure.to_json()) if page.vitals else None,
+        # A plain JSON dict (charts_sessions); json_script embeds it safely.
+        "figure": figure if page.vitals else None,
         "can_write": has_capability(membership, Capability.DOSING) and not session.is_signed,
         "can_amend": has_capability(membership, Capability.DOSING) and session.is_signed,
         "can_override": has_capability(membership, Capability.DECIDE) and not session.is_signed,

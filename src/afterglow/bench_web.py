@@ -1,0 +1,401 @@
+"""``make bench-web`` (``python -m afterglow.bench_web``): every staff page, served.
+
+1. **Build**, in a temporary folder (a throwaway SQLite file): ``afterglow migrate``,
+   ``afterglow demo`` (the 120-patient demo clinic, through the services), then a clinic
+   of at least ``BENCH_WEB_PATIENTS`` patients (default 10,000: 84 copies of the demo's
+   120, 10,080) copied from it in bulk (``demo.bulk``), and a prescriber login for each.
+2. **Serve** with ``afterglow serve --workers 2`` in production mode (collected, hashed,
+   gzipped static files) under ``afterglow.bench_web_settings``, which adds
+   ``/bench/bare/``: a view that does nothing behind the same middleware.
+3. **Measure** each page of each clinic, signed in: ``BENCH_WEB_RUNS`` sequential
+   requests (default 20; PDFs 5) after two warm-ups give the median and 95th percentile
+   of the time to the full answer on the loopback (server time: the client adds well
+   under a millisecond), then two client threads (one per worker) give requests/s.
+   The bare view is measured the same way in the same run.
+4. **Chromium**: the patient chart's first visit in a fresh browser profile (Debian's
+   Chromium through Playwright): JavaScript bytes on the wire (compressed) and decoded,
+   and the time until every chart is drawn.
+
+Prints one table. Never part of ``make test`` (tests count queries, never time).
+``BENCH_WEB_PATIENTS=2000 BENCH_WEB_RUNS=10 make bench-web`` for a quick look;
+``BENCH_WEB_FROM=<sqlite file>`` starts from a copy of a database that already holds the
+demo clinic (it is never changed).
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import re
+import secrets
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.parse
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+DEFAULT_PATIENTS = 10_000
+DEFAULT_RUNS = 20
+PDF_RUNS = 5
+PASSWORD = "bench-web-" + secrets.token_hex(8)
+BIN = Path(sys.executable).parent
+
+
+@dataclass(frozen=True)
+class Result:
+    page: str
+    clinic: str
+    median_ms: float
+    p95_ms: float
+    per_second: float
+    status: int
+
+
+# --- build -----------------------------------------------------------------------------------
+
+
+def build(patients: int) -> dict[str, Any]:
+    """Runs inside the bench environment (``--build``): seeds, copies, prints the URLs."""
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db.models import Count
+    from django.urls import reverse
+
+    from afterglow.accounts.models import Clinic, Membership, Role
+    from afterglow.demo.bulk import clone_clinic
+    from afterglow.patients.models import Patient
+    from afterglow.treatment.models import DosingSession, SessionStatus
+
+    call_command("migrate", verbosity=0)
+    # Does nothing when the clinic exists (a copy of a database given in BENCH_WEB_FROM).
+    call_command("demo", stdout=open(os.devnull, "w"))  # noqa: SIM115
+    demo = Clinic.objects.get(slug="demo")
+    started = time.perf_counter()
+    per_copy = Patient.objects.filter(clinic=demo).count()
+    large = clone_clinic(
+        template=demo,
+        slug="bench-large",
+        name="Bench clinic",
+        copies=-(-patients // per_copy),
+        progress=lambda text: print(f"  bulk: {text}", file=sys.stderr),
+    )
+    copied = time.perf_counter() - started
+    from django.contrib.auth.models import User
+
+    pages: dict[str, Any] = {"copied_seconds": copied, "clinics": {}}
+    for label, clinic in (("demo", demo), ("large", large)):
+        user = User.objects.create_user(f"bench-{clinic.slug}", password=PASSWORD)
+        Membership.objects.create(user=user, clinic=clinic, role=Role.PRESCRIBER)
+        patient = (
+            Patient.objects.filter(clinic=clinic)
+            .annotate(n=Count("responses"))
+            .order_by("-n", "pk")
+            .first()
+        )
+        session = (
+            DosingSession.objects.filter(clinic=clinic, status=SessionStatus.SIGNED)
+            .order_by("-pk")
+            .first()
+        )
+        assert patient is not None and session is not None
+        pages["clinics"][label] = {
+            "username": user.username,
+            "patients": Patient.objects.filter(clinic=clinic).count(),
+            "urls": {
+                "bare Django view": "/bench/bare/",
+                "patient chart": reverse("patients:chart", args=[patient.pk]),
+                "dosing session": reverse("dosing:session", args=[session.pk]),
+                "patient list": reverse("patients:list"),
+                "worklist": reverse("schedules:worklist"),
+                "alert inbox": reverse("alerts:inbox"),
+                "intake queue": reverse("intake:queue"),
+                "outcomes dashboard": reverse("analytics:dashboard"),
+                "patient PDF": reverse("reports:patient_pdf", args=[patient.pk]),
+                "clinic PDF": reverse("analytics:report_pdf"),
+            },
+        }
+    return pages
+
+
+# --- HTTP ------------------------------------------------------------------------------------
+
+
+class Session:
+    """A signed-in client (cookies by hand: production cookies are marked Secure)."""
+
+    def __init__(self, port: int) -> None:
+        self.port = port
+        self.cookies: dict[str, str] = {}
+
+    def request(
+        self, method: str, path: str, body: str | None = None, conn: Any = None
+    ) -> tuple[int, bytes]:
+        own = conn is None
+        conn = conn or http.client.HTTPConnection("127.0.0.1", self.port, timeout=120)
+        headers = {"Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items())}
+        if body is not None:
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+            headers["Referer"] = f"http://127.0.0.1:{self.port}{path}"
+        conn.request(method, path, body=body, headers=headers)
+        response = conn.getresponse()
+        data = response.read()
+        for header in response.headers.get_all("Set-Cookie") or []:
+            name, _, rest = header.partition("=")
+            self.cookies[name.strip()] = rest.split(";", 1)[0]
+        if own:
+            conn.close()
+        return response.status, data
+
+    def sign_in(self, username: str) -> None:
+        login = "/staff/accounts/login/"
+        _, page = self.request("GET", login)
+        token = re.search(rb'name="csrfmiddlewaretoken" value="([^"]+)"', page)
+        assert token, "no CSRF token on the sign-in page"
+        body = urllib.parse.urlencode(
+            {
+                "csrfmiddlewaretoken": token.group(1).decode(),
+                "username": username,
+                "password": PASSWORD,
+                "next": "/staff/",
+            }
+        )
+        status, _ = self.request("POST", login, body)
+        assert status == 302, f"sign-in failed ({status})"
+
+
+def measure(session: Session, page: str, clinic: str, path: str, runs: int) -> Result:
+    conn = http.client.HTTPConnection("127.0.0.1", session.port, timeout=120)
+    status = 0
+    for _ in range(2):
+        status, _ = session.request("GET", path, conn=conn)
+    times = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        status, _ = session.request("GET", path, conn=conn)
+        times.append(time.perf_counter() - started)
+    conn.close()
+    per_second = _throughput(session, path, runs)
+    times.sort()
+    p95 = times[min(len(times) - 1, round(0.95 * (len(times) - 1)))]
+    return Result(page, clinic, statistics.median(times) * 1000, p95 * 1000, per_second, status)
+
+
+def _throughput(session: Session, path: str, runs: int, threads: int = 2) -> float:
+    """Requests/s with one client thread per server worker, ``runs`` requests each."""
+
+    def work() -> None:
+        conn = http.client.HTTPConnection("127.0.0.1", session.port, timeout=120)
+        for _ in range(runs):
+            session.request("GET", path, conn=conn)
+        conn.close()
+
+    workers = [threading.Thread(target=work) for _ in range(threads)]
+    started = time.perf_counter()
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    return threads * runs / (time.perf_counter() - started)
+
+
+# --- Chromium ----------------------------------------------------------------------------------
+
+
+def chart_first_visit(port: int, session: Session, path: str) -> dict[str, float]:
+    from playwright.sync_api import sync_playwright
+
+    executable = os.environ.get("AFTERGLOW_CHROMIUM", "/usr/bin/chromium")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=executable,
+            headless=True,
+            args=["--no-sandbox", "--disable-gpu", "--no-first-run"],
+        )
+        context = browser.new_context()
+        context.add_cookies(
+            [
+                {"name": k, "value": v, "url": f"http://127.0.0.1:{port}/"}
+                for k, v in session.cookies.items()
+            ]
+        )
+        page = context.new_page()
+        started = time.perf_counter()
+        page.goto(f"http://127.0.0.1:{port}{path}", wait_until="load")
+        page.wait_for_function(
+            "() => [...document.querySelectorAll('.chart[data-figure], [id^=chart-]')]"
+            ".every(el => el.querySelector('.main-svg'))",
+            timeout=60_000,
+        )
+        seconds = time.perf_counter() - started
+        scripts = page.evaluate(
+            "() => performance.getEntriesByType('resource')"
+            ".filter(e => e.initiatorType === 'script')"
+            ".map(e => [e.transferSize, e.decodedBodySize])"
+        )
+        browser.close()
+    return {
+        "seconds": seconds,
+        "js_wire": float(sum(s[0] for s in scripts)),
+        "js_decoded": float(sum(s[1] for s in scripts)),
+    }
+
+
+# --- run ---------------------------------------------------------------------------------------
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _environment(folder: str, port: int) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(
+        {
+            "AFTERGLOW_MODE": "production",
+            "DJANGO_SETTINGS_MODULE": "afterglow.bench_web_settings",
+            "AFTERGLOW_VAR_DIR": folder,
+            "DATABASE_URL": f"sqlite:///{folder}/bench.sqlite3",
+            "SECRET_KEY": secrets.token_urlsafe(48),
+            "AFTERGLOW_AUDIT_KEY": secrets.token_urlsafe(48),
+            "ALLOWED_HOSTS": "127.0.0.1",
+            "AFTERGLOW_BASE_URL": f"http://127.0.0.1:{port}",
+            "SECURE_SSL_REDIRECT": "false",
+            "AFTERGLOW_REQUIRE_MFA": "false",
+            "LOG_LEVEL": "WARNING",
+            "PORT": str(port),
+        }
+    )
+    return env
+
+
+def main() -> int:
+    try:
+        patients = int(os.environ.get("BENCH_WEB_PATIENTS", DEFAULT_PATIENTS))
+        runs = int(os.environ.get("BENCH_WEB_RUNS", DEFAULT_RUNS))
+    except ValueError:
+        print(
+            "bench-web: BENCH_WEB_PATIENTS and BENCH_WEB_RUNS must be whole numbers",
+            file=sys.stderr,
+        )
+        return 2
+    if patients < 120 or runs < 3:
+        print("bench-web: BENCH_WEB_PATIENTS >= 120 and BENCH_WEB_RUNS >= 3", file=sys.stderr)
+        return 2
+    with tempfile.TemporaryDirectory(prefix="afterglow-bench-web-") as folder:
+        port = _free_port()
+        env = _environment(folder, port)
+        if os.environ.get("BENCH_WEB_FROM"):
+            # A database already migrated and seeded with the demo (saves ten minutes).
+            shutil.copyfile(os.environ["BENCH_WEB_FROM"], f"{folder}/bench.sqlite3")
+        print(f"Afterglow bench-web: demo clinic and a {patients:,}-patient clinic, {runs} runs")
+        print(f"machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}")
+        started = time.perf_counter()
+        built = subprocess.run(
+            [sys.executable, "-m", "afterglow.bench_web", "--build", str(patients)],
+            env={**env, "BENCH_WEB_PASSWORD": PASSWORD},
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if built.returncode != 0:
+            print(built.stderr, file=sys.stderr)
+            return 1
+        plan = json.loads(built.stdout.strip().splitlines()[-1])
+        print(
+            f"built in {time.perf_counter() - started:.0f} s "
+            f"(bulk copy {plan['copied_seconds']:.0f} s)"
+        )
+        server = subprocess.Popen(
+            [str(BIN / "afterglow"), "serve", "--workers", "2", "--bind", f"127.0.0.1:{port}"],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        try:
+            _wait_ready(port)
+            return _run(port, plan, runs)
+        finally:
+            server.terminate()
+            server.wait(timeout=60)
+
+
+def _wait_ready(port: int) -> None:
+    deadline = time.monotonic() + 180
+    while time.monotonic() < deadline:
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+            conn.request("GET", "/healthz")
+            conn.getresponse().read()
+            return
+        except OSError:
+            time.sleep(0.5)
+    raise RuntimeError("the server did not answer /healthz within 3 minutes")
+
+
+def _run(port: int, plan: dict[str, Any], runs: int) -> int:
+    results: list[Result] = []
+    browser: dict[str, float] | None = None
+    for label, clinic in plan["clinics"].items():
+        session = Session(port)
+        session.sign_in(clinic["username"])
+        for page, path in clinic["urls"].items():
+            count = PDF_RUNS if page.endswith("PDF") else runs
+            result = measure(session, page, label, path, count)
+            results.append(result)
+            print(
+                f"  {label:>7} {page:<20} median {result.median_ms:8.1f} ms  "
+                f"p95 {result.p95_ms:8.1f} ms  {result.per_second:8.1f}/s  ({result.status})",
+                flush=True,
+            )
+        if label == "demo":
+            try:
+                browser = chart_first_visit(port, session, clinic["urls"]["patient chart"])
+            except Exception as error:
+                print(f"  Chromium: not measured ({error.__class__.__name__}: {error})")
+    _table(results, plan, browser)
+    return 0 if all(r.status == 200 for r in results) else 1
+
+
+def _table(results: list[Result], plan: dict[str, Any], browser: dict[str, float] | None) -> None:
+    clinics = list(plan["clinics"])
+    print("\nServer time per page (median / p95 ms) and requests/s, beside the bare view")
+    header = f"{'page':<20}" + "".join(
+        f" | {c + ' (' + str(plan['clinics'][c]['patients']) + ' patients)':^34}" for c in clinics
+    )
+    print(header)
+    pages = list(next(iter(plan["clinics"].values()))["urls"])
+    for page in pages:
+        cells = []
+        for clinic in clinics:
+            r = next(x for x in results if x.page == page and x.clinic == clinic)
+            cells.append(
+                f" | {r.median_ms:8.1f} / {r.p95_ms:8.1f} ms {r.per_second:7.1f}/s"
+                + ("" if r.status == 200 else f" HTTP {r.status}")
+            )
+        print(f"{page:<20}" + "".join(cells))
+    if browser is not None:
+        print(
+            f"\nChart first visit in Chromium (demo): {browser['seconds']:.2f} s to every chart "
+            f"drawn; JavaScript {browser['js_wire'] / 1e6:.2f} MB on the wire, "
+            f"{browser['js_decoded'] / 1e6:.2f} MB decoded"
+        )
+
+
+if __name__ == "__main__":
+    if sys.argv[1:2] == ["--build"]:
+        PASSWORD = os.environ["BENCH_WEB_PASSWORD"]
+        print(json.dumps(build(int(sys.argv[2]))))
+        sys.exit(0)
+    sys.exit(main())
