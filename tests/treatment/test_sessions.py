@@ -29,6 +29,7 @@ from afterglow.treatment.services.sessions import (
     alert_acknowledge,
     dissociation_record,
     sedation_record,
+    session_alerts_acknowledge,
     session_amend,
     session_discharge,
     session_discharge_override,
@@ -529,6 +530,9 @@ def _every_change(session, nurse, alert):
             action="none",
         ),
         "alert": lambda: alert_acknowledge(alert=alert, by=nurse),
+        "alerts_seen": lambda: session_alerts_acknowledge(
+            session=session, alert_ids=[alert.pk], by=nurse, note="seen"
+        ),
         "discharge": lambda: session_discharge(
             session=session,
             by=nurse,
@@ -557,6 +561,7 @@ CHANGES = [
     "side_effects",
     "adverse_event",
     "alert",
+    "alerts_seen",
     "discharge",
     "sign",
     "discharge_override",
