@@ -162,6 +162,13 @@ def _analyze(
         )
     source = source_sql(name, kind, typed=True)
     try:
+        if kind == "csv":
+            # A CSV is parsed once, into a table of the columns used (Parquet is columnar
+            # already and read where needed).
+            wanted = {*REQUIRED_COLUMNS, by, covariate, "age" if by == "age_band" else None}
+            keep = ", ".join(quote(c) for c in columns if c in wanted)
+            connection.execute(f"CREATE TEMP TABLE observations AS SELECT {keep} FROM {source}")
+            source = "observations"
         _check_values(connection, source, name, kind)
         codes, day, total, n_patients = _sorted_rows(connection, source)
     except duckdb.Error as exc:
@@ -296,8 +303,9 @@ def _reduce(
     for first in range(0, n_patients, CHUNK_PATIENTS):
         last = min(first + CHUNK_PATIENTS, n_patients)
         low, high = int(bounds[first]), int(bounds[last])
-        code = codes[low:high].astype(np.int64) - first
-        chunk_day = day[low:high].astype(np.int64)
+        # int32 throughout (days and totals fit; half the memory traffic of int64).
+        code = codes[low:high] - np.int32(first)
+        chunk_day = day[low:high]
         repeat = (code[1:] == code[:-1]) & (chunk_day[1:] == chunk_day[:-1])
         if repeat.any():
             raise first_problem(connection, name, kind)
@@ -306,7 +314,7 @@ def _reduce(
             order=np.empty(0, dtype=np.int64),
             code=code,
             day=chunk_day,
-            total=total[low:high].astype(np.int64),
+            total=total[low:high].astype(np.int32),
             ids=pd.RangeIndex(last - first),
             bounds=bounds[first : last + 1] - low,
         )
