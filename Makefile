@@ -96,12 +96,9 @@ format: install-dev ## Apply ruff's formatter and safe fixes
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-bench: install-dev ## Run the benchmarks (python -m afterglow.bench), if any exist yet
-	@if $(BIN)/python -c 'import importlib.util, sys; sys.exit(importlib.util.find_spec("afterglow.bench") is None)'; then \
-		$(BIN)/python -m afterglow.bench; \
-	else \
-		echo "no benchmarks yet (later issues add them)"; \
-	fi
+bench: install-dev ## Engine benchmarks, then registry scale: 1 M CSV/Parquet, 10 M Parquet (files cached in var/bench)
+	$(BIN)/python -m afterglow.bench
+	$(BIN)/python -m afterglow.bench_registry
 
 bench-audit: install-dev ## Time the patient chart with and without its audit event (demo data, SQLite file)
 	$(BIN)/python -m afterglow.bench_audit

@@ -45,9 +45,9 @@ from afterglow.analytics.engine import AnalysisConfig, analyze, analyze_csv, tim
 from afterglow.analytics.engine.durability import durations, km_from_durations
 from afterglow.analytics.engine.frame import prepare, read_csv
 from afterglow.analytics.engine.mixed import fit_reml, pool
-from afterglow.analytics.engine.patients import patient_arrays
-from afterglow.analytics.engine.report import _timepoint
+from afterglow.analytics.engine.patients import match_timepoint, patient_arrays
 from afterglow.analytics.engine.stats import mean_ci, rate_ci
+from afterglow.analytics.engine.table import _timepoint
 from afterglow.demo.synthetic_registry import generate, write_csv
 
 SEED = 20240501
@@ -138,7 +138,9 @@ def _engine_outcome_figures(frame: pd.DataFrame, config: AnalysisConfig) -> dict
     cohort = prepare(frame)
     arrays = patient_arrays(cohort, config)
     timepoints = {
-        day: _timepoint(cohort, arrays.baseline, arrays.has_baseline, day, config)
+        day: _timepoint(
+            arrays.baseline, match_timepoint(cohort, arrays.has_baseline, day)[0], day, config
+        )
         for day in config.days
     }
     km = km_from_durations(*durations(cohort, arrays, config))

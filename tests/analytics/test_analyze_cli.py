@@ -232,3 +232,48 @@ def test_the_real_command_exits_2_with_one_line_on_stderr(tmp_path, content, mes
     assert done.returncode == 2
     assert done.stdout == ""
     assert done.stderr == message.format(path=path) + "\n"
+
+
+def test_parquet_input_format_option_bins_and_covariate_reach_the_engine(tmp_path, registry_csv):
+    from afterglow.analytics.engine.scan import analyze_file
+    from afterglow.demo.synthetic_registry import write_parquet
+
+    parquet = tmp_path / "registry.parquet"
+    write_parquet(300, parquet, seed=4)
+    renamed = tmp_path / "registry.data"
+    renamed.write_bytes(parquet.read_bytes())
+
+    printed = analyze_command("--input", str(parquet), "--by", "age", "--bins", "30,50")
+    assert printed == analyze_file(parquet, by="age", bins=(30.0, 50.0))
+    assert list(printed["by"]) == ["<30", "30–<50", "≥50"]
+    assert analyze_command("--input", str(renamed), "--format", "parquet") == analyze_file(parquet)
+    with_age = analyze_command("--csv", str(registry_csv), "--covariate", "age")
+    assert with_age["mixed_model"]["covariate"] == "age"
+    assert with_age == analyze_file(registry_csv, covariate="age")
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--bins", "30,50"], "--bins needs --by COLUMN"),
+        (["--by", "age", "--bins", "50,30"], "--bins must be increasing numbers, got '50,30'"),
+        (["--by", "age", "--bins", "x"], "--bins must be numbers separated by commas"),
+        (["--covariate", "sex"], "--covariate needs a numeric column; sex holds text"),
+        (["--covariate", "shoe_size"], "--covariate column 'shoe_size' is not in the CSV"),
+    ],
+)
+def test_bad_bins_and_covariates_are_one_line_errors(registry_csv, args, message):
+    with pytest.raises(CommandError) as caught:
+        analyze_command("--csv", str(registry_csv), *args)
+
+    assert caught.value.returncode == 2
+    assert str(caught.value).startswith(message)
+
+
+def test_a_file_of_unknown_kind_asks_for_format(tmp_path):
+    path = tmp_path / "cohort.xlsx"
+    path.write_text("x", encoding="utf-8")
+    with pytest.raises(CommandError, match="add --format csv or --format parquet") as caught:
+        analyze_command("--input", str(path))
+
+    assert caught.value.returncode == 2

@@ -37,23 +37,31 @@ from afterglow.analytics.engine.patients import (
     responds,
 )
 
-__all__ = ["durations", "km_from_durations"]
+__all__ = ["durations", "km_from_durations", "patient_durations"]
 
 
 def durations(
     cohort: Cohort, arrays: PatientArrays, config: AnalysisConfig
 ) -> tuple[np.ndarray, np.ndarray]:
     """``(days, lost)`` for each responder at ``config.durability_from`` (module docstring)."""
+    responder, days, lost = patient_durations(cohort, arrays, config)
+    return days[responder], lost[responder]
+
+
+def patient_durations(
+    cohort: Cohort, arrays: PatientArrays, config: AnalysisConfig
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``(responder, days, lost)`` per patient; ``days`` and ``lost`` count for responders."""
     total, matched_day = match_timepoint(cohort, arrays.has_baseline, config.durability_from)
     seen = total != MISSING
     responder = seen & responds(arrays.baseline, total, config)
     start = np.where(responder, matched_day, MISSING)
     followup = (cohort.day > 0) & arrays.has_baseline[cohort.code]
     loss, _ = loss_after(cohort, followup, arrays.response, start, config.loss_confirmations)
-    loss, last, start = loss[responder], arrays.last_day[responder], start[responder]
-    lost = loss != MISSING
-    end = np.where(lost, loss, last)
-    return (end - start).astype(np.float64), lost
+    lost = responder & (loss != MISSING)
+    end = np.where(lost, loss, arrays.last_day)
+    days = np.where(responder, end - start, 0).astype(np.float64)
+    return responder, days, lost
 
 
 def km_from_durations(days: np.ndarray, lost: np.ndarray) -> dict[str, object]:

@@ -48,7 +48,16 @@ import math
 import numpy as np
 import pandas as pd
 
-__all__ = ["MixedFit", "Pooled", "fit_reml", "pool"]
+__all__ = [
+    "MixedFit",
+    "PatientSums",
+    "Pooled",
+    "fit_reml",
+    "patient_sums",
+    "pattern_index",
+    "pool",
+    "pool_sums",
+]
 
 Z975 = 1.959963984540054  # the 0.975 quantile of the standard normal
 DAYS_PER_WEEK = 7.0
@@ -109,6 +118,53 @@ class MixedFit:
         }
 
 
+@dataclasses.dataclass(frozen=True)
+class PatientSums:
+    """Each patient's sums over the observations inside the mixed window (float64 arrays).
+
+    ``n`` rows, ``d`` Σ day, ``dd`` Σ day², ``y`` Σ total, ``ty`` Σ (day / 7)·total,
+    ``yy`` Σ total²; all zero for a patient without rows there. Days and totals are
+    whole numbers, so all but ``ty`` are exact.
+    """
+
+    n: np.ndarray
+    d: np.ndarray
+    dd: np.ndarray
+    y: np.ndarray
+    ty: np.ndarray
+    yy: np.ndarray
+
+    def subset(self, keep: np.ndarray) -> PatientSums:
+        return PatientSums(*(getattr(self, f.name)[keep] for f in dataclasses.fields(self)))
+
+    @classmethod
+    def concat(cls, parts: list[PatientSums]) -> PatientSums:
+        return cls(
+            *(np.concatenate([getattr(p, f.name) for p in parts]) for f in dataclasses.fields(cls))
+        )
+
+
+def patient_sums(
+    code: np.ndarray, day: np.ndarray, total: np.ndarray, n_patients: int
+) -> PatientSums:
+    """:class:`PatientSums` of observations (patient code 0..n_patients-1, day, total)."""
+    d = day.astype(np.float64)
+    y = total.astype(np.float64)
+    t = d / DAYS_PER_WEEK
+
+    def per_patient(weights: np.ndarray | None) -> np.ndarray:
+        return np.bincount(code, weights=weights, minlength=n_patients).astype(np.float64)
+
+    return PatientSums(
+        n=per_patient(None),
+        d=per_patient(d),
+        dd=per_patient(d * d),
+        y=per_patient(y),
+        ty=per_patient(t * y),
+        yy=per_patient(y * y),
+    )
+
+
 def pool(code: np.ndarray, day: np.ndarray, total: np.ndarray) -> Pooled:
     """Reduce observations (patient code, day, total) to :class:`Pooled` statistics.
 
@@ -120,33 +176,34 @@ def pool(code: np.ndarray, day: np.ndarray, total: np.ndarray) -> Pooled:
     else:
         _, code = np.unique(code, return_inverse=True)
     n_patients = int(code.max()) + 1 if len(code) else 0
-    d = day.astype(np.float64)
-    y = total.astype(np.float64)
-    t = d / DAYS_PER_WEEK
+    return pool_sums(patient_sums(code, day, total, n_patients))
 
-    def per_patient(weights: np.ndarray | None) -> np.ndarray:
-        return np.bincount(code, weights=weights, minlength=n_patients)
 
-    n_i = per_patient(None)
-    sum_d = per_patient(d)
-    sum_dd = per_patient(d * d)
-    # Days are whole numbers, so the three sums are exact and group patterns exactly.
+def pattern_index(sums: PatientSums) -> tuple[np.ndarray, int]:
+    """Each patient's visit pattern (0.., in order of first appearance) and their number."""
     pattern_of = (
-        pd.DataFrame({"n": n_i, "d": sum_d, "dd": sum_dd})
+        pd.DataFrame({"n": sums.n, "d": sums.d, "dd": sums.dd})
         .groupby(["n", "d", "dd"], sort=False)
         .ngroup()
         .to_numpy()
     )
-    n_patterns = int(pattern_of.max()) + 1 if len(pattern_of) else 0
+    return pattern_of, int(pattern_of.max()) + 1 if len(pattern_of) else 0
+
+
+def pool_sums(sums: PatientSums) -> Pooled:
+    """:class:`Pooled` statistics of the patients with at least one row in ``sums``."""
+    sums = sums.subset(sums.n > 0)
+    n_patients = len(sums.n)
+    # Days are whole numbers, so the three sums are exact and group patterns exactly.
+    pattern_of, n_patterns = pattern_index(sums)
     count = np.bincount(pattern_of, minlength=n_patterns).astype(np.float64)
     patterns = np.column_stack(
         [
             np.bincount(pattern_of, weights=v, minlength=n_patterns) / count
-            for v in (n_i, sum_d, sum_dd)
+            for v in (sums.n, sums.d, sums.dd)
         ]
     )
-    sy = per_patient(y)
-    sty = per_patient(t * y)
+    sy, sty = sums.y, sums.ty
 
     def per_pattern(values: np.ndarray | None) -> np.ndarray:
         return np.bincount(pattern_of, weights=values, minlength=n_patterns)
@@ -161,8 +218,8 @@ def pool(code: np.ndarray, day: np.ndarray, total: np.ndarray) -> Pooled:
         q11=per_pattern(sy * sy),
         q12=per_pattern(sy * sty),
         q22=per_pattern(sty * sty),
-        s=float(np.dot(y, y)),
-        n_obs=len(y),
+        s=float(np.sum(sums.yy)),
+        n_obs=int(np.sum(sums.n)),
         n_patients=n_patients,
     )
 

@@ -159,13 +159,23 @@ def match_timepoint(
     low, high = timepoint_window(target)
     day = cohort.day
     rows = np.flatnonzero((day >= low) & (day <= high) & has_baseline[cohort.code])
-    distance = np.abs(day[rows] - target)
-    rows = rows[np.lexsort((day[rows], distance, cohort.code[rows]))]
-    codes, rows = first_per_patient(cohort.code, rows)
     total = np.full(cohort.n_patients, MISSING, dtype=np.int64)
     matched_day = np.full(cohort.n_patients, MISSING, dtype=np.int64)
-    total[codes] = cohort.total[rows]
-    matched_day[codes] = day[rows]
+    if len(rows) == 0:
+        return total, matched_day
+    # Rows are sorted by patient, then day: each patient's candidates are one run. One key
+    # orders them by distance, then day (unique: one total per patient and day), and the
+    # run's minimum is the match -- linear, no sort.
+    candidate = day[rows].astype(np.int64)
+    key = np.abs(candidate - target) * (high - low + 1) + (candidate - low)
+    code = cohort.code[rows]
+    starts = np.flatnonzero(np.concatenate([[True], code[1:] != code[:-1]]))
+    lowest = np.minimum.reduceat(key, starts)
+    sizes = np.diff(np.append(starts, len(rows)))
+    chosen = rows[key == np.repeat(lowest, sizes)]
+    codes = cohort.code[chosen]
+    total[codes] = cohort.total[chosen]
+    matched_day[codes] = day[chosen]
     return total, matched_day
 
 

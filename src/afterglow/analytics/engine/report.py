@@ -14,18 +14,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from afterglow.analytics.engine.config import AnalysisConfig, AnalysisInputError, timepoint_window
+from afterglow.analytics.engine.config import AnalysisConfig, AnalysisInputError
 from afterglow.analytics.engine.durability import durations, km_from_durations
 from afterglow.analytics.engine.frame import Cohort, add_bands, prepare, read_csv
-from afterglow.analytics.engine.mixed import MixedFit, fit_reml, pool
-from afterglow.analytics.engine.patients import (
-    MISSING,
-    match_timepoint,
-    outcomes_frame,
-    patient_arrays,
-    responds,
-)
-from afterglow.analytics.engine.stats import clean, mean_ci, rate_ci
+from afterglow.analytics.engine.patients import outcomes_frame, patient_arrays
+from afterglow.analytics.engine.stats import clean, mean_ci
+from afterglow.analytics.engine.table import by_groups, patient_table, table_figures
 
 __all__ = [
     "DERIVED_COLUMNS",
@@ -76,20 +70,12 @@ def analyze(
         if by not in df.columns:
             raise AnalysisInputError(f"{by} needs an 'age' column, which the data does not have")
     cohort = prepare(df)
-    result = _block(cohort, config)
+    table = patient_table(cohort, config)
+    result = table_figures(table, config)
     result["config"] = config.to_dict()
     if by is not None:
-        values = cohort.patient_values(by)
-        arrays_has_baseline = patient_arrays(cohort, config).has_baseline
-        blank = values.isna().to_numpy()
         result["by_column"] = by
-        result["n_by_missing"] = int(np.count_nonzero(blank & arrays_has_baseline))
-        groups: dict[str, Any] = {}
-        keys = values.map(_group_key, na_action="ignore")
-        for key in _ordered_keys(values, keys):
-            keep = (keys == key).to_numpy() & ~blank
-            groups[key] = _block(cohort.subset(keep), config)
-        result["by"] = groups
+        result["n_by_missing"], result["by"] = by_groups(table, cohort.patient_values(by), config)
     return result  # type: ignore[no-any-return]
 
 
@@ -148,89 +134,10 @@ def km_curve(df: pd.DataFrame, config: AnalysisConfig = DEFAULT_CONFIG) -> dict[
 
 def mixed_model(df: pd.DataFrame, config: AnalysisConfig = DEFAULT_CONFIG) -> dict[str, Any]:
     """The ``mixed_model`` block of :func:`analyze` (formula and assumptions in ``mixed``)."""
-    cohort = prepare(df)
-    return _mixed(cohort, patient_arrays(cohort, config).has_baseline, config)
+    return table_figures(patient_table(prepare(df), config), config)["mixed_model"]  # type: ignore[no-any-return]
 
 
 # --- internals --------------------------------------------------------------------------------
-
-
-def _block(cohort: Cohort, config: AnalysisConfig) -> dict[str, Any]:
-    arrays = patient_arrays(cohort, config)
-    has_baseline = arrays.has_baseline
-    baseline = arrays.baseline
-    base_values = baseline[has_baseline].astype(np.float64)
-    baseline_mean, baseline_sd, _ = mean_ci(base_values)
-    timepoints: dict[str, Any] = {}
-    for day in config.days:
-        timepoints[str(day)] = _timepoint(cohort, baseline, has_baseline, day, config)
-    km = km_from_durations(*durations(cohort, arrays, config))
-    durability = {
-        "from_day": config.durability_from,
-        **{
-            key: km[key]
-            for key in ("n_responders", "n_lost", "median_days_to_loss_of_response", "ci95")
-        },
-    }
-    block = {
-        "n_patients": int(np.count_nonzero(has_baseline)),
-        "n_excluded_no_baseline": int(np.count_nonzero(~has_baseline)),
-        "n_observations": int(np.count_nonzero(has_baseline[cohort.code])),
-        "baseline_mean": baseline_mean,
-        "baseline_sd": baseline_sd,
-        "timepoints": timepoints,
-        "durability": durability,
-        "mixed_model": _mixed(cohort, has_baseline, config),
-    }
-    return clean(block)  # type: ignore[return-value]
-
-
-def _timepoint(
-    cohort: Cohort,
-    baseline: np.ndarray,
-    has_baseline: np.ndarray,
-    day: int,
-    config: AnalysisConfig,
-) -> dict[str, Any]:
-    total, _ = match_timepoint(cohort, has_baseline, day)
-    seen = total != MISSING
-    b, t = baseline[seen], total[seen]
-    mean_change, sd, ci = mean_ci((t - b).astype(np.float64))
-    mean_total, _, _ = mean_ci(t.astype(np.float64))
-    response_rate, response_ci = rate_ci(responds(b, t, config))
-    below_rate, below_ci = rate_ci(t < config.cutoff)
-    reliable_rate, reliable_ci = rate_ci(b - t >= config.reliable_points)
-    return {
-        "day": day,
-        "window": list(timepoint_window(day)),
-        "n": int(np.count_nonzero(seen)),
-        "mean_total": mean_total,
-        "mean_change": mean_change,
-        "mean_change_sd": sd,
-        "ci95": ci,
-        "response_rate": response_rate,
-        "response_ci95": response_ci,
-        "below_cutoff_rate": below_rate,
-        "below_cutoff_ci95": below_ci,
-        "reliable_improvement_rate": reliable_rate,
-        "reliable_improvement_ci95": reliable_ci,
-    }
-
-
-def _mixed(cohort: Cohort, has_baseline: np.ndarray, config: AnalysisConfig) -> dict[str, Any]:
-    low, high = config.mixed_window
-    rows = (cohort.day >= low) & (cohort.day <= high) & has_baseline[cohort.code]
-    fit: MixedFit | None = None
-    if rows.any():
-        fit = fit_reml(pool(cohort.code[rows], cohort.day[rows], cohort.total[rows]))
-    if fit is None:
-        return {
-            "slope_per_week": None,
-            "ci95": None,
-            "n_obs": int(np.count_nonzero(rows)),
-            "note": "not estimable: needs at least 3 patients, 4 observations and 2 days",
-        }
-    return clean({**fit.to_dict(), "window": [low, high]})  # type: ignore[return-value]
 
 
 def _weekly(cohort: Cohort, has_baseline: np.ndarray) -> list[dict]:
@@ -263,29 +170,3 @@ def _weekly(cohort: Cohort, has_baseline: np.ndarray) -> list[dict]:
         mean, _, ci = mean_ci(values)
         out.append({"week": w, "n": len(values), "mean": mean, "ci95": ci})
     return clean(out)  # type: ignore[return-value]
-
-
-def _group_key(value: object) -> str:
-    """A group value as JSON key text: whole floats without ".0", others as ``str``."""
-    if isinstance(value, float | np.floating) and float(value).is_integer():
-        return str(int(value))
-    return str(value)
-
-
-def _ordered_keys(values: pd.Series, keys: pd.Series) -> list[str]:
-    """Group keys in the categories' order for categoricals, else sorted (numbers as numbers)."""
-    present = set(keys.dropna())
-    if isinstance(values.dtype, pd.CategoricalDtype):
-        ordered = [_group_key(c) for c in values.dtype.categories]
-        return [k for k in ordered if k in present]
-    distinct = values.dropna().unique()
-    try:
-        ordered_values = sorted(distinct)
-    except TypeError:
-        ordered_values = sorted(distinct, key=str)
-    seen: list[str] = []
-    for value in ordered_values:
-        key = _group_key(value)
-        if key not in seen:
-            seen.append(key)
-    return seen

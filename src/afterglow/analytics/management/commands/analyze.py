@@ -1,14 +1,17 @@
-"""``afterglow analyze``: cohort PCL-5 outcomes of a CSV export, as JSON.
+"""``afterglow analyze``: cohort PCL-5 outcomes of a CSV or Parquet file, as JSON.
 
-A thin shell around ``afterglow.analytics.engine`` (the dashboard's engine, so
-the numbers agree): parsing and one-line error reporting live here, every rule
-and default lives in the engine and ``afterglow.outcomes.rules``.
+A thin shell around ``afterglow.analytics.engine.scan`` (DuckDB reads the file; the
+figures are the dashboard engine's, so the numbers agree): parsing and one-line
+error reporting live here, every rule and default lives in the engine and
+``afterglow.outcomes.rules``.
 """
 
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
+import math
 import re
 from typing import Any
 
@@ -19,8 +22,8 @@ from afterglow.analytics.engine import (
     DERIVED_COLUMNS,
     AnalysisConfig,
     AnalysisInputError,
-    analyze_csv,
 )
+from afterglow.analytics.engine.scan import FORMATS, analyze_file
 from afterglow.core.cli import USAGE_ERROR, ComputeCommand
 from afterglow.outcomes.cli import add_loss_rule_arguments
 from afterglow.outcomes.rules import (
@@ -35,12 +38,13 @@ _WHOLE_NUMBER = re.compile(r"[+-]?[0-9]+")
 _DEFAULT_DAYS_TEXT = ",".join(str(d) for d in DEFAULT_DAYS)
 
 HELP = """\
-Analyse the PCL-5 outcomes of a cohort from a CSV and print them as JSON.
+Analyse the PCL-5 outcomes of a cohort from a CSV or Parquet file and print
+them as JSON (DuckDB reads the file; 10 million patients fit in 8 GB).
 
-The CSV has one row per PCL-5: patient_id, day (days after the first dose,
-day 0; negative = before treatment), pcl5_total (a complete PCL-5, 0-80), and
-any covariate columns (sex, age, trauma_context, protocol ...). One row per
-patient and day.
+The file (format from the extension .csv/.parquet, or --format) has one row
+per PCL-5: patient_id, day (days after the first dose, day 0; negative =
+before treatment), pcl5_total (a complete PCL-5, 0-80), and any covariate
+columns (sex, age, trauma_context, protocol ...). One row per patient and day.
 
 Rules: baseline = the total at or before day 0 nearest to it (patients without
 one are left out and counted); a timepoint d is the follow-up nearest to d
@@ -60,7 +64,10 @@ ci95, response_rate, response_ci95, below_cutoff_rate, ...), durability
 (from_day, n_responders at that timepoint, n_lost,
 median_days_to_loss_of_response, ci95), mixed_model
 (slope_per_week, ci95, n_obs, ...), config, and with --by the same block per
-group under "by".
+group under "by". --by takes any column (text values as they are, numbers
+one group per value, or in bands with --bins 18,30,40: <18, 18–<30, 30–<40,
+≥40). --covariate COL adds a numeric per-patient column (the patient's first
+non-blank value) to the mixed model as a fixed effect.
 
 A missing file or column, a non-numeric or out-of-range total, an empty file,
 a bad option or an unknown --by column exits 2 with one line on standard error.
@@ -71,7 +78,19 @@ class Command(ComputeCommand):
     help = HELP
 
     def add_arguments(self, parser: argparse.ArgumentParser) -> None:
-        parser.add_argument("--csv", metavar="FILE", required=True, help="the observations")
+        parser.add_argument(
+            "--input",
+            "--csv",
+            dest="input",
+            metavar="FILE",
+            required=True,
+            help="the observations, CSV or Parquet (--csv is the older name)",
+        )
+        parser.add_argument(
+            "--format",
+            choices=FORMATS,
+            help="csv or parquet (default: from the file name's extension)",
+        )
         # Read as text and checked in handle(), so a bad value gives one clear line.
         parser.add_argument(
             "--days",
@@ -86,6 +105,16 @@ class Command(ComputeCommand):
                 + " or ".join(DERIVED_COLUMNS)
                 + " (derived from the baseline and an age column)"
             ),
+        )
+        parser.add_argument(
+            "--bins",
+            metavar="E,E,...",
+            help="with --by on a numeric column: group into bands at these increasing edges",
+        )
+        parser.add_argument(
+            "--covariate",
+            metavar="COLUMN",
+            help="a numeric per-patient column added to the mixed model as a fixed effect",
         )
         parser.add_argument(
             "--cutoff",
@@ -119,8 +148,20 @@ class Command(ComputeCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         config = _config(options)
+        bins = None
+        if options.get("bins") is not None:
+            if options["by"] is None:
+                raise _bad_option("bins", "needs --by COLUMN (a numeric column to band)")
+            bins = _number_list(options["bins"], "bins")
         try:
-            result = analyze_csv(options["csv"], config, options["by"])
+            result = analyze_file(
+                options["input"],
+                config,
+                options["by"],
+                fmt=options.get("format"),
+                bins=bins,
+                covariate=options.get("covariate"),
+            )
         except AnalysisInputError as exc:
             raise CommandError(str(exc), returncode=USAGE_ERROR) from None
         self.stdout.write(json.dumps(result, allow_nan=False))
@@ -174,6 +215,18 @@ def _whole_list(raw: str, field: str) -> tuple[int, ...]:
     if not raw.strip() or any(not _WHOLE_NUMBER.fullmatch(part) for part in parts):
         raise _bad_option(field, f"must be whole numbers separated by commas, got {raw!r}")
     return tuple(int(part) for part in parts)
+
+
+def _number_list(raw: str, field: str) -> tuple[float, ...]:
+    try:
+        values = tuple(float(part) for part in raw.split(","))
+    except ValueError:
+        raise _bad_option(field, f"must be numbers separated by commas, got {raw!r}") from None
+    if any(b <= a for a, b in itertools.pairwise(values)) or not all(
+        math.isfinite(v) for v in values
+    ):
+        raise _bad_option(field, f"must be increasing numbers, got {raw!r}")
+    return values
 
 
 def _bad_option(field: str, reason: str) -> CommandError:
