@@ -45,11 +45,11 @@ def fhir_membership(request: HttpRequest, *, write: bool) -> Membership:
     capability = WRITE_CAPABILITY if write else READ_CAPABILITY
     if uses_bearer_token(request):
         try:
-            membership = authenticate_bearer(request, write=write)
-            require_capability(membership, capability)
+            caller = authenticate_bearer(request, write=write)
+            require_capability(caller, capability)
         except ApiAuthError as error:
             raise FhirAuthError(error.status, error.detail) from None
-        return membership
+        return caller
     user = request.user
     if not isinstance(user, User) or not user.is_authenticated:
         raise FhirAuthError(401, "Sign in first with a staff session.")
