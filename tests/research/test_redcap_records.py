@@ -11,6 +11,7 @@ from django.core.management import CommandError, call_command
 
 from afterglow.accounts.models import Clinic, Role
 from afterglow.audit.models import Action, AuditEvent
+from afterglow.diary.models import DiaryEntry
 from afterglow.instruments.models import Response
 from afterglow.patients.models import Patient
 from afterglow.research import redcap
@@ -128,14 +129,30 @@ def test_export_then_import_reproduces_the_responses_and_a_second_import_creates
     )
     report = run(*args)
     assert answers_of(fresh) == answers_of(study_clinic)
+    assert diary_of(fresh) == diary_of(study_clinic) != []
     assert "refused" not in report
     created = Response.objects.filter(clinic=fresh).count()
+    created += DiaryEntry.objects.filter(clinic=fresh).count()
     assert f"{created} created" in report
 
     again = run(*args)
-    assert Response.objects.filter(clinic=fresh).count() == created
+    assert (
+        Response.objects.filter(clinic=fresh).count()
+        + DiaryEntry.objects.filter(clinic=fresh).count()
+        == created
+    )
     assert again.count("already in Afterglow") == created
     assert "created" not in again
+
+
+def diary_of(clinic: Clinic) -> list[tuple]:
+    """The diary days as the REDCap project holds them (free text never leaves)."""
+    return sorted(
+        (e.patient.mrn, e.day, e.intrusive_memories, e.flashbacks, e.nightmares, e.peak_distress)
+        for e in DiaryEntry.objects.filter(clinic=clinic, intrusive_memories__isnull=False)
+        .filter(flashbacks__isnull=False)
+        .select_related("patient")
+    )
 
 
 def test_a_dry_run_reports_what_it_would_create_and_stores_nothing(
@@ -247,3 +264,40 @@ def test_the_default_export_is_pseudonymous_with_shifted_dates(study_clinic, tmp
     assert exported and len(set(exported) - real) > 0
     with pytest.raises(CommandError, match="--recipient"):
         run("export", "--clinic", study_clinic.slug, "--out", str(tmp_path / "z"))
+
+
+def test_diary_days_import_once_never_read_blank_as_zero_and_never_overwrite(clinic) -> None:
+    import datetime as dt
+
+    from afterglow.research.redcap_services import redcap_records_import
+
+    patient = PatientFactory(clinic=clinic, mrn="AG-000050")
+    DiaryEntry.objects.create(
+        clinic=clinic, patient=patient, day=dt.date(2026, 3, 3), intrusive_memories=1, flashbacks=0
+    )
+
+    def day(date: str, memories: str, flashbacks: str = "1") -> dict[str, str]:
+        return {
+            "record_id": "AG-000050",
+            "redcap_event_name": "daily_diary_arm_1",
+            "redcap_repeat_instrument": "diary",
+            "redcap_repeat_instance": "1",
+            "diary_date": date,
+            "diary_intrusive_memories": memories,
+            "diary_flashbacks": flashbacks,
+            "diary_nightmares": "1",
+            "diary_peak_distress": "4",
+        }
+
+    rows = [day("2026-03-01", "2"), day("2026-03-02", ""), day("2026-03-03", "5")]
+    report = redcap_records_import(clinic=clinic, rows=rows)
+    assert [(r.status, r.reason.split(" (")[0]) for r in report if r.instrument == "diary"] == [
+        ("created", ""),
+        ("refused", "both counts are needed"),
+        ("refused", "Afterglow has a different entry for that day; not overwritten"),
+    ]
+    stored = DiaryEntry.objects.get(patient=patient, day=dt.date(2026, 3, 1))
+    assert (stored.intrusive_memories, stored.flashbacks, stored.nightmares) == (2, 1, True)
+    assert DiaryEntry.objects.get(patient=patient, day=dt.date(2026, 3, 3)).intrusive_memories == 1
+    again = redcap_records_import(clinic=clinic, rows=rows[:1])
+    assert [r.status for r in again] == ["skipped"]

@@ -275,3 +275,45 @@ def _entry_write(
     if newly_urgent:
         alert_for_diary_entry(entry=entry)  # idempotent: one alert per entry
     return entry, created
+
+
+def diary_entry_import(
+    *,
+    patient: Patient,
+    day: dt.date,
+    by: User | None,
+    intrusive_memories: int,
+    flashbacks: int,
+    nightmares: bool,
+    peak_distress: int | None,
+) -> DiaryEntry:
+    """Store a diary day brought in from a research database (``afterglow redcap import``).
+
+    Not the patient's own entry: the clinic's edit window (which limits what a patient may
+    change through their link) does not apply, a future day is still refused, both counts
+    are required (a missing count is never a zero), and an existing entry for the day is
+    never overwritten (the caller compares and reports). Audited as a create naming ``by``.
+    """
+    if day > timezone.localdate(timezone=patient.clinic.tzinfo):
+        raise DayNotEditable(day, "future")
+    entry = DiaryEntry(
+        clinic=patient.clinic,
+        patient=patient,
+        day=day,
+        intrusive_memories=intrusive_memories,
+        flashbacks=flashbacks,
+        nightmares=nightmares,
+        peak_distress=peak_distress,
+    )
+    entry.full_clean()
+    with transaction.atomic():
+        entry.save()
+        audit_record(
+            action=Action.CREATE,
+            actor=by,
+            clinic=patient.clinic,
+            patient=patient.pk,
+            obj=entry,
+            note=f"diary day {day.isoformat()} (REDCap import)",
+        )
+    return entry

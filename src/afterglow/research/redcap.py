@@ -30,6 +30,7 @@ pattern: the label in lower case, other characters as ``_``, at most 18 characte
 from __future__ import annotations
 
 import datetime as dt
+import numbers
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -415,8 +416,10 @@ def records(
             row["redcap_repeat_instance"] = instance[record]
             row[date_field(DIARY_FORM)] = _text(entry["day"])
             for key in ("intrusive_memories", "flashbacks", "peak_distress"):
-                if entry.get(key) is not None:
-                    row[f"diary_{key}"] = entry[key]
+                cell = entry.get(key)
+                # A blank (None or a frame's NaN) stays blank; counts are whole numbers.
+                if isinstance(cell, numbers.Real) and cell == cell:
+                    row[f"diary_{key}"] = round(float(cell))
             row["diary_nightmares"] = 1 if entry.get("nightmares") else 0
     order = {name: n for n, (_, name) in enumerate(plan.events)}
     out = []

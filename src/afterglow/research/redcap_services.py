@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from django.contrib.auth.models import User
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
 from afterglow.accounts.capabilities import Capability, user_has_capability
@@ -33,6 +33,8 @@ from afterglow.analytics.engine import AGE_BANDS
 from afterglow.audit.models import Action
 from afterglow.audit.services import audit_record
 from afterglow.core.csvsafe import csv_writer
+from afterglow.diary.models import DiaryEntry
+from afterglow.diary.services import DayNotEditable, diary_entry_import
 from afterglow.instruments.catalog import Instrument, all_instruments, get_instrument
 from afterglow.instruments.models import Response, Source
 from afterglow.instruments.services import response_record
@@ -245,6 +247,58 @@ def _write(path: Path, header: Sequence[str], rows: Sequence[Sequence[object]]) 
 # --- import -------------------------------------------------------------------------------------
 
 
+def _diary_count(row: Mapping[str, str], name: str, maximum: int) -> int | None:
+    text = (row.get(name) or "").strip()
+    if not text:
+        return None
+    if not text.isdigit() or int(text) > maximum:
+        raise ValueError(f"{name} {text!r} is not a whole number from 0 to {maximum}")
+    return int(text)
+
+
+def _diary_row(
+    row: Mapping[str, str], patient: Patient | None, *, by: User | None, dry_run: bool
+) -> tuple[str, str]:
+    """(status, reason) for one diary instance; stores it unless ``dry_run``."""
+    if patient is None:
+        return "refused", "unknown record: no patient of this clinic has that record number"
+    try:
+        day = dt.date.fromisoformat((row.get(redcap.date_field(redcap.DIARY_FORM)) or "").strip())
+        memories = _diary_count(row, "diary_intrusive_memories", redcap.DIARY_MAX_COUNT)
+        flashbacks = _diary_count(row, "diary_flashbacks", redcap.DIARY_MAX_COUNT)
+        distress = _diary_count(row, "diary_peak_distress", 10)
+    except ValueError as error:
+        return "refused", str(error) if "whole number" in str(error) else "no valid day"
+    if memories is None or flashbacks is None:
+        return "refused", "both counts are needed (a blank count is never read as 0)"
+    nightmares = (row.get("diary_nightmares") or "").strip() == "1"
+    stored = DiaryEntry.objects.filter(patient=patient, day=day).first()
+    if stored is not None:
+        same = (stored.intrusive_memories, stored.flashbacks, stored.nightmares) == (
+            memories,
+            flashbacks,
+            nightmares,
+        ) and stored.peak_distress == distress
+        if same:
+            return "skipped", "already in Afterglow (same patient, day and values)"
+        return "refused", "Afterglow has a different entry for that day; not overwritten"
+    if dry_run:
+        return "would create", ""
+    try:
+        diary_entry_import(
+            patient=patient,
+            day=day,
+            by=by,
+            intrusive_memories=memories,
+            flashbacks=flashbacks,
+            nightmares=nightmares,
+            peak_distress=distress,
+        )
+    except (DayNotEditable, ValidationError) as error:
+        return "refused", " ".join(str(error).split())
+    return "created", ""
+
+
 @dataclass(frozen=True)
 class ImportLine:
     """What happened to one instrument on one line: created, skipped or refused, and why."""
@@ -282,7 +336,14 @@ def redcap_records_import(
     if mapping:
         mrn_of.update(mapping)
     parsed = parse_records(rows, instruments)
-    wanted = {mrn_of.get(p.record_id, p.record_id) for p in parsed}
+    wanted = {mrn_of.get(p.record_id, p.record_id) for p in parsed} | {
+        mrn_of.get(record, record)
+        for record in (
+            (row.get("record_id") or "").strip()
+            for row in rows
+            if (row.get("redcap_repeat_instrument") or "").strip() == redcap.DIARY_FORM
+        )
+    }
     patients = {p.mrn: p for p in Patient.objects.filter(clinic=clinic, mrn__in=wanted)}
     existing = {
         (pid, code, at.astimezone(clinic.tzinfo).date(), tuple(answers))
@@ -337,15 +398,11 @@ def redcap_records_import(
             line("created", note)
         for number, row in enumerate(rows, start=2):
             if (row.get("redcap_repeat_instrument") or "").strip() == redcap.DIARY_FORM:
-                report.append(
-                    ImportLine(
-                        number,
-                        (row.get("record_id") or "").strip(),
-                        redcap.DIARY_FORM,
-                        "skipped",
-                        "diary days are not imported",
-                    )
+                record = (row.get("record_id") or "").strip()
+                status, reason = _diary_row(
+                    row, patients.get(mrn_of.get(record, record)), by=by, dry_run=dry_run
                 )
+                report.append(ImportLine(number, record, redcap.DIARY_FORM, status, reason))
         if not dry_run:
             created = sum(1 for r in report if r.status == "created")
             audit_record(
