@@ -34,6 +34,9 @@ EXPORT_COLUMNS = (
     "mg_per_kg",
     "psychotherapy_in_window",
     "infusions",
+    # Only when the clinic has research imaging (imaging.research.with_imaging_changes).
+    "reactivity_change",
+    "connectivity_change",
 )
 
 

@@ -107,7 +107,11 @@ def export_csv(request: HttpRequest) -> HttpResponse:
     clinic = require_membership(request).clinic
     selection = _selection(clinic, request.GET, DashboardCache.for_clinic(clinic))
     selected = selection.selected
-    rows = deidentified_frame(selected.frame, selected.patients)
+    # Imaging changes sit above analytics (imaging reads the cohort): imported here.
+    from afterglow.imaging.research import with_imaging_changes
+
+    frame = with_imaging_changes(clinic=clinic, data=selection.data, frame=selected.frame)
+    rows = deidentified_frame(frame, selected.patients)
     if rows["patient_id"].nunique() < clinic.analytics_min_n:
         # Row-level data of a handful of people is too easy to re-identify.
         return render(

@@ -79,6 +79,30 @@ def _scatter(table: pd.DataFrame, a: Association, labels: dict[str, str]) -> dic
     }
 
 
+#: Per-patient imaging changes added to the dashboard's de-identified cohort CSV, so
+#: ``afterglow analyze --covariate`` and ``--by`` (with ``--bins``) can use them.
+IMAGING_EXPORT_COLUMNS = ("reactivity_change", "connectivity_change")
+
+
+def with_imaging_changes(*, clinic: Clinic, data: Any, frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` (the cohort's long frame) with each patient's imaging changes repeated on
+    every row (blank for a patient without a pre and a post scan); unchanged when the
+    clinic has no imaging. ``data`` is the dashboard's ``CohortData`` (no query for it)."""
+    table = change_table(
+        sessions=imaging_frames(clinic=clinic),
+        pcl5=data.frame[["patient_id", "day", "pcl5_total"]],
+        intrusion=data.intrusion,
+        diary=data.diary,
+        response_percent=float(clinic.outcome_response_percent),
+    )
+    if table.empty:
+        return frame
+    changes = table[["patient_id", *IMAGING_EXPORT_COLUMNS]].astype(
+        {"patient_id": frame["patient_id"].dtype}
+    )
+    return frame.merge(changes, on="patient_id", how="left")
+
+
 def imaging_research(*, clinic: Clinic) -> ImagingResearch:
     data = cohort_data(clinic=clinic)
     table = change_table(
