@@ -339,6 +339,7 @@ def test_the_documented_production_stack_serves_a_clinic_and_reports_its_health(
             "csrfmiddlewaretoken": _csrf(detail),
             "trauma_context": "unknown",
             "veteran_status": "unknown",
+            "sex": "unknown",
         },
         headers={"Referer": detail.url},
         timeout=30,
