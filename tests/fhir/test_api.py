@@ -141,7 +141,7 @@ def test_search_by_last_updated_with_prefixes(clinician, chart) -> None:
         )
     )
     assert {e["resource"]["id"] for e in upto["entry"]} == {str(chart.pcl5.pk), str(chart.phq9.pk)}
-    day = stamp.date().isoformat()
+    day = stamp.astimezone(clinician.clinic.tzinfo).date().isoformat()
     both = body(
         clinician.client.get(
             f"{BASE}/QuestionnaireResponse?_lastUpdated=ge{day}&_lastUpdated=lt2999-01-01"

@@ -37,7 +37,7 @@ def rows(*lines: dict[str, str]) -> list[dict[str, str]]:
 
 
 def test_a_bids_table_is_imported_and_placed_before_and_after_the_first_dose(clinic, treated):
-    today = timezone.localdate()
+    today = timezone.localdate(timezone=clinic.tzinfo)
     report = imaging_import(
         clinic=clinic,
         by=None,

@@ -48,7 +48,7 @@ def test_staff_are_asked_to_confirm_before_storing_an_incomplete_pcl5(clinician,
     url = reverse("instruments:response_new", kwargs={"patient_pk": patient.pk, "code": "pcl5"})
     values: list[int | None] = [2] * 20
     values[4] = values[16] = None
-    day = timezone.localdate().isoformat()
+    day = timezone.localdate(timezone=clinician.clinic.tzinfo).isoformat()
     first = clinician.client.post(url, answers_post(values, administered_on=day))
     assert first.status_code == 200
     assert "Questions 5, 17 are not answered" in first.content.decode()
