@@ -228,7 +228,11 @@ def _started(dose: DosingSession) -> dt.datetime:
 
 
 def therapists_for(*, clinic: Clinic) -> QuerySet[User]:
-    """The clinic's active therapists and prescribers, by name (the therapist field's list)."""
+    """The clinic's active therapists and prescribers, by name (the therapist field's list).
+
+    Who can be named as the therapist of a session: the clinic's therapists, and its
+    prescribers (a psychiatrist may give the integration session themselves).
+    """
     members = Membership.objects.active().filter(
         clinic=clinic, role__in=roles_with(Capability.THERAPY)
     )

@@ -15,8 +15,6 @@ from afterglow.patients.models import Patient
 from afterglow.treatment.models import TherapySession
 from afterglow.treatment.selectors_therapy import therapists_for
 
-#: Who can be named as the therapist of a session: the clinic's therapists, and its
-#: prescribers (a psychiatrist may give the integration session themselves).
 #: A session is recorded once it has started; this much clock difference is tolerated.
 FUTURE_TOLERANCE = dt.timedelta(minutes=5)
 
