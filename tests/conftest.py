@@ -16,6 +16,7 @@ import pytest
 from django.test import Client
 
 from afterglow.accounts.models import Clinic, Membership, Role
+from tests.cli import CliRunner, cli_environment, cli_runner
 from tests.factories import ClinicFactory, MembershipFactory, UserFactory
 
 
@@ -93,3 +94,15 @@ def outsider(other_clinic: Clinic) -> Persona:
 @pytest.fixture
 def anonymous(db) -> Client:
     return Client()
+
+
+@pytest.fixture
+def cli_env(tmp_path) -> dict[str, str]:
+    """The environment ``afterglow_cli`` runs commands in (var/ in a temporary folder)."""
+    return cli_environment(tmp_path)
+
+
+@pytest.fixture
+def afterglow_cli(cli_env: dict[str, str]) -> CliRunner:
+    """Run the real ``afterglow`` console script: ``afterglow_cli("score", "pcl5", stdin=...)``."""
+    return cli_runner(cli_env)

@@ -22,9 +22,14 @@ from afterglow.instruments.services import personal_link_create, response_record
 from afterglow.schedules.services import schedule_attach
 from afterglow.treatment.models import TherapySession
 from tests.conftest import _persona
-from tests.factories import IntakeSubmissionFactory, PatientFactory
-from tests.treatment.factories import ScreeningFactory
-from tests.treatment.session_fixtures import course_on, iv_protocol, predosed
+from tests.factories import (
+    IntakeSubmissionFactory,
+    PatientFactory,
+    ScreeningFactory,
+    course_on,
+    iv_protocol,
+    predosed,
+)
 
 # Pages anyone may open, and why.
 PUBLIC = {

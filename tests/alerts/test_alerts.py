@@ -89,12 +89,12 @@ def test_item_9_at_zero_raises_nothing(patient, django_capture_on_commit_callbac
 
 
 def test_recording_the_same_response_again_does_not_raise_a_second_alert(patient) -> None:
-    from afterglow.alerts.services import alerts_for_response
+    from afterglow.alerts.services import alert_raise_for_response
 
     response = response_record(
         patient=patient, instrument_code="phq9", answers=[0] * 8 + [2], source="staff"
     )
-    assert alerts_for_response(response=response) == [Alert.objects.get()]
+    assert alert_raise_for_response(response=response) == [Alert.objects.get()]
 
 
 def test_only_active_clinical_roles_with_an_email_are_told(clinic, clinician, outsider) -> None:

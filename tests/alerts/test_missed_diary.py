@@ -13,7 +13,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from afterglow.alerts.models import DIARY_GAP_CODE, Alert
-from afterglow.alerts.services import alerts_for_missed_diary
+from afterglow.alerts.services import alert_raise_for_missed_diary
 from afterglow.diary.models import DiaryEntry, DiaryLink
 from afterglow.diary.services import diary_link_create, diary_link_revoke
 from afterglow.patients.models import Patient
@@ -44,7 +44,7 @@ def write(patient: Patient, day: dt.date) -> DiaryEntry:
 
 
 def sweep(clinic, today: dt.date) -> list[Alert]:
-    return alerts_for_missed_diary(clinic=clinic, today=today)
+    return alert_raise_for_missed_diary(clinic=clinic, today=today)
 
 
 def test_no_entry_since_the_link_alerts_after_exactly_three_whole_days(clinic, patient) -> None:

@@ -17,8 +17,7 @@ from afterglow.instruments.services import (
     response_record,
 )
 from afterglow.patients.models import Patient
-from tests.factories import PatientFactory
-from tests.treatment.session_fixtures import course_on, dosed, iv_protocol
+from tests.factories import PatientFactory, course_on, dosed, iv_protocol
 
 
 def answers_for(total: int) -> list[int | None]:

@@ -18,8 +18,7 @@ from afterglow.instruments.models import Response
 from afterglow.instruments.services import response_record
 from afterglow.patients.models import Patient
 from afterglow.treatment.models import Course, DosingSession, PlannedSession, Protocol
-from tests.factories import PatientFactory
-from tests.treatment.session_fixtures import iv_protocol
+from tests.factories import PatientFactory, iv_protocol
 
 UTC = dt.UTC
 #: 10:00 in New York (the factories' clinic timezone) on Monday 2 March 2026.

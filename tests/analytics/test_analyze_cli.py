@@ -5,7 +5,6 @@ from __future__ import annotations
 import io
 import json
 import math
-import os
 import subprocess
 from pathlib import Path
 
@@ -15,7 +14,7 @@ from django.core.management.base import CommandError
 
 from afterglow.analytics.engine import AnalysisConfig, analyze_csv
 from afterglow.demo.synthetic_registry import generate, write_csv
-from tests.outcomes.test_outcome_cli import afterglow_script
+from tests.cli import afterglow_script, cli_environment
 
 
 @pytest.fixture(scope="module")
@@ -217,9 +216,7 @@ def test_a_missing_file_is_a_one_line_error(tmp_path):
 def test_the_real_command_exits_2_with_one_line_on_stderr(tmp_path, content, message):
     path = tmp_path / "input.csv"
     path.write_text(content, encoding="utf-8")
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "afterglow.settings"}
-    env["AFTERGLOW_VAR_DIR"] = str(tmp_path)
-    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+    env = cli_environment(tmp_path)
 
     done = subprocess.run(
         [afterglow_script(), "analyze", "--csv", str(path)],

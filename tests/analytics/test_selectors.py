@@ -21,8 +21,7 @@ from afterglow.treatment.models import (
     TherapySession,
 )
 from tests.analytics.cohort import FIRST_DOSE, answers_for, cohort, course_on_doses, pcl5, treated
-from tests.factories import PatientFactory
-from tests.treatment.session_fixtures import esketamine_protocol, iv_protocol
+from tests.factories import PatientFactory, esketamine_protocol, iv_protocol
 
 HOUR = dt.timedelta(hours=1)
 DAY = dt.timedelta(days=1)

@@ -13,8 +13,7 @@ from afterglow.instruments.services import response_record
 from afterglow.patients.models import Patient
 from afterglow.treatment.models import Course, DosingSession, SessionStatus
 from tests.conftest import Persona
-from tests.factories import PatientFactory
-from tests.treatment.session_fixtures import course_on, iv_protocol
+from tests.factories import PatientFactory, course_on, iv_protocol
 
 
 @dataclass

@@ -10,9 +10,16 @@ from afterglow.audit.context import address_hash
 from afterglow.audit.models import Action, AuditEvent
 from afterglow.instruments.services import response_record
 from tests.analytics.cohort import cohort
-from tests.factories import IntakeSubmissionFactory, MembershipFactory, PatientFactory, UserFactory
-from tests.treatment.factories import ScreeningFactory
-from tests.treatment.session_fixtures import course_on, iv_protocol, predosed
+from tests.factories import (
+    IntakeSubmissionFactory,
+    MembershipFactory,
+    PatientFactory,
+    ScreeningFactory,
+    UserFactory,
+    course_on,
+    iv_protocol,
+    predosed,
+)
 
 
 def new_events(before: int) -> list[AuditEvent]:

@@ -21,8 +21,14 @@ from afterglow.instruments.services import (
 from afterglow.patients.services import patient_update
 from afterglow.treatment.services.session_records import vitals_record
 from afterglow.treatment.services.sessions import session_sign
-from tests.factories import MembershipFactory, PatientFactory, UserFactory
-from tests.treatment.session_fixtures import course_on, iv_protocol, ready_to_sign
+from tests.factories import (
+    MembershipFactory,
+    PatientFactory,
+    UserFactory,
+    course_on,
+    iv_protocol,
+    ready_to_sign,
+)
 
 
 def newest(action: str) -> AuditEvent:

@@ -26,8 +26,16 @@ from afterglow.patients.models import Patient
 from afterglow.treatment.models import DosingSession
 from tests.browser.axe import assert_no_serious_violations
 from tests.browser.conftest import DESKTOP, PHONE
-from tests.factories import PASSWORD, ClinicFactory, MembershipFactory, PatientFactory, UserFactory
-from tests.treatment.session_fixtures import course_on, dosed, iv_protocol
+from tests.factories import (
+    PASSWORD,
+    ClinicFactory,
+    MembershipFactory,
+    PatientFactory,
+    UserFactory,
+    course_on,
+    dosed,
+    iv_protocol,
+)
 
 pytestmark = pytest.mark.browser
 

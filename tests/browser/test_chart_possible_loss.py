@@ -13,8 +13,16 @@ from playwright.sync_api import BrowserContext, Page, expect
 from afterglow.accounts.models import Clinic, Membership, Role
 from afterglow.instruments.services import response_record
 from afterglow.patients.models import Patient
-from tests.factories import PASSWORD, ClinicFactory, MembershipFactory, PatientFactory, UserFactory
-from tests.treatment.session_fixtures import course_on, dosed, iv_protocol
+from tests.factories import (
+    PASSWORD,
+    ClinicFactory,
+    MembershipFactory,
+    PatientFactory,
+    UserFactory,
+    course_on,
+    dosed,
+    iv_protocol,
+)
 
 pytestmark = pytest.mark.browser
 

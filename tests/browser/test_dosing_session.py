@@ -20,8 +20,16 @@ from playwright.sync_api import BrowserContext, Page, expect
 
 from afterglow.accounts.models import Clinic, Membership, Role
 from afterglow.treatment.models import DosingSession, SessionAlert, SessionStatus
-from tests.factories import PASSWORD, ClinicFactory, MembershipFactory, UserFactory
-from tests.treatment.session_fixtures import course_on, dosed, iv_protocol, predosed
+from tests.factories import (
+    PASSWORD,
+    ClinicFactory,
+    MembershipFactory,
+    UserFactory,
+    course_on,
+    dosed,
+    iv_protocol,
+    predosed,
+)
 
 pytestmark = pytest.mark.browser
 

@@ -21,8 +21,17 @@ from afterglow.accounts.models import Clinic, Membership, Role
 from afterglow.treatment.models import Course, CourseStatus, PlannedSession, SessionAlert
 from afterglow.treatment.services.sessions import session_start, vitals_record
 from afterglow.treatment.views import board as board_views
-from tests.factories import PASSWORD, ClinicFactory, MembershipFactory, PatientFactory, UserFactory
-from tests.treatment.session_fixtures import ANY_DAY, PREDOSE, dosed, iv_protocol
+from tests.factories import (
+    ANY_DAY,
+    PASSWORD,
+    PREDOSE,
+    ClinicFactory,
+    MembershipFactory,
+    PatientFactory,
+    UserFactory,
+    dosed,
+    iv_protocol,
+)
 
 pytestmark = pytest.mark.browser
 

@@ -463,7 +463,7 @@ def test_the_demo_command_reports_diaries_phq9s_and_open_alerts(db: None, capsys
 
 
 def test_routine_alerts_come_from_the_live_rules_once_the_doses_exist(db: None, seeded) -> None:
-    """Each routine PCL-5 alert is what ``alerts_for_pcl5_outcome`` says of its response, is
+    """Each routine PCL-5 alert is what ``alert_raise_for_pcl5_outcome`` says of its response, is
     dated at that response, and only recent ones stay open (``seed_alerts.OPEN_DAYS``)."""
     from afterglow.demo.seed_alerts import OPEN_DAYS
 

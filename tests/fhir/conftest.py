@@ -16,8 +16,7 @@ from afterglow.treatment.models import DosingSession, TherapySession
 from afterglow.treatment.services.session_records import adverse_event_record
 from afterglow.treatment.services.sessions import session_mark_not_dosed, session_sign
 from afterglow.treatment.services.therapy import therapy_session_record
-from tests.factories import PatientFactory
-from tests.treatment.session_fixtures import course_on, iv_protocol, ready_to_sign, started
+from tests.factories import PatientFactory, course_on, iv_protocol, ready_to_sign, started
 
 # PCL-5 answers: B = 1+2+3+4+0 = 10, C = 2+2 = 4, D = 1*7 = 7, E = 3*6 = 18; total 39.
 PCL5_ANSWERS = [1, 2, 3, 4, 0, 2, 2, 1, 1, 1, 1, 1, 1, 1, 3, 3, 3, 3, 3, 3]

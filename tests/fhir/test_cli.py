@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from io import StringIO
 
 import pytest
@@ -31,13 +29,8 @@ def test_questionnaire_prints_the_catalog_definition_as_fhir() -> None:
     )
 
 
-def test_an_unknown_code_exits_2_with_one_line() -> None:
-    done = subprocess.run(
-        [sys.executable, "-m", "afterglow", "fhir", "questionnaire", "gad7"],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+def test_an_unknown_code_exits_2_with_one_line(afterglow_cli) -> None:
+    done = afterglow_cli("fhir", "questionnaire", "gad7")
     assert done.returncode == 2
     assert done.stderr.strip().count("\n") == 0
     assert "gad7" in done.stderr

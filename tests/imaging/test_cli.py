@@ -3,22 +3,17 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
+from tests.cli import cli_environment, cli_runner
+
 
 def afterglow(*args: str, tmp_path: Path) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "afterglow.settings"}
-    env["AFTERGLOW_VAR_DIR"] = str(tmp_path / "var")
-    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
-    script = Path(sys.executable).parent / "afterglow"
-    return subprocess.run(
-        [str(script), "imaging", *args], capture_output=True, text=True, env=env, timeout=300
-    )
+    """``afterglow imaging ...`` by the shared runner (``tests/cli.py``), var/ in ``tmp_path``."""
+    return cli_runner(cli_environment(tmp_path / "var"), "imaging", timeout=300)(*args)
 
 
 @pytest.fixture(scope="module")

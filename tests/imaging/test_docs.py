@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.cli import cli_environment
+
 DOC = Path(__file__).resolve().parents[2] / "docs" / "imaging.md"
 
 
@@ -18,10 +20,8 @@ def test_the_worked_example_runs_and_recovers_the_synthetic_reactivity(tmp_path)
     block = re.search(r"```sh\n(.*?)```", DOC.read_text(), re.S)
     assert block, "docs/imaging.md lost its worked example"
     script = block.group(1).replace("\\\n", " ")
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "afterglow.settings"}
-    env["AFTERGLOW_VAR_DIR"] = str(tmp_path / "var")
+    env = cli_environment(tmp_path / "var")
     env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env['PATH']}"
-    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
     outputs = []
     for line in filter(None, (text.strip() for text in script.splitlines())):
         done = subprocess.run(

@@ -18,8 +18,7 @@ from afterglow.imaging.models import ImagingSession, Timing
 from afterglow.imaging.services import imaging_import
 from afterglow.imaging.synthetic import synthetic_run, write_run
 from afterglow.treatment.services.sessions import session_sign
-from tests.factories import PatientFactory
-from tests.treatment.session_fixtures import course_on, iv_protocol, ready_to_sign
+from tests.factories import PatientFactory, course_on, iv_protocol, ready_to_sign
 
 pytestmark = pytest.mark.django_db
 

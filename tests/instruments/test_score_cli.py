@@ -3,51 +3,20 @@
 from __future__ import annotations
 
 import json
-import os
-import shutil
 import subprocess
-import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Protocol
 
 import pytest
 
-
-def afterglow_script() -> str:
-    beside_python = Path(sys.executable).parent / "afterglow"
-    if beside_python.exists():
-        return str(beside_python)
-    found = shutil.which("afterglow")
-    if found is None:
-        pytest.fail("the afterglow console script is not installed (pip install -e .)")
-    return found
-
-
-class Runner(Protocol):
-    def __call__(self, *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]: ...
+from tests.cli import CliRunner as Runner
+from tests.cli import afterglow_script, cli_runner
 
 
 @pytest.fixture
-def run(tmp_path: Path) -> Runner:
-    """Run ``afterglow score ...`` with ``stdin``; var/ goes to a temporary folder."""
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "afterglow.settings",
-        "AFTERGLOW_VAR_DIR": str(tmp_path),
-    }
-
-    def _run(*args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [afterglow_script(), "score", *args],
-            input=stdin,
-            capture_output=True,
-            text=True,
-            env=env,
-            timeout=60,
-        )
-
-    return _run
+def run(cli_env: dict[str, str]) -> Runner:
+    """Run ``afterglow score ...`` with ``stdin`` (the shared runner, ``tests/cli.py``)."""
+    return cli_runner(cli_env, "score")
 
 
 def line(items: Sequence[object]) -> str:
@@ -151,12 +120,12 @@ def test_a_malformed_line_stops_everything_with_one_line_naming_it(run: Runner, 
     assert reason in result.stderr
 
 
-def test_input_that_is_not_utf8_is_refused_without_a_traceback(tmp_path: Path) -> None:
+def test_input_that_is_not_utf8_is_refused_without_a_traceback(cli_env: dict[str, str]) -> None:
     result = subprocess.run(
         [afterglow_script(), "score", "pcl5"],
         input=b'{"items": [\xff]}\n',
         capture_output=True,
-        env={**os.environ, "AFTERGLOW_VAR_DIR": str(tmp_path)},
+        env=cli_env,
         timeout=60,
     )
 

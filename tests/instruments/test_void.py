@@ -23,10 +23,9 @@ from afterglow.instruments.services import (
 from afterglow.patients.models import Patient
 from afterglow.patients.selectors import patient_list
 from afterglow.reports.patient_report import patient_report
-from afterglow.treatment.services.screening import latest_baseline_pcl5
+from afterglow.treatment.selectors_screening import latest_baseline_pcl5
 from tests.analytics.cohort import FIRST_DOSE, answers_for, pcl5, treated
-from tests.factories import PatientFactory
-from tests.treatment.session_fixtures import course_on, dosed, iv_protocol
+from tests.factories import PatientFactory, course_on, dosed, iv_protocol
 
 REASON = "Entered for the wrong patient"
 

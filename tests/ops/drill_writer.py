@@ -24,9 +24,8 @@ def main(progress: Path, stop: Path) -> None:
 
     from afterglow.accounts.models import Clinic, Membership, Role
     from afterglow.treatment.services.sessions import session_sign
-    from tests.factories import PatientFactory
+    from tests.factories import PatientFactory, course_on, iv_protocol, ready_to_sign
     from tests.intake.test_intake_form import form_data
-    from tests.treatment.session_fixtures import course_on, iv_protocol, ready_to_sign
 
     clinic = Clinic.objects.get(slug="demo")
     by = Membership.objects.filter(clinic=clinic, role=Role.PRESCRIBER).first().user

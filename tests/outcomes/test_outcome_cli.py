@@ -3,57 +3,19 @@
 from __future__ import annotations
 
 import json
-import os
-import shutil
 import subprocess
-import sys
 from pathlib import Path
-from typing import Protocol
 
 import pytest
 
-
-def afterglow_script() -> str:
-    beside_python = Path(sys.executable).parent / "afterglow"
-    if beside_python.exists():
-        return str(beside_python)
-    found = shutil.which("afterglow")
-    if found is None:
-        pytest.fail("the afterglow console script is not installed (pip install -e .)")
-    return found
-
-
-class Runner(Protocol):
-    def __call__(self, *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]: ...
+from tests.cli import CliRunner as Runner
+from tests.cli import afterglow_script, cli_runner
 
 
 @pytest.fixture
-def env(tmp_path: Path) -> dict[str, str]:
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "afterglow.settings",
-        "AFTERGLOW_VAR_DIR": str(tmp_path),
-    }
-    # pytest-django may set this for the test process; the real command runs without it.
-    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
-    return env
-
-
-@pytest.fixture
-def run(env: dict[str, str]) -> Runner:
-    """Run ``afterglow outcome ...`` with ``stdin``; var/ goes to a temporary folder."""
-
-    def _run(*args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [afterglow_script(), "outcome", *args],
-            input=stdin,
-            capture_output=True,
-            text=True,
-            env=env,
-            timeout=60,
-        )
-
-    return _run
+def run(cli_env: dict[str, str]) -> Runner:
+    """Run ``afterglow outcome ...`` with ``stdin`` (the shared runner, ``tests/cli.py``)."""
+    return cli_runner(cli_env, "outcome")
 
 
 def line(baseline: object, followups: object) -> str:
@@ -270,12 +232,12 @@ def test_a_malformed_line_stops_everything_with_one_line_naming_it(run: Runner, 
     assert reason in result.stderr
 
 
-def test_input_that_is_not_utf8_is_refused_without_a_traceback(env: dict[str, str]) -> None:
+def test_input_that_is_not_utf8_is_refused_without_a_traceback(cli_env: dict[str, str]) -> None:
     result = subprocess.run(
         [afterglow_script(), "outcome", "pcl5"],
         input=b'{"baseline": 50, "followups": []}\n{"baseline": \xff}\n',
         capture_output=True,
-        env=env,
+        env=cli_env,
         timeout=60,
     )
 

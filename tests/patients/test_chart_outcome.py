@@ -8,8 +8,7 @@ from django.urls import reverse
 
 from afterglow.instruments.services import response_record
 from afterglow.outcomes.rules import Followup, OutcomeRules, evaluate
-from tests.factories import PatientFactory
-from tests.treatment.session_fixtures import course_on, dosed, iv_protocol
+from tests.factories import PatientFactory, course_on, dosed, iv_protocol
 
 
 def answers_for(total: int) -> list[int]:

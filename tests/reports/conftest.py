@@ -16,8 +16,7 @@ from afterglow.patients.models import Patient
 from afterglow.treatment.models import DosingSession
 from afterglow.treatment.services.session_records import adverse_event_record
 from afterglow.treatment.services.sessions import session_sign
-from tests.factories import PatientFactory
-from tests.treatment.session_fixtures import course_on, iv_protocol, ready_to_sign
+from tests.factories import PatientFactory, course_on, iv_protocol, ready_to_sign
 
 #: Hand-worked (baseline 50; response = ≥30 % below, reliable = 10 points, cutoff 33):
 #: day 1: 34 → −32.0 %: response, reliable improvement, not below 33;

@@ -26,8 +26,7 @@ from afterglow.schedules.sweep import SweepReport, schedules_sweep
 from afterglow.schedules.tasks import send_delivery
 from afterglow.treatment.models import Course
 from afterglow.treatment.services.courses import course_start
-from tests.factories import PatientFactory
-from tests.treatment.factories import ProtocolFactory, ScreeningFactory
+from tests.factories import PatientFactory, ProtocolFactory, ScreeningFactory
 
 NY = ZoneInfo("America/New_York")
 START = dt.date(2026, 3, 2)

@@ -24,9 +24,9 @@ from afterglow.treatment.services.sessions import (
     session_record_predose,
     session_start,
 )
+from tests.factories import PREDOSE
 from tests.schedules.conftest import invitation, ny
 from tests.schedules.test_rules import EXPECTED_PLANNED
-from tests.treatment.session_fixtures import PREDOSE
 
 
 def give_dose(harness, course: Course, user, number: int, at: dt.datetime) -> DosingSession:
@@ -170,7 +170,7 @@ def test_maintenance_doses_get_their_own_pre_dose_questionnaire(clinician, cours
 
 
 def test_a_course_without_a_schedule_is_left_alone(clinician) -> None:
-    from tests.treatment.session_fixtures import course_on, iv_protocol
+    from tests.factories import course_on, iv_protocol
 
     plain = course_on(iv_protocol(clinician.clinic), by=clinician.user)
     assert schedule_reanchor(course=plain) is None

@@ -12,7 +12,7 @@ from afterglow.treatment.services.sessions import (
     session_alerts_acknowledge,
     vitals_record,
 )
-from tests.treatment.session_fixtures import course_on, dosed, iv_protocol, ready_to_sign
+from tests.factories import course_on, dosed, iv_protocol, ready_to_sign
 
 pytestmark = pytest.mark.django_db
 

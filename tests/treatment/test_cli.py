@@ -3,47 +3,17 @@
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import subprocess
-import sys
 from pathlib import Path
-from typing import Protocol
 
 import pytest
 
-
-def afterglow_script() -> str:
-    beside_python = Path(sys.executable).parent / "afterglow"
-    if beside_python.exists():
-        return str(beside_python)
-    found = shutil.which("afterglow")
-    if found is None:
-        pytest.fail("the afterglow console script is not installed (pip install -e .)")
-    return found
-
-
-class Runner(Protocol):
-    def __call__(self, *args: str) -> subprocess.CompletedProcess[str]: ...
+from tests.cli import CliRunner as Runner
 
 
 @pytest.fixture
-def run(tmp_path: Path) -> Runner:
-    """Run ``afterglow ...``; var/ goes to a temporary folder."""
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "afterglow.settings",
-        "AFTERGLOW_VAR_DIR": str(tmp_path),
-    }
-    # pytest-django may set this for the test process; the real command runs without it.
-    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
-
-    def _run(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [afterglow_script(), *args], capture_output=True, text=True, env=env, timeout=60
-        )
-
-    return _run
+def run(afterglow_cli: Runner) -> Runner:
+    """Run ``afterglow ...`` (the shared runner, ``tests/cli.py``)."""
+    return afterglow_cli
 
 
 # --- afterglow protocols -------------------------------------------------------------------------

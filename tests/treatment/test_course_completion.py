@@ -5,7 +5,7 @@ from __future__ import annotations
 from afterglow.treatment.models import CourseStatus
 from afterglow.treatment.services.courses import course_end_early
 from afterglow.treatment.services.sessions import session_sign
-from tests.treatment.session_fixtures import course_on, iv_protocol, ready_to_sign
+from tests.factories import course_on, iv_protocol, ready_to_sign
 
 
 def test_a_course_with_sessions_still_to_come_stays_active(clinic, colleague) -> None:

@@ -28,9 +28,9 @@ from afterglow.treatment.services.courses import (
 )
 from afterglow.treatment.services.protocols import protocol_from_preset, protocol_save
 from tests.conftest import _persona
-from tests.factories import PatientFactory
-from tests.treatment.factories import (
+from tests.factories import (
     CourseFactory,
+    PatientFactory,
     ProtocolFactory,
     ScreeningFactory,
     answers,

@@ -20,7 +20,7 @@ from afterglow.treatment.eligibility import (
     decision_problems,
     flags,
 )
-from tests.treatment.factories import answers
+from tests.factories import answers
 
 # Every item of the issue, and how this module classes it.
 EXPECTED_KINDS = {

@@ -25,7 +25,7 @@ from afterglow.treatment.selectors_sessions import ketamine_exposure
 from afterglow.treatment.services.sessions import (
     SessionLocked,
     SessionNotReady,
-    alert_acknowledge,
+    session_alert_acknowledge,
     session_amend,
     session_discharge,
     session_discharge_override,
@@ -37,7 +37,7 @@ from afterglow.treatment.services.sessions import (
 )
 from afterglow.treatment.services.therapy import therapy_session_record
 from tests.conftest import _persona
-from tests.treatment.session_fixtures import (
+from tests.factories import (
     course_on,
     dosed,
     iv_protocol,
@@ -74,7 +74,7 @@ def _sent_home(course, nurse) -> DosingSession:
     session = predosed(course, nurse, **HIGH_BP)
     assert session.alerts.exists()
     for alert in session.alerts.all():
-        alert_acknowledge(alert=alert, by=nurse)
+        session_alert_acknowledge(alert=alert, by=nurse)
     return session_mark_not_dosed(
         session=session, by=nurse, reason="bp_high", detail="182/104 twice, 15 min apart"
     )

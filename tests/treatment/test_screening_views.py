@@ -19,8 +19,7 @@ from afterglow.treatment.eligibility import CHECKLIST
 from afterglow.treatment.models import Screening
 from afterglow.treatment.services.screening import screening_decide, screening_record
 from tests.conftest import _persona
-from tests.factories import PatientFactory
-from tests.treatment.factories import ScreeningFactory, answers
+from tests.factories import PatientFactory, ScreeningFactory, answers
 
 VITALS = {
     "systolic": 124,
@@ -336,7 +335,7 @@ def test_the_screening_form_asks_which_treatment_and_shows_both_kinds(colleague,
 
 def test_a_course_follows_a_screening_for_the_same_drug(clinician, patient) -> None:
     from afterglow.treatment.services.courses import course_start
-    from tests.treatment.session_fixtures import esketamine_protocol
+    from tests.factories import esketamine_protocol
 
     ScreeningFactory(patient=patient, eligible=True, route="iv")
     with pytest.raises(ValidationError, match="Record a screening for it first"):

@@ -29,8 +29,7 @@ from afterglow.treatment.services.sessions import (
     vitals_record,
 )
 from tests.conftest import _persona
-from tests.factories import PASSWORD
-from tests.treatment.session_fixtures import course_on, dosed, iv_protocol, predosed
+from tests.factories import PASSWORD, course_on, dosed, iv_protocol, predosed
 
 
 @pytest.fixture
@@ -454,7 +453,7 @@ def test_amending_a_signed_dose_above_a_guardrail_needs_a_cosignature(
     course, colleague, second
 ) -> None:
     from afterglow.treatment.services.sessions import session_amend, session_sign
-    from tests.treatment.session_fixtures import ready_to_sign
+    from tests.factories import ready_to_sign
 
     signed = session_sign(session=ready_to_sign(course, colleague.user), by=colleague.user)
     amend = {"session": signed, "by": colleague.user, "reason": "Pump log shows 56 mg given."}

@@ -21,7 +21,7 @@ from afterglow.treatment.services.sessions import (
     vitals_record,
 )
 from tests.conftest import _persona
-from tests.treatment.session_fixtures import (
+from tests.factories import (
     PREDOSE,
     course_on,
     dosed,
@@ -212,6 +212,17 @@ def test_acknowledging_an_alert_clears_it_from_the_open_list(colleague, course) 
     assert alert.acknowledged_by == colleague.user
     page = colleague.client.get(url("session", session)).content.decode()
     assert "acknowledged by" in page and alert.message in page  # kept in the alert log
+
+
+def test_a_second_acknowledgement_keeps_the_first_and_says_so(colleague, clinician, course) -> None:
+    session = dosed(course, colleague.user)
+    _, (alert,) = vitals_record(session=session, by=colleague.user, minute=30, spo2=88)
+    assert colleague.client.post(url("alert_ack", session, alert_pk=alert.pk)).status_code == 302
+    again = clinician.client.post(url("alert_ack", session, alert_pk=alert.pk), follow=True)
+    assert again.status_code == 200
+    assert "This alert was already acknowledged." in again.content.decode()
+    alert.refresh_from_db()
+    assert alert.acknowledged_by == colleague.user
 
 
 def test_an_alert_of_another_session_is_not_found(colleague, course) -> None:

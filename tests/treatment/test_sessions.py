@@ -11,6 +11,8 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from afterglow.accounts.models import Role
+from afterglow.audit.models import AuditEvent
+from afterglow.core.acknowledge import AlreadyAcknowledged
 from afterglow.treatment.models import (
     Amendment,
     CourseStatus,
@@ -26,9 +28,9 @@ from afterglow.treatment.services.sessions import (
     SessionLocked,
     SessionNotReady,
     adverse_event_record,
-    alert_acknowledge,
     dissociation_record,
     sedation_record,
+    session_alert_acknowledge,
     session_alerts_acknowledge,
     session_amend,
     session_discharge,
@@ -44,7 +46,7 @@ from afterglow.treatment.services.sessions import (
     vitals_record,
 )
 from tests.conftest import _persona
-from tests.treatment.session_fixtures import (
+from tests.factories import (
     PREDOSE,
     course_on,
     dosed,
@@ -281,11 +283,16 @@ def test_a_positive_pregnancy_test_and_active_suicidal_thoughts_raise_alerts(
 
 
 def test_acknowledging_keeps_the_first_acknowledgement(iv_course, nurse, clinician) -> None:
+    """One behaviour with the alert inbox (``core.acknowledge``): a second acknowledgement
+    is refused, the first stays, and only the first is audited."""
     session = dosed(iv_course, nurse)
     _, (alert,) = vitals_record(session=session, by=nurse, minute=20, spo2=89)
-    first = alert_acknowledge(alert=alert, by=nurse)
-    again = alert_acknowledge(alert=alert, by=clinician.user)
-    assert again.acknowledged_by == nurse and again.acknowledged_at == first.acknowledged_at
+    first = session_alert_acknowledge(alert=alert, by=nurse)
+    with pytest.raises(AlreadyAcknowledged):
+        session_alert_acknowledge(alert=alert, by=clinician.user)
+    alert.refresh_from_db()
+    assert alert.acknowledged_by == nurse and alert.acknowledged_at == first.acknowledged_at
+    assert AuditEvent.objects.filter(note="session_alert_acknowledge").count() == 1
 
 
 # --- the session clock ---
@@ -404,7 +411,7 @@ def test_an_open_alert_or_a_short_observation_stops_the_signature(iv_course, nur
         session_sign(session=session, by=nurse)
     assert caught.value.messages[0].startswith("Observed 100 min since the dose started; 120 min")
     assert caught.value.messages[1].startswith("1 alert not acknowledged")
-    alert_acknowledge(alert=alert, by=nurse)
+    session_alert_acknowledge(alert=alert, by=nurse)
     session_discharge(
         session=session,
         by=nurse,
@@ -505,7 +512,7 @@ def test_a_therapist_cannot_sign_even_through_the_service(clinic, iv_course, nur
 def signed(iv_course, nurse):
     session = ready_to_sign(iv_course, nurse)
     _, (alert,) = vitals_record(session=session, by=nurse, minute=50, spo2=90)
-    alert_acknowledge(alert=alert, by=nurse)
+    session_alert_acknowledge(alert=alert, by=nurse)
     return session_sign(session=session, by=nurse)
 
 
@@ -529,7 +536,7 @@ def _every_change(session, nurse, alert):
             serious=False,
             action="none",
         ),
-        "alert": lambda: alert_acknowledge(alert=alert, by=nurse),
+        "alert": lambda: session_alert_acknowledge(alert=alert, by=nurse),
         "alerts_seen": lambda: session_alerts_acknowledge(
             session=session, alert_ids=[alert.pk], by=nurse, note="seen"
         ),

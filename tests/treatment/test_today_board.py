@@ -26,8 +26,7 @@ from afterglow.treatment.models import (
 from afterglow.treatment.selectors_board import today_board
 from afterglow.treatment.services.sessions import session_start, vitals_record
 from tests.conftest import _persona
-from tests.factories import PatientFactory
-from tests.treatment.session_fixtures import ANY_DAY, dosed, iv_protocol, predosed
+from tests.factories import ANY_DAY, PatientFactory, dosed, iv_protocol, predosed
 
 pytestmark = pytest.mark.django_db
 

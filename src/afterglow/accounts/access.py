@@ -1,9 +1,12 @@
 """The staff-page gate: login, an active clinic membership, and a capability.
 
 Every staff view is wrapped in :func:`staff_required` naming the capability it needs
-(``accounts/capabilities.py`` holds the role × capability table). Object-level access lives
-in one helper per object type (``patients.access.get_patient_for``, ...), each
-filtering by ``membership.clinic`` so an object of another clinic is a 404.
+(``accounts/capabilities.py`` holds the role × capability table) and annotates its
+request as :class:`StaffRequest`: behind the gate ``request.membership`` is the user's
+active membership (never None), so a view reads it and never looks it up again.
+Object-level access lives in one helper per object type
+(``patients.access.get_patient_for``, ...), each filtering by ``membership.clinic`` so
+an object of another clinic is a 404.
 """
 
 from __future__ import annotations
@@ -22,6 +25,17 @@ from afterglow.accounts.capabilities import Capability, role_can, roles_with
 from afterglow.accounts.models import Membership
 
 View = Callable[..., HttpResponseBase]
+
+
+class StaffRequest(HttpRequest):
+    """The request a :func:`staff_required` view receives (a type for mypy, no new object).
+
+    ``accounts.middleware`` sets ``membership`` on every request (None without one);
+    the gate has checked it is an active membership whose role has the capability.
+    """
+
+    membership: Membership
+    user: User
 
 
 def staff_required(*, capability: Capability) -> Callable[[View], View]:
@@ -55,6 +69,10 @@ def staff_required(*, capability: Capability) -> Callable[[View], View]:
 
 
 def require_membership(request: HttpRequest) -> Membership:
+    """The membership of a request not behind :func:`staff_required` (404 without one).
+
+    Views behind the gate read ``request.membership`` (a :class:`StaffRequest`) instead.
+    """
     membership: Membership | None = request.membership  # type: ignore[attr-defined]
     if not membership:
         raise Http404("No clinic membership")

@@ -3,16 +3,16 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from afterglow.accounts.access import (
+    StaffRequest,
     acting_user,
     get_membership_for,
-    require_membership,
     staff_required,
 )
 from afterglow.accounts.capabilities import Capability, has_capability
@@ -42,14 +42,14 @@ HOME_FOR_ROLE = {
 
 
 @staff_required(capability=Capability.ACCOUNT)
-def staff_home(request: HttpRequest) -> HttpResponse:
+def staff_home(request: StaffRequest) -> HttpResponse:
     """Send a member to their role's starting page (a researcher may not open intake).
 
     A prescriber starts on the Today board on a dosing day (today, in the clinic's
     timezone, is one of the clinic's dosing days: the "Dosing days" setting), else on the
     worklist. The board itself lists any session started on another day.
     """
-    membership = require_membership(request)
+    membership = request.membership
     role = Role(membership.role)
     clinic = membership.clinic
     today = timezone.localdate(timezone=clinic.tzinfo)
@@ -74,7 +74,7 @@ class PasswordChangeDoneView(auth_views.PasswordChangeDoneView):
 
 @require_POST
 @staff_required(capability=Capability.ACCOUNT)
-def switch_clinic(request: HttpRequest) -> HttpResponse:
+def switch_clinic(request: StaffRequest) -> HttpResponse:
     wanted = request.POST.get("clinic", "")
     for membership in memberships_for_user(acting_user(request)):
         if str(membership.clinic_id) == wanted:
@@ -84,8 +84,8 @@ def switch_clinic(request: HttpRequest) -> HttpResponse:
 
 
 @staff_required(capability=Capability.CLINIC_SETTINGS)
-def clinic_settings(request: HttpRequest) -> HttpResponse:
-    clinic = require_membership(request).clinic
+def clinic_settings(request: StaffRequest) -> HttpResponse:
+    clinic = request.membership.clinic
     form = ClinicSettingsForm(request.POST or None, instance=clinic)
     if request.method == "POST" and form.is_valid():
         try:
@@ -99,8 +99,8 @@ def clinic_settings(request: HttpRequest) -> HttpResponse:
 
 
 @staff_required(capability=Capability.STAFF_DIRECTORY)
-def staff_list(request: HttpRequest) -> HttpResponse:
-    membership = require_membership(request)
+def staff_list(request: StaffRequest) -> HttpResponse:
+    membership = request.membership
     is_admin = has_capability(membership, Capability.STAFF_MANAGE)
     form = NewMemberForm(request.POST or None) if is_admin else None
     if request.method == "POST":
@@ -136,8 +136,8 @@ def staff_list(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @staff_required(capability=Capability.STAFF_MANAGE)
-def staff_update(request: HttpRequest, pk: int) -> HttpResponse:
-    target = get_membership_for(require_membership(request), pk)
+def staff_update(request: StaffRequest, pk: int) -> HttpResponse:
+    target = get_membership_for(request.membership, pk)
     form = MemberForm(request.POST, instance=Membership.objects.get(pk=target.pk))
     if form.is_valid():
         try:
@@ -157,9 +157,9 @@ def staff_update(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @staff_required(capability=Capability.STAFF_MANAGE)
-def staff_unlock(request: HttpRequest, pk: int) -> HttpResponse:
+def staff_unlock(request: StaffRequest, pk: int) -> HttpResponse:
     """Clear a member's failed sign-ins so they can try again at once."""
-    target = get_membership_for(require_membership(request), pk)
+    target = get_membership_for(request.membership, pk)
     account_unlock(user=target.user, by=acting_user(request))
     messages.success(request, f"{target.user.username} can sign in again.")
     return redirect("accounts:staff")
@@ -167,9 +167,9 @@ def staff_unlock(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @staff_required(capability=Capability.STAFF_MANAGE)
-def staff_mfa_reset(request: HttpRequest, pk: int) -> HttpResponse:
+def staff_mfa_reset(request: StaffRequest, pk: int) -> HttpResponse:
     """Remove a member's authenticator (a lost phone): they set up a new one at next sign-in."""
-    target = get_membership_for(require_membership(request), pk)
+    target = get_membership_for(request.membership, pk)
     mfa_reset(user=target.user, by=acting_user(request))
     messages.success(
         request,

@@ -37,6 +37,7 @@ from afterglow.alerts.rules import (
 )
 from afterglow.audit.models import Action
 from afterglow.audit.services import CHANGED, audit_record
+from afterglow.core.acknowledge import acknowledge_locked
 from afterglow.diary.models import DiaryEntry
 from afterglow.instruments.catalog import get_instrument
 from afterglow.instruments.models import Response
@@ -85,17 +86,17 @@ def _email_care_team(*, clinic: Clinic, patient: Patient, alerts: list[Alert]) -
     transaction.on_commit(lambda: send_mail(subject, body, None, recipients))
 
 
-def alerts_for_response(*, response: Response) -> list[Alert]:
+def alert_raise_for_response(*, response: Response) -> list[Alert]:
     """Raise the alerts a newly stored response calls for and email the team if urgent.
 
     - one alert per item-alert code stored on ``response`` (e.g. PHQ-9 item 9, urgent);
     - for a complete past-month PCL-5, the routine outcome alerts of the latest course
-      (:func:`alerts_for_pcl5_outcome`).
+      (:func:`alert_raise_for_pcl5_outcome`).
 
     Idempotent: a code already raised for a response is returned, not raised again.
     """
     alerts = _item_alerts(response)
-    alerts += alerts_for_pcl5_outcome(response=response)
+    alerts += alert_raise_for_pcl5_outcome(response=response)
     return alerts
 
 
@@ -129,7 +130,7 @@ def _item_alerts(response: Response) -> list[Alert]:
     return alerts
 
 
-def alerts_for_pcl5_outcome(*, response: Response) -> list[Alert]:
+def alert_raise_for_pcl5_outcome(*, response: Response) -> list[Alert]:
     """Routine alerts from the latest course's PCL-5 outcome, after ``response`` is stored.
 
     Only a complete past-month PCL-5 can change the outcome (``outcomes.selectors``
@@ -195,7 +196,7 @@ def alerts_for_pcl5_outcome(*, response: Response) -> list[Alert]:
     return alerts
 
 
-def alerts_for_missed_diary(*, clinic: Clinic, today: dt.date) -> list[Alert]:
+def alert_raise_for_missed_diary(*, clinic: Clinic, today: dt.date) -> list[Alert]:
     """Raise one routine alert per open run of missed diary days; return the new ones.
 
     A patient counts when they hold a working diary link (not revoked, not expired)
@@ -276,7 +277,7 @@ def alerts_for_missed_diary(*, clinic: Clinic, today: dt.date) -> list[Alert]:
         return [a for a in raised if (a.patient_id, a.gap_since) in wanted]
 
 
-def alert_for_diary_entry(*, entry: DiaryEntry) -> Alert | None:
+def alert_raise_for_diary_entry(*, entry: DiaryEntry) -> Alert | None:
     """Raise the urgent alert for a diary note the patient marked urgent and email the team.
 
     Returns None when the entry is not urgent. Idempotent: an entry raises one alert
@@ -301,25 +302,17 @@ def alert_for_diary_entry(*, entry: DiaryEntry) -> Alert | None:
     return alert
 
 
-class AlreadyAcknowledged(Exception):
-    """The alert was acknowledged before (by someone else, or a double submit)."""
-
-
 def alert_acknowledge(*, alert: Alert, by: User, note: str = "") -> Alert:
     """Record that ``by`` has seen the alert and taken it on, with an optional note.
 
     The row is locked so two staff acknowledging at once record one acknowledgement:
-    the second gets :class:`AlreadyAcknowledged` and the first person's name stays.
+    the second gets :class:`~afterglow.core.acknowledge.AlreadyAcknowledged` and the
+    first person's name stays (``core.acknowledge``: the same behaviour as a dosing
+    session's alerts).
     """
     with transaction.atomic():
         locked = Alert.objects.select_for_update().get(pk=alert.pk)
-        if locked.acknowledged_at is not None:
-            raise AlreadyAcknowledged(str(alert.pk))
-        locked.acknowledged_at = timezone.now()
-        locked.acknowledged_by = by
-        locked.ack_note = note.strip()
-        locked.full_clean()
-        locked.save(update_fields=["acknowledged_at", "acknowledged_by", "ack_note"])
+        acknowledge_locked(locked, by=by, ack_note=note.strip())
         audit_record(
             action=Action.UPDATE,
             actor=by,

@@ -11,7 +11,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from afterglow.accounts.access import acting_user, require_membership, staff_required
+from afterglow.accounts.access import StaffRequest, acting_user, staff_required
 from afterglow.accounts.capabilities import Capability
 from afterglow.alerts.access import get_alert_for
 from afterglow.alerts.selectors import (
@@ -21,14 +21,15 @@ from afterglow.alerts.selectors import (
     alerts_inbox,
     open_alert_counts,
 )
-from afterglow.alerts.services import AlreadyAcknowledged, alert_acknowledge
+from afterglow.alerts.services import alert_acknowledge
+from afterglow.core.acknowledge import AlreadyAcknowledged
 
 
 @staff_required(capability=Capability.ALERTS)
-def inbox(request: HttpRequest) -> HttpResponse:
+def inbox(request: StaffRequest) -> HttpResponse:
     """``?tab=open|acknowledged&urgency=all|urgent|routine&page=n``; unknown values fall
     back to the defaults (open, all)."""
-    membership = require_membership(request)
+    membership = request.membership
     tab = request.GET.get("tab", "open")
     tab = tab if tab in STATUSES else "open"
     urgency = request.GET.get("urgency", "all")
@@ -51,8 +52,8 @@ def inbox(request: HttpRequest) -> HttpResponse:
 
 @staff_required(capability=Capability.ALERTS)
 @require_POST
-def acknowledge(request: HttpRequest, pk: int) -> HttpResponse:
-    alert = get_alert_for(require_membership(request), pk)
+def acknowledge(request: StaffRequest, pk: int) -> HttpResponse:
+    alert = get_alert_for(request.membership, pk)
     try:
         alert_acknowledge(
             alert=alert, by=acting_user(request), note=request.POST.get("note", "")[:2000]

@@ -5,12 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from django.http import HttpRequest, HttpResponse, QueryDict
+from django.http import HttpResponse, QueryDict
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.http import content_disposition_header
 
-from afterglow.accounts.access import require_membership, staff_required
+from afterglow.accounts.access import StaffRequest, staff_required
 from afterglow.accounts.capabilities import Capability
 from afterglow.accounts.models import Clinic
 from afterglow.analytics.cache import DashboardCache
@@ -82,8 +82,8 @@ def _board_and_figures(
 
 
 @staff_required(capability=Capability.ANALYTICS)
-def dashboard(request: HttpRequest) -> HttpResponse:
-    clinic = require_membership(request).clinic
+def dashboard(request: StaffRequest) -> HttpResponse:
+    clinic = request.membership.clinic
     cached = DashboardCache.for_clinic(clinic)
     selection = _selection(clinic, request.GET, cached)
 
@@ -103,8 +103,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 
 @staff_required(capability=Capability.ANALYTICS)
 @audited_read("deidentified_csv", action=Action.EXPORT, keep_query=True)
-def export_csv(request: HttpRequest) -> HttpResponse:
-    clinic = require_membership(request).clinic
+def export_csv(request: StaffRequest) -> HttpResponse:
+    clinic = request.membership.clinic
     selection = _selection(clinic, request.GET, DashboardCache.for_clinic(clinic))
     selected = selection.selected
     # Imaging changes sit above analytics (imaging reads the cohort): imported here.
@@ -137,9 +137,9 @@ def export_csv(request: HttpRequest) -> HttpResponse:
 
 @staff_required(capability=Capability.ANALYTICS)
 @audited_read("clinic_report_pdf", keep_query=True)
-def report_pdf(request: HttpRequest) -> HttpResponse:
+def report_pdf(request: StaffRequest) -> HttpResponse:
     """The dashboard's figures and tables as a printable black-and-white PDF, same filters."""
-    membership = require_membership(request)
+    membership = request.membership
     clinic = membership.clinic
     cached = DashboardCache.for_clinic(clinic)
     selection = _selection(clinic, request.GET, cached)

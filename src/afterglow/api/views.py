@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from afterglow.accounts.access import acting_user, require_membership, staff_required
+from afterglow.accounts.access import StaffRequest, acting_user, staff_required
 from afterglow.accounts.capabilities import Capability
 from afterglow.api.forms import ApiTokenForm
 from afterglow.api.models import ApiToken
@@ -16,8 +16,8 @@ from afterglow.api.services import apitoken_create, apitoken_revoke
 
 
 @staff_required(capability=Capability.STAFF_MANAGE)
-def token_list(request: HttpRequest) -> HttpResponse:
-    membership = require_membership(request)
+def token_list(request: StaffRequest) -> HttpResponse:
+    membership = request.membership
     form = ApiTokenForm(request.POST or None, clinic=membership.clinic)
     created: str | None = None
     if request.method == "POST" and form.is_valid():
@@ -45,8 +45,8 @@ def token_list(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @staff_required(capability=Capability.STAFF_MANAGE)
-def token_revoke(request: HttpRequest, pk: int) -> HttpResponse:
-    membership = require_membership(request)
+def token_revoke(request: StaffRequest, pk: int) -> HttpResponse:
+    membership = request.membership
     token = get_object_or_404(ApiToken, pk=pk, clinic_id=membership.clinic_id)
     apitoken_revoke(token=token, by=acting_user(request))
     messages.success(request, f"Token {token.prefix}… ({token.name}) revoked.")

@@ -14,7 +14,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
-from afterglow.accounts.access import require_membership, staff_required
+from afterglow.accounts.access import StaffRequest, staff_required
 from afterglow.accounts.capabilities import Capability
 from afterglow.audit.forms import AuditFilterForm
 from afterglow.audit.models import AuditEvent
@@ -51,9 +51,9 @@ def _page(request: HttpRequest, events: Any, clinic_id: int) -> dict[str, Any]:
 
 @staff_required(capability=Capability.AUDIT_LOG)
 @audited_read("audit_log")
-def audit_log(request: HttpRequest) -> HttpResponse:
+def audit_log(request: StaffRequest) -> HttpResponse:
     """Who read or changed what in this clinic, newest first, with filters."""
-    clinic = require_membership(request).clinic
+    clinic = request.membership.clinic
     form = AuditFilterForm(request.GET or None)
     events = AuditEvent.objects.none()
     if form.is_bound and not form.is_valid():
@@ -82,9 +82,9 @@ def audit_log(request: HttpRequest) -> HttpResponse:
 
 @staff_required(capability=Capability.CLINICAL_RECORD)
 @audited_read("access_log", model=Patient, kwarg="patient_pk")
-def patient_access(request: HttpRequest, patient_pk: int) -> HttpResponse:
+def patient_access(request: StaffRequest, patient_pk: int) -> HttpResponse:
     """Who viewed or changed this patient's record."""
-    membership = require_membership(request)
+    membership = request.membership
     patient = get_patient_for(membership, patient_pk)
     events = events_matching(clinic_id=membership.clinic_id, patient_ids=[patient.pk])
     return render(

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
-from afterglow.accounts.access import require_membership, staff_required
+from afterglow.accounts.access import StaffRequest, staff_required
 from afterglow.accounts.capabilities import Capability, has_capability
 from afterglow.audit.reads import audited_read
 from afterglow.charts.context import diary_context, pcl5_context, phq9_context
@@ -24,8 +24,8 @@ STAFF_WEEKS = 12
 
 @staff_required(capability=Capability.CLINICAL_RECORD)
 @audited_read("chart", model=Patient)
-def chart_page(request: HttpRequest, pk: int) -> HttpResponse:
-    membership = require_membership(request)
+def chart_page(request: StaffRequest, pk: int) -> HttpResponse:
+    membership = request.membership
     patient = get_patient_for(membership, pk)
     chart = patient_chart(patient=patient, today=timezone.localdate(timezone=patient.clinic.tzinfo))
     return render(
@@ -53,8 +53,8 @@ def chart_page(request: HttpRequest, pk: int) -> HttpResponse:
 
 @staff_required(capability=Capability.CLINICAL_RECORD)
 @audited_read("diary", model=Patient, kwarg="patient_pk")
-def diary_page(request: HttpRequest, patient_pk: int) -> HttpResponse:
-    patient = get_patient_for(require_membership(request), patient_pk)
+def diary_page(request: StaffRequest, patient_pk: int) -> HttpResponse:
+    patient = get_patient_for(request.membership, patient_pk)
     try:
         weeks = min(max(int(request.GET.get("weeks", STAFF_WEEKS)), 1), 104)
     except ValueError:

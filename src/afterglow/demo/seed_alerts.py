@@ -3,8 +3,8 @@
 While the demo stores PCL-5 responses their doses are not written yet, so
 ``response_record`` finds no course to judge them against. Once doses, diaries and
 invitations are in place, every post-dose PCL-5 goes through
-``alerts.services.alerts_for_pcl5_outcome`` (reliable deterioration, loss of response)
-and the diary through ``alerts_for_missed_diary``, exactly as the live app and the
+``alerts.services.alert_raise_for_pcl5_outcome`` (reliable deterioration, loss of response)
+and the diary through ``alert_raise_for_missed_diary``, exactly as the live app and the
 worker's sweep call them. Alerts are back-dated to the response they come from; those
 older than ``OPEN_DAYS`` were seen and acknowledged by the demo prescriber a day
 later, the recent ones stay open for the inbox and the worklist.
@@ -21,8 +21,8 @@ from afterglow.accounts.models import Clinic
 from afterglow.alerts.models import Alert, Urgency
 from afterglow.alerts.services import (
     alert_acknowledge,
-    alerts_for_missed_diary,
-    alerts_for_pcl5_outcome,
+    alert_raise_for_missed_diary,
+    alert_raise_for_pcl5_outcome,
 )
 from afterglow.demo.seed_diary import _store_columns
 from afterglow.instruments.models import Response
@@ -54,7 +54,7 @@ def seed_routine_alerts(*, clinic: Clinic, by: User, now: dt.datetime | None = N
     ]
     before = set(Alert.objects.for_clinic(clinic).values_list("pk", flat=True))
     for response in followups:
-        alerts_for_pcl5_outcome(response=response)
+        alert_raise_for_pcl5_outcome(response=response)
     raised = list(
         Alert.objects.for_clinic(clinic)
         .exclude(pk__in=before)
@@ -69,4 +69,4 @@ def seed_routine_alerts(*, clinic: Clinic, by: User, now: dt.datetime | None = N
             alert.acknowledged_at = alert.created_at + dt.timedelta(days=1)
     _store_columns(raised, ["created_at", "acknowledged_at"])
     today = timezone.localdate(now, timezone=clinic.tzinfo)
-    return len(raised) + len(alerts_for_missed_diary(clinic=clinic, today=today))
+    return len(raised) + len(alert_raise_for_missed_diary(clinic=clinic, today=today))

@@ -14,7 +14,7 @@
   tests put every entry of a 60-patient synthetic clinic through that form.)
 * Each PHQ-9 goes through ``instruments.services.response_record``, so scoring, severity
   and the item-9 alert are the application's own. Urgent diary notes raise their alert
-  through ``alerts.services.alert_for_diary_entry``. All but the most recent few alerts
+  through ``alerts.services.alert_raise_for_diary_entry``. All but the most recent few alerts
   (``OPEN_DIARY_ALERTS``, ``OPEN_RESPONSE_ALERTS``) are acknowledged through
   ``alert_acknowledge`` by a demo clinician, then back-dated to their review time.
 
@@ -36,7 +36,7 @@ from django.utils import timezone
 
 from afterglow.accounts.models import Clinic, Role
 from afterglow.alerts.models import Alert
-from afterglow.alerts.services import alert_acknowledge, alert_for_diary_entry
+from afterglow.alerts.services import alert_acknowledge, alert_raise_for_diary_entry
 from afterglow.demo import synthetic_diary as d
 from afterglow.demo import synthetic_phq9 as phq
 from afterglow.demo.synthetic import SyntheticClinic
@@ -87,7 +87,7 @@ def seed_between_visits(
         diary_alerts = []
         for entry, day in entries:
             if day.urgent and day.reviewed_at is not None:
-                alert = alert_for_diary_entry(entry=entry)
+                alert = alert_raise_for_diary_entry(entry=entry)
                 assert alert is not None
                 diary_alerts.append((alert, day.written_at, day.reviewed_at))
         _alerts(

@@ -12,7 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from afterglow.accounts.crisis import crisis_line_text
-from afterglow.alerts.services import alert_for_diary_entry
+from afterglow.alerts.services import alert_raise_for_diary_entry
 from afterglow.audit.models import Action
 from afterglow.audit.services import audit_record
 from afterglow.core.tokens import hash_token, new_token
@@ -273,7 +273,7 @@ def _entry_write(
         note=f"diary day {day.isoformat()}",
     )
     if newly_urgent:
-        alert_for_diary_entry(entry=entry)  # idempotent: one alert per entry
+        alert_raise_for_diary_entry(entry=entry)  # idempotent: one alert per entry
     return entry, created
 
 

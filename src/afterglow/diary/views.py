@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from afterglow.accounts.access import acting_user, require_membership, staff_required
+from afterglow.accounts.access import StaffRequest, acting_user, staff_required
 from afterglow.accounts.capabilities import Capability
 from afterglow.accounts.models import Clinic
 from afterglow.diary.access import get_diary_link_for
@@ -126,8 +126,8 @@ def _link_unavailable(request: HttpRequest, state: str, link: DiaryLink | None) 
 
 @require_POST
 @staff_required(capability=Capability.MEASUREMENTS)
-def link_new(request: HttpRequest, patient_pk: int) -> HttpResponse:
-    patient = get_patient_for(require_membership(request), patient_pk)
+def link_new(request: StaffRequest, patient_pk: int) -> HttpResponse:
+    patient = get_patient_for(request.membership, patient_pk)
     replaced = diary_link_active(patient=patient) is not None
     link, token = diary_link_create(patient=patient, by=acting_user(request))
     url = request.build_absolute_uri(reverse("diary:today", args=[token]))
@@ -145,8 +145,8 @@ def link_new(request: HttpRequest, patient_pk: int) -> HttpResponse:
 
 @require_POST
 @staff_required(capability=Capability.MEASUREMENTS)
-def link_revoke(request: HttpRequest, pk: int) -> HttpResponse:
-    link = get_diary_link_for(require_membership(request), pk)
+def link_revoke(request: StaffRequest, pk: int) -> HttpResponse:
+    link = get_diary_link_for(request.membership, pk)
     diary_link_revoke(link=link)
     messages.success(request, "Diary link revoked.")
     return redirect("diary:patient", patient_pk=link.patient_id)

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 
-from afterglow.accounts.access import require_membership, staff_required
+from afterglow.accounts.access import StaffRequest, staff_required
 from afterglow.accounts.capabilities import Capability
 from afterglow.audit.reads import audited_read
 from afterglow.imaging.forms import UploadForm
@@ -15,8 +15,8 @@ from afterglow.imaging.upload import UploadRefused, imaging_upload_measure
 
 @staff_required(capability=Capability.ANALYTICS)
 @audited_read("imaging_research")
-def research(request: HttpRequest) -> HttpResponse:
-    clinic = require_membership(request).clinic
+def research(request: StaffRequest) -> HttpResponse:
+    clinic = request.membership.clinic
     page = imaging_research(clinic=clinic)
     rows = [
         {
@@ -34,8 +34,8 @@ def research(request: HttpRequest) -> HttpResponse:
 
 
 @staff_required(capability=Capability.IMAGING)
-def upload(request: HttpRequest) -> HttpResponse:
-    membership = require_membership(request)
+def upload(request: StaffRequest) -> HttpResponse:
+    membership = request.membership
     form = UploadForm(request.POST or None, request.FILES or None)
     session = None
     if request.method == "POST" and form.is_valid():

@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from afterglow.accounts.capabilities import Capability, user_has_capability
 from afterglow.accounts.crisis import crisis_line_text
-from afterglow.alerts.services import alerts_for_response
+from afterglow.alerts.services import alert_raise_for_response
 from afterglow.audit.models import Action
 from afterglow.audit.services import CHANGED, audit_record
 from afterglow.core.tokens import hash_token, new_token
@@ -93,7 +93,7 @@ def response_record(
         )
         # In the same transaction: a response is never stored without its alerts
         # (item alerts such as PHQ-9 item 9, and the PCL-5 outcome alerts).
-        alerts_for_response(response=response)
+        alert_raise_for_response(response=response)
     return response
 
 

@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from afterglow.accounts.access import acting_user, require_membership, staff_required
+from afterglow.accounts.access import StaffRequest, acting_user, staff_required
 from afterglow.accounts.capabilities import Capability, has_capability
 from afterglow.audit.reads import audited_read
 from afterglow.instruments.access import get_link_for, get_response_for
@@ -46,8 +46,8 @@ def _instrument_or_404(code: str) -> Instrument:
 
 
 @staff_required(capability=Capability.RECORD_ANSWERS)
-def response_new(request: HttpRequest, patient_pk: int, code: str) -> HttpResponse:
-    membership = require_membership(request)
+def response_new(request: StaffRequest, patient_pk: int, code: str) -> HttpResponse:
+    membership = request.membership
     patient = get_patient_for(membership, patient_pk)
     instrument = _instrument_or_404(code)
     today = timezone.localdate(timezone=patient.clinic.tzinfo)
@@ -86,8 +86,8 @@ def response_new(request: HttpRequest, patient_pk: int, code: str) -> HttpRespon
 
 @staff_required(capability=Capability.CLINICAL_RECORD)
 @audited_read("questionnaire_response", model=Response)
-def response_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    membership = require_membership(request)
+def response_detail(request: StaffRequest, pk: int) -> HttpResponse:
+    membership = request.membership
     response = get_response_for(membership, pk)
     instrument = get_instrument(response.instrument)
     rows = [
@@ -116,8 +116,8 @@ def response_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @staff_required(capability=Capability.VOID_ANSWERS)
-def response_void_page(request: HttpRequest, pk: int) -> HttpResponse:
-    response = get_response_for(require_membership(request), pk)
+def response_void_page(request: StaffRequest, pk: int) -> HttpResponse:
+    response = get_response_for(request.membership, pk)
     if response.voided_at is not None:
         messages.info(request, "This response is already voided.")
         return redirect("instruments:response_detail", pk=response.pk)
@@ -148,8 +148,8 @@ def response_void_page(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @staff_required(capability=Capability.MEASUREMENTS)
-def link_new(request: HttpRequest, patient_pk: int) -> HttpResponse:
-    patient = get_patient_for(require_membership(request), patient_pk)
+def link_new(request: StaffRequest, patient_pk: int) -> HttpResponse:
+    patient = get_patient_for(request.membership, patient_pk)
     code = request.POST.get("instrument", "pcl5")
     instrument = _instrument_or_404(code)
     link, token = personal_link_create(
@@ -179,8 +179,8 @@ def link_new(request: HttpRequest, patient_pk: int) -> HttpResponse:
 
 @require_POST
 @staff_required(capability=Capability.MEASUREMENTS)
-def link_revoke(request: HttpRequest, pk: int) -> HttpResponse:
-    link = get_link_for(require_membership(request), pk)
+def link_revoke(request: StaffRequest, pk: int) -> HttpResponse:
+    link = get_link_for(request.membership, pk)
     personal_link_revoke(link=link)
     messages.success(request, "Link revoked.")
     return redirect("patients:chart", pk=link.patient_id)
@@ -238,5 +238,5 @@ def _link_unavailable(request: HttpRequest, state: str, clinic: object) -> HttpR
 
 
 @staff_required(capability=Capability.INSTRUMENT_CATALOG)
-def catalog(request: HttpRequest) -> HttpResponse:
+def catalog(request: StaffRequest) -> HttpResponse:
     return render(request, "instruments/catalog.html", {"instruments": all_instruments()})

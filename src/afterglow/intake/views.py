@@ -12,7 +12,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from afterglow.accounts.access import acting_user, require_membership, staff_required
+from afterglow.accounts.access import StaffRequest, acting_user, staff_required
 from afterglow.accounts.capabilities import Capability
 from afterglow.accounts.selectors import public_intake_clinic
 from afterglow.audit.reads import audited_read
@@ -122,8 +122,8 @@ def thanks(request: HttpRequest, slug: str = "") -> HttpResponse:
 
 @staff_required(capability=Capability.INTAKE)
 @audited_read("intake_queue")
-def queue(request: HttpRequest) -> HttpResponse:
-    membership = require_membership(request)
+def queue(request: StaffRequest) -> HttpResponse:
+    membership = request.membership
     status = request.GET.get("status", "open")
     text = request.GET.get("q", "").strip()
     page = Paginator(intake_queue(clinic=membership.clinic, status=status, text=text), 25).get_page(
@@ -144,8 +144,8 @@ def queue(request: HttpRequest) -> HttpResponse:
 
 @staff_required(capability=Capability.INTAKE)
 @audited_read("intake_submission", model=IntakeSubmission)
-def detail(request: HttpRequest, pk: int) -> HttpResponse:
-    submission = get_submission_for(require_membership(request), pk)
+def detail(request: StaffRequest, pk: int) -> HttpResponse:
+    submission = get_submission_for(request.membership, pk)
     return render(
         request,
         "intake/detail.html",
@@ -159,8 +159,8 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @staff_required(capability=Capability.INTAKE)
-def set_status(request: HttpRequest, pk: int) -> HttpResponse:
-    submission = get_submission_for(require_membership(request), pk)
+def set_status(request: StaffRequest, pk: int) -> HttpResponse:
+    submission = get_submission_for(request.membership, pk)
     form = StatusForm(request.POST)
     if form.is_valid():
         try:
@@ -185,8 +185,8 @@ def set_status(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @staff_required(capability=Capability.INTAKE)
-def enrol(request: HttpRequest, pk: int) -> HttpResponse:
-    membership = require_membership(request)
+def enrol(request: StaffRequest, pk: int) -> HttpResponse:
+    membership = request.membership
     submission = get_submission_for(membership, pk)
     form = EnrolForm(request.POST)  # no silent default: each answer is chosen (issue 14 §5)
     if not form.is_valid():

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 
-from afterglow.accounts.access import acting_user, require_membership, staff_required
+from afterglow.accounts.access import StaffRequest, acting_user, staff_required
 from afterglow.accounts.capabilities import Capability, has_capability
 from afterglow.audit.reads import audited_read
 from afterglow.patients.access import get_patient_for, patient_page
@@ -18,8 +18,8 @@ from afterglow.patients.services import patient_create, patient_update
 
 @staff_required(capability=Capability.PATIENT_DETAILS)
 @audited_read("patient_list")
-def patient_index(request: HttpRequest) -> HttpResponse:
-    membership = require_membership(request)
+def patient_index(request: StaffRequest) -> HttpResponse:
+    membership = request.membership
     text = request.GET.get("q", "").strip()
     status = request.GET.get("status", "")
     if status not in CareStatus.values:
@@ -41,8 +41,8 @@ def patient_index(request: HttpRequest) -> HttpResponse:
 
 
 @staff_required(capability=Capability.PATIENT_DETAILS)
-def patient_new(request: HttpRequest) -> HttpResponse:
-    membership = require_membership(request)
+def patient_new(request: StaffRequest) -> HttpResponse:
+    membership = request.membership
     form = PatientForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         patient = patient_create(
@@ -55,8 +55,8 @@ def patient_new(request: HttpRequest) -> HttpResponse:
 
 @staff_required(capability=Capability.PATIENT_DETAILS)
 @audited_read("patient_details", model=Patient)
-def patient_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    membership = require_membership(request)
+def patient_edit(request: StaffRequest, pk: int) -> HttpResponse:
+    membership = request.membership
     patient = get_patient_for(membership, pk)
     form = PatientForm(request.POST or None, instance=patient)
     if request.method == "POST" and form.is_valid():

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.utils import timezone
 
-from afterglow.accounts.access import require_membership, staff_required
+from afterglow.accounts.access import StaffRequest, staff_required
 from afterglow.accounts.capabilities import Capability
 from afterglow.audit.reads import audited_read
 from afterglow.patients.access import get_patient_for
@@ -17,8 +17,8 @@ from afterglow.reports.pdf import PdfUnavailable, print_context, render_pdf
 
 @staff_required(capability=Capability.PATIENT_REPORT)
 @audited_read("patient_report_pdf", model=Patient)
-def patient_pdf(request: HttpRequest, pk: int) -> HttpResponse:
-    membership = require_membership(request)
+def patient_pdf(request: StaffRequest, pk: int) -> HttpResponse:
+    membership = request.membership
     patient = get_patient_for(membership, pk)
     now = timezone.now()
     report = patient_report(patient=patient, now=now)

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils.http import content_disposition_header
 
-from afterglow.accounts.access import require_membership, staff_required
+from afterglow.accounts.access import StaffRequest, staff_required
 from afterglow.accounts.capabilities import Capability
 from afterglow.research.services import ExportRefused, research_export_zip
 
@@ -16,9 +16,9 @@ DASHBOARD_RECIPIENT = "dashboard download"
 
 
 @staff_required(capability=Capability.ANALYTICS)
-def export_zip(request: HttpRequest) -> HttpResponse:
+def export_zip(request: StaffRequest) -> HttpResponse:
     """Stream the research export as a zip; the service writes the audit event."""
-    membership = require_membership(request)
+    membership = request.membership
     try:
         name, payload = research_export_zip(
             clinic=membership.clinic, recipient=DASHBOARD_RECIPIENT, by=membership.user

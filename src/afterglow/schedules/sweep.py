@@ -18,7 +18,7 @@ For each clinic, with its own settings and its own day:
 6. from the definition's ``diary_nudge_hour`` (clinic time), a running diary with no
    entry yet today gets one nudge (not for a paused course, not without a working
    diary link);
-7. the missed-diary alerts (``alerts.services.alerts_for_missed_diary``).
+7. the missed-diary alerts (``alerts.services.alert_raise_for_missed_diary``).
 """
 
 from __future__ import annotations
@@ -127,7 +127,7 @@ def clinic_sweep(*, clinic: Clinic, now: dt.datetime) -> SweepReport:
             enqueue_send(invitation_id, sent + 1)
             report.reminders += 1
         report.nudges = _diary_nudges(clinic, now, today)
-    report.alerts = len(alert_services.alerts_for_missed_diary(clinic=clinic, today=today))
+    report.alerts = len(alert_services.alert_raise_for_missed_diary(clinic=clinic, today=today))
     return report
 
 

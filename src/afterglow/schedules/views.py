@@ -12,7 +12,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 from twilio.request_validator import RequestValidator
 
-from afterglow.accounts.access import acting_user, require_membership, staff_required
+from afterglow.accounts.access import StaffRequest, acting_user, staff_required
 from afterglow.accounts.capabilities import Capability
 from afterglow.schedules.access import get_invitation_for
 from afterglow.schedules.delivery import delivery_provider_status
@@ -29,8 +29,8 @@ def _card(invitation: Invitation) -> str:
 
 
 @staff_required(capability=Capability.MEASUREMENTS)
-def worklist_page(request: HttpRequest) -> HttpResponse:
-    membership = require_membership(request)
+def worklist_page(request: StaffRequest) -> HttpResponse:
+    membership = request.membership
     return render(
         request, "schedules/worklist.html", {"worklist": worklist(clinic=membership.clinic)}
     )
@@ -38,8 +38,8 @@ def worklist_page(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @staff_required(capability=Capability.MEASUREMENTS)
-def send_now(request: HttpRequest, pk: int) -> HttpResponse:
-    invitation = get_invitation_for(require_membership(request), pk)
+def send_now(request: StaffRequest, pk: int) -> HttpResponse:
+    invitation = get_invitation_for(request.membership, pk)
     try:
         invitation_send_now(invitation=invitation, by=acting_user(request))
     except ValidationError as exc:
@@ -52,8 +52,8 @@ def send_now(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @staff_required(capability=Capability.MEASUREMENTS)
-def cancel(request: HttpRequest, pk: int) -> HttpResponse:
-    invitation = get_invitation_for(require_membership(request), pk)
+def cancel(request: StaffRequest, pk: int) -> HttpResponse:
+    invitation = get_invitation_for(request.membership, pk)
     form = CancelForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:

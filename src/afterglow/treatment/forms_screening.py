@@ -15,7 +15,7 @@ from afterglow.instruments.models import Response
 from afterglow.patients.models import Patient
 from afterglow.treatment import eligibility
 from afterglow.treatment.models import Decision, Screening
-from afterglow.treatment.services.screening import BASELINE_INSTRUMENT
+from afterglow.treatment.selectors_screening import BASELINE_INSTRUMENT
 
 ANSWER_CHOICES = [(value, eligibility.ANSWER_LABELS[value]) for value in eligibility.ANSWERS]
 PREFIX = "check_"

@@ -9,7 +9,7 @@ from django.contrib.auth.models import User
 
 from afterglow.accounts.models import Clinic
 from afterglow.treatment.models import TherapyModality
-from afterglow.treatment.services.therapy import therapists_for
+from afterglow.treatment.selectors_therapy import therapists_for
 
 
 class TherapistChoiceField(forms.ModelChoiceField):
@@ -48,4 +48,4 @@ class TherapySessionForm(forms.Form):
         super().__init__(*args, **kwargs)
         therapist = self.fields["therapist"]
         assert isinstance(therapist, forms.ModelChoiceField)
-        therapist.queryset = therapists_for(clinic)
+        therapist.queryset = therapists_for(clinic=clinic)

@@ -17,9 +17,12 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
+from django.contrib.auth.models import User
+from django.db.models import QuerySet
 from django.utils import timezone
 
-from afterglow.accounts.models import Clinic
+from afterglow.accounts.capabilities import Capability, roles_with
+from afterglow.accounts.models import Clinic, Membership
 from afterglow.patients.models import Patient
 from afterglow.treatment.models import Course, DosingSession, TherapySession
 from afterglow.treatment.therapy_window import (
@@ -222,3 +225,17 @@ def _started(dose: DosingSession) -> dt.datetime:
     if dose.started_at is None:  # patient_doses only returns started doses
         raise ValueError(f"dosing session {dose.pk} has not started")
     return dose.started_at
+
+
+def therapists_for(*, clinic: Clinic) -> QuerySet[User]:
+    """The clinic's active therapists and prescribers, by name (the therapist field's list).
+
+    Who can be named as the therapist of a session: the clinic's therapists, and its
+    prescribers (a psychiatrist may give the integration session themselves).
+    """
+    members = Membership.objects.active().filter(
+        clinic=clinic, role__in=roles_with(Capability.THERAPY)
+    )
+    return User.objects.filter(pk__in=members.values("user_id")).order_by(
+        "first_name", "last_name", "username"
+    )

@@ -30,6 +30,7 @@ from afterglow.treatment.models import (
     SessionKind,
     SessionStatus,
 )
+from afterglow.treatment.selectors_screening import latest_screening
 
 #: Limits on a maintenance block, input checks rather than clinical advice.
 MAX_MAINTENANCE_SESSIONS = 26
@@ -45,15 +46,6 @@ def _refresh(course: Course, locked: Course) -> Course:
     for field in ("status", "status_reason", "status_changed_at"):
         setattr(course, field, getattr(locked, field))
     return course
-
-
-def latest_screening(*, patient: Patient) -> Screening | None:
-    return (
-        Screening.objects.filter(patient=patient)
-        .select_related("patient__clinic", "decided_by")
-        .order_by("-assessed_at", "-pk")
-        .first()
-    )
 
 
 def screening_problem(screening: Screening | None) -> str:

@@ -17,19 +17,7 @@ from afterglow.instruments.models import Response
 from afterglow.patients.models import Patient
 from afterglow.treatment import eligibility
 from afterglow.treatment.models import Decision, Screening
-
-#: The baseline PCL-5 is the standard, past-month version (evidence.md §1).
-BASELINE_INSTRUMENT = "pcl5"
-
-
-def latest_baseline_pcl5(*, patient: Patient, before: dt.datetime | None = None) -> Response | None:
-    """The patient's latest complete past-month PCL-5 taken no later than ``before``."""
-    responses = Response.objects.filter(
-        patient=patient, instrument=BASELINE_INSTRUMENT, complete=True
-    )
-    if before is not None:
-        responses = responses.filter(administered_at__lte=before)
-    return responses.order_by("-administered_at", "-pk").first()
+from afterglow.treatment.selectors_screening import latest_baseline_pcl5
 
 
 def screening_record(

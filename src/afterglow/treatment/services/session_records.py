@@ -16,6 +16,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from afterglow.core.acknowledge import acknowledge_locked, acknowledge_open_locked
 from afterglow.treatment.models import (
     AdverseEvent,
     DissociationRating,
@@ -197,16 +198,18 @@ def adverse_event_record(
         return event
 
 
-def alert_acknowledge(*, alert: SessionAlert, by: User) -> SessionAlert:
-    """Mark an alert as seen (once; a second click keeps the first acknowledgement)."""
+def session_alert_acknowledge(*, alert: SessionAlert, by: User) -> SessionAlert:
+    """Record that ``by`` has seen one of a session's safety alerts (``core.acknowledge``).
+
+    The same behaviour as the alert inbox's ``alerts.services.alert_acknowledge``: the
+    row is locked, the first acknowledgement stays, and a second one raises
+    ``AlreadyAcknowledged``; ``open_session`` writes the audit event (rolled back with
+    a refused acknowledgement).
+    """
     with transaction.atomic():
         open_session(alert.session)
         locked = SessionAlert.objects.select_for_update().get(pk=alert.pk)
-        if locked.acknowledged_at is None:
-            locked.acknowledged_at = timezone.now()
-            locked.acknowledged_by = by
-            locked.save(update_fields=["acknowledged_at", "acknowledged_by"])
-        return locked
+        return acknowledge_locked(locked, by=by)
 
 
 def session_alerts_acknowledge(
@@ -231,12 +234,4 @@ def session_alerts_acknowledge(
             .filter(session=locked, pk__in=alert_ids, acknowledged_at__isnull=True)
             .order_by("pk")
         )
-        now = timezone.now()
-        for alert in alerts:
-            alert.acknowledged_at = now
-            alert.acknowledged_by = by
-            alert.acknowledged_note = note
-        SessionAlert.objects.bulk_update(
-            alerts, ["acknowledged_at", "acknowledged_by", "acknowledged_note"]
-        )
-        return alerts
+        return acknowledge_open_locked(alerts, by=by, acknowledged_note=note)

@@ -73,9 +73,9 @@ from afterglow.treatment.services.session_lock import (
 )
 from afterglow.treatment.services.session_records import (
     adverse_event_record,
-    alert_acknowledge,
     dissociation_record,
     sedation_record,
+    session_alert_acknowledge,
     session_alerts_acknowledge,
     side_effects_set,
     vitals_record,
@@ -87,10 +87,10 @@ __all__ = [
     "SessionLocked",
     "SessionNotReady",
     "adverse_event_record",
-    "alert_acknowledge",
     "cosigner_verify",
     "dissociation_record",
     "sedation_record",
+    "session_alert_acknowledge",
     "session_alerts_acknowledge",
     "session_amend",
     "session_discharge",

@@ -7,30 +7,16 @@ import datetime as dt
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import QuerySet
 from django.utils import timezone
 
-from afterglow.accounts.capabilities import Capability, roles_with
-from afterglow.accounts.models import Clinic, Membership
 from afterglow.audit.models import Action
 from afterglow.audit.services import audit_record
 from afterglow.patients.models import Patient
 from afterglow.treatment.models import TherapySession
+from afterglow.treatment.selectors_therapy import therapists_for
 
-#: Who can be named as the therapist of a session: the clinic's therapists, and its
-#: prescribers (a psychiatrist may give the integration session themselves).
 #: A session is recorded once it has started; this much clock difference is tolerated.
 FUTURE_TOLERANCE = dt.timedelta(minutes=5)
-
-
-def therapists_for(clinic: Clinic) -> QuerySet[User]:
-    """The clinic's active therapists and prescribers, by name (the therapist field's list)."""
-    members = Membership.objects.active().filter(
-        clinic=clinic, role__in=roles_with(Capability.THERAPY)
-    )
-    return User.objects.filter(pk__in=members.values("user_id")).order_by(
-        "first_name", "last_name", "username"
-    )
 
 
 def therapy_session_record(
@@ -57,7 +43,7 @@ def therapy_session_record(
         raise ValidationError(
             {"started_at": "That time is in the future: record a session once it has started."}
         )
-    if not therapists_for(patient.clinic).filter(pk=therapist.pk).exists():
+    if not therapists_for(clinic=patient.clinic).filter(pk=therapist.pk).exists():
         raise ValidationError(
             {"therapist": "Choose one of this clinic's therapists or prescribers."}
         )

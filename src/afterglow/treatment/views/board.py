@@ -15,10 +15,10 @@ from __future__ import annotations
 
 import hashlib
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 
-from afterglow.accounts.access import acting_user, require_membership, staff_required
+from afterglow.accounts.access import StaffRequest, acting_user, staff_required
 from afterglow.accounts.capabilities import Capability, has_capability
 from afterglow.audit.models import Action
 from afterglow.audit.reads import audited_read
@@ -37,8 +37,8 @@ def _fingerprint(board: TodayBoard) -> str:
     return hashlib.sha256(",".join(map(str, ids)).encode()).hexdigest()[:16]
 
 
-def _context(request: HttpRequest, board: TodayBoard) -> dict[str, object]:
-    membership = require_membership(request)
+def _context(request: StaffRequest, board: TodayBoard) -> dict[str, object]:
+    membership = request.membership
     return {
         "board": board,
         "poll_seconds": POLL_SECONDS,
@@ -49,16 +49,16 @@ def _context(request: HttpRequest, board: TodayBoard) -> dict[str, object]:
 
 @staff_required(capability=Capability.CLINICAL_RECORD)
 @audited_read("today_board")
-def today(request: HttpRequest) -> HttpResponse:
-    board = today_board(clinic=require_membership(request).clinic)
+def today(request: StaffRequest) -> HttpResponse:
+    board = today_board(clinic=request.membership.clinic)
     request.session[SEEN_KEY] = _fingerprint(board)
     return render(request, "treatment/board/today.html", _context(request, board))
 
 
 @staff_required(capability=Capability.CLINICAL_RECORD)
-def today_rows(request: HttpRequest) -> HttpResponse:
+def today_rows(request: StaffRequest) -> HttpResponse:
     """The board's table alone, for the 15-second poll (audited when its patients change)."""
-    clinic = require_membership(request).clinic
+    clinic = request.membership.clinic
     board = today_board(clinic=clinic)
     seen = _fingerprint(board)
     if request.session.get(SEEN_KEY) != seen:
@@ -75,8 +75,8 @@ def today_rows(request: HttpRequest) -> HttpResponse:
 
 @staff_required(capability=Capability.THERAPY)
 @audited_read("therapist_home")
-def therapist_home(request: HttpRequest) -> HttpResponse:
-    membership = require_membership(request)
+def therapist_home(request: StaffRequest) -> HttpResponse:
+    membership = request.membership
     home = therapist_home_read(clinic=membership.clinic, therapist=acting_user(request))
     return render(
         request,

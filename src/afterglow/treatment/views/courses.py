@@ -10,12 +10,12 @@ from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db import DatabaseError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from afterglow.accounts.access import acting_user, require_membership, staff_required
+from afterglow.accounts.access import StaffRequest, acting_user, staff_required
 from afterglow.accounts.capabilities import Capability, has_capability
 from afterglow.audit.reads import audited_read
 from afterglow.patients.access import get_patient_for
@@ -38,6 +38,7 @@ from afterglow.treatment.selectors_courses import (
     presets_with_adoption,
     protocols_for_clinic,
 )
+from afterglow.treatment.selectors_screening import latest_screening
 from afterglow.treatment.selectors_therapy import course_therapy_windows
 from afterglow.treatment.services.courses import (
     course_add_maintenance,
@@ -45,7 +46,6 @@ from afterglow.treatment.services.courses import (
     course_pause,
     course_resume,
     course_start,
-    latest_screening,
     screening_problem,
 )
 from afterglow.treatment.services.protocols import protocol_from_preset, protocol_save
@@ -59,8 +59,8 @@ NOT_SAVED = "Nothing was saved: the database did not accept the change. Please t
 
 
 @staff_required(capability=Capability.PROTOCOLS_VIEW)
-def protocol_list(request: HttpRequest) -> HttpResponse:
-    membership = require_membership(request)
+def protocol_list(request: StaffRequest) -> HttpResponse:
+    membership = request.membership
     protocols = list(protocols_for_clinic(clinic=membership.clinic))
     return render(
         request,
@@ -74,9 +74,9 @@ def protocol_list(request: HttpRequest) -> HttpResponse:
 
 
 def _protocol_form(
-    request: HttpRequest, form: ProtocolForm, protocol: Protocol | None
+    request: StaffRequest, form: ProtocolForm, protocol: Protocol | None
 ) -> HttpResponse:
-    membership = require_membership(request)
+    membership = request.membership
     status = 200
     if request.method == "POST":
         status = 400
@@ -107,20 +107,20 @@ def _protocol_form(
 
 
 @staff_required(capability=Capability.PROTOCOLS_EDIT)
-def protocol_new(request: HttpRequest) -> HttpResponse:
+def protocol_new(request: StaffRequest) -> HttpResponse:
     return _protocol_form(request, ProtocolForm(request.POST or None), None)
 
 
 @staff_required(capability=Capability.PROTOCOLS_EDIT)
-def protocol_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    protocol = get_protocol_for(require_membership(request), pk)
+def protocol_edit(request: StaffRequest, pk: int) -> HttpResponse:
+    protocol = get_protocol_for(request.membership, pk)
     return _protocol_form(request, ProtocolForm(request.POST or None, instance=protocol), protocol)
 
 
 @require_POST
 @staff_required(capability=Capability.PROTOCOLS_EDIT)
-def protocol_adopt(request: HttpRequest, code: str) -> HttpResponse:
-    membership = require_membership(request)
+def protocol_adopt(request: StaffRequest, code: str) -> HttpResponse:
+    membership = request.membership
     try:
         protocol = protocol_from_preset(clinic=membership.clinic, code=code)
     except UnknownPreset:
@@ -133,8 +133,8 @@ def protocol_adopt(request: HttpRequest, code: str) -> HttpResponse:
 
 
 @staff_required(capability=Capability.COURSES)
-def course_new(request: HttpRequest, patient_pk: int) -> HttpResponse:
-    membership = require_membership(request)
+def course_new(request: StaffRequest, patient_pk: int) -> HttpResponse:
+    membership = request.membership
     patient = get_patient_for(membership, patient_pk)
     clinic = patient.clinic
     today = timezone.localdate()
@@ -193,12 +193,12 @@ def course_new(request: HttpRequest, patient_pk: int) -> HttpResponse:
 
 
 def _course_page(
-    request: HttpRequest,
+    request: StaffRequest,
     course: Course,
     bound: dict[str, forms.Form] | None = None,
     status: int = 200,
 ) -> HttpResponse:
-    membership = require_membership(request)
+    membership = request.membership
     clinic = course.patient.clinic
     plan = course_plan(course=course, today=timezone.localdate())
     context = {
@@ -231,12 +231,12 @@ def _course_page(
 
 @staff_required(capability=Capability.CLINICAL_RECORD)
 @audited_read("course", model=Course)
-def course_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    return _course_page(request, get_course_for(require_membership(request), pk))
+def course_detail(request: StaffRequest, pk: int) -> HttpResponse:
+    return _course_page(request, get_course_for(request.membership, pk))
 
 
 def _course_action(
-    request: HttpRequest,
+    request: StaffRequest,
     pk: int,
     form: forms.Form,
     key: str,
@@ -244,7 +244,7 @@ def _course_action(
     done: str,
 ) -> HttpResponse:
     """Validate ``form`` and run ``act``: back to the plan, or the plan page with the errors."""
-    course = get_course_for(require_membership(request), pk)
+    course = get_course_for(request.membership, pk)
     if form.is_valid():
         try:
             act(course, form.cleaned_data)
@@ -262,7 +262,7 @@ def _course_action(
 
 @require_POST
 @staff_required(capability=Capability.COURSES)
-def course_pause_view(request: HttpRequest, pk: int) -> HttpResponse:
+def course_pause_view(request: StaffRequest, pk: int) -> HttpResponse:
     return _course_action(
         request,
         pk,
@@ -277,7 +277,7 @@ def course_pause_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @staff_required(capability=Capability.COURSES)
-def course_resume_view(request: HttpRequest, pk: int) -> HttpResponse:
+def course_resume_view(request: StaffRequest, pk: int) -> HttpResponse:
     return _course_action(
         request,
         pk,
@@ -292,7 +292,7 @@ def course_resume_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @staff_required(capability=Capability.COURSES)
-def course_end_view(request: HttpRequest, pk: int) -> HttpResponse:
+def course_end_view(request: StaffRequest, pk: int) -> HttpResponse:
     return _course_action(
         request,
         pk,
@@ -307,7 +307,7 @@ def course_end_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @staff_required(capability=Capability.COURSES)
-def course_maintenance_view(request: HttpRequest, pk: int) -> HttpResponse:
+def course_maintenance_view(request: StaffRequest, pk: int) -> HttpResponse:
     return _course_action(
         request,
         pk,

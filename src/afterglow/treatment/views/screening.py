@@ -7,11 +7,11 @@ import logging
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db import DatabaseError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from afterglow.accounts.access import acting_user, require_membership, staff_required
+from afterglow.accounts.access import StaffRequest, acting_user, staff_required
 from afterglow.accounts.capabilities import Capability, has_capability
 from afterglow.audit.reads import audited_read
 from afterglow.patients.access import get_patient_for
@@ -31,8 +31,8 @@ NOT_SAVED = "Nothing was saved: the database did not accept the change. Please t
 
 
 @staff_required(capability=Capability.SCREENING)
-def screening_new(request: HttpRequest, patient_pk: int) -> HttpResponse:
-    patient = get_patient_for(require_membership(request), patient_pk)
+def screening_new(request: StaffRequest, patient_pk: int) -> HttpResponse:
+    patient = get_patient_for(request.membership, patient_pk)
     form = ScreeningForm(request.POST or None, patient=patient)
     status = 200
     if request.method == "POST":
@@ -59,9 +59,9 @@ def screening_new(request: HttpRequest, patient_pk: int) -> HttpResponse:
 
 
 def _detail(
-    request: HttpRequest, screening: Screening, form: DecisionForm | None, status: int = 200
+    request: StaffRequest, screening: Screening, form: DecisionForm | None, status: int = 200
 ) -> HttpResponse:
-    membership = require_membership(request)
+    membership = request.membership
     flags = screening_flags(screening)
     absolute = [f for f in flags if f.is_absolute]
     can_decide = (
@@ -98,14 +98,14 @@ def _detail(
 
 @staff_required(capability=Capability.CLINICAL_RECORD)
 @audited_read("screening", model=Screening)
-def screening_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    return _detail(request, get_screening_for(require_membership(request), pk), None)
+def screening_detail(request: StaffRequest, pk: int) -> HttpResponse:
+    return _detail(request, get_screening_for(request.membership, pk), None)
 
 
 @require_POST
 @staff_required(capability=Capability.DECIDE)
-def screening_decide_view(request: HttpRequest, pk: int) -> HttpResponse:
-    screening = get_screening_for(require_membership(request), pk)
+def screening_decide_view(request: StaffRequest, pk: int) -> HttpResponse:
+    screening = get_screening_for(request.membership, pk)
     absolute = [f for f in screening_flags(screening) if f.is_absolute]
     form = DecisionForm(request.POST, absolute=absolute)
     if form.is_valid():

@@ -16,7 +16,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 
-from afterglow.accounts.access import require_membership
+from afterglow.accounts.access import StaffRequest
 from afterglow.accounts.capabilities import Capability, has_capability
 from afterglow.treatment.access import get_session_for
 from afterglow.treatment.board import AlertItem, AlertLine, alert_lines
@@ -125,12 +125,12 @@ def _default_forms(page: SessionPage) -> dict[str, forms.Form]:
 
 
 def _context(
-    request: HttpRequest,
+    request: StaffRequest,
     session: DosingSession,
     bound: dict[str, forms.Form] | None,
     problem: str = "",
 ) -> dict[str, Any]:
-    membership = require_membership(request)
+    membership = request.membership
     page = session_page(session=session)
     by_reading = _alerts_by_reading(page.alerts)
     figure = (
@@ -252,7 +252,7 @@ def _alerts_by_reading(alerts: list[SessionAlert]) -> dict[int, list[SessionAler
 
 
 def render_page(
-    request: HttpRequest,
+    request: StaffRequest,
     session: DosingSession,
     bound: dict[str, forms.Form] | None = None,
     status: int = 200,
@@ -263,7 +263,7 @@ def render_page(
 
 
 def render_live(
-    request: HttpRequest,
+    request: StaffRequest,
     session: DosingSession,
     bound: dict[str, forms.Form] | None = None,
     status: int = 200,
@@ -301,7 +301,7 @@ def add_errors(form: forms.Form, exc: ValidationError) -> None:
 
 
 def render_submit(
-    request: HttpRequest,
+    request: StaffRequest,
     pk: int,
     key: str,
     make_form: Callable[[DosingSession], forms.Form],
@@ -312,7 +312,7 @@ def render_submit(
     """Validate the form, run ``act`` (it returns the success message) and go back to
     the page; or show the page with the form as typed and its errors (400), the lock
     (409) or a database failure (503). ``render_is_live(request)`` gets the live part only."""
-    session = get_session_for(require_membership(request), pk)
+    session = get_session_for(request.membership, pk)
     form = make_form(session)
     show = render_live if render_is_live(request) else render_page
     if form.is_valid():

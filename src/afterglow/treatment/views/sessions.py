@@ -15,13 +15,14 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from afterglow.accounts.access import acting_user, require_membership, staff_required
+from afterglow.accounts.access import StaffRequest, acting_user, staff_required
 from afterglow.accounts.capabilities import Capability
 from afterglow.audit.reads import audited_read
+from afterglow.core.acknowledge import AlreadyAcknowledged
 from afterglow.treatment.access import get_planned_for, get_session_for
 from afterglow.treatment.forms_sessions import (
     AdverseEventForm,
@@ -44,9 +45,9 @@ from afterglow.treatment.selectors_sessions import start_warning
 from afterglow.treatment.services.sessions import (
     SessionLocked,
     adverse_event_record,
-    alert_acknowledge,
     dissociation_record,
     sedation_record,
+    session_alert_acknowledge,
     session_alerts_acknowledge,
     session_amend,
     session_discharge,
@@ -74,10 +75,10 @@ from afterglow.treatment.views.session_render import (
 
 
 @staff_required(capability=Capability.DOSING)
-def start(request: HttpRequest, planned_pk: int) -> HttpResponse:
+def start(request: StaffRequest, planned_pk: int) -> HttpResponse:
     """GET: confirm which session is starting (or link to it if it has started), warning
     when today is off the plan; POST: open it, once, and go to its page."""
-    planned = get_planned_for(require_membership(request), planned_pk)
+    planned = get_planned_for(request.membership, planned_pk)
     existing = DosingSession.objects.filter(planned=planned).first()
     form = StartForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -108,8 +109,8 @@ def start(request: HttpRequest, planned_pk: int) -> HttpResponse:
 
 @staff_required(capability=Capability.CLINICAL_RECORD)
 @audited_read("dosing_session", model=DosingSession)
-def session_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    return render_page(request, get_session_for(require_membership(request), pk))
+def session_detail(request: StaffRequest, pk: int) -> HttpResponse:
+    return render_page(request, get_session_for(request.membership, pk))
 
 
 # --- actions ---
@@ -117,7 +118,7 @@ def session_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @staff_required(capability=Capability.DOSING)
-def predose(request: HttpRequest, pk: int) -> HttpResponse:
+def predose(request: StaffRequest, pk: int) -> HttpResponse:
     def act(session: DosingSession, data: dict[str, Any]) -> str:
         _, alerts = session_record_predose(session=session, by=acting_user(request), **data)
         shown = "Pre-dose checks recorded."
@@ -135,7 +136,7 @@ def predose(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @staff_required(capability=Capability.DOSING)
-def dose(request: HttpRequest, pk: int) -> HttpResponse:
+def dose(request: StaffRequest, pk: int) -> HttpResponse:
     def act(session: DosingSession, data: dict[str, Any]) -> str:
         data.setdefault("concentration_mg_per_ml", None)
         session_record_dose(session=session, by=acting_user(request), **data)
@@ -153,7 +154,7 @@ def dose(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @staff_required(capability=Capability.DOSING)
-def stop(request: HttpRequest, pk: int) -> HttpResponse:
+def stop(request: StaffRequest, pk: int) -> HttpResponse:
     def act(session: DosingSession, data: dict[str, Any]) -> str:
         session_stop(session=session, by=acting_user(request), **data)
         return "Stop time recorded; later readings are recovery."
@@ -165,7 +166,7 @@ def stop(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @staff_required(capability=Capability.DOSING)
-def vitals(request: HttpRequest, pk: int) -> HttpResponse:
+def vitals(request: StaffRequest, pk: int) -> HttpResponse:
     def act(session: DosingSession, data: dict[str, Any]) -> str:
         _reading, alerts = vitals_record(session=session, by=acting_user(request), **data)
         return f"Alert: {alerts[0].message}" if alerts else ""
@@ -177,7 +178,7 @@ def vitals(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @staff_required(capability=Capability.DOSING)
-def dissociation(request: HttpRequest, pk: int) -> HttpResponse:
+def dissociation(request: StaffRequest, pk: int) -> HttpResponse:
     def act(session: DosingSession, data: dict[str, Any]) -> str:
         rating = dissociation_record(session=session, by=acting_user(request), **data)
         return f"CADSS {rating.cadss_total} at {rating.minute} min recorded."
@@ -194,7 +195,7 @@ def dissociation(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @staff_required(capability=Capability.DOSING)
-def sedation(request: HttpRequest, pk: int) -> HttpResponse:
+def sedation(request: StaffRequest, pk: int) -> HttpResponse:
     def act(session: DosingSession, data: dict[str, Any]) -> str:
         rating = sedation_record(session=session, by=acting_user(request), **data)
         return f"MOAA/S {rating.moaas} at {rating.minute} min recorded."
@@ -206,7 +207,7 @@ def sedation(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @staff_required(capability=Capability.DOSING)
-def side_effects(request: HttpRequest, pk: int) -> HttpResponse:
+def side_effects(request: StaffRequest, pk: int) -> HttpResponse:
     def act(session: DosingSession, data: dict[str, Any]) -> str:
         chosen = {k.removeprefix("se_"): v for k, v in data.items() if k.startswith("se_") and v}
         side_effects_set(
@@ -229,7 +230,7 @@ def side_effects(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @staff_required(capability=Capability.DOSING)
-def adverse_event(request: HttpRequest, pk: int) -> HttpResponse:
+def adverse_event(request: StaffRequest, pk: int) -> HttpResponse:
     def act(session: DosingSession, data: dict[str, Any]) -> str:
         adverse_event_record(session=session, by=acting_user(request), **data)
         return "Adverse event recorded."
@@ -246,13 +247,18 @@ def adverse_event(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @staff_required(capability=Capability.DOSING)
-def alert_ack(request: HttpRequest, pk: int, alert_pk: int) -> HttpResponse:
-    session = get_session_for(require_membership(request), pk)
+def alert_ack(request: StaffRequest, pk: int, alert_pk: int) -> HttpResponse:
+    session = get_session_for(request.membership, pk)
     alert = get_object_or_404(
         SessionAlert.objects.select_related("session"), pk=alert_pk, session=session
     )
     try:
-        alert_acknowledge(alert=alert, by=acting_user(request))
+        session_alert_acknowledge(alert=alert, by=acting_user(request))
+    except AlreadyAcknowledged:
+        if render_is_live(request):
+            return render_live(request, session)
+        messages.info(request, "This alert was already acknowledged.")
+        return render_back(session, "vitals")
     except SessionLocked as exc:
         return (render_live if render_is_live(request) else render_page)(
             request, session, status=409, problem=str(exc)
@@ -265,7 +271,7 @@ def alert_ack(request: HttpRequest, pk: int, alert_pk: int) -> HttpResponse:
 
 @require_POST
 @staff_required(capability=Capability.DOSING)
-def alerts_ack(request: HttpRequest, pk: int) -> HttpResponse:
+def alerts_ack(request: StaffRequest, pk: int) -> HttpResponse:
     """ "Acknowledge all seen" (or one merged line): the alerts the page showed, one note."""
 
     def act(session: DosingSession, data: dict[str, Any]) -> str:
@@ -281,7 +287,7 @@ def alerts_ack(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @staff_required(capability=Capability.DOSING)
-def discharge(request: HttpRequest, pk: int) -> HttpResponse:
+def discharge(request: StaffRequest, pk: int) -> HttpResponse:
     def act(session: DosingSession, data: dict[str, Any]) -> str:
         session_discharge(session=session, by=acting_user(request), **data)
         return "Discharge recorded."
@@ -298,7 +304,7 @@ def discharge(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @staff_required(capability=Capability.DOSING)
-def discharge_override(request: HttpRequest, pk: int) -> HttpResponse:
+def discharge_override(request: StaffRequest, pk: int) -> HttpResponse:
     """A prescriber authorises leaving before the observation time (the service checks)."""
 
     def act(session: DosingSession, data: dict[str, Any]) -> str:
@@ -317,7 +323,7 @@ def discharge_override(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @staff_required(capability=Capability.DOSING)
-def not_dosed(request: HttpRequest, pk: int) -> HttpResponse:
+def not_dosed(request: StaffRequest, pk: int) -> HttpResponse:
     def act(session: DosingSession, data: dict[str, Any]) -> str:
         session_mark_not_dosed(session=session, by=acting_user(request), **data)
         return "Recorded: no dose today. Sign the session to close it."
@@ -333,7 +339,7 @@ class _SignForm(forms.Form):
 
 @require_POST
 @staff_required(capability=Capability.DOSING)
-def not_dosed_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
+def not_dosed_withdraw(request: StaffRequest, pk: int) -> HttpResponse:
     def act(session: DosingSession, data: dict[str, Any]) -> str:
         session_withdraw_not_dosed(session=session, by=acting_user(request))
         return "'Not dosed' withdrawn; the dose can be recorded."
@@ -345,7 +351,7 @@ def not_dosed_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @staff_required(capability=Capability.DOSING)
-def sign(request: HttpRequest, pk: int) -> HttpResponse:
+def sign(request: StaffRequest, pk: int) -> HttpResponse:
     def act(session: DosingSession, data: dict[str, Any]) -> str:
         signed = session_sign(session=session, by=acting_user(request))
         if signed.status == SessionStatus.NOT_DOSED:
@@ -359,7 +365,7 @@ def sign(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @staff_required(capability=Capability.DOSING)
-def amend(request: HttpRequest, pk: int) -> HttpResponse:
+def amend(request: StaffRequest, pk: int) -> HttpResponse:
     def act(session: DosingSession, data: dict[str, Any]) -> str:
         amendment = session_amend(session=session, by=acting_user(request), **data)
         return f"Amendment recorded: {amendment.field}."

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 
-from afterglow.accounts.access import acting_user, require_membership, staff_required
+from afterglow.accounts.access import StaffRequest, acting_user, staff_required
 from afterglow.accounts.capabilities import Capability, has_capability
 from afterglow.audit.reads import audited_read
 from afterglow.patients.access import get_patient_for
@@ -30,8 +30,8 @@ from afterglow.treatment.services.therapy import therapy_session_record
 
 
 @staff_required(capability=Capability.THERAPY)
-def therapy_new(request: HttpRequest, patient_pk: int) -> HttpResponse:
-    patient = get_patient_for(require_membership(request), patient_pk)
+def therapy_new(request: StaffRequest, patient_pk: int) -> HttpResponse:
+    patient = get_patient_for(request.membership, patient_pk)
     clinic, user = patient.clinic, acting_user(request)
     doses = patient_doses(patient=patient)
     # The protocol's paired therapy (prolonged exposure for the KEPE protocol) first.
@@ -75,8 +75,8 @@ def therapy_new(request: HttpRequest, patient_pk: int) -> HttpResponse:
 
 @staff_required(capability=Capability.CLINICAL_RECORD)
 @audited_read("therapy_sessions", model=Patient, kwarg="patient_pk")
-def therapy_list(request: HttpRequest, patient_pk: int) -> HttpResponse:
-    membership = require_membership(request)
+def therapy_list(request: StaffRequest, patient_pk: int) -> HttpResponse:
+    membership = request.membership
     patient = get_patient_for(membership, patient_pk)
     rows = therapy_rows(patient=patient)
     return render(
@@ -93,8 +93,8 @@ def therapy_list(request: HttpRequest, patient_pk: int) -> HttpResponse:
 
 @staff_required(capability=Capability.CLINICAL_RECORD)
 @audited_read("therapy_session", model=TherapySession)
-def therapy_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    membership = require_membership(request)
+def therapy_detail(request: StaffRequest, pk: int) -> HttpResponse:
+    membership = request.membership
     session = get_therapy_for(membership, pk)
     row = link_therapy([session], patient_doses(patient=session.patient), session.patient.clinic)[0]
     return render(
