@@ -216,3 +216,26 @@ def test_the_record_shows_the_opt_out_and_the_choice(clinician, clinic) -> None:
     assert "Text message" in chart
     edit = clinician.client.get(reverse("patients:edit", args=[river.pk])).content.decode()
     assert "Opted out of texts" in edit and 'name="preferred_channel"' in edit
+
+
+def test_staff_record_the_choice_on_the_patient_record(clinician, clinic) -> None:
+    river = PatientFactory(clinic=clinic, phone=NUMBER)
+    data = {
+        "given_name": river.given_name,
+        "family_name": river.family_name,
+        "date_of_birth": "1984-05-17",
+        "email": river.email,
+        "phone": NUMBER,
+        "preferred_channel": "sms",
+        "sex": "unknown",
+        "trauma_context": "unknown",
+        "veteran_status": "unknown",
+        "status": "screening",
+        "consent_contact": "on",
+    }
+    answer = clinician.client.post(reverse("patients:edit", args=[river.pk]), data)
+    assert answer.status_code == 302
+    river.refresh_from_db()
+    assert river.preferred_channel == "sms"
+    event = AuditEvent.objects.filter(patient_id=river.pk, action="update").latest("seq")
+    assert event.changes["preferred_channel"] == {"old": "", "new": "sms"}
