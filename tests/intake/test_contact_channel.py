@@ -29,7 +29,7 @@ def test_text_messages_without_a_phone_are_refused_and_what_was_typed_is_kept(
     answer = anonymous.post(START, form_data(preferred_channel="sms", phone=""))
     assert answer.status_code == 200
     page = answer.content.decode()
-    assert "Please give a mobile number to get text messages." in page
+    assert "Please give a mobile number for text messages." in page
     assert 'value="robin.ash@example.org"' in page
     assert IntakeSubmission.objects.count() == 0
 
@@ -38,7 +38,7 @@ def test_email_without_an_address_is_refused(anonymous, clinic) -> None:
     answer = anonymous.post(
         START, form_data(preferred_channel="email", email="", phone="555 0101 234")
     )
-    assert "Please give your email address to get emails." in answer.content.decode()
+    assert "Please give your email address for emails." in answer.content.decode()
     assert IntakeSubmission.objects.count() == 0
 
 

@@ -160,10 +160,11 @@ class IntakeForm(forms.Form):
             message = "Please give an email address or a phone number so we can reach you."
             self.add_error("email", message)
             self.add_error("phone", message)
-        missing = {
-            ContactChannel.EMAIL: ("email", "Please give your email address to get emails."),
-            ContactChannel.SMS: ("phone", "Please give a mobile number to get text messages."),
-        }.get(cleaned.get("preferred_channel") or "")
+        needs: dict[str, tuple[str, str]] = {
+            ContactChannel.EMAIL.value: ("email", "Please give your email address for emails."),
+            ContactChannel.SMS.value: ("phone", "Please give a mobile number for text messages."),
+        }
+        missing = needs.get(str(cleaned.get("preferred_channel") or ""))
         if missing and not cleaned.get(missing[0]) and missing[0] not in self.errors:
             self.add_error(*missing)
         if "submission_key" in self.errors:
