@@ -112,6 +112,7 @@ PAGE_CAPABILITY: dict[str, Capability] = {
     "instruments:link_revoke": Capability.MEASUREMENTS,
     "schedules:cancel": Capability.MEASUREMENTS,
     "schedules:send_now": Capability.MEASUREMENTS,
+    "schedules:send_again": Capability.MEASUREMENTS,
     "schedules:switch_channel": Capability.MEASUREMENTS,
     "schedules:worklist": Capability.MEASUREMENTS,
     "dosing:adverse_event": Capability.DOSING,

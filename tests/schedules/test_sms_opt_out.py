@@ -239,3 +239,33 @@ def test_staff_record_the_choice_on_the_patient_record(clinician, clinic) -> Non
     assert river.preferred_channel == "sms"
     event = AuditEvent.objects.filter(patient_id=river.pk, action="update").latest("seq")
     assert event.changes["preferred_channel"] == {"old": "", "new": "sms"}
+
+
+def test_send_again_sends_the_next_reminder_now_after_a_failed_message(
+    clinician, harness, settings, sms_outbox
+) -> None:
+    settings.AFTERGLOW_SMS_BACKEND = "afterglow.schedules.sms.DisabledSMSBackend"
+    course = start_course(clinician, harness, email="", phone=NUMBER)
+    harness.sweep(ny(2, 28, 9, 5))
+    baseline = invitation(course, "pcl5@baseline")
+    assert baseline.deliveries.get().status == "failed"
+    harness.at(ny(2, 28, 12))  # three hours later: a reminder would wait a day
+    page = clinician.client.get(reverse("schedules:worklist")).content.decode()
+    url = reverse("schedules:send_again", args=[baseline.pk])
+    assert f'action="{url}"' in page
+
+    settings.AFTERGLOW_SMS_BACKEND = "afterglow.schedules.sms.LocMemSMSBackend"
+    with harness.capture(execute=True):
+        answer = clinician.client.post(url)
+    assert answer.status_code == 302
+    baseline.refresh_from_db()
+    again = baseline.deliveries.get(sequence=1)
+    assert (again.channel, again.status, baseline.reminders_sent) == ("sms", "sent", 1)
+    assert [m.to for m in sms_outbox] == [NUMBER]
+
+    # It went out: no second "send again", and the page offers none.
+    with harness.capture(execute=True):
+        answer = clinician.client.post(url, follow=True)
+    assert "Its last message went out" in answer.content.decode()
+    assert baseline.deliveries.count() == 2
+    assert f'action="{url}"' not in answer.content.decode()

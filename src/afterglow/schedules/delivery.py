@@ -129,7 +129,15 @@ def _not_now(invitation: Invitation, sequence: int, now: dt.datetime) -> str:
         return f"reminder {sequence} is not the next one due"
     interval = dt.timedelta(hours=clinic.reminder_interval_hours)
     if invitation.last_sent_at and invitation.last_sent_at + interval > now:
-        return "the last message is too recent"
+        # Staff may send again at once after a message that did not go out (the sweep
+        # itself waits for the interval before it queues a reminder).
+        last = (
+            Delivery.objects.filter(invitation=invitation, sequence=sequence - 1)
+            .order_by("-pk")
+            .first()
+        )
+        if last is None or last.state not in ("failed", "unknown"):
+            return "the last message is too recent"
     return ""
 
 

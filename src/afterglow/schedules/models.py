@@ -177,6 +177,17 @@ class Invitation(models.Model):
         return rows[-1] if rows else None
 
     @property
+    def can_send_again(self) -> bool:
+        """A sent questionnaire whose last message did not go out (no query: prefetched)."""
+        last = self.last_delivery
+        return (
+            not self.is_diary
+            and self.status == InvitationStatus.SENT
+            and last is not None
+            and last.state in ("failed", "unknown")
+        )
+
+    @property
     def can_cancel(self) -> bool:
         return self.status in OPEN_STATUSES
 

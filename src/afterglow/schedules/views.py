@@ -24,7 +24,11 @@ from afterglow.schedules.delivery import delivery_provider_status
 from afterglow.schedules.forms import CancelForm
 from afterglow.schedules.models import Invitation
 from afterglow.schedules.selectors import worklist
-from afterglow.schedules.services import invitation_cancel, invitation_send_now
+from afterglow.schedules.services import (
+    invitation_cancel,
+    invitation_send_again,
+    invitation_send_now,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -58,6 +62,22 @@ def send_now(request: HttpRequest, pk: int) -> HttpResponse:
     if request.POST.get("back") == "worklist":
         return redirect(reverse("schedules:worklist") + f"#worklist-{invitation.pk}")
     return redirect(_card(invitation))
+
+
+@require_POST
+@staff_required(capability=Capability.MEASUREMENTS)
+def send_again(request: HttpRequest, pk: int) -> HttpResponse:
+    """From the worklist: the next reminder now, after a message that did not go out."""
+    invitation = get_invitation_for(require_membership(request), pk)
+    try:
+        invitation_send_again(invitation=invitation, by=acting_user(request))
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(
+            request, f"“{invitation.label}” goes out again with the worker's next run."
+        )
+    return redirect(reverse("schedules:worklist") + f"#worklist-{invitation.pk}")
 
 
 @require_POST
