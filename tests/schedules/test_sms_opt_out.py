@@ -269,3 +269,29 @@ def test_send_again_sends_the_next_reminder_now_after_a_failed_message(
     assert "Its last message went out" in answer.content.decode()
     assert baseline.deliveries.count() == 2
     assert f'action="{url}"' not in answer.content.decode()
+
+
+def test_choosing_texts_on_the_record_needs_a_phone_and_keeps_what_was_typed(
+    clinician, clinic
+) -> None:
+    river = PatientFactory(clinic=clinic, phone="")
+    data = {
+        "given_name": "Riverly",
+        "family_name": river.family_name,
+        "date_of_birth": "1984-05-17",
+        "email": river.email,
+        "phone": "",
+        "preferred_channel": "sms",
+        "sex": "unknown",
+        "trauma_context": "unknown",
+        "veteran_status": "unknown",
+        "status": "screening",
+        "consent_contact": "on",
+    }
+    answer = clinician.client.post(reverse("patients:edit", args=[river.pk]), data)
+    page = answer.content.decode()
+    assert answer.status_code == 200 and "Text messages are chosen: add a mobile number." in page
+    assert 'value="Riverly"' in page
+    river.refresh_from_db()
+    assert (river.given_name, river.preferred_channel) == (river.given_name, "")
+    assert river.given_name != "Riverly"
