@@ -50,6 +50,8 @@ PUBLIC = {
     "ops:healthz": "health for monitoring: no data, no login (issue 10)",
     "ops:favicon": "a redirect to the static favicon (issue 14)",
     "schedules:twilio_status": "Twilio's delivery callback, refused unless Twilio signed it",
+    "schedules:twilio_inbound": "texts to the clinic's number (STOP/START), refused unless "
+    "Twilio signed it",
     "fhir:metadata": "the FHIR CapabilityStatement: what the API offers, no data",
 }
 # URL namespaces that are not pages: machine APIs authenticated by bearer token only (no
@@ -115,6 +117,8 @@ PAGE_CAPABILITY: dict[str, Capability] = {
     "instruments:link_revoke": Capability.MEASUREMENTS,
     "schedules:cancel": Capability.MEASUREMENTS,
     "schedules:send_now": Capability.MEASUREMENTS,
+    "schedules:send_again": Capability.MEASUREMENTS,
+    "schedules:switch_channel": Capability.MEASUREMENTS,
     "schedules:worklist": Capability.MEASUREMENTS,
     "dosing:adverse_event": Capability.DOSING,
     "dosing:alert_ack": Capability.DOSING,

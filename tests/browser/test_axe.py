@@ -61,6 +61,7 @@ PAGES: dict[str, tuple[bool, Callable[[World], str]]] = {
     "today board": (True, lambda w: "/staff/today/"),
     "therapist home": (True, lambda w: "/staff/therapy/home/"),
     "research imaging": (True, lambda w: "/staff/imaging/"),
+    "worklist": (True, lambda w: "/staff/worklist/"),
 }
 VIEWPORTS: dict[str, dict[str, Any]] = {"phone": PHONE, "desktop": DESKTOP}
 

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from afterglow.intake.models import SYMPTOM_CHOICES, TREATMENT_CHOICES, Answer, Status
 from afterglow.intake.rules import SAFETY_QUESTIONS
-from afterglow.patients.models import Sex, TraumaContext, VeteranStatus
+from afterglow.patients.models import ContactChannel, Sex, TraumaContext, VeteranStatus
 
 _PHONE_RE = re.compile(r"^\+?[\d\s().\-]{7,25}$")
 MIN_AGE_YEARS = 18
@@ -41,6 +41,14 @@ class IntakeForm(forms.Form):
         max_length=40,
         required=False,
         widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"}),
+    )
+    preferred_channel = forms.ChoiceField(
+        label="How should we send you messages?",
+        choices=ContactChannel.choices,
+        required=False,
+        widget=forms.RadioSelect,
+        help_text="Questionnaire links and reminders. If you do not choose, we use email when "
+        "you give an address, else text messages. You can reply STOP to any text to stop them.",
     )
     reason = forms.CharField(
         label="What brings you here?",
@@ -94,7 +102,14 @@ class IntakeForm(forms.Form):
         self.fields["family_name"].widget.attrs["autocomplete"] = "family-name"
         self.order_fields([*self.CONTACT_FIELDS, *self.ABOUT_FIELDS, *self.safety_field_names])
 
-    CONTACT_FIELDS = ("given_name", "family_name", "date_of_birth", "email", "phone")
+    CONTACT_FIELDS = (
+        "given_name",
+        "family_name",
+        "date_of_birth",
+        "email",
+        "phone",
+        "preferred_channel",
+    )
     ABOUT_FIELDS = (
         "reason",
         "symptoms",
@@ -145,6 +160,13 @@ class IntakeForm(forms.Form):
             message = "Please give an email address or a phone number so we can reach you."
             self.add_error("email", message)
             self.add_error("phone", message)
+        needs: dict[str, tuple[str, str]] = {
+            ContactChannel.EMAIL.value: ("email", "Please give your email address for emails."),
+            ContactChannel.SMS.value: ("phone", "Please give a mobile number for text messages."),
+        }
+        missing = needs.get(str(cleaned.get("preferred_channel") or ""))
+        if missing and not cleaned.get(missing[0]) and missing[0] not in self.errors:
+            self.add_error(*missing)
         if "submission_key" in self.errors:
             # A hidden field has no place on the page to show its error: say it at the top,
             # and give the re-shown form a fresh key (nothing was stored under the bad one).

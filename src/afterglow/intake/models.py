@@ -7,7 +7,7 @@ from django.db import models
 
 from afterglow.accounts.models import Clinic
 from afterglow.intake.rules import NO, SAFETY_FIELDS, UNSURE, YES, SafetyFlag, safety_flags
-from afterglow.patients.models import Patient
+from afterglow.patients.models import ContactChannel, Patient
 
 
 class Status(models.TextChoices):
@@ -65,6 +65,10 @@ class IntakeSubmission(models.Model):
     date_of_birth = models.DateField()
     email = models.EmailField(blank=True)
     phone = models.CharField(max_length=40, blank=True)
+    # Blank: the person did not choose (issue 14 §4); copied to the patient on enrolment.
+    preferred_channel = models.CharField(
+        "messages by", max_length=10, choices=ContactChannel.choices, blank=True
+    )
     reason = models.TextField("what brings you here")
     symptoms = models.JSONField(default=list, blank=True)
     treatments_tried = models.JSONField(default=list, blank=True)

@@ -33,6 +33,17 @@ class VeteranStatus(models.TextChoices):
     UNKNOWN = "unknown", "Not recorded"
 
 
+class ContactChannel(models.TextChoices):
+    """How the patient asked to receive messages (issue 14 §4).
+
+    Blank means "not chosen": the sender then uses email when the record has an address,
+    else a text message (see ``afterglow.schedules.channels``).
+    """
+
+    EMAIL = "email", "Email"
+    SMS = "sms", "Text message"
+
+
 class CareStatus(models.TextChoices):
     SCREENING = "screening", "Screening"
     ACTIVE = "active", "In treatment"
@@ -80,6 +91,16 @@ class Patient(models.Model):
     )
     email = models.EmailField(blank=True)
     phone = models.CharField(max_length=40, blank=True)
+    preferred_channel = models.CharField(
+        "messages by",
+        max_length=10,
+        choices=ContactChannel.choices,
+        blank=True,
+        help_text="Blank: not chosen (email when there is an address, else text message).",
+    )
+    # Set when the patient texts STOP (or STOPALL, UNSUBSCRIBE, CANCEL, END, QUIT) to the
+    # clinic's SMS number, cleared by START/UNSTOP: no text goes to them while it is set.
+    sms_opted_out_at = models.DateTimeField("opted out of texts", null=True, blank=True)
     trauma_context = models.CharField(
         max_length=20, choices=TraumaContext.choices, default=TraumaContext.UNKNOWN
     )

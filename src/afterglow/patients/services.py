@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from typing import Any
 
 from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from afterglow.accounts.models import Clinic
 from afterglow.audit.models import Action
 from afterglow.audit.services import audit_record, field_changes, snapshot, stored_values
 from afterglow.patients.models import Patient
+from afterglow.schedules.channels import phone_matches
 
 _MRN_RE = re.compile(r"^AG-(\d+)$")
 
@@ -57,6 +60,7 @@ PATIENT_EDITABLE_FIELDS = (
     "sex",
     "email",
     "phone",
+    "preferred_channel",
     "trauma_context",
     "veteran_status",
     "status",
@@ -90,3 +94,44 @@ def patient_update(*, patient: Patient, data: dict[str, Any]) -> Patient:
                 changes=changes,
             )
     return patient
+
+
+def patient_sms_opt_change(
+    *, sender: str, opted_out: bool, now: dt.datetime | None = None
+) -> list[Patient]:
+    """Record that the phone ``sender`` texted STOP (``opted_out``) or START; the patients
+    changed.
+
+    Matched by number (``schedules.channels.phone_matches``) across the clinics this
+    installation serves, since the SMS account is the installation's. Each change is
+    audited with a note and no number. A patient already in that state is left alone.
+    """
+    now = now or timezone.now()
+    changed: list[Patient] = []
+    candidates = Patient.objects.exclude(phone="").only("pk", "phone")
+    matched = [p.pk for p in candidates.iterator() if phone_matches(p.phone, sender)]
+    if not matched:
+        return changed
+    with transaction.atomic():
+        rows = Patient.objects.select_for_update().filter(
+            pk__in=matched, sms_opted_out_at__isnull=opted_out
+        )
+        for patient in rows:
+            before = patient.sms_opted_out_at is not None
+            patient.sms_opted_out_at = now if opted_out else None
+            patient.save(update_fields=["sms_opted_out_at", "updated_at"])
+            audit_record(
+                action=Action.UPDATE,
+                actor=None,
+                clinic=patient.clinic_id,
+                patient=patient,
+                obj=patient,
+                changes={"sms_opted_out": {"old": before, "new": opted_out}},
+                note=(
+                    "The patient opted out of text messages (replied STOP)"
+                    if opted_out
+                    else "The patient opted back in to text messages (replied START)"
+                ),
+            )
+            changed.append(patient)
+    return changed

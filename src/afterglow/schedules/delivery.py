@@ -24,6 +24,7 @@ from afterglow.diary.services import diary_link_create
 from afterglow.instruments.models import PersonalLink
 from afterglow.instruments.services import personal_link_create
 from afterglow.patients.models import Patient
+from afterglow.schedules.channels import ChannelChoice, choose_channel
 from afterglow.schedules.messages import (
     Message,
     diary_link_message,
@@ -61,30 +62,42 @@ def _absolute(path: str) -> str:
     return f"{settings.AFTERGLOW_BASE_URL}{path}"
 
 
+def channel_choice(patient: Patient) -> ChannelChoice:
+    """The patient's channel for the next message (rule in ``schedules.channels``)."""
+    return choose_channel(
+        preferred=patient.preferred_channel,
+        email=patient.email,
+        phone=patient.phone,
+        sms_opted_out=patient.sms_opted_out_at is not None,
+    )
+
+
 def contact_problem(patient: Patient) -> str:
     """Why the patient cannot be messaged at all ("" when they can).
 
     Consent comes first: a patient who has not agreed to be contacted is never sent
-    anything, whatever contact details the record holds.
+    anything, whatever contact details the record holds. A patient who opted out of
+    texts (STOP) and has no email address cannot be messaged either.
     """
     if not patient.consent_contact:
         return "The patient has not agreed to be contacted: record their consent first."
     if not (patient.email or patient.phone):
         return "The patient's record has no email address or phone number: add one first."
+    choice = channel_choice(patient)
+    if not choice.channel:
+        return choice.note or "The patient cannot be messaged."
     return ""
 
 
-def _channel(invitation: Invitation) -> tuple[str, str] | None:
-    """Email when the patient has an address, else SMS when they have a phone; None when
+def _channel(invitation: Invitation) -> tuple[str, str, str] | None:
+    """(channel, address, note) by :func:`channel_choice`; None when
     :func:`contact_problem` says they cannot be messaged."""
     patient = invitation.patient
     if contact_problem(patient):
         return None
-    if patient.email:
-        return Channel.EMAIL, patient.email
-    if patient.phone:
-        return Channel.SMS, patient.phone
-    return None
+    choice = channel_choice(patient)
+    to = patient.email if choice.channel == Channel.EMAIL else patient.phone
+    return choice.channel, to, choice.note
 
 
 def _not_now(invitation: Invitation, sequence: int, now: dt.datetime) -> str:
@@ -116,7 +129,15 @@ def _not_now(invitation: Invitation, sequence: int, now: dt.datetime) -> str:
         return f"reminder {sequence} is not the next one due"
     interval = dt.timedelta(hours=clinic.reminder_interval_hours)
     if invitation.last_sent_at and invitation.last_sent_at + interval > now:
-        return "the last message is too recent"
+        # Staff may send again at once after a message that did not go out (the sweep
+        # itself waits for the interval before it queues a reminder).
+        last = (
+            Delivery.objects.filter(invitation=invitation, sequence=sequence - 1)
+            .order_by("-pk")
+            .first()
+        )
+        if last is None or last.state not in ("failed", "unknown"):
+            return "the last message is too recent"
     return ""
 
 
@@ -148,15 +169,24 @@ def delivery_claim(*, invitation_id: int, sequence: int) -> Claim | None:
                 return None
             found = _channel(invitation)
             if found is None:
+                # Why it was not sent, for staff: on the invitation (a reminder leaves
+                # its status alone but says why no reminder went).
+                invitation.status_reason = contact_problem(invitation.patient)[:300]
+                fields = ["status_reason"]
                 if sequence == 0:
                     invitation.status = InvitationStatus.UNDELIVERABLE
-                    invitation.status_reason = contact_problem(invitation.patient)
                     invitation.status_changed_at = now
-                    invitation.save(update_fields=["status", "status_reason", "status_changed_at"])
+                    fields += ["status", "status_changed_at"]
+                invitation.save(update_fields=fields)
+                logger.info("Not sending %s/%s: no usable channel", invitation_id, sequence)
                 return None
-            channel, to = found
+            channel, to, note = found
             delivery = Delivery(
-                invitation=invitation, sequence=sequence, channel=channel, claimed_at=now
+                invitation=invitation,
+                sequence=sequence,
+                channel=channel,
+                claimed_at=now,
+                note=note[:200],
             )
             message = _compose(invitation, sequence, delivery, sms=channel == Channel.SMS)
             delivery.save()
@@ -228,9 +258,13 @@ def _count(invitation: Invitation, sequence: int, now: dt.datetime) -> None:
         invitation.status_changed_at = now
         invitation.first_sent_at = now
         fields += ["status", "status_reason", "status_changed_at", "first_sent_at"]
-    elif not invitation.is_diary:
-        invitation.reminders_sent = sequence
-        fields.append("reminders_sent")
+    else:
+        if invitation.status_reason:  # an earlier "not sent" reason no longer holds
+            invitation.status_reason = ""
+            fields.append("status_reason")
+        if not invitation.is_diary:
+            invitation.reminders_sent = sequence
+            fields.append("reminders_sent")
     invitation.save(update_fields=fields)
 
 

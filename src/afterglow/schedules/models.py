@@ -44,6 +44,7 @@ from afterglow.diary.models import DiaryLink
 from afterglow.instruments.catalog import UnknownInstrument, get_instrument
 from afterglow.instruments.models import PersonalLink, Response
 from afterglow.patients.models import Patient
+from afterglow.schedules.failures import plain_failure
 from afterglow.schedules.rules import DIARY
 from afterglow.treatment.models import Course
 
@@ -170,6 +171,23 @@ class Invitation(models.Model):
         return self.status in UNSENT_STATUSES
 
     @property
+    def last_delivery(self) -> Delivery | None:
+        """The latest message (from the prefetched deliveries on the worklist)."""
+        rows = list(self.deliveries.all())
+        return rows[-1] if rows else None
+
+    @property
+    def can_send_again(self) -> bool:
+        """A sent questionnaire whose last message did not go out (no query: prefetched)."""
+        last = self.last_delivery
+        return (
+            not self.is_diary
+            and self.status == InvitationStatus.SENT
+            and last is not None
+            and last.state in ("failed", "unknown")
+        )
+
+    @property
     def can_cancel(self) -> bool:
         return self.status in OPEN_STATUSES
 
@@ -213,6 +231,9 @@ class Delivery(models.Model):
     )
     provider_status_at = models.DateTimeField(null=True, blank=True)
     error = models.CharField(max_length=300, blank=True)
+    # Why this message went by another channel than the patient's choice (e.g. they
+    # opted out of texts, so it went by email). Plain words for staff; no address.
+    note = models.CharField(max_length=200, blank=True)
 
     class Meta:
         ordering = ["invitation", "sequence", "pk"]
@@ -232,6 +253,11 @@ class Delivery(models.Model):
         if self.invitation.is_diary:
             return f"Nudge (day {self.sequence})"
         return f"Reminder {self.sequence}"
+
+    @property
+    def plain_error(self) -> str:
+        """The failure in plain words for staff; the raw error stays in ``error``."""
+        return plain_failure(self.error, channel=self.channel)
 
     @property
     def state(self) -> str:

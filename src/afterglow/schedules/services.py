@@ -250,6 +250,43 @@ def invitation_send_now(*, invitation: Invitation, by: User) -> Invitation:
     return locked
 
 
+#: Delivery states after which staff may send the next message at once (worklist).
+NOT_DELIVERED = ("failed", "unknown")
+
+
+def invitation_send_again(*, invitation: Invitation, by: User) -> Invitation:
+    """Send a sent questionnaire's next reminder now, because its last message failed
+    or its delivery is unknown (the worklist's "Send again").
+
+    It is the next reminder (a new link, counted against ``invitation_reminders``), sent
+    without waiting for the reminder interval; by the patient's channel as it is now.
+    """
+    with transaction.atomic():
+        locked = (
+            Invitation.objects.select_for_update()
+            .select_related("patient", "clinic")
+            .get(pk=invitation.pk)
+        )
+        if locked.is_diary or locked.status != InvitationStatus.SENT:
+            raise ValidationError("Only a sent questionnaire can be sent again.")
+        last = locked.deliveries.order_by("-sequence", "-pk").first()
+        if last is None or last.state not in NOT_DELIVERED:
+            raise ValidationError("Its last message went out; the next reminder follows on time.")
+        problem = contact_problem(locked.patient)
+        if problem:
+            raise ValidationError(problem)
+        if locked.expires_at <= timezone.now():
+            raise ValidationError("Its time has passed; it can no longer be sent.")
+        sequence = locked.reminders_sent + 1
+        if sequence > locked.clinic.invitation_reminders:
+            raise ValidationError(
+                f"All {locked.clinic.invitation_reminders} reminders have been sent: "
+                "call the patient instead."
+            )
+        enqueue_send(locked.pk, sequence)
+    return locked
+
+
 def invitation_cancel(*, invitation: Invitation, by: User, reason: str) -> Invitation:
     """Cancel an open invitation, with the reason; its links stop working at once."""
     reason = reason.strip()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -14,12 +16,21 @@ from twilio.request_validator import RequestValidator
 
 from afterglow.accounts.access import StaffRequest, acting_user, staff_required
 from afterglow.accounts.capabilities import Capability
+from afterglow.patients.models import ContactChannel
+from afterglow.patients.services import patient_sms_opt_change, patient_update
 from afterglow.schedules.access import get_invitation_for
+from afterglow.schedules.channels import opt_change
 from afterglow.schedules.delivery import delivery_provider_status
 from afterglow.schedules.forms import CancelForm
 from afterglow.schedules.models import Invitation
 from afterglow.schedules.selectors import worklist
-from afterglow.schedules.services import invitation_cancel, invitation_send_now
+from afterglow.schedules.services import (
+    invitation_cancel,
+    invitation_send_again,
+    invitation_send_now,
+)
+
+logger = logging.getLogger(__name__)
 
 #: Clinical staff and intake coordinators (who often chase questionnaires) work the list.
 
@@ -48,7 +59,53 @@ def send_now(request: StaffRequest, pk: int) -> HttpResponse:
         messages.success(
             request, f"“{invitation.label}” is queued and goes out with the worker's next run."
         )
+    if request.POST.get("back") == "worklist":
+        return redirect(reverse("schedules:worklist") + f"#worklist-{invitation.pk}")
     return redirect(_card(invitation))
+
+
+@require_POST
+@staff_required(capability=Capability.MEASUREMENTS)
+def send_again(request: HttpRequest, pk: int) -> HttpResponse:
+    """From the worklist: the next reminder now, after a message that did not go out."""
+    invitation = get_invitation_for(require_membership(request), pk)
+    try:
+        invitation_send_again(invitation=invitation, by=acting_user(request))
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(
+            request, f"“{invitation.label}” goes out again with the worker's next run."
+        )
+    return redirect(reverse("schedules:worklist") + f"#worklist-{invitation.pk}")
+
+
+@require_POST
+@staff_required(capability=Capability.MEASUREMENTS)
+def switch_channel(request: HttpRequest, pk: int) -> HttpResponse:
+    """From the worklist: the patient's messages go by the other channel from now on
+    (their ``preferred_channel``, audited as a change to the record)."""
+    invitation = get_invitation_for(require_membership(request), pk)
+    patient = invitation.patient
+    to_sms = patient.preferred_channel != ContactChannel.SMS
+    if to_sms and (not patient.phone or patient.sms_opted_out_at is not None):
+        messages.error(
+            request,
+            "Text messages cannot be used: the patient opted out of texts (STOP)"
+            if patient.phone
+            else "Text messages cannot be used: the record has no phone number.",
+        )
+    elif not to_sms and not patient.email:
+        messages.error(request, "Email cannot be used: the record has no email address.")
+    else:
+        new = ContactChannel.SMS if to_sms else ContactChannel.EMAIL
+        patient_update(patient=patient, data={"preferred_channel": new})
+        messages.success(
+            request,
+            f"Messages to {patient.full_name} now go by {new.label.lower()}; "
+            "the next message uses it.",
+        )
+    return redirect(reverse("schedules:worklist") + f"#worklist-{invitation.pk}")
 
 
 @staff_required(capability=Capability.MEASUREMENTS)
@@ -72,6 +129,13 @@ def cancel(request: StaffRequest, pk: int) -> HttpResponse:
     )
 
 
+def _signed_by_twilio(request: HttpRequest) -> bool:
+    url = f"{settings.AFTERGLOW_BASE_URL}{request.path}"
+    signature = request.headers.get("X-Twilio-Signature", "")
+    validator = RequestValidator(settings.TWILIO_AUTH_TOKEN)
+    return bool(settings.TWILIO_AUTH_TOKEN) and validator.validate(url, request.POST, signature)
+
+
 @csrf_exempt
 @require_POST
 def twilio_status(request: HttpRequest) -> HttpResponse:
@@ -81,10 +145,7 @@ def twilio_status(request: HttpRequest) -> HttpResponse:
     auth token) is checked against the address in ``AFTERGLOW_BASE_URL``, which is the
     one Twilio was given; anything unsigned or wrongly signed is refused with 403.
     """
-    url = f"{settings.AFTERGLOW_BASE_URL}{request.path}"
-    signature = request.headers.get("X-Twilio-Signature", "")
-    validator = RequestValidator(settings.TWILIO_AUTH_TOKEN)
-    if not settings.TWILIO_AUTH_TOKEN or not validator.validate(url, request.POST, signature):
+    if not _signed_by_twilio(request):
         return HttpResponseForbidden("bad signature")
     delivery_provider_status(
         provider_id=request.POST.get("MessageSid", ""),
@@ -94,3 +155,24 @@ def twilio_status(request: HttpRequest) -> HttpResponse:
     # 204 even for a message we do not know (sent by another system on the same
     # account): there is nothing for Twilio to retry.
     return HttpResponse(status=204)
+
+
+@csrf_exempt
+@require_POST
+def twilio_inbound(request: HttpRequest) -> HttpResponse:
+    """A text a patient sent to the clinic's number (public: Twilio signs each request).
+
+    STOP, STOPALL, UNSUBSCRIBE, CANCEL, END or QUIT records that the sender opted out of
+    texts; START or UNSTOP that they opted back in. Anything else is ignored: nobody
+    reads this number (the reply Twilio sends for STOP/START is Twilio's own). The body
+    and the number are never logged. Unsigned or wrongly signed: 403.
+    """
+    if not _signed_by_twilio(request):
+        return HttpResponseForbidden("bad signature")
+    change = opt_change(request.POST.get("Body", ""))
+    sender = request.POST.get("From", "")
+    if change is not None and sender:
+        changed = patient_sms_opt_change(sender=sender, opted_out=change)
+        logger.info("Inbound text: %s opt-%s", len(changed), "out" if change else "in")
+    # An empty TwiML answer: no reply from us (Twilio answers STOP/START itself).
+    return HttpResponse("<Response></Response>", content_type="text/xml")
