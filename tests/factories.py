@@ -266,7 +266,7 @@ def course_on(
 ) -> Course:
     """An active course on ``protocol`` with ``sessions`` planned sessions from today."""
     patient = patient or PatientFactory(clinic=protocol.clinic)
-    today = timezone.localdate()
+    today = timezone.localdate(timezone=protocol.clinic.tzinfo)
     course = Course.objects.create(
         clinic=protocol.clinic,
         patient=patient,
