@@ -52,6 +52,8 @@ DJANGO_FREE = (
     "demo/synthetic_therapy.py",
     "demo/synthetic_treatment.py",
     "charts/style.py",
+    "patients/phones.py",
+    "schedules/channels.py",
     "charts/marks.py",
     "charts/figures.py",
     "imaging/extract.py",

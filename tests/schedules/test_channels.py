@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from afterglow.patients.phones import phone_matches
 from afterglow.schedules.channels import (
     FELL_BACK_TO_EMAIL,
     NO_EMAIL_SO_SMS,
@@ -13,7 +14,6 @@ from afterglow.schedules.channels import (
     ChannelChoice,
     choose_channel,
     opt_change,
-    phone_matches,
 )
 from afterglow.schedules.failures import (
     EMAIL_REFUSED,

@@ -14,7 +14,7 @@ from afterglow.accounts.models import Clinic
 from afterglow.audit.models import Action
 from afterglow.audit.services import audit_record, field_changes, snapshot, stored_values
 from afterglow.patients.models import Patient
-from afterglow.schedules.channels import phone_matches
+from afterglow.patients.phones import phone_matches
 
 _MRN_RE = re.compile(r"^AG-(\d+)$")
 
@@ -102,7 +102,7 @@ def patient_sms_opt_change(
     """Record that the phone ``sender`` texted STOP (``opted_out``) or START; the patients
     changed.
 
-    Matched by number (``schedules.channels.phone_matches``) across the clinics this
+    Matched by number (``patients.phones.phone_matches``) across the clinics this
     installation serves, since the SMS account is the installation's. Each change is
     audited with a note and no number. A patient already in that state is left alone.
     """
