@@ -311,7 +311,7 @@ class IntakePage:
         page.get_by_label("First name").fill(who.given_name)
         page.get_by_label("Last name").fill(who.family_name)
         page.get_by_label("Date of birth").fill(who.date_of_birth)
-        page.get_by_label("Email").fill(who.email)
+        page.get_by_role("textbox", name="Email", exact=True).fill(who.email)
         page.get_by_label("Phone").fill(who.phone)
         page.get_by_label("What brings you here?").fill(who.reason)
         for label in who.symptoms:
@@ -327,7 +327,7 @@ class IntakePage:
         expect(page.get_by_label("First name")).to_have_value(who.given_name)
         expect(page.get_by_label("Last name")).to_have_value(who.family_name)
         expect(page.get_by_label("Date of birth")).to_have_value(who.date_of_birth)
-        expect(page.get_by_label("Email")).to_have_value(who.email)
+        expect(page.get_by_role("textbox", name="Email", exact=True)).to_have_value(who.email)
         expect(page.get_by_label("Phone")).to_have_value(who.phone)
         expect(page.get_by_label("What brings you here?")).to_have_value(who.reason)
         symptoms = page.get_by_role("group", name="Which of these do you live with?")

@@ -106,7 +106,7 @@ def test_newcomer_sends_intake_and_coordinator_enrols_them(
     patient = Patient.objects.get()
     assert staff.url.endswith(f"/staff/patients/{patient.pk}/edit/")
     expect(staff.get_by_role("heading", level=1)).to_have_text(f"Edit {maya.full_name} AG-000001")
-    expect(staff.get_by_label("Email")).to_have_value(patient.email)
+    expect(staff.get_by_role("textbox", name="Email", exact=True)).to_have_value(patient.email)
     expect(staff.get_by_role("status")).to_contain_text("Maya Okafor enrolled as AG-000001.")
     snap(staff, "07-patient-record")
 
