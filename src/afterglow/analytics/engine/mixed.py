@@ -122,7 +122,7 @@ class MixedFit:
 class PatientSums:
     """Each patient's sums over the observations inside the mixed window (float64 arrays).
 
-    ``n`` rows, ``d`` Σ day, ``dd`` Σ day², ``y`` Σ total, ``ty`` Σ (day / 7)·total,
+    ``n`` rows, ``d`` Σ day, ``dd`` Σ day², ``y`` Σ total, ``ty`` (Σ day·total) / 7,
     ``yy`` Σ total²; all zero for a patient without rows there. Days and totals are
     whole numbers, so all but ``ty`` are exact.
     """
@@ -150,7 +150,6 @@ def patient_sums(
     """:class:`PatientSums` of observations (patient code 0..n_patients-1, day, total)."""
     d = day.astype(np.float64)
     y = total.astype(np.float64)
-    t = d / DAYS_PER_WEEK
 
     def per_patient(weights: np.ndarray | None) -> np.ndarray:
         return np.bincount(code, weights=weights, minlength=n_patients).astype(np.float64)
@@ -160,7 +159,8 @@ def patient_sums(
         d=per_patient(d),
         dd=per_patient(d * d),
         y=per_patient(y),
-        ty=per_patient(t * y),
+        # Σ day·total is exact (whole numbers), then scaled: the DuckDB reader sums the same.
+        ty=per_patient(d * y) / DAYS_PER_WEEK,
         yy=per_patient(y * y),
     )
 

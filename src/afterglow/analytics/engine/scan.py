@@ -43,22 +43,16 @@ from afterglow.analytics.engine.frame import (
     AGE_BANDS,
     REQUIRED_COLUMNS,
     SEVERITY_BANDS,
-    Cohort,
     _missing_columns,
 )
 from afterglow.analytics.engine.scan_errors import first_problem, quote, source_sql
-from afterglow.analytics.engine.table import (
-    PatientTable,
-    by_groups,
-    patient_table,
-    table_figures,
-)
+from afterglow.analytics.engine.scan_reduce import reduce_patients
+from afterglow.analytics.engine.table import PatientTable, by_groups, table_figures
 from afterglow.outcomes.rules import PCL5_MAX
 
-__all__ = ["CHUNK_PATIENTS", "FORMATS", "analyze_file", "file_format", "numeric_bins"]
+__all__ = ["FORMATS", "analyze_file", "file_format", "numeric_bins"]
 
 FORMATS = ("csv", "parquet")
-CHUNK_PATIENTS = 1_000_000
 DEFAULT_MEMORY_LIMIT = "4GB"
 _DERIVED = ("baseline_severity_band", "age_band")
 DEFAULT_CONFIG = AnalysisConfig()
@@ -170,11 +164,12 @@ def _analyze(
             connection.execute(f"CREATE TEMP TABLE observations AS SELECT {keep} FROM {source}")
             source = "observations"
         _check_values(connection, source, name, kind)
-        codes, day, total, n_patients = _sorted_rows(connection, source)
+        reduced = reduce_patients(connection, source, config)
     except duckdb.Error as exc:
         raise _problem(connection, name, kind, exc) from None
-    table = _reduce(codes, day, total, n_patients, config, connection, name, kind)
-    del codes, day, total
+    if reduced is None:  # two totals on one patient's day
+        raise first_problem(connection, name, kind)
+    table = reduced
     if covariate is not None:
         values = _patient_values(
             connection,
@@ -258,70 +253,6 @@ def _check_values(connection: duckdb.DuckDBPyConnection, source: str, name: str,
         raise first_problem(connection, name, kind)
 
 
-def _sorted_rows(
-    connection: duckdb.DuckDBPyConnection, source: str
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
-    """(patient code, day, total) sorted by code then day; codes number the ids in order."""
-    connection.execute(
-        f"""
-        CREATE OR REPLACE TEMP TABLE patient_codes AS
-        SELECT patient_id, CAST(row_number() OVER (ORDER BY patient_id) - 1 AS INTEGER) AS code
-        FROM (SELECT DISTINCT patient_id FROM {source})
-        """
-    )
-    n_patients = connection.execute("SELECT count(*) FROM patient_codes").fetchone()[0]  # type: ignore[index]
-    rows = connection.execute(
-        f"""
-        SELECT c.code AS code, CAST(s.day AS INTEGER) AS day,
-               CAST(s.pcl5_total AS SMALLINT) AS total
-        FROM {source} AS s JOIN patient_codes AS c USING (patient_id)
-        ORDER BY c.code, s.day
-        """
-    ).fetchnumpy()
-    return (
-        np.asarray(rows["code"]),
-        np.asarray(rows["day"]),
-        np.asarray(rows["total"]),
-        int(n_patients),
-    )
-
-
-def _reduce(
-    codes: np.ndarray,
-    day: np.ndarray,
-    total: np.ndarray,
-    n_patients: int,
-    config: AnalysisConfig,
-    connection: duckdb.DuckDBPyConnection,
-    name: str,
-    kind: str,
-) -> PatientTable:
-    """``patient_table`` chunk by chunk of patients; a repeated (patient, day) is an error."""
-    counts = np.bincount(codes, minlength=n_patients)
-    bounds = np.concatenate([[0], np.cumsum(counts)])
-    parts = []
-    for first in range(0, n_patients, CHUNK_PATIENTS):
-        last = min(first + CHUNK_PATIENTS, n_patients)
-        low, high = int(bounds[first]), int(bounds[last])
-        # int32 throughout (days and totals fit; half the memory traffic of int64).
-        code = codes[low:high] - np.int32(first)
-        chunk_day = day[low:high]
-        repeat = (code[1:] == code[:-1]) & (chunk_day[1:] == chunk_day[:-1])
-        if repeat.any():
-            raise first_problem(connection, name, kind)
-        cohort = Cohort(
-            frame=pd.DataFrame(),
-            order=np.empty(0, dtype=np.int64),
-            code=code,
-            day=chunk_day,
-            total=total[low:high].astype(np.int32),
-            ids=pd.RangeIndex(last - first),
-            bounds=bounds[first : last + 1] - low,
-        )
-        parts.append(patient_table(cohort, config))
-    return PatientTable.concat(parts)
-
-
 def _patient_values(
     connection: duckdb.DuckDBPyConnection,
     source: str,
@@ -330,7 +261,7 @@ def _patient_values(
     numeric: bool,
     refusal: str = "",
 ) -> pd.Series:
-    """Each patient's first non-blank ``column`` value in day order, in code order."""
+    """Each patient's first non-blank ``column`` value in day order, in ``patient_id`` order."""
     value = f"s.{quote(column)}"
     if numeric:
         value = f"TRY_CAST({value} AS DOUBLE)"
@@ -342,10 +273,8 @@ def _patient_values(
             raise AnalysisInputError(refusal or f"{column} must hold numbers, and it holds text")
     frame = connection.execute(
         f"""
-        SELECT c.code AS code, arg_min({value}, CAST(s.day AS DOUBLE))
-               FILTER (WHERE {value} IS NOT NULL) AS value
-        FROM {source} AS s JOIN patient_codes AS c USING (patient_id)
-        GROUP BY c.code ORDER BY c.code
+        SELECT arg_min({value}, CAST(s.day AS DOUBLE)) FILTER (WHERE {value} IS NOT NULL) AS value
+        FROM {source} AS s GROUP BY s.patient_id ORDER BY s.patient_id
         """
     ).df()
     return frame["value"].reset_index(drop=True)
