@@ -8,13 +8,12 @@ compare every number); only the reading differs:
    totals blank, non-whole or outside 0-80. A problem is then located (data row,
    value) by a second, slower pass (``scan_errors``) that words it exactly as
    ``frame.validate_frame`` does.
-2. DuckDB numbers the patients in id order and sorts the rows by (patient, day),
-   returning three compact columns (int32 patient, int32 day, int16 total: 10 bytes
-   a row); two totals on one patient's day are found as neighbours.
-3. ``table.patient_table`` reduces the sorted rows in chunks of ``CHUNK_PATIENTS``
-   patients (the same numpy rules as the in-memory engine), and ``--by`` /
-   ``--covariate`` values (each patient's first non-blank value in day order) come
-   from one DuckDB aggregate.
+2. DuckDB reduces the rows to one row per patient with SQL aggregates grouped by
+   ``patient_id`` (``scan_reduce``: the rules of ``patients`` and ``durability``; a
+   repeated (patient, day) is found there and worded by ``scan_errors``), in
+   ``patient_id`` order; only that table crosses into Python.
+3. ``--by`` / ``--covariate`` values (each patient's first non-blank value in day
+   order) come from one more DuckDB aggregate, in the same order.
 4. The figures (means, Wilson intervals, Kaplan–Meier with lifelines, the REML mixed
    model) are computed from that per-patient table.
 
@@ -22,9 +21,9 @@ The mixed model uses every patient, as the in-memory engine does: it needs only
 each patient's sums (``mixed.PatientSums``) pooled by visit pattern, so it costs
 the same at 10 million patients as at 10 thousand once the sums are taken.
 
-Memory: DuckDB is capped at ``memory_limit`` (default 4 GB; it spills its sort to a
-temporary folder beyond that); the sorted columns take 10 bytes a row (1.6 GB for
-158 million rows) and the chunked reduction about 1 GB more.
+Memory: DuckDB runs on every core and is capped at ``memory_limit`` (default 4 GB; it
+spills to a temporary folder beyond that); Parquet columns are read only where a query
+names them. Python holds one row per patient (about 100 bytes each).
 """
 
 from __future__ import annotations
@@ -54,6 +53,9 @@ __all__ = ["FORMATS", "analyze_file", "file_format", "numeric_bins"]
 
 FORMATS = ("csv", "parquet")
 DEFAULT_MEMORY_LIMIT = "4GB"
+_WHOLE_TYPES = frozenset(
+    {"TINYINT", "SMALLINT", "INTEGER", "BIGINT", "UTINYINT", "USMALLINT", "UINTEGER", "UBIGINT"}
+)
 _DERIVED = ("baseline_severity_band", "age_band")
 DEFAULT_CONFIG = AnalysisConfig()
 
@@ -99,6 +101,7 @@ def analyze_file(
     with tempfile.TemporaryDirectory(prefix="afterglow-analyze-") as spill:
         connection = duckdb.connect(
             config={
+                "threads": os.cpu_count() or 1,
                 "memory_limit": memory_limit,
                 "temp_directory": spill,
                 "preserve_insertion_order": False,
@@ -232,14 +235,31 @@ def _columns(connection: duckdb.DuckDBPyConnection, name: str, kind: str) -> lis
 
 def _check_values(connection: duckdb.DuckDBPyConnection, source: str, name: str, kind: str) -> None:
     """One aggregate pass; any problem is then located and worded by ``scan_errors``."""
-    day, total = "CAST(day AS DOUBLE)", "CAST(pcl5_total AS DOUBLE)"
+    types = dict(
+        connection.execute(
+            f"SELECT column_name, column_type FROM (DESCRIBE SELECT * FROM {source})"
+        ).fetchall()
+    )
+
+    def not_whole(column: str) -> str:
+        # Whole-number columns (Parquet integers) can only be blank; others are checked.
+        if types.get(column) in _WHOLE_TYPES:
+            return f"{column} IS NULL"
+        value = f"CAST({column} AS DOUBLE)"
+        return f"{value} IS NULL OR NOT isfinite({value}) OR {value} <> floor({value})"
+
+    total = (
+        "pcl5_total" if types.get("pcl5_total") in _WHOLE_TYPES else "CAST(pcl5_total AS DOUBLE)"
+    )
+    patient = (
+        "patient_id" if types.get("patient_id") == "VARCHAR" else "CAST(patient_id AS VARCHAR)"
+    )
     row = connection.execute(
         f"""
         SELECT count(*),
-               count(*) FILTER (patient_id IS NULL OR trim(CAST(patient_id AS VARCHAR)) = ''),
-               count(*) FILTER ({day} IS NULL OR NOT isfinite({day}) OR {day} <> floor({day})),
-               count(*) FILTER ({total} IS NULL OR NOT isfinite({total})
-                                OR {total} <> floor({total})
+               count(*) FILTER (patient_id IS NULL OR trim({patient}) = ''),
+               count(*) FILTER ({not_whole("day")}),
+               count(*) FILTER ({not_whole("pcl5_total")}
                                 OR {total} < 0 OR {total} > {PCL5_MAX})
         FROM {source}
         """
