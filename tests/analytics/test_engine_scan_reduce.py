@@ -61,7 +61,7 @@ def edge_files(tmp_path_factory: pytest.TempPathFactory) -> tuple[pd.DataFrame, 
     frame = _edge_frame()
     csv, parquet = folder / "edges.csv", folder / "edges.parquet"
     frame.to_csv(csv, index=False)
-    duckdb.sql(f"COPY (SELECT * FROM frame) TO '{parquet}' (FORMAT parquet)")
+    duckdb.from_df(frame).write_parquet(str(parquet))
     return frame, {"csv": str(csv), "parquet": str(parquet)}
 
 
@@ -86,7 +86,7 @@ def test_the_edge_registry_counts_what_the_rules_say(edge_files):
     frame, paths = edge_files
     edge = frame[frame["patient_id"].isin(EDGE_PATIENTS)]
     path = paths["parquet"].replace("edges.parquet", "only-edges.parquet")
-    duckdb.sql(f"COPY (SELECT * FROM edge) TO '{path}' (FORMAT parquet)")
+    duckdb.from_df(edge).write_parquet(path)
 
     result = analyze_file(path)
 
