@@ -17,7 +17,6 @@ from afterglow.analytics.engine import (
     AnalysisInputError,
     analyze,
     analyze_csv,
-    scan,
 )
 from afterglow.analytics.engine.frame import load_csv
 from afterglow.analytics.engine.scan import analyze_file, file_format
@@ -59,7 +58,7 @@ def test_csv_and_parquet_give_every_number_of_the_in_memory_engine(files, by):
     same(analyze_file(files["parquet"], by=by), expected)
 
 
-def test_other_rules_and_small_chunks_give_the_same_numbers(files, monkeypatch):
+def test_other_rules_give_the_same_numbers(files):
     config = AnalysisConfig(
         days=(7, 28),
         loss_confirmations=3,
@@ -67,7 +66,6 @@ def test_other_rules_and_small_chunks_give_the_same_numbers(files, monkeypatch):
         response_requires_reliable=True,
         mixed_window=(0, 14),
     )
-    monkeypatch.setattr(scan, "CHUNK_PATIENTS", 97)  # patients straddle no chunk boundary
 
     same(
         analyze_file(files["parquet"], config, by="protocol"),

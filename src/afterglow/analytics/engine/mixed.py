@@ -48,6 +48,14 @@ import math
 import numpy as np
 import pandas as pd
 
+from afterglow.analytics.engine.mixed_algebra import (
+    Pieces,
+    central_hessian,
+    lower,
+    minimize_scaled,
+    pattern_pieces,
+)
+
 __all__ = [
     "MixedFit",
     "PatientSums",
@@ -79,6 +87,17 @@ class Pooled:
     s: float  # Σ y²
     n_obs: int
     n_patients: int
+    # With a per-patient covariate x (``mixed_covariate``), per pattern: Σ x, Σ x², Σ x c_i.
+    sx: np.ndarray | None = None
+    sxx: np.ndarray | None = None
+    xc1: np.ndarray | None = None
+    xc2: np.ndarray | None = None
+
+    def covariate_sums(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """``(sx, sxx, xc1, xc2)``; only statistics pooled with a covariate have them."""
+        if self.sx is None or self.sxx is None or self.xc1 is None or self.xc2 is None:
+            raise ValueError("these statistics were pooled without a covariate")
+        return self.sx, self.sxx, self.xc1, self.xc2
 
 
 @dataclasses.dataclass(frozen=True)
@@ -122,7 +141,7 @@ class MixedFit:
 class PatientSums:
     """Each patient's sums over the observations inside the mixed window (float64 arrays).
 
-    ``n`` rows, ``d`` Σ day, ``dd`` Σ day², ``y`` Σ total, ``ty`` Σ (day / 7)·total,
+    ``n`` rows, ``d`` Σ day, ``dd`` Σ day², ``y`` Σ total, ``ty`` (Σ day·total) / 7,
     ``yy`` Σ total²; all zero for a patient without rows there. Days and totals are
     whole numbers, so all but ``ty`` are exact.
     """
@@ -137,12 +156,6 @@ class PatientSums:
     def subset(self, keep: np.ndarray) -> PatientSums:
         return PatientSums(*(getattr(self, f.name)[keep] for f in dataclasses.fields(self)))
 
-    @classmethod
-    def concat(cls, parts: list[PatientSums]) -> PatientSums:
-        return cls(
-            *(np.concatenate([getattr(p, f.name) for p in parts]) for f in dataclasses.fields(cls))
-        )
-
 
 def patient_sums(
     code: np.ndarray, day: np.ndarray, total: np.ndarray, n_patients: int
@@ -150,7 +163,6 @@ def patient_sums(
     """:class:`PatientSums` of observations (patient code 0..n_patients-1, day, total)."""
     d = day.astype(np.float64)
     y = total.astype(np.float64)
-    t = d / DAYS_PER_WEEK
 
     def per_patient(weights: np.ndarray | None) -> np.ndarray:
         return np.bincount(code, weights=weights, minlength=n_patients).astype(np.float64)
@@ -160,7 +172,8 @@ def patient_sums(
         d=per_patient(d),
         dd=per_patient(d * d),
         y=per_patient(y),
-        ty=per_patient(t * y),
+        # Σ day·total is exact (whole numbers), then scaled: the DuckDB reader sums the same.
+        ty=per_patient(d * y) / DAYS_PER_WEEK,
         yy=per_patient(y * y),
     )
 
@@ -190,9 +203,13 @@ def pattern_index(sums: PatientSums) -> tuple[np.ndarray, int]:
     return pattern_of, int(pattern_of.max()) + 1 if len(pattern_of) else 0
 
 
-def pool_sums(sums: PatientSums) -> Pooled:
-    """:class:`Pooled` statistics of the patients with at least one row in ``sums``."""
-    sums = sums.subset(sums.n > 0)
+def pool_sums(sums: PatientSums, covariate: np.ndarray | None = None) -> Pooled:
+    """:class:`Pooled` statistics of the patients with at least one row in ``sums``.
+
+    ``covariate`` (one float per patient of ``sums``) adds its per-pattern sums.
+    """
+    has_rows = sums.n > 0
+    sums = sums.subset(has_rows)
     n_patients = len(sums.n)
     # Days are whole numbers, so the three sums are exact and group patterns exactly.
     pattern_of, n_patterns = pattern_index(sums)
@@ -208,6 +225,15 @@ def pool_sums(sums: PatientSums) -> Pooled:
     def per_pattern(values: np.ndarray | None) -> np.ndarray:
         return np.bincount(pattern_of, weights=values, minlength=n_patterns)
 
+    by_covariate: dict[str, np.ndarray] = {}
+    if covariate is not None:
+        x = covariate[has_rows].astype(np.float64)
+        by_covariate = {
+            "sx": per_pattern(x),
+            "sxx": per_pattern(x * x),
+            "xc1": per_pattern(x * sy),
+            "xc2": per_pattern(x * sty),
+        }
     return Pooled(
         count=count,
         a11=patterns[:, 0],
@@ -221,6 +247,7 @@ def pool_sums(sums: PatientSums) -> Pooled:
         s=float(np.sum(sums.yy)),
         n_obs=int(np.sum(sums.n)),
         n_patients=n_patients,
+        **by_covariate,
     )
 
 
@@ -237,24 +264,9 @@ def fit_reml(stats: Pooled) -> MixedFit | None:
     )
     if spread <= 1e-12:
         return None
-    from scipy import optimize  # on first use: CLI error paths stay fast
-
     # The criterion is divided by N so that its scale (and BFGS's tolerances) do not
     # grow with the registry.
-    result = optimize.minimize(
-        _scaled, _start(stats), args=(stats,), jac=True, method="BFGS", options={"gtol": 1e-9}
-    )
-    if not result.success:
-        # BFGS stops on "precision loss" when the line search can gain nothing more;
-        # a second, differently built quasi-Newton run settles it either way.
-        result = optimize.minimize(
-            _scaled,
-            result.x,
-            args=(stats,),
-            jac=True,
-            method="L-BFGS-B",
-            options={"gtol": 1e-10, "ftol": 1e-15},
-        )
+    result = minimize_scaled(_scaled, _start(stats), stats)
     converged = bool(np.max(np.abs(result.jac)) < 1e-6)
     parts = _parts(result.x, stats)
     psi = parts.psi
@@ -293,14 +305,7 @@ class _Parts:
     r: float
     sigma2: float
     logdet_k: float
-    # per-pattern pieces kept for the gradient
-    m11: np.ndarray
-    m12: np.ndarray
-    m22: np.ndarray
-
-
-def _lower(theta: np.ndarray) -> np.ndarray:
-    return np.array([[theta[0], 0.0], [theta[1], theta[2]]])
+    pieces: Pieces  # per pattern, kept for the gradient
 
 
 def _start(stats: Pooled) -> np.ndarray:
@@ -308,37 +313,11 @@ def _start(stats: Pooled) -> np.ndarray:
     return np.array([1.0, 0.0, 0.5])
 
 
-def _m_of_psi(
-    psi: np.ndarray, stats: Pooled
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """M = Ψ (I + AΨ)⁻¹ per pattern (= L K⁻¹ L'), and log|I + AΨ| (= log|K|)."""
-    p11, p12, p22 = psi[0, 0], psi[0, 1], psi[1, 1]
-    a11, a12, a22 = stats.a11, stats.a12, stats.a22
-    # B = I + AΨ (not symmetric); M = Ψ B⁻¹ is symmetric.
-    b11 = 1.0 + a11 * p11 + a12 * p12
-    b12 = a11 * p12 + a12 * p22
-    b21 = a12 * p11 + a22 * p12
-    b22 = 1.0 + a12 * p12 + a22 * p22
-    det = b11 * b22 - b12 * b21
-    i11, i12, i21, i22 = b22 / det, -b12 / det, -b21 / det, b11 / det
-    m11 = p11 * i11 + p12 * i21
-    m12 = p11 * i12 + p12 * i22
-    m22 = p12 * i12 + p22 * i22
-    return m11, m12, m22, np.log(det)
-
-
 def _sums(psi: np.ndarray, stats: Pooled) -> _Parts:
-    m11, m12, m22, logdet = _m_of_psi(psi, stats)
-    a11, a12, a22, w = stats.a11, stats.a12, stats.a22, stats.count
-    # AM (2×2, not symmetric) per pattern.
-    am11 = a11 * m11 + a12 * m12
-    am12 = a11 * m12 + a12 * m22
-    am21 = a12 * m11 + a22 * m12
-    am22 = a12 * m12 + a22 * m22
-    # G = A - A M A (symmetric), weighted by the patients sharing the pattern.
-    g11 = a11 - (am11 * a11 + am12 * a12)
-    g12 = a12 - (am11 * a12 + am12 * a22)
-    g22 = a22 - (am21 * a12 + am22 * a22)
+    pieces = pattern_pieces(psi[0, 0], psi[0, 1], psi[1, 1], stats.a11, stats.a12, stats.a22)
+    m11, m12, m22, logdet, am11, am12, am21, am22, g11, g12, g22 = pieces
+    w = stats.count
+    # G = A - A M A, weighted by the patients sharing the pattern.
     xtwx = np.array([[np.dot(w, g11), np.dot(w, g12)], [np.dot(w, g12), np.dot(w, g22)]])
     # (I - AM) C with C the pattern's summed c_i.
     c1, c2 = stats.c1, stats.c2
@@ -355,15 +334,13 @@ def _sums(psi: np.ndarray, stats: Pooled) -> _Parts:
         r=r,
         sigma2=sigma2,
         logdet_k=float(np.dot(w, logdet)),
-        m11=m11,
-        m12=m12,
-        m22=m22,
+        pieces=pieces,
     )
 
 
 def _parts(theta: np.ndarray, stats: Pooled) -> _Parts:
-    lower = _lower(theta)
-    return _sums(lower @ lower.T, stats)
+    factor = lower(theta)
+    return _sums(factor @ factor.T, stats)
 
 
 def _scaled(theta: np.ndarray, stats: Pooled) -> tuple[float, np.ndarray]:
@@ -386,14 +363,7 @@ def _objective(theta: np.ndarray, stats: Pooled) -> tuple[float, np.ndarray]:
     sign, logdet_x = np.linalg.slogdet(parts.xtwx)
     value = n_p * math.log(parts.sigma2) + parts.logdet_k + logdet_x
     a11, a12, a22, w = stats.a11, stats.a12, stats.a22, stats.count
-    m11, m12, m22 = parts.m11, parts.m12, parts.m22
-    am11 = a11 * m11 + a12 * m12
-    am12 = a11 * m12 + a12 * m22
-    am21 = a12 * m11 + a22 * m12
-    am22 = a12 * m12 + a22 * m22
-    g11 = a11 - (am11 * a11 + am12 * a12)
-    g12 = a12 - (am11 * a12 + am12 * a22)
-    g22 = a22 - (am21 * a12 + am22 * a22)
+    _, _, _, _, am11, am12, am21, am22, g11, g12, g22 = parts.pieces
     h = np.linalg.inv(parts.xtwx)
     # G H G per pattern.
     hg11 = h[0, 0] * g11 + h[0, 1] * g12
@@ -429,7 +399,7 @@ def _objective(theta: np.ndarray, stats: Pooled) -> tuple[float, np.ndarray]:
         ]
     )
     d[1, 0] = d[0, 1]
-    grad_l = 2.0 * d @ _lower(theta)
+    grad_l = 2.0 * d @ lower(theta)
     if sign <= 0:
         return math.inf, np.zeros(3)
     return float(value), np.array([grad_l[0, 0], grad_l[1, 0], grad_l[1, 1]])
@@ -447,22 +417,9 @@ def _criterion_batch(points: np.ndarray, stats: Pooled) -> np.ndarray:
     out = np.empty(len(points))
     for start in range(0, len(points), chunk):
         x = points[start : start + chunk]
-        p11, p12, p22 = x[:, 2:3], x[:, 3:4], x[:, 4:5]
-        b11 = 1.0 + a11 * p11 + a12 * p12
-        b12 = a11 * p12 + a12 * p22
-        b21 = a12 * p11 + a22 * p12
-        b22 = 1.0 + a12 * p12 + a22 * p22
-        det = b11 * b22 - b12 * b21
-        m11 = (p11 * b22 - p12 * b21) / det
-        m12 = (-p11 * b12 + p12 * b11) / det
-        m22 = (-p12 * b12 + p22 * b11) / det
-        am11 = a11 * m11 + a12 * m12
-        am12 = a11 * m12 + a12 * m22
-        am21 = a12 * m11 + a22 * m12
-        am22 = a12 * m12 + a22 * m22
-        x11 = (a11 - (am11 * a11 + am12 * a12)) @ w
-        x12 = (a12 - (am11 * a12 + am12 * a22)) @ w
-        x22 = (a22 - (am21 * a12 + am22 * a22)) @ w
+        pieces = pattern_pieces(x[:, 2:3], x[:, 3:4], x[:, 4:5], a11, a12, a22)
+        m11, m12, m22, logdet, am11, am12, am21, am22, g11, g12, g22 = pieces
+        x11, x12, x22 = g11 @ w, g12 @ w, g22 @ w
         y1 = (stats.c1 - (am11 * stats.c1 + am12 * stats.c2)).sum(axis=1)
         y2 = (stats.c2 - (am21 * stats.c1 + am22 * stats.c2)).sum(axis=1)
         ywy = stats.s - (m11 * stats.q11 + 2 * m12 * stats.q12 + m22 * stats.q22).sum(axis=1)
@@ -474,7 +431,7 @@ def _criterion_batch(points: np.ndarray, stats: Pooled) -> np.ndarray:
             + 2 * beta0 * beta1 * x12
             + beta1 * beta1 * x22
         )
-        logdet_k = np.log(det) @ w
+        logdet_k = logdet @ w
         logdet_x = np.log(x11 * x22 - x12 * x12)
         out[start : start + chunk] = -0.5 * ((stats.n_obs - 2) * np.log(r) + logdet_k + logdet_x)
     return out
@@ -488,30 +445,8 @@ def _observed_se(beta: np.ndarray, psi: np.ndarray, stats: Pooled) -> np.ndarray
     smooth, so the result is accurate to about 1e-7 relative.
     """
     x0 = np.array([beta[0], beta[1], psi[0, 0], psi[0, 1], psi[1, 1]])
-    steps = 1e-4 * np.maximum(np.abs(x0), np.array([1.0, 1.0, 1e-2, 1e-2, 1e-2]))
-    k = len(x0)
-    unit = np.diag(steps)
-    points = [x0]
-    pairs = [(i, j) for i in range(k) for j in range(i, k)]
-    for i, j in pairs:
-        if i == j:
-            points += [x0 + unit[i], x0 - unit[i]]
-        else:
-            points += [
-                x0 + unit[i] + unit[j],
-                x0 + unit[i] - unit[j],
-                x0 - unit[i] + unit[j],
-                x0 - unit[i] - unit[j],
-            ]
-    values = iter(_criterion_batch(np.array(points), stats))
-    f0 = next(values)
-    hess = np.empty((k, k))
-    for i, j in pairs:
-        if i == j:
-            hess[i, i] = (next(values) - 2 * f0 + next(values)) / steps[i] ** 2
-        else:
-            pp, pm, mp, mm = (next(values) for _ in range(4))
-            hess[i, j] = hess[j, i] = (pp - pm - mp + mm) / (4 * steps[i] * steps[j])
+    floor = np.array([1.0, 1.0, 1e-2, 1e-2, 1e-2])
+    hess = central_hessian(lambda points: _criterion_batch(points, stats), x0, floor)
     try:
         cov = np.linalg.inv(-hess)
         diag = np.diag(cov)[:2]

@@ -24,39 +24,18 @@ from typing import Any
 import numpy as np
 
 from afterglow.analytics.engine.config import AnalysisConfig
-from afterglow.analytics.engine.mixed import DAYS_PER_WEEK, Z975, PatientSums, pattern_index
+from afterglow.analytics.engine.mixed import Z975, PatientSums, Pooled, pool_sums
+from afterglow.analytics.engine.mixed_algebra import (
+    central_hessian,
+    lower,
+    minimize_scaled,
+    pattern_pieces,
+)
 from afterglow.analytics.engine.stats import clean
 
 __all__ = ["covariate_block", "fit_with_covariate"]
 
 P = 3  # fixed effects: intercept, weeks, covariate
-
-
-class _Stats:
-    """Per-pattern sums (arrays over patterns)."""
-
-    def __init__(self, sums: PatientSums, x: np.ndarray) -> None:
-        pattern_of, n = pattern_index(sums)
-
-        def per(values: np.ndarray | None) -> np.ndarray:
-            return np.bincount(pattern_of, weights=values, minlength=n)
-
-        self.w = per(None).astype(np.float64)
-        self.a11 = per(sums.n) / self.w
-        self.a12 = per(sums.d) / self.w / DAYS_PER_WEEK
-        self.a22 = per(sums.dd) / self.w / DAYS_PER_WEEK**2
-        self.c1, self.c2 = per(sums.y), per(sums.ty)
-        self.q11, self.q12, self.q22 = (
-            per(sums.y * sums.y),
-            per(sums.y * sums.ty),
-            per(sums.ty * sums.ty),
-        )
-        self.sx, self.sxx = per(x), per(x * x)
-        self.xc1, self.xc2 = per(x * sums.y), per(x * sums.ty)
-        self.s = float(np.sum(sums.yy))
-        self.n_obs = int(np.sum(sums.n))
-        self.n_patients = len(sums.n)
-        self.x_spread = float(np.var(x)) if len(x) else 0.0
 
 
 def covariate_block(
@@ -83,35 +62,19 @@ def covariate_block(
 
 def fit_with_covariate(sums: PatientSums, x: np.ndarray) -> dict[str, Any] | None:
     """REML estimates (JSON-ready numbers) for patients with rows, or None if not estimable."""
-    stats = _Stats(sums, x.astype(np.float64))
-    if stats.n_patients < 4 or stats.n_obs < 5 or stats.x_spread <= 0:
+    x = x.astype(np.float64)
+    stats = pool_sums(sums, x)
+    x_spread = float(np.var(x[sums.n > 0])) if stats.n_patients else 0.0
+    if stats.n_patients < 4 or stats.n_obs < 5 or x_spread <= 0:
         return None
-    spread = float(np.sum(stats.w * stats.a22)) - float(
-        np.sum(stats.w * stats.a12) ** 2 / stats.n_obs
+    spread = float(np.sum(stats.count * stats.a22)) - float(
+        np.sum(stats.count * stats.a12) ** 2 / stats.n_obs
     )
     if spread <= 1e-12:
         return None
-    from scipy import optimize
-
-    result = optimize.minimize(
-        _scaled,
-        np.array([1.0, 0.0, 0.5]),
-        args=(stats,),
-        jac=True,
-        method="BFGS",
-        options={"gtol": 1e-9},
-    )
-    if not result.success:
-        result = optimize.minimize(
-            _scaled,
-            result.x,
-            args=(stats,),
-            jac=True,
-            method="L-BFGS-B",
-            options={"gtol": 1e-10, "ftol": 1e-15},
-        )
-    lower = _lower(result.x)
-    psi = lower @ lower.T
+    result = minimize_scaled(_scaled, np.array([1.0, 0.0, 0.5]), stats)
+    factor = lower(result.x)
+    psi = factor @ factor.T
     beta, _xtwx, _, r, _ = _profile(psi, stats)
     sigma2 = r / (stats.n_obs - P)
     se = _observed_se(beta, psi, stats)
@@ -141,44 +104,20 @@ def fit_with_covariate(sums: PatientSums, x: np.ndarray) -> dict[str, Any] | Non
 # --- internals --------------------------------------------------------------------------------
 
 
-def _lower(theta: np.ndarray) -> np.ndarray:
-    return np.array([[theta[0], 0.0], [theta[1], theta[2]]])
-
-
-def _pieces(psi: np.ndarray, st: _Stats) -> tuple[np.ndarray, ...]:
-    """Per pattern: M = Ψ(I + AΨ)⁻¹, log|I + AΨ|, AM and G = A - AMA."""
-    p11, p12, p22 = psi[0, 0], psi[0, 1], psi[1, 1]
-    b11 = 1.0 + st.a11 * p11 + st.a12 * p12
-    b12 = st.a11 * p12 + st.a12 * p22
-    b21 = st.a12 * p11 + st.a22 * p12
-    b22 = 1.0 + st.a12 * p12 + st.a22 * p22
-    det = b11 * b22 - b12 * b21
-    m11 = (p11 * b22 - p12 * b21) / det
-    m12 = (-p11 * b12 + p12 * b11) / det
-    m22 = (-p12 * b12 + p22 * b11) / det
-    am11 = st.a11 * m11 + st.a12 * m12
-    am12 = st.a11 * m12 + st.a12 * m22
-    am21 = st.a12 * m11 + st.a22 * m12
-    am22 = st.a12 * m12 + st.a22 * m22
-    g11 = st.a11 - (am11 * st.a11 + am12 * st.a12)
-    g12 = st.a12 - (am11 * st.a12 + am12 * st.a22)
-    g22 = st.a22 - (am21 * st.a12 + am22 * st.a22)
-    return m11, m12, m22, np.log(det), am11, am12, am21, am22, g11, g12, g22
-
-
-def _normal_equations(psi: np.ndarray, st: _Stats) -> tuple[np.ndarray, np.ndarray, float, tuple]:
-    pieces = _pieces(psi, st)
+def _normal_equations(psi: np.ndarray, st: Pooled) -> tuple[np.ndarray, np.ndarray, float, tuple]:
+    sx, sxx, xc1, xc2 = st.covariate_sums()
+    pieces = pattern_pieces(psi[0, 0], psi[0, 1], psi[1, 1], st.a11, st.a12, st.a22)
     m11, m12, m22, _logdet, am11, am12, am21, am22, g11, g12, g22 = pieces
     xtwx = np.empty((P, P))
-    xtwx[0, 0], xtwx[0, 1], xtwx[1, 1] = st.w @ g11, st.w @ g12, st.w @ g22
-    xtwx[0, 2], xtwx[1, 2], xtwx[2, 2] = st.sx @ g11, st.sx @ g12, st.sxx @ g11
+    xtwx[0, 0], xtwx[0, 1], xtwx[1, 1] = st.count @ g11, st.count @ g12, st.count @ g22
+    xtwx[0, 2], xtwx[1, 2], xtwx[2, 2] = sx @ g11, sx @ g12, sxx @ g11
     xtwx[1, 0], xtwx[2, 0], xtwx[2, 1] = xtwx[0, 1], xtwx[0, 2], xtwx[1, 2]
     p11, p12, p21, p22 = 1 - am11, -am12, -am21, 1 - am22
     xtwy = np.array(
         [
             np.sum(p11 * st.c1 + p12 * st.c2),
             np.sum(p21 * st.c1 + p22 * st.c2),
-            np.sum(p11 * st.xc1 + p12 * st.xc2),
+            np.sum(p11 * xc1 + p12 * xc2),
         ]
     )
     ywy = st.s - float(np.sum(m11 * st.q11 + 2 * m12 * st.q12 + m22 * st.q22))
@@ -186,22 +125,23 @@ def _normal_equations(psi: np.ndarray, st: _Stats) -> tuple[np.ndarray, np.ndarr
 
 
 def _profile(
-    psi: np.ndarray, st: _Stats
+    psi: np.ndarray, st: Pooled
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, float, tuple]:
     xtwx, xtwy, ywy, pieces = _normal_equations(psi, st)
     beta = np.linalg.solve(xtwx, xtwy)
     return beta, xtwx, xtwy, ywy - float(beta @ xtwy), pieces
 
 
-def _scaled(theta: np.ndarray, st: _Stats) -> tuple[float, np.ndarray]:
+def _scaled(theta: np.ndarray, st: Pooled) -> tuple[float, np.ndarray]:
     value, gradient = _objective(theta, st)
     return value / st.n_obs, gradient / st.n_obs
 
 
-def _objective(theta: np.ndarray, st: _Stats) -> tuple[float, np.ndarray]:
+def _objective(theta: np.ndarray, st: Pooled) -> tuple[float, np.ndarray]:
     """Profiled -2 REML log-likelihood (no constants) and its gradient in θ (module doc)."""
-    lower = _lower(theta)
-    psi = lower @ lower.T
+    sx, sxx, xc1, xc2 = st.covariate_sums()
+    factor = lower(theta)
+    psi = factor @ factor.T
     try:
         beta, xtwx, _, r, pieces = _profile(psi, st)
     except np.linalg.LinAlgError:
@@ -211,11 +151,11 @@ def _objective(theta: np.ndarray, st: _Stats) -> tuple[float, np.ndarray]:
         return math.inf, np.zeros(3)
     n_p = st.n_obs - P
     _, _, _, logdet, am11, am12, am21, am22, g11, g12, g22 = pieces
-    value = n_p * math.log(r / n_p) + float(st.w @ logdet) + logdet_x
+    value = n_p * math.log(r / n_p) + float(st.count @ logdet) + logdet_x
     h = np.linalg.inv(xtwx)
-    e11 = st.w * h[0, 0] + 2 * st.sx * h[0, 2] + st.sxx * h[2, 2]
-    e12 = st.w * h[0, 1] + st.sx * h[1, 2]
-    e22 = st.w * h[1, 1]
+    e11 = st.count * h[0, 0] + 2 * sx * h[0, 2] + sxx * h[2, 2]
+    e12 = st.count * h[0, 1] + sx * h[1, 2]
+    e22 = st.count * h[1, 1]
     ge11 = g11 * e11 + g12 * e12
     ge12 = g11 * e12 + g12 * e22
     ge21 = g12 * e11 + g22 * e12
@@ -230,28 +170,28 @@ def _objective(theta: np.ndarray, st: _Stats) -> tuple[float, np.ndarray]:
     v11 = (
         st.q11
         - 2 * st.c1 * m1
-        - 2 * st.xc1 * n1
-        + st.w * m1 * m1
-        + 2 * st.sx * m1 * n1
-        + st.sxx * n1 * n1
+        - 2 * xc1 * n1
+        + st.count * m1 * m1
+        + 2 * sx * m1 * n1
+        + sxx * n1 * n1
     )
     v12 = (
         st.q12
         - st.c1 * m2
         - st.c2 * m1
-        - st.xc1 * n2
-        - st.xc2 * n1
-        + st.w * m1 * m2
-        + st.sx * (m1 * n2 + n1 * m2)
-        + st.sxx * n1 * n2
+        - xc1 * n2
+        - xc2 * n1
+        + st.count * m1 * m2
+        + sx * (m1 * n2 + n1 * m2)
+        + sxx * n1 * n2
     )
     v22 = (
         st.q22
         - 2 * st.c2 * m2
-        - 2 * st.xc2 * n2
-        + st.w * m2 * m2
-        + 2 * st.sx * m2 * n2
-        + st.sxx * n2 * n2
+        - 2 * xc2 * n2
+        + st.count * m2 * m2
+        + 2 * sx * m2 * n2
+        + sxx * n2 * n2
     )
     p11, p12, p21, p22 = 1 - am11, -am12, -am21, 1 - am22
     pv11 = p11 * v11 + p12 * v12
@@ -263,42 +203,29 @@ def _objective(theta: np.ndarray, st: _Stats) -> tuple[float, np.ndarray]:
     uu22 = np.sum(pv21 * p21 + pv22 * p22)
     scale = n_p / r
     d = np.empty((2, 2))
-    d[0, 0] = st.w @ g11 - geg11 - scale * uu11
-    d[0, 1] = d[1, 0] = st.w @ g12 - geg12 - scale * uu12
-    d[1, 1] = st.w @ g22 - geg22 - scale * uu22
-    grad_l = 2.0 * d @ lower
+    d[0, 0] = st.count @ g11 - geg11 - scale * uu11
+    d[0, 1] = d[1, 0] = st.count @ g12 - geg12 - scale * uu12
+    d[1, 1] = st.count @ g22 - geg22 - scale * uu22
+    grad_l = 2.0 * d @ factor
     return float(value), np.array([grad_l[0, 0], grad_l[1, 0], grad_l[1, 1]])
 
 
-def _loglike(point: np.ndarray, st: _Stats) -> float:
+def _loglike(point: np.ndarray, st: Pooled) -> float:
     """statsmodels' profiled REML log-likelihood at (β0, β1, β2, Ψ11, Ψ21, Ψ22)."""
     beta = point[:P]
     psi = np.array([[point[3], point[4]], [point[4], point[5]]])
     xtwx, xtwy, ywy, pieces = _normal_equations(psi, st)
     r = ywy - 2 * float(beta @ xtwy) + float(beta @ xtwx @ beta)
-    logdet_k = float(st.w @ pieces[3])
+    logdet_k = float(st.count @ pieces[3])
     return -0.5 * ((st.n_obs - P) * math.log(r) + logdet_k + np.linalg.slogdet(xtwx)[1])
 
 
-def _observed_se(beta: np.ndarray, psi: np.ndarray, st: _Stats) -> np.ndarray:
+def _observed_se(beta: np.ndarray, psi: np.ndarray, st: Pooled) -> np.ndarray:
     x0 = np.array([*beta, psi[0, 0], psi[0, 1], psi[1, 1]])
     floor = np.array([1.0, 1.0, 1.0, 1e-2, 1e-2, 1e-2])
-    steps = 1e-4 * np.maximum(np.abs(x0), floor)
-    k = len(x0)
-    unit = np.diag(steps)
-    f0 = _loglike(x0, st)
-    hess = np.empty((k, k))
-    for i in range(k):
-        for j in range(i, k):
-            if i == j:
-                plus, minus = _loglike(x0 + unit[i], st), _loglike(x0 - unit[i], st)
-                hess[i, i] = (plus - 2 * f0 + minus) / steps[i] ** 2
-            else:
-                pp = _loglike(x0 + unit[i] + unit[j], st)
-                pm = _loglike(x0 + unit[i] - unit[j], st)
-                mp = _loglike(x0 - unit[i] + unit[j], st)
-                mm = _loglike(x0 - unit[i] - unit[j], st)
-                hess[i, j] = hess[j, i] = (pp - pm - mp + mm) / (4 * steps[i] * steps[j])
+    hess = central_hessian(
+        lambda points: np.array([_loglike(point, st) for point in points]), x0, floor
+    )
     try:
         diag = np.diag(np.linalg.inv(-hess))[:P]
         if np.all(diag > 0):

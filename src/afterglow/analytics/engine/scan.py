@@ -8,13 +8,12 @@ compare every number); only the reading differs:
    totals blank, non-whole or outside 0-80. A problem is then located (data row,
    value) by a second, slower pass (``scan_errors``) that words it exactly as
    ``frame.validate_frame`` does.
-2. DuckDB numbers the patients in id order and sorts the rows by (patient, day),
-   returning three compact columns (int32 patient, int32 day, int16 total: 10 bytes
-   a row); two totals on one patient's day are found as neighbours.
-3. ``table.patient_table`` reduces the sorted rows in chunks of ``CHUNK_PATIENTS``
-   patients (the same numpy rules as the in-memory engine), and ``--by`` /
-   ``--covariate`` values (each patient's first non-blank value in day order) come
-   from one DuckDB aggregate.
+2. DuckDB reduces the rows to one row per patient with SQL aggregates grouped by
+   ``patient_id`` (``scan_reduce``: the rules of ``patients`` and ``durability``; a
+   repeated (patient, day) is found there and worded by ``scan_errors``), in
+   ``patient_id`` order; only that table crosses into Python.
+3. ``--by`` / ``--covariate`` values (each patient's first non-blank value in day
+   order) come from one more DuckDB aggregate, in the same order.
 4. The figures (means, Wilson intervals, Kaplan–Meier with lifelines, the REML mixed
    model) are computed from that per-patient table.
 
@@ -22,9 +21,9 @@ The mixed model uses every patient, as the in-memory engine does: it needs only
 each patient's sums (``mixed.PatientSums``) pooled by visit pattern, so it costs
 the same at 10 million patients as at 10 thousand once the sums are taken.
 
-Memory: DuckDB is capped at ``memory_limit`` (default 4 GB; it spills its sort to a
-temporary folder beyond that); the sorted columns take 10 bytes a row (1.6 GB for
-158 million rows) and the chunked reduction about 1 GB more.
+Memory: DuckDB runs on every core and is capped at ``memory_limit`` (default 4 GB; it
+spills to a temporary folder beyond that); Parquet columns are read only where a query
+names them. Python holds one row per patient (about 100 bytes each).
 """
 
 from __future__ import annotations
@@ -43,23 +42,20 @@ from afterglow.analytics.engine.frame import (
     AGE_BANDS,
     REQUIRED_COLUMNS,
     SEVERITY_BANDS,
-    Cohort,
     _missing_columns,
 )
 from afterglow.analytics.engine.scan_errors import first_problem, quote, source_sql
-from afterglow.analytics.engine.table import (
-    PatientTable,
-    by_groups,
-    patient_table,
-    table_figures,
-)
+from afterglow.analytics.engine.scan_reduce import reduce_patients
+from afterglow.analytics.engine.table import PatientTable, by_groups, table_figures
 from afterglow.outcomes.rules import PCL5_MAX
 
-__all__ = ["CHUNK_PATIENTS", "FORMATS", "analyze_file", "file_format", "numeric_bins"]
+__all__ = ["FORMATS", "analyze_file", "file_format", "numeric_bins"]
 
 FORMATS = ("csv", "parquet")
-CHUNK_PATIENTS = 1_000_000
 DEFAULT_MEMORY_LIMIT = "4GB"
+_WHOLE_TYPES = frozenset(
+    {"TINYINT", "SMALLINT", "INTEGER", "BIGINT", "UTINYINT", "USMALLINT", "UINTEGER", "UBIGINT"}
+)
 _DERIVED = ("baseline_severity_band", "age_band")
 DEFAULT_CONFIG = AnalysisConfig()
 
@@ -105,6 +101,7 @@ def analyze_file(
     with tempfile.TemporaryDirectory(prefix="afterglow-analyze-") as spill:
         connection = duckdb.connect(
             config={
+                "threads": os.cpu_count() or 1,
                 "memory_limit": memory_limit,
                 "temp_directory": spill,
                 "preserve_insertion_order": False,
@@ -170,11 +167,12 @@ def _analyze(
             connection.execute(f"CREATE TEMP TABLE observations AS SELECT {keep} FROM {source}")
             source = "observations"
         _check_values(connection, source, name, kind)
-        codes, day, total, n_patients = _sorted_rows(connection, source)
+        reduced = reduce_patients(connection, source, config)
     except duckdb.Error as exc:
         raise _problem(connection, name, kind, exc) from None
-    table = _reduce(codes, day, total, n_patients, config, connection, name, kind)
-    del codes, day, total
+    if reduced is None:  # two totals on one patient's day
+        raise first_problem(connection, name, kind)
+    table = reduced
     if covariate is not None:
         values = _patient_values(
             connection,
@@ -237,14 +235,31 @@ def _columns(connection: duckdb.DuckDBPyConnection, name: str, kind: str) -> lis
 
 def _check_values(connection: duckdb.DuckDBPyConnection, source: str, name: str, kind: str) -> None:
     """One aggregate pass; any problem is then located and worded by ``scan_errors``."""
-    day, total = "CAST(day AS DOUBLE)", "CAST(pcl5_total AS DOUBLE)"
+    types = dict(
+        connection.execute(
+            f"SELECT column_name, column_type FROM (DESCRIBE SELECT * FROM {source})"
+        ).fetchall()
+    )
+
+    def not_whole(column: str) -> str:
+        # Whole-number columns (Parquet integers) can only be blank; others are checked.
+        if types.get(column) in _WHOLE_TYPES:
+            return f"{column} IS NULL"
+        value = f"CAST({column} AS DOUBLE)"
+        return f"{value} IS NULL OR NOT isfinite({value}) OR {value} <> floor({value})"
+
+    total = (
+        "pcl5_total" if types.get("pcl5_total") in _WHOLE_TYPES else "CAST(pcl5_total AS DOUBLE)"
+    )
+    patient = (
+        "patient_id" if types.get("patient_id") == "VARCHAR" else "CAST(patient_id AS VARCHAR)"
+    )
     row = connection.execute(
         f"""
         SELECT count(*),
-               count(*) FILTER (patient_id IS NULL OR trim(CAST(patient_id AS VARCHAR)) = ''),
-               count(*) FILTER ({day} IS NULL OR NOT isfinite({day}) OR {day} <> floor({day})),
-               count(*) FILTER ({total} IS NULL OR NOT isfinite({total})
-                                OR {total} <> floor({total})
+               count(*) FILTER (patient_id IS NULL OR trim({patient}) = ''),
+               count(*) FILTER ({not_whole("day")}),
+               count(*) FILTER ({not_whole("pcl5_total")}
                                 OR {total} < 0 OR {total} > {PCL5_MAX})
         FROM {source}
         """
@@ -258,70 +273,6 @@ def _check_values(connection: duckdb.DuckDBPyConnection, source: str, name: str,
         raise first_problem(connection, name, kind)
 
 
-def _sorted_rows(
-    connection: duckdb.DuckDBPyConnection, source: str
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
-    """(patient code, day, total) sorted by code then day; codes number the ids in order."""
-    connection.execute(
-        f"""
-        CREATE OR REPLACE TEMP TABLE patient_codes AS
-        SELECT patient_id, CAST(row_number() OVER (ORDER BY patient_id) - 1 AS INTEGER) AS code
-        FROM (SELECT DISTINCT patient_id FROM {source})
-        """
-    )
-    n_patients = connection.execute("SELECT count(*) FROM patient_codes").fetchone()[0]  # type: ignore[index]
-    rows = connection.execute(
-        f"""
-        SELECT c.code AS code, CAST(s.day AS INTEGER) AS day,
-               CAST(s.pcl5_total AS SMALLINT) AS total
-        FROM {source} AS s JOIN patient_codes AS c USING (patient_id)
-        ORDER BY c.code, s.day
-        """
-    ).fetchnumpy()
-    return (
-        np.asarray(rows["code"]),
-        np.asarray(rows["day"]),
-        np.asarray(rows["total"]),
-        int(n_patients),
-    )
-
-
-def _reduce(
-    codes: np.ndarray,
-    day: np.ndarray,
-    total: np.ndarray,
-    n_patients: int,
-    config: AnalysisConfig,
-    connection: duckdb.DuckDBPyConnection,
-    name: str,
-    kind: str,
-) -> PatientTable:
-    """``patient_table`` chunk by chunk of patients; a repeated (patient, day) is an error."""
-    counts = np.bincount(codes, minlength=n_patients)
-    bounds = np.concatenate([[0], np.cumsum(counts)])
-    parts = []
-    for first in range(0, n_patients, CHUNK_PATIENTS):
-        last = min(first + CHUNK_PATIENTS, n_patients)
-        low, high = int(bounds[first]), int(bounds[last])
-        # int32 throughout (days and totals fit; half the memory traffic of int64).
-        code = codes[low:high] - np.int32(first)
-        chunk_day = day[low:high]
-        repeat = (code[1:] == code[:-1]) & (chunk_day[1:] == chunk_day[:-1])
-        if repeat.any():
-            raise first_problem(connection, name, kind)
-        cohort = Cohort(
-            frame=pd.DataFrame(),
-            order=np.empty(0, dtype=np.int64),
-            code=code,
-            day=chunk_day,
-            total=total[low:high].astype(np.int32),
-            ids=pd.RangeIndex(last - first),
-            bounds=bounds[first : last + 1] - low,
-        )
-        parts.append(patient_table(cohort, config))
-    return PatientTable.concat(parts)
-
-
 def _patient_values(
     connection: duckdb.DuckDBPyConnection,
     source: str,
@@ -330,7 +281,7 @@ def _patient_values(
     numeric: bool,
     refusal: str = "",
 ) -> pd.Series:
-    """Each patient's first non-blank ``column`` value in day order, in code order."""
+    """Each patient's first non-blank ``column`` value in day order, in ``patient_id`` order."""
     value = f"s.{quote(column)}"
     if numeric:
         value = f"TRY_CAST({value} AS DOUBLE)"
@@ -342,10 +293,8 @@ def _patient_values(
             raise AnalysisInputError(refusal or f"{column} must hold numbers, and it holds text")
     frame = connection.execute(
         f"""
-        SELECT c.code AS code, arg_min({value}, CAST(s.day AS DOUBLE))
-               FILTER (WHERE {value} IS NOT NULL) AS value
-        FROM {source} AS s JOIN patient_codes AS c USING (patient_id)
-        GROUP BY c.code ORDER BY c.code
+        SELECT arg_min({value}, CAST(s.day AS DOUBLE)) FILTER (WHERE {value} IS NOT NULL) AS value
+        FROM {source} AS s GROUP BY s.patient_id ORDER BY s.patient_id
         """
     ).df()
     return frame["value"].reset_index(drop=True)

@@ -1,10 +1,10 @@
 """One row per patient: what every cohort figure needs, reduced from the observations.
 
-Both readers end here: the in-memory one (``frame.prepare`` of a DataFrame) and the
-registry-scale one (``scan``: DuckDB reads CSV or Parquet and sorts, the reduction runs
-in chunks of patients). Every per-patient value depends on that patient's rows alone,
-so a table built chunk by chunk equals the table of the whole cohort, and a group's
-figures (``--by``) are the figures of the table's subset. The figures themselves
+Both readers end here: the in-memory one (``frame.prepare`` of a DataFrame, reduced by
+:func:`patient_table`) and the registry-scale one (``scan``: DuckDB reduces CSV or
+Parquet rows with SQL aggregates, ``scan_reduce``). Every per-patient value depends on
+that patient's rows alone, so a group's figures (``--by``) are the figures of the
+table's subset. The figures themselves
 (:func:`table_figures`) are computed from the table only. No Django import.
 """
 
@@ -72,20 +72,6 @@ class PatientTable:
 
     def with_covariate(self, values: np.ndarray | None) -> PatientTable:
         return dataclasses.replace(self, covariate=values)
-
-    @classmethod
-    def concat(cls, parts: list[PatientTable]) -> PatientTable:
-        days = list(parts[0].timepoints)
-        return cls(
-            baseline=np.concatenate([p.baseline for p in parts]),
-            has_baseline=np.concatenate([p.has_baseline for p in parts]),
-            n_rows=np.concatenate([p.n_rows for p in parts]),
-            timepoints={d: np.concatenate([p.timepoints[d] for p in parts]) for d in days},
-            responder=np.concatenate([p.responder for p in parts]),
-            duration=np.concatenate([p.duration for p in parts]),
-            lost=np.concatenate([p.lost for p in parts]),
-            sums=PatientSums.concat([p.sums for p in parts]),
-        )
 
 
 def patient_table(cohort: Cohort, config: AnalysisConfig) -> PatientTable:
