@@ -66,9 +66,9 @@ def send_now(request: StaffRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @staff_required(capability=Capability.MEASUREMENTS)
-def send_again(request: HttpRequest, pk: int) -> HttpResponse:
+def send_again(request: StaffRequest, pk: int) -> HttpResponse:
     """From the worklist: the next reminder now, after a message that did not go out."""
-    invitation = get_invitation_for(require_membership(request), pk)
+    invitation = get_invitation_for(request.membership, pk)
     try:
         invitation_send_again(invitation=invitation, by=acting_user(request))
     except ValidationError as exc:
@@ -82,10 +82,10 @@ def send_again(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @staff_required(capability=Capability.MEASUREMENTS)
-def switch_channel(request: HttpRequest, pk: int) -> HttpResponse:
+def switch_channel(request: StaffRequest, pk: int) -> HttpResponse:
     """From the worklist: the patient's messages go by the other channel from now on
     (their ``preferred_channel``, audited as a change to the record)."""
-    invitation = get_invitation_for(require_membership(request), pk)
+    invitation = get_invitation_for(request.membership, pk)
     patient = invitation.patient
     to_sms = patient.preferred_channel != ContactChannel.SMS
     if to_sms and (not patient.phone or patient.sms_opted_out_at is not None):
