@@ -107,7 +107,7 @@ def world(transactional_db: None) -> World:
             administered_at=timezone.now() - dt.timedelta(days=days_ago),
         )
     session = dosed(course_on(iv_protocol(clinic), patient=patient), prescriber.user)
-    assert COHORT > clinic.analytics_min_n
+    assert clinic.analytics_min_n < COHORT
     cohort(clinic, COHORT)
     return World(prescriber, patient, diary_token, questionnaire_token, session)
 

@@ -8,7 +8,6 @@ import datetime as dt
 import pytest
 import time_machine
 from django.urls import reverse
-from django.utils import timezone
 
 from afterglow.audit.models import AuditEvent
 from afterglow.treatment.models import Course, CourseStatus, PlannedSession, Protocol
@@ -89,7 +88,7 @@ def test_the_board_sorts_by_planned_or_actual_time_untimed_last_then_by_patient(
     assert ">11:40</time></span>" in page  # the actual start, no "planned" note
     assert "08:00" not in page
     assert page.count('class="board-time-note">planned<') == 2
-    positions = [page.index(f"<strong class=\"board-patient\">{g} {f}") for f, g in names]
+    positions = [page.index(f'<strong class="board-patient">{g} {f}') for f, g in names]
     assert positions == sorted(positions)
 
 
@@ -134,7 +133,9 @@ def test_one_session_is_moved_and_timed_on_its_plan_page(clinic, clinician) -> N
         page = clinician.client.get(url)
         assert page.status_code == 200
         assert 'value="2026-03-06"' in page.content.decode()
-        response = clinician.client.post(url, {"planned_date": "2026-03-05", "planned_time": "13:45"})
+        response = clinician.client.post(
+            url, {"planned_date": "2026-03-05", "planned_time": "13:45"}
+        )
         detail = clinician.client.get(reverse("courses:detail", args=[course.pk])).content.decode()
     assert response.status_code == 302 and response["Location"] == reverse(
         "courses:detail", args=[course.pk]
@@ -195,7 +196,9 @@ def test_a_nurse_cannot_plan_and_another_clinic_gets_404(clinic, colleague, outs
     course = course_with(iv_protocol(clinic), "Guarded", [None, None])
     assert colleague.client.get(plan_url(course, 2)).status_code == 403
     assert outsider.client.get(plan_url(course, 2)).status_code in (403, 404)
-    assert outsider.client.post(plan_url(course, 2), {"planned_date": "2030-01-01"}).status_code in (
+    assert outsider.client.post(
+        plan_url(course, 2), {"planned_date": "2030-01-01"}
+    ).status_code in (
         403,
         404,
     )
