@@ -60,6 +60,7 @@ PAGES: dict[str, tuple[bool, Callable[[World], str]]] = {
     "questionnaire link": (False, lambda w: f"/q/{w.questionnaire_token}/"),
     "diary": (False, lambda w: f"/d/{w.diary_token}/"),
     "dosing session": (True, lambda w: f"/staff/sessions/{w.session.pk}/"),
+    "plan a session": (True, lambda w: f"/staff/courses/{w.session.course_id}/sessions/2/plan/"),
     "patient chart": (True, lambda w: f"/staff/patients/{w.patient.pk}/"),
     "alert inbox": (True, lambda w: "/staff/alerts/"),
     "dashboard": (True, lambda w: "/staff/outcomes/"),
