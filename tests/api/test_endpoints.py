@@ -274,3 +274,39 @@ def test_courses_and_sessions_read_as_recorded(clinician, api) -> None:
     assert [(s["number"], s["status"], s["actual_dose_mg"]) for s in sessions["items"]] == [
         (1, "signed", 40.0)
     ]
+
+
+def test_a_patient_reads_with_their_channel_and_sms_opt_out_and_a_stop_shows_in_the_sync(
+    clinician, api, time_machine
+) -> None:
+    from afterglow.patients.services import patient_sms_opt_change
+
+    time_machine.move_to(dt.datetime(2026, 3, 1, 12, tzinfo=dt.UTC), tick=False)
+    texter = PatientFactory(clinic=clinician.clinic, phone="+15555550142", preferred_channel="sms")
+    quiet = PatientFactory(clinic=clinician.clinic, preferred_channel="")
+    body = api.get(f"/api/v1/patients/{texter.pk}").json()
+    assert (body["preferred_channel"], body["sms_opted_out_at"]) == ("sms", None)
+    assert api.get(f"/api/v1/patients/{quiet.pk}").json()["preferred_channel"] == ""
+
+    # The patient texts STOP a day later: the next sync by updated_since carries it.
+    time_machine.move_to(dt.datetime(2026, 3, 2, 9, 30, tzinfo=dt.UTC), tick=False)
+    assert patient_sms_opt_change(sender="+15555550142", opted_out=True) == [texter]
+    synced = api.get("/api/v1/patients", {"updated_since": "2026-03-02T00:00:00Z"}).json()
+    [row] = synced["items"]
+    assert (row["id"], row["preferred_channel"], row["sms_opted_out_at"]) == (
+        texter.pk,
+        "sms",
+        "2026-03-02T09:30:00Z",
+    )
+
+
+def test_the_channel_and_opt_out_are_read_only_in_the_schema(api) -> None:
+    schema = api.get("/api/v1/openapi.json").json()["components"]["schemas"]
+    patient = schema["PatientOut"]["properties"]
+    assert "preferred_channel" in patient and "sms_opted_out_at" in patient
+    assert "Read only." in patient["preferred_channel"]["description"]
+    # No operation writes a patient: the API has no POST/PUT/PATCH under /patients.
+    paths = api.get("/api/v1/openapi.json").json()["paths"]
+    for path, operations in paths.items():
+        if path.startswith("/api/v1/patients"):
+            assert set(operations) <= {"get"}, path

@@ -4,7 +4,11 @@ on the pages patients and the care team use most, on a phone and on a desktop.
 Adding a page is one line in ``PAGES``: its name, whether it needs a signed-in clinician,
 and its address built from the ``World`` below (a clinic with a patient who has a diary
 link, a questionnaire link, a PHQ-9 with item 9 above 0 (an open alert) and a dosing
-session in progress).
+session in progress, and a treated cohort larger than the clinic's smallest group shown,
+so that the outcomes dashboard draws its charts).
+
+A page listed in ``DRAWN`` is checked only once what it draws is there (the charts'
+SVG, drawn by plotly.js after the page loads): axe then sees the charts too.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ from afterglow.diary.services import diary_entry_save, diary_link_create
 from afterglow.instruments.services import personal_link_create, response_record
 from afterglow.patients.models import Patient
 from afterglow.treatment.models import DosingSession
+from tests.analytics.cohort import cohort
 from tests.browser.axe import assert_no_serious_violations
 from tests.browser.conftest import DESKTOP, PHONE
 from tests.factories import (
@@ -55,6 +60,7 @@ PAGES: dict[str, tuple[bool, Callable[[World], str]]] = {
     "questionnaire link": (False, lambda w: f"/q/{w.questionnaire_token}/"),
     "diary": (False, lambda w: f"/d/{w.diary_token}/"),
     "dosing session": (True, lambda w: f"/staff/sessions/{w.session.pk}/"),
+    "plan a session": (True, lambda w: f"/staff/courses/{w.session.course_id}/sessions/2/plan/"),
     "patient chart": (True, lambda w: f"/staff/patients/{w.patient.pk}/"),
     "alert inbox": (True, lambda w: "/staff/alerts/"),
     "dashboard": (True, lambda w: "/staff/outcomes/"),
@@ -64,6 +70,12 @@ PAGES: dict[str, tuple[bool, Callable[[World], str]]] = {
     "worklist": (True, lambda w: "/staff/worklist/"),
 }
 VIEWPORTS: dict[str, dict[str, Any]] = {"phone": PHONE, "desktop": DESKTOP}
+#: name -> the charts that must be drawn before axe runs (every ``.chart`` box drawn).
+DRAWN: dict[str, tuple[str, ...]] = {
+    "dashboard": ("#chart-trajectory", "#chart-intrusion"),
+}
+#: Patients of the treated cohort: more than the clinic's ``analytics_min_n`` (default 10).
+COHORT = 12
 
 
 @pytest.fixture
@@ -96,6 +108,8 @@ def world(transactional_db: None) -> World:
             administered_at=timezone.now() - dt.timedelta(days=days_ago),
         )
     session = dosed(course_on(iv_protocol(clinic), patient=patient), prescriber.user)
+    assert clinic.analytics_min_n < COHORT
+    cohort(clinic, COHORT)
     return World(prescriber, patient, diary_token, questionnaire_token, session)
 
 
@@ -123,6 +137,10 @@ def test_no_critical_or_serious_axe_violations(
         response = page.goto(address(world))
         assert response is not None and response.status == 200, f"{name}: {response}"
         page.wait_for_load_state("load")
+        for chart in DRAWN.get(name, ()):
+            expect(page.locator(f"{chart} .main-svg").first).to_be_attached()
+        if name in DRAWN:
+            expect(page.locator(".chart:not(:has(.main-svg))")).to_have_count(0)
         try:
             assert_no_serious_violations(page)
         except AssertionError as failure:  # collect every page's findings, then fail

@@ -72,7 +72,14 @@ def colleague(clinic: Clinic) -> Membership:
     return MembershipFactory(clinic=clinic, role=Role.NURSE, user=UserFactory(username="nurse.lee"))
 
 
-def today_course(clinic: Clinic, given: str, family: str, *, first_day: int = 0) -> Course:
+def today_course(
+    clinic: Clinic,
+    given: str,
+    family: str,
+    *,
+    first_day: int = 0,
+    planned_time: dt.time | None = None,
+) -> Course:
     today = timezone.localdate(timezone=clinic.tzinfo)
     course = Course.objects.create(
         clinic=clinic,
@@ -86,6 +93,7 @@ def today_course(clinic: Clinic, given: str, family: str, *, first_day: int = 0)
             course=course,
             number=number,
             planned_date=today + dt.timedelta(days=first_day + 2 * (number - 1)),
+            planned_time=planned_time,
         )
     return course
 
@@ -105,7 +113,7 @@ def test_a_nurse_sees_a_colleagues_change_live_and_opens_the_session_in_one_tap(
     colleague: Membership,
     new_context: Callable[..., BrowserContext],
 ) -> None:
-    waiting = today_course(clinic, "Ana", "Baker")
+    waiting = today_course(clinic, "Ana", "Baker", planned_time=dt.time(23, 45))
     running = today_course(clinic, "Carl", "Diaz")
     session = session_start(
         planned=running.planned.get(number=1), by=colleague.user, off_schedule_reason=ANY_DAY
@@ -121,6 +129,8 @@ def test_a_nurse_sees_a_colleagues_change_live_and_opens_the_session_in_one_tap(
     expect(diaz).to_contain_text("Pre-dose")
     expect(diaz).to_contain_text("Session 1 of 6")
     expect(rows.filter(has_text="Ana")).to_contain_text("Not started")
+    # Its planned start time, in the clinic's time, marked as planned.
+    expect(rows.filter(has_text="Ana").locator(".board-time")).to_have_text("23:45planned")
     expect(page.locator(".board-due")).to_contain_text("Eve")
     page.evaluate("window.__sameDocument = true")
 

@@ -197,3 +197,34 @@ def test_the_patient_has_the_clinic_mrn_identifier(chart, everything) -> None:
     assert patient["identifier"][0]["value"] == "AG-000042"
     assert patient["identifier"][0]["system"] == "urn:afterglow:clinic:home:mrn"
     assert patient["name"][0] == {"use": "official", "family": "Quill", "given": ["Ada"]}
+
+
+@pytest.mark.parametrize(
+    ("channel", "opted_out", "expected"),
+    [
+        # (system, rank) of every telecom entry; rank 1 = the channel the patient chose.
+        ("", False, [("email", None), ("phone", None), ("sms", None)]),
+        ("email", False, [("email", 1), ("phone", None), ("sms", None)]),
+        ("sms", False, [("email", None), ("phone", None), ("sms", 1)]),
+        # Texted STOP: the number takes no texts, so no sms point and nothing ranked.
+        ("sms", True, [("email", None), ("phone", None)]),
+        ("email", True, [("email", 1), ("phone", None)]),
+    ],
+)
+def test_the_patients_preferred_channel_ranks_first_in_telecom_and_validates(
+    chart, channel: str, opted_out: bool, expected: list[tuple[str, int | None]]
+) -> None:
+    from django.utils import timezone
+
+    from afterglow.patients.models import Patient
+
+    Patient.objects.filter(pk=chart.patient.pk).update(
+        email="ada@example.org",
+        phone="+15555550123",
+        preferred_channel=channel,
+        sms_opted_out_at=timezone.now() if opted_out else None,
+    )
+    (patient,) = by_type(selectors.everything(chart.patient.clinic, chart.patient.pk))["Patient"]
+    validate(patient)
+    assert [(t["system"], t.get("rank")) for t in patient["telecom"]] == expected
+    assert {t["value"] for t in patient["telecom"] if t["system"] != "email"} <= {"+15555550123"}

@@ -158,3 +158,82 @@ def test_the_page_is_one_audited_read_in_a_fixed_number_of_queries(clinic, thera
         patient_with_therapy(f"Many{i}")
     assert visit() == one
     assert "Many4" in pages[-1] and "window closes in" in pages[-1]
+
+
+def therapy(patient, persona, when: dt.datetime, now: dt.datetime) -> None:
+    therapy_session_record(
+        patient=patient,
+        by=persona.user,
+        therapist=persona.user,
+        modality="prolonged_exposure",
+        started_at=when,
+        duration_minutes=90,
+        now=now,
+    )
+
+
+def test_each_therapist_sees_their_own_sessions_and_patients_and_the_new_ones(
+    clinic, therapist
+) -> None:
+    other = _persona(clinic, Role.THERAPIST, "other_therapist")
+    now = at(clinic, 3, 16)
+    ours = PatientFactory(clinic=clinic, family_name="Ours")
+    doses(ours, [-2, 2])
+    therapy(ours, therapist, at(clinic, -1, 12), now)
+    theirs = PatientFactory(clinic=clinic, family_name="Theirs")
+    doses(theirs, [-2, 2])
+    therapy(theirs, other, at(clinic, -1, 12), now)
+    fresh = PatientFactory(clinic=clinic, family_name="Fresh")
+    doses(fresh, [2])  # KEPE pairs therapy with the dose; nobody has seen them yet
+    missed_theirs = PatientFactory(clinic=clinic, family_name="MissedTheirs")
+    doses(missed_theirs, [-10, -7])
+    therapy(missed_theirs, other, at(clinic, -9, 12), now)
+
+    mine = therapist_home(clinic=clinic, therapist=therapist.user, now=now)
+    assert [r.session.patient.family_name for r in mine.recent] == ["Ours"]
+    assert sorted(w.dose.patient.family_name for w in mine.upcoming) == ["Fresh", "Ours"]
+    assert mine.missed == []
+    assert mine.others == 2  # Theirs (upcoming) and MissedTheirs (missed)
+    flags = {w.dose.patient.family_name: (w.own, w.new_to_therapy) for w in mine.upcoming}
+    assert flags == {"Ours": (True, False), "Fresh": (False, True)}
+
+    theirs_home = therapist_home(clinic=clinic, therapist=other.user, now=now)
+    assert sorted(r.session.patient.family_name for r in theirs_home.recent) == [
+        "MissedTheirs",
+        "Theirs",
+    ]
+    assert sorted(w.dose.patient.family_name for w in theirs_home.upcoming) == ["Fresh", "Theirs"]
+    assert [w.dose.patient.family_name for w in theirs_home.missed] == ["MissedTheirs"]
+    assert theirs_home.others == 1  # Ours
+
+    everyone = therapist_home(clinic=clinic, therapist=therapist.user, now=now, scope="clinic")
+    assert sorted(w.dose.patient.family_name for w in everyone.upcoming) == [
+        "Fresh",
+        "Ours",
+        "Theirs",
+    ]
+    assert [w.dose.patient.family_name for w in everyone.missed] == ["MissedTheirs"]
+    assert everyone.others == 0
+    assert [r.session.patient.family_name for r in everyone.recent] == ["Ours"]
+
+
+def test_the_page_toggles_between_own_patients_and_the_whole_clinic(clinic, therapist) -> None:
+    other = _persona(clinic, Role.THERAPIST, "other_therapist")
+    now = at(clinic, 3, 16)
+    theirs = PatientFactory(clinic=clinic, family_name="Theirs")
+    doses(theirs, [-2, 2])
+    therapy(theirs, other, at(clinic, -1, 12), now)
+    fresh = PatientFactory(clinic=clinic, family_name="Fresh")
+    doses(fresh, [2])
+    url = reverse("board:therapist_home")
+    with time_machine.travel(now, tick=False):
+        own = therapist.client.get(url).content.decode()
+        whole = therapist.client.get(url + "?scope=clinic").content.decode()
+        odd = therapist.client.get(url + "?scope=everything").content.decode()
+    assert "Fresh" in own and "no therapist yet" in own and "Theirs" not in own
+    assert "1 more dose of other therapists' patients" in own
+    assert 'aria-current="page">Your patients' in own
+    assert "Theirs" in whole and "another therapist's patient" in whole
+    assert 'aria-current="page">Whole clinic' in whole
+    assert "Patients are not assigned to a therapist" in own
+    assert "Theirs" not in odd  # an unknown scope is the default, not the whole clinic

@@ -27,6 +27,15 @@ class PatientOut(Schema):
     sex: str
     email: str
     phone: str
+    preferred_channel: str = Field(
+        description="How the patient asked to receive messages: `email`, `sms`, or empty "
+        "(not chosen: email when the record has an address, else a text message). Read only."
+    )
+    sms_opted_out_at: dt.datetime | None = Field(
+        description="When the patient texted STOP to the clinic's number: no text message "
+        "goes to them while it is set; null when they have not opted out (or texted START "
+        "since). Read only."
+    )
     trauma_context: str
     veteran_status: str
     status: str = Field(description="Status in care: screening, active, follow_up, ...")

@@ -41,6 +41,8 @@ class PatientRow:
     phone: str
     active: bool
     last_updated: dt.datetime
+    preferred_channel: str = ""  # "email", "sms" or "" (not chosen)
+    sms_opted_out: bool = False
 
 
 def patient_resource(row: PatientRow) -> dict[str, Any]:
@@ -49,11 +51,21 @@ def patient_resource(row: PatientRow) -> dict[str, Any]:
     ]
     if row.preferred_name:
         names.append({"use": "usual", "given": [row.preferred_name]})
-    telecom = []
+    telecom: list[dict[str, Any]] = []
     if row.email:
         telecom.append({"system": "email", "value": row.email})
     if row.phone:
         telecom.append({"system": "phone", "value": row.phone})
+        if not row.sms_opted_out:
+            # The number takes text messages (no STOP received): FHIR's "sms" system.
+            telecom.append({"system": "sms", "value": row.phone})
+    # The channel the patient chose for messages ranks first (ContactPoint.rank 1 = the
+    # most preferred); none is ranked when they have not chosen, or chose texts and then
+    # texted STOP (the sms contact point is then absent).
+    preferred = {"email": "email", "sms": "sms"}.get(row.preferred_channel)
+    for point in telecom:
+        if point["system"] == preferred:
+            point["rank"] = 1
     resource: dict[str, Any] = {
         "resourceType": "Patient",
         "id": str(row.pk),

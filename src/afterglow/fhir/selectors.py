@@ -93,6 +93,8 @@ def _patient_rows(patient: Patient) -> list[Resource]:
         phone=patient.phone,
         active=patient.status != CareStatus.DISCHARGED,
         last_updated=patient.fhir_updated,  # type: ignore[attr-defined]
+        preferred_channel=patient.preferred_channel,
+        sms_opted_out=patient.sms_opted_out_at is not None,
     )
     return [patient_resource(row)]
 

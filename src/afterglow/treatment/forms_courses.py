@@ -14,6 +14,8 @@ from afterglow.treatment.services.courses import (
 )
 
 _DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+_TIME = forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
+_TIME_INVALID = "Enter a time as hours and minutes, e.g. 09:30."
 
 
 class ProtocolForm(forms.ModelForm):
@@ -106,6 +108,14 @@ class CourseForm(forms.Form):
         widget=_DATE,
         help_text="Moved to the next dosing day if the clinic does not dose that day.",
     )
+    start_time = forms.TimeField(
+        label="Start time",
+        required=False,
+        widget=_TIME,
+        error_messages={"invalid": _TIME_INVALID},
+        help_text="Clinic time, for every planned session (change one on the course page). "
+        "Empty = no set time.",
+    )
 
     def __init__(self, *args: Any, clinic: Clinic, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -113,6 +123,22 @@ class CourseForm(forms.Form):
         assert isinstance(protocol, forms.ModelChoiceField)
         protocol.queryset = Protocol.objects.for_clinic(clinic).active().order_by("name")
         protocol.empty_label = "Choose a protocol"
+
+
+class PlannedSessionForm(forms.Form):
+    """Move one planned session and/or set its start time (the clinic's local time)."""
+
+    planned_date = forms.DateField(
+        label="Date", widget=_DATE, error_messages={"required": "Choose the day."}
+    )
+    planned_time = forms.TimeField(
+        label="Start time",
+        required=False,
+        widget=_TIME,
+        error_messages={"invalid": _TIME_INVALID},
+        help_text="Clinic time; empty = some time that day (listed after the timed sessions "
+        "on the Today board).",
+    )
 
 
 class ReasonForm(forms.Form):

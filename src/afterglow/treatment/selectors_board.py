@@ -16,6 +16,10 @@ number back) is dated *before* today. Its plan says it should have been given al
 and nothing is planned for it today: someone has to book it (move the session on the
 course page) or start it today with a reason. Courses that are paused, completed or
 ended early are not due. A course with a session on today's board is never listed here.
+
+**Order**: signed sessions last; the others by their time (the dose start, else when
+the session was opened, else the planned start time set on the course page), those
+without a time after those with one; then by patient (family name, given name).
 """
 
 from __future__ import annotations
@@ -51,10 +55,17 @@ class BoardRow:
     number: int
     of: int
     state: SessionState
-    time: dt.datetime | None  # dose start, else when the session was opened; None: not yet
+    # Dose start, else when the session was opened; before that the planned start time
+    # (the planned session's date and time in the clinic's timezone); None: no time set.
+    time: dt.datetime | None
     open_alerts: int
     session: DosingSession | None
     planned: PlannedSession | None
+
+    @property
+    def time_is_planned(self) -> bool:
+        """True when ``time`` is the planned start (no session opened yet)."""
+        return self.session is None and self.time is not None
 
     @property
     def state_key(self) -> str:
@@ -174,21 +185,25 @@ def today_board(*, clinic: Clinic, now: dt.datetime | None = None) -> TodayBoard
                 number=p.number,
                 of=totals.get((p.course_id, p.kind), p.course.protocol.sessions),
                 state=session_state(None, now=now),
-                time=None,
+                time=(
+                    dt.datetime.combine(p.planned_date, p.planned_time, clinic.tzinfo)
+                    if p.planned_time is not None
+                    else None
+                ),
                 open_alerts=0,
                 session=None,
                 planned=p,
             )
         )
-    # Signed sessions sink to the bottom; then by time (not started last), then name.
-    order = list(SessionState)
+    # Signed sessions sink to the bottom; then by time (the dose start or opening, else
+    # the planned start time; rows without any time after those with one), then patient.
     rows.sort(
         key=lambda r: (
             r.state == SessionState.SIGNED,
             r.time is None,
             r.time or now,
-            order.index(r.state),
             r.patient.family_name,
+            r.patient.given_name,
             r.patient.pk,
         )
     )

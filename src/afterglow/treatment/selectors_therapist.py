@@ -18,12 +18,25 @@ Three lists, in four queries whatever their length (asserted in
 Which doses need therapy: a dose of a protocol that pairs therapy with the dose
 (``Protocol.post_dose_therapy`` set), or of a patient who has had any therapy session
 (they are in therapy alongside the doses). A dose of anyone else is not listed.
+
+**Whose doses** (issue 14 §2). The data model has no "assigned therapist": a patient's
+therapists are those who recorded a therapy session with them. So the upcoming and
+missed lists show, by default (``scope="mine"``), the doses of
+
+- the therapist's *own* patients: any therapy session with this therapist, ever; and
+- patients *new to therapy*: no therapy session with anyone yet (someone has to pick
+  them up; each therapist sees them, flagged "no therapist yet").
+
+Patients seen only by other therapists are left out and counted
+(``TherapistHome.others``); ``scope="clinic"`` (the page's "Whole clinic" toggle)
+lists every patient of the clinic, each row still flagged when it is the therapist's own.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from typing import Literal
 
 from django.contrib.auth.models import User
 from django.db.models import Q
@@ -37,6 +50,9 @@ from afterglow.treatment.therapy_window import describe_hours, suggested_slots
 #: How far back the home looks for the therapist's sessions and for missed windows.
 LOOKBACK_DAYS = 14
 
+Scope = Literal["mine", "clinic"]
+SCOPES: tuple[Scope, ...] = ("mine", "clinic")
+
 
 @dataclass(frozen=True)
 class WindowRow:
@@ -46,6 +62,8 @@ class WindowRow:
     start: dt.datetime
     end: dt.datetime
     now: dt.datetime
+    own: bool = False  # the therapist has had a therapy session with this patient
+    new_to_therapy: bool = False  # nobody has had a therapy session with this patient
 
     @property
     def is_open(self) -> bool:
@@ -74,19 +92,22 @@ def _hours(earlier: dt.datetime, later: dt.datetime) -> str:
 class TherapistHome:
     start_hours: int
     end_hours: int
+    scope: Scope = "mine"
+    #: Rows left out of upcoming + missed with scope "mine" (patients of other therapists).
+    others: int = 0
     recent: list[TherapyRow] = field(default_factory=list)
     upcoming: list[WindowRow] = field(default_factory=list)
     missed: list[WindowRow] = field(default_factory=list)
 
 
 def therapist_home(
-    *, clinic: Clinic, therapist: User, now: dt.datetime | None = None
+    *, clinic: Clinic, therapist: User, now: dt.datetime | None = None, scope: Scope = "mine"
 ) -> TherapistHome:
     """The therapist's home page (lists and rules in the module docstring)."""
     now = now or timezone.now()
     start_h, end_h = clinic.therapy_window_start_hours, clinic.therapy_window_end_hours
     since = now - dt.timedelta(days=LOOKBACK_DAYS)
-    home = TherapistHome(start_hours=start_h, end_hours=end_h)
+    home = TherapistHome(start_hours=start_h, end_hours=end_h, scope=scope)
 
     recent = list(
         TherapySession.objects.filter(clinic=clinic, therapist=therapist, started_at__gte=since)
@@ -121,11 +142,13 @@ def therapist_home(
         patient_id__in=window_patients, started_at__gte=dosed_since
     ).values_list("patient_id", "started_at"):
         therapy_times.setdefault(patient_id, []).append(started_at)
-    in_therapy = set(
+    therapists = set(
         TherapySession.objects.filter(patient_id__in=window_patients)
-        .values_list("patient_id", flat=True)
+        .values_list("patient_id", "therapist_id")
         .distinct()
     )
+    in_therapy = {patient_id for patient_id, _ in therapists}
+    mine = {patient_id for patient_id, by in therapists if by == therapist.pk}
     for patient_id in window_patients:
         patient_doses = by_patient[patient_id]
         # Every dose here has started (the query asks for started_at); the index is
@@ -144,7 +167,19 @@ def therapist_home(
                 continue
             if any(slot.window_start <= at <= slot.window_end for at in times):
                 continue
-            row = WindowRow(dose=dose, start=slot.window_start, end=slot.window_end, now=now)
+            if slot.window_end <= now and slot.window_end < since:
+                continue
+            row = WindowRow(
+                dose=dose,
+                start=slot.window_start,
+                end=slot.window_end,
+                now=now,
+                own=patient_id in mine,
+                new_to_therapy=patient_id not in in_therapy,
+            )
+            if scope == "mine" and not (row.own or row.new_to_therapy):
+                home.others += 1
+                continue
             if slot.window_end > now:
                 home.upcoming.append(row)
             elif slot.window_end >= since:

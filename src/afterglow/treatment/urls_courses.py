@@ -14,5 +14,10 @@ urlpatterns = [
     path("courses/<int:pk>/pause/", views.course_pause_view, name="pause"),
     path("courses/<int:pk>/resume/", views.course_resume_view, name="resume"),
     path("courses/<int:pk>/end/", views.course_end_view, name="end"),
+    path(
+        "courses/<int:pk>/sessions/<int:number>/plan/",
+        views.planned_session_edit,
+        name="plan_session",
+    ),
     path("courses/<int:pk>/maintenance/", views.course_maintenance_view, name="maintenance"),
 ]

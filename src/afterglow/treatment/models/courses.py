@@ -54,12 +54,17 @@ class SessionKind(models.TextChoices):
 
 
 class PlannedSession(models.Model):
-    """A planned dose date. ``number`` counts within the course (1..n), maintenance
-    sessions continuing the numbering."""
+    """A planned dose date (and, optionally, start time). ``number`` counts within the
+    course (1..n), maintenance sessions continuing the numbering."""
 
     course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="planned")
     number = models.PositiveSmallIntegerField()
     planned_date = models.DateField()
+    planned_time = models.TimeField(
+        null=True,
+        blank=True,
+        help_text="Planned start time, in the clinic's timezone; empty = some time that day.",
+    )
     kind = models.CharField(max_length=20, choices=SessionKind.choices, default="course")
     cancelled = models.BooleanField(default=False)
 

@@ -84,8 +84,10 @@ def course_start(
     start_date: dt.date,
     by: User | None,
     screening: Screening | None = None,
+    start_time: dt.time | None = None,
 ) -> Course:
-    """Enrol ``patient`` on ``protocol`` from ``start_date`` and plan every session.
+    """Enrol ``patient`` on ``protocol`` from ``start_date`` and plan every session
+    (each at ``start_time`` when given: the Today board lists and sorts by it).
 
     ``screening`` defaults to the patient's latest; it must be that latest one
     and decided eligible (:func:`screening_problem`). A patient has one open
@@ -152,7 +154,13 @@ def course_start(
             action=Action.CREATE, actor=by, clinic=course.clinic_id, patient=patient, obj=course
         )
         PlannedSession.objects.bulk_create(
-            PlannedSession(course=course, number=n, planned_date=day, kind=SessionKind.COURSE)
+            PlannedSession(
+                course=course,
+                number=n,
+                planned_date=day,
+                planned_time=start_time,
+                kind=SessionKind.COURSE,
+            )
             for n, day in enumerate(dates, start=1)
         )
         if patient.status in (CareStatus.SCREENING, CareStatus.PAUSED, CareStatus.FOLLOW_UP):
@@ -285,6 +293,84 @@ def _replan(course: Course, restart_date: dt.date) -> None:
     for planned, day in zip([*main, *extra], [*new_main, *new_extra], strict=True):
         planned.planned_date = day
     PlannedSession.objects.bulk_update([*main, *extra], ["planned_date"])
+
+
+def planned_session_plan(
+    *,
+    planned: PlannedSession,
+    by: User | None,
+    planned_date: dt.date,
+    planned_time: dt.time | None,
+) -> PlannedSession:
+    """Move one session still to come to another day and/or set its start time.
+
+    Refused for a session already opened or cancelled, on a course that is closed, on
+    a day before today (the clinic's timezone), or on a day that would break the
+    order of the plan: a session stays after the one numbered before it and before the
+    one numbered after it (not cancelled), one dose a day, so "session n of m" keeps
+    its meaning. Any day of the week is accepted (the clinic may open on an extra day).
+    """
+    with transaction.atomic():
+        locked_course = _lock(planned.course)
+        locked = PlannedSession.objects.select_for_update().get(pk=planned.pk)
+        if locked_course.status not in (CourseStatus.ACTIVE, CourseStatus.PAUSED):
+            raise ValidationError(
+                f"This course is {locked_course.get_status_display().lower()}; "
+                "its sessions can no longer be planned."
+            )
+        if locked.cancelled:
+            raise ValidationError("This session is cancelled; it cannot be planned again.")
+        if PlannedSession.objects.filter(pk=locked.pk, session__isnull=False).exists():
+            raise ValidationError(
+                "This session has been opened already; its date and time are the session's own."
+            )
+        today = timezone.localdate(timezone=locked_course.clinic.tzinfo)
+        if planned_date < today:
+            raise ValidationError({"planned_date": "Choose today or a later day."})
+        others = PlannedSession.objects.filter(course=locked_course, cancelled=False).exclude(
+            pk=locked.pk
+        )
+        before = others.filter(number__lt=locked.number).order_by("-number").first()
+        after = others.filter(number__gt=locked.number).order_by("number").first()
+        if before is not None and planned_date <= before.planned_date:
+            raise ValidationError(
+                {
+                    "planned_date": f"Session {before.number} is planned on "
+                    f"{before.planned_date:%a %d %b %Y}; choose a later day."
+                }
+            )
+        if after is not None and planned_date >= after.planned_date:
+            raise ValidationError(
+                {
+                    "planned_date": f"Session {after.number} is planned on "
+                    f"{after.planned_date:%a %d %b %Y}; choose an earlier day."
+                }
+            )
+        changes = {
+            name: {"old": str(old) if old else None, "new": str(new) if new else None}
+            for name, old, new in (
+                ("planned_date", locked.planned_date, planned_date),
+                ("planned_time", locked.planned_time, planned_time),
+            )
+            if old != new
+        }
+        if not changes:
+            return locked
+        moved = locked.planned_date != planned_date
+        locked.planned_date = planned_date
+        locked.planned_time = planned_time
+        locked.save(update_fields=["planned_date", "planned_time"])
+        audit_record(
+            action=Action.UPDATE,
+            actor=by,
+            clinic=locked_course.clinic_id,
+            patient=locked_course.patient_id,
+            obj=locked,
+            changes=changes,
+        )
+        if moved:
+            schedule_reanchor(course=locked_course)
+    return locked
 
 
 def course_end_early(*, course: Course, by: User, reason: str) -> Course:

@@ -24,6 +24,7 @@ from afterglow.audit.models import Action
 from afterglow.audit.reads import audited_read
 from afterglow.audit.services import audit_record
 from afterglow.treatment.selectors_board import TodayBoard, today_board
+from afterglow.treatment.selectors_therapist import Scope
 from afterglow.treatment.selectors_therapist import therapist_home as therapist_home_read
 
 #: How often the board asks for fresh rows (seconds); the template's hx-trigger uses it.
@@ -77,7 +78,12 @@ def today_rows(request: StaffRequest) -> HttpResponse:
 @audited_read("therapist_home")
 def therapist_home(request: StaffRequest) -> HttpResponse:
     membership = request.membership
-    home = therapist_home_read(clinic=membership.clinic, therapist=acting_user(request))
+    # "?scope=clinic": every patient of the clinic; anything else: the therapist's own
+    # and those new to therapy (selectors_therapist's docstring).
+    scope: Scope = "clinic" if request.GET.get("scope") == "clinic" else "mine"
+    home = therapist_home_read(
+        clinic=membership.clinic, therapist=acting_user(request), scope=scope
+    )
     return render(
         request,
         "treatment/board/therapist_home.html",

@@ -24,11 +24,12 @@ from afterglow.treatment.access import get_course_for, get_protocol_for
 from afterglow.treatment.forms_courses import (
     CourseForm,
     MaintenanceForm,
+    PlannedSessionForm,
     ProtocolForm,
     ReasonForm,
     ResumeForm,
 )
-from afterglow.treatment.models import Course, Protocol
+from afterglow.treatment.models import Course, PlannedSession, Protocol
 from afterglow.treatment.presets import UnknownPreset
 from afterglow.treatment.selectors_courses import (
     course_plan,
@@ -46,6 +47,7 @@ from afterglow.treatment.services.courses import (
     course_pause,
     course_resume,
     course_start,
+    planned_session_plan,
     screening_problem,
 )
 from afterglow.treatment.services.protocols import protocol_from_preset, protocol_save
@@ -166,6 +168,7 @@ def course_new(request: StaffRequest, patient_pk: int) -> HttpResponse:
                         start_date=data["start_date"],
                         by=acting_user(request),
                         screening=screening,
+                        start_time=data["start_time"],
                     )
                 except ValidationError as exc:
                     form.add_error(None, exc)
@@ -315,4 +318,56 @@ def course_maintenance_view(request: StaffRequest, pk: int) -> HttpResponse:
         "maintenance_form",
         lambda course, data: course_add_maintenance(course=course, by=acting_user(request), **data),
         "Maintenance sessions added to the plan.",
+    )
+
+
+@staff_required(capability=Capability.COURSES)
+@audited_read("course", model=Course)
+def planned_session_edit(request: StaffRequest, pk: int, number: int) -> HttpResponse:
+    """Move one session still to come and/or set its start time (what was typed stays on error)."""
+    course = get_course_for(request.membership, pk)
+    planned = (
+        PlannedSession.objects.filter(course=course, number=number)
+        .select_related("session")
+        .first()
+    )
+    if planned is None:
+        raise Http404("No such session in this course.")
+    form = PlannedSessionForm(
+        request.POST or None,
+        initial={"planned_date": planned.planned_date, "planned_time": planned.planned_time},
+    )
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            try:
+                planned_session_plan(
+                    planned=planned,
+                    by=acting_user(request),
+                    planned_date=form.cleaned_data["planned_date"],
+                    planned_time=form.cleaned_data["planned_time"],
+                )
+            except ValidationError as exc:
+                form.add_error(None, exc)
+            except DatabaseError:
+                logger.exception("Planned session %s could not be changed", planned.pk)
+                form.add_error(None, NOT_SAVED)
+                status = 503
+            else:
+                messages.success(request, f"Session {number} planned.")
+                return redirect("courses:detail", pk=course.pk)
+    clinic = course.patient.clinic
+    return render(
+        request,
+        "treatment/planned_session_form.html",
+        {
+            "form": form,
+            "course": course,
+            "patient": course.patient,
+            "planned": planned,
+            "is_open": getattr(planned, "session", None) is None and not planned.cancelled,
+            "clinic_days": ", ".join(schedule.WEEKDAY_NAMES[d] for d in clinic.weekdays),
+        },
+        status=status,
     )
