@@ -41,10 +41,14 @@ def _card(invitation: Invitation) -> str:
 
 @staff_required(capability=Capability.MEASUREMENTS)
 def worklist_page(request: StaffRequest) -> HttpResponse:
-    membership = request.membership
-    return render(
-        request, "schedules/worklist.html", {"worklist": worklist(clinic=membership.clinic)}
+    """``?show=due|overdue|expired|diary&page=n``: one section, paged; otherwise each
+    section's first rows. Unknown values fall back to every section, page 1."""
+    rows = worklist(
+        clinic=request.membership.clinic,
+        show=request.GET.get("show", "all"),
+        page=request.GET.get("page"),
     )
+    return render(request, "schedules/worklist.html", {"worklist": rows, "page": rows.page})
 
 
 @require_POST
@@ -66,9 +70,9 @@ def send_now(request: StaffRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @staff_required(capability=Capability.MEASUREMENTS)
-def send_again(request: HttpRequest, pk: int) -> HttpResponse:
+def send_again(request: StaffRequest, pk: int) -> HttpResponse:
     """From the worklist: the next reminder now, after a message that did not go out."""
-    invitation = get_invitation_for(require_membership(request), pk)
+    invitation = get_invitation_for(request.membership, pk)
     try:
         invitation_send_again(invitation=invitation, by=acting_user(request))
     except ValidationError as exc:
@@ -82,10 +86,10 @@ def send_again(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @staff_required(capability=Capability.MEASUREMENTS)
-def switch_channel(request: HttpRequest, pk: int) -> HttpResponse:
+def switch_channel(request: StaffRequest, pk: int) -> HttpResponse:
     """From the worklist: the patient's messages go by the other channel from now on
     (their ``preferred_channel``, audited as a change to the record)."""
-    invitation = get_invitation_for(require_membership(request), pk)
+    invitation = get_invitation_for(request.membership, pk)
     patient = invitation.patient
     to_sms = patient.preferred_channel != ContactChannel.SMS
     if to_sms and (not patient.phone or patient.sms_opted_out_at is not None):
