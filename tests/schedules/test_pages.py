@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from afterglow.diary.models import DiaryEntry, DiaryLink
 from afterglow.schedules import selectors
-from afterglow.schedules.models import InvitationStatus
+from afterglow.schedules.models import Delivery, InvitationStatus
 from tests.schedules.conftest import invitation, ny, start_course
 
 WORKLIST = reverse("schedules:worklist")
@@ -209,6 +209,29 @@ def test_the_patient_page_shows_each_invitation_and_its_messages(
     assert reverse("schedules:cancel", args=[later.pk]) in card
     sent = invitation(course, "pcl5@baseline")
     assert reverse("schedules:send_now", args=[sent.pk]) not in card  # already sent
+
+
+def test_the_measurements_card_costs_the_same_queries_with_many_messages(
+    clinician, course, harness
+) -> None:
+    def count() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            page = clinician.client.get(reverse("patients:chart", args=[course.patient_id]))
+        assert page.status_code == 200
+        return len(queries)
+
+    harness.at(ny(2, 25, 13))
+    assert not Delivery.objects.exists()
+    count()
+    none_sent = count()
+    for moment in (ny(2, 25, 12, 5), ny(2, 28, 9, 5), ny(3, 1, 9, 5), ny(3, 3, 9, 5)):
+        harness.sweep(moment)
+    harness.at(ny(3, 3, 12))
+    clinician.client.force_login(clinician.user)  # a week later: signed in again
+    count()  # the sign-in's first request stamps the session
+    assert Delivery.objects.filter(invitation__course=course).count() >= 5
+    assert InvitationStatus.EXPIRED in set(course.invitations.values_list("status", flat=True))
+    assert count() == none_sent
 
 
 def test_staff_send_an_invitation_now(clinician, course, harness) -> None:
