@@ -120,15 +120,17 @@ class DiaryGap:
 
 #: The worklist's sections, most urgent first (``?show=`` names one of them).
 SECTIONS = ("due", "overdue", "expired", "diary")
-#: Rows per section on the worklist, and per page when one section is shown.
+#: Rows per page when one section is shown.
 WORKLIST_PAGE_SIZE = 50
+#: Rows per section when every section is shown (each links to its own pages).
+WORKLIST_OVERVIEW_ROWS = 20
 
 
 @dataclass(frozen=True)
 class Worklist:
     """The rows shown of each section and each section's total.
 
-    With ``show`` = ``"all"`` every section holds its first :data:`WORKLIST_PAGE_SIZE` rows;
+    With ``show`` = ``"all"`` every section holds its first :data:`WORKLIST_OVERVIEW_ROWS` rows;
     with one section named, only that section has rows: the page ``page`` of it.
     """
 
@@ -226,11 +228,11 @@ def worklist(
     - *diary gaps*: patients with a working diary link and no entry for at least the
       clinic's ``diary_missed_days_alert`` whole days before today.
 
-    ``show`` = ``"all"`` gives each section's first ``per_page`` rows (default
-    :data:`WORKLIST_PAGE_SIZE`); a section of
-    :data:`SECTIONS` gives page ``page`` of that section alone (an out-of-range page is the
-    last one). Four counts, then two queries per section shown with invitations
-    (rows, messages) or one for the diary gaps, whatever the size of the clinic.
+    ``show`` = ``"all"`` gives each section's first :data:`WORKLIST_OVERVIEW_ROWS` rows;
+    a section of :data:`SECTIONS` gives page ``page`` of that section alone (an
+    out-of-range page is the last one; ``per_page`` defaults to
+    :data:`WORKLIST_PAGE_SIZE`). Four counts, then two queries per section shown with
+    invitations (rows, messages) or one for the diary gaps, whatever the clinic's size.
     """
     show = show if show in SECTIONS else "all"
     per_page = per_page or WORKLIST_PAGE_SIZE
@@ -260,7 +262,7 @@ def worklist(
     current: Page[Any] | None = None
     for name, rows in sections.items():
         if show == "all":
-            window = rows[:per_page]
+            window = rows[: min(per_page, WORKLIST_OVERVIEW_ROWS)]
         elif name == show:
             # The count is known: the paginator need not ask again.
             paginator = Paginator(rows, per_page)
