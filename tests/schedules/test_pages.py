@@ -9,7 +9,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from afterglow.diary.models import DiaryEntry, DiaryLink
-from afterglow.schedules.models import InvitationStatus
+from afterglow.schedules import selectors
+from afterglow.schedules.models import Delivery, InvitationStatus
 from tests.schedules.conftest import invitation, ny, start_course
 
 WORKLIST = reverse("schedules:worklist")
@@ -108,6 +109,91 @@ def test_the_worklist_costs_the_same_queries_for_one_patient_or_four(clinician, 
     assert count() == one
 
 
+def test_a_section_pages_and_its_links_keep_the_section(
+    clinician, course, harness, monkeypatch
+) -> None:
+    monkeypatch.setattr(selectors, "WORKLIST_PAGE_SIZE", 1)
+    harness.sweep(ny(3, 3, 9, 5))
+    harness.at(ny(3, 3, 12))
+    # Every section: its first row, its total and a link to the rest.
+    overview = clinician.client.get(WORKLIST)
+    assert [i.key for i in overview.context["worklist"].due_today] == ["pcl5@first_dose+24h"]
+    assert overview.context["worklist"].counts["due"] == 2
+    assert '1 more not shown: <a href="?show=due">' in section(
+        overview.content.decode(), "due-today"
+    )
+    # Page 2 of "due today" holds the next row, and only that section.
+    second = clinician.client.get(WORKLIST, {"show": "due", "page": "2"})
+    rows = second.context["worklist"]
+    assert [i.key for i in rows.due_today] == ["phq9@dose:2"]
+    assert rows.overdue == rows.expired == rows.diary_gaps == []
+    html = second.content.decode()
+    assert 'id="expired"' not in html and "Page 2 of 2" in html
+    assert "?show=due&page=1" in html  # the pager keeps the section
+    # Past the end: the last page; not a number: the first.
+    assert (
+        clinician.client.get(WORKLIST, {"show": "due", "page": "9"}).context["worklist"].page.number
+        == 2
+    )
+    first = clinician.client.get(WORKLIST, {"show": "due", "page": "x"}).context["worklist"]
+    assert [i.key for i in first.due_today] == ["pcl5@first_dose+24h"]
+    # An unknown section is the overview.
+    assert clinician.client.get(WORKLIST, {"show": "nope"}).context["worklist"].show == "all"
+
+
+def test_a_full_page_of_a_section_costs_the_queries_of_one_row(
+    clinician, harness, monkeypatch
+) -> None:
+    def count(**params: str) -> int:
+        with CaptureQueriesContext(connection) as queries:
+            assert clinician.client.get(WORKLIST, params).status_code == 200
+        return len(queries)
+
+    start_course(clinician)
+    harness.sweep(ny(3, 3, 9, 5))
+    DiaryLink.objects.update(created_at=ny(2, 25, 12))  # a diary silent for five days
+    harness.at(ny(3, 3, 12))
+    assert clinician.client.get(WORKLIST).context["worklist"].counts == {
+        "due": 2,
+        "overdue": 0,
+        "expired": 2,
+        "diary": 1,
+    }
+    one = [count(show=name) for name in selectors.SECTIONS]
+    for n in range(4):
+        start_course(clinician, email=f"p{n}@example.org")
+    harness.sweep(ny(3, 3, 9, 10))
+    DiaryLink.objects.update(created_at=ny(2, 25, 12))
+    harness.at(ny(3, 3, 12))
+    assert clinician.client.get(WORKLIST, {"show": "due"}).context["worklist"].counts == {
+        "due": 10,
+        "overdue": 0,
+        "expired": 10,
+        "diary": 5,
+    }
+    assert [count(show=name) for name in selectors.SECTIONS] == one
+    monkeypatch.setattr(selectors, "WORKLIST_PAGE_SIZE", 3)
+    assert [count(show=name, page="2") for name in selectors.SECTIONS] == one
+
+
+def test_a_diary_gap_is_listed_from_the_clinics_threshold_on(clinician, course, harness) -> None:
+    """The database's filter agrees with the alerts' rule at the boundary (3 days here)."""
+    assert course.clinic.diary_missed_days_alert == 3
+    harness.sweep(ny(2, 25, 12, 5))
+    DiaryEntry.objects.create(
+        clinic=course.clinic,
+        patient=course.patient,
+        day=dt.date(2026, 3, 1),
+        intrusive_memories=1,
+        flashbacks=0,
+    )
+    harness.at(ny(3, 4, 23, 59))  # 2 and 3 March missed: 2 days
+    assert clinician.client.get(WORKLIST).context["worklist"].diary_gaps == []
+    harness.at(ny(3, 5, 0, 1))  # 2, 3 and 4 March: 3 days
+    [gap] = clinician.client.get(WORKLIST).context["worklist"].diary_gaps
+    assert (gap.days_missed, gap.last_entry) == (3, dt.date(2026, 3, 1))
+
+
 def test_the_patient_page_shows_each_invitation_and_its_messages(
     clinician, course, harness
 ) -> None:
@@ -125,6 +211,29 @@ def test_the_patient_page_shows_each_invitation_and_its_messages(
     assert reverse("schedules:cancel", args=[later.pk]) in card
     sent = invitation(course, "pcl5@baseline")
     assert reverse("schedules:send_now", args=[sent.pk]) not in card  # already sent
+
+
+def test_the_measurements_card_costs_the_same_queries_with_many_messages(
+    clinician, course, harness
+) -> None:
+    def count() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            page = clinician.client.get(reverse("patients:chart", args=[course.patient_id]))
+        assert page.status_code == 200
+        return len(queries)
+
+    harness.at(ny(2, 25, 13))
+    assert not Delivery.objects.exists()
+    count()
+    none_sent = count()
+    for moment in (ny(2, 25, 12, 5), ny(2, 28, 9, 5), ny(3, 1, 9, 5), ny(3, 3, 9, 5)):
+        harness.sweep(moment)
+    harness.at(ny(3, 3, 12))
+    clinician.client.force_login(clinician.user)  # a week later: signed in again
+    count()  # the sign-in's first request stamps the session
+    assert Delivery.objects.filter(invitation__course=course).count() >= 5
+    assert InvitationStatus.EXPIRED in set(course.invitations.values_list("status", flat=True))
+    assert count() == none_sent
 
 
 def test_staff_send_an_invitation_now(clinician, course, harness) -> None:

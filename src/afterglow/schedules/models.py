@@ -147,6 +147,8 @@ class Invitation(models.Model):
         ]
         indexes = [
             models.Index(fields=["clinic", "status", "due_at"]),
+            # The worklist's "expired in the last two weeks", newest first.
+            models.Index(fields=["clinic", "status", "status_changed_at"]),
             models.Index(fields=["patient", "due_at"]),
         ]
 

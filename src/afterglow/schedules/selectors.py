@@ -5,13 +5,16 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
-from django.db.models import Max, Prefetch, QuerySet
+from django.core.paginator import Page, Paginator
+from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce, Greatest, TruncDate
 from django.utils import timezone
 
 from afterglow.accounts.models import Clinic
 from afterglow.alerts.rules import diary_gap
-from afterglow.diary.models import DiaryLink
+from afterglow.diary.models import DiaryEntry, DiaryLink
 from afterglow.patients.models import Patient
 from afterglow.schedules.models import (
     OPEN_STATUSES,
@@ -115,18 +118,49 @@ class DiaryGap:
     link_made_on: dt.date
 
 
+#: The worklist's sections, most urgent first (``?show=`` names one of them).
+SECTIONS = ("due", "overdue", "expired", "diary")
+#: Rows per page when one section is shown.
+WORKLIST_PAGE_SIZE = 50
+#: Rows per section when every section is shown (each links to its own pages).
+WORKLIST_OVERVIEW_ROWS = 20
+
+
 @dataclass(frozen=True)
 class Worklist:
+    """The rows shown of each section and each section's total.
+
+    With ``show`` = ``"all"`` every section holds its first :data:`WORKLIST_OVERVIEW_ROWS` rows;
+    with one section named, only that section has rows: the page ``page`` of it.
+    """
+
     today: dt.date
     due_today: list[Invitation]
     overdue: list[Invitation]
     expired: list[Invitation]
     diary_gaps: list[DiaryGap]
     missed_days_threshold: int
+    counts: dict[str, int]
+    show: str = "all"
+    page: Page[Any] | None = None
+    page_size: int = WORKLIST_PAGE_SIZE
 
     @property
     def is_empty(self) -> bool:
-        return not (self.due_today or self.overdue or self.expired or self.diary_gaps)
+        return not any(self.counts.values())
+
+    @property
+    def left_out(self) -> dict[str, int]:
+        """Per section, the rows the all-sections view does not show (0 on a section's page)."""
+        shown: dict[str, list[Any]] = {
+            "due": self.due_today,
+            "overdue": self.overdue,
+            "expired": self.expired,
+            "diary": self.diary_gaps,
+        }
+        if self.show != "all":
+            return dict.fromkeys(SECTIONS, 0)
+        return {name: self.counts[name] - len(rows) for name, rows in shown.items()}
 
 
 def _day_bounds(day: dt.date, clinic: Clinic) -> tuple[dt.datetime, dt.datetime]:
@@ -135,8 +169,57 @@ def _day_bounds(day: dt.date, clinic: Clinic) -> tuple[dt.datetime, dt.datetime]
     return start, end
 
 
-def worklist(*, clinic: Clinic, now: dt.datetime | None = None) -> Worklist:
-    """What needs the team today, in the clinic's own day. Five queries, whatever the size.
+def _diary_gap_links(*, clinic: Clinic, today: dt.date, missed_days: int) -> QuerySet[DiaryLink]:
+    """Working diary links with a gap of ``missed_days`` or more, longest gap first.
+
+    The SQL form of :func:`afterglow.alerts.rules.diary_gap`, so the database pages them:
+    the gap starts the day after the later of the last entry and the link's local date,
+    and ``missed_days`` or more whole days before today have no entry exactly when that
+    later day is on or before ``today - missed_days - 1``.
+    """
+    cutoff = today - dt.timedelta(days=missed_days + 1)
+    # The filter compares the link's time with a clinic-time midnight rather than its local
+    # date: a per-row timezone conversion is slow on SQLite. Only the page's rows order by
+    # the converted date.
+    made_by, _ = _day_bounds(cutoff + dt.timedelta(days=1), clinic)
+    last_entry = (
+        DiaryEntry.objects.filter(patient=OuterRef("patient_id")).order_by("-day").values("day")[:1]
+    )
+    return (
+        DiaryLink.objects.usable()
+        .filter(clinic=clinic, created_at__lt=made_by)
+        .select_related("patient")
+        .annotate(last_entry=Subquery(last_entry))
+        .filter(Q(last_entry__isnull=True) | Q(last_entry__lte=cutoff))
+        .annotate(made_on=TruncDate("created_at", tzinfo=clinic.tzinfo))
+        .annotate(anchor=Greatest(Coalesce("last_entry", "made_on"), "made_on"))
+        .order_by("anchor", "patient__family_name", "patient__given_name", "pk")
+    )
+
+
+def _gaps(links: Iterable[DiaryLink], *, today: dt.date, missed_days: int) -> list[DiaryGap]:
+    gaps = []
+    for link in links:
+        made_on: dt.date = link.made_on  # type: ignore[attr-defined]
+        last_entry: dt.date | None = link.last_entry  # type: ignore[attr-defined]
+        # The alerts' own rule, so the worklist and the missed-diary alert agree.
+        gap = diary_gap(
+            last_entry=last_entry, link_since=made_on, today=today, missed_days=missed_days
+        )
+        if gap is not None:
+            gaps.append(DiaryGap(link.patient, gap.missed, last_entry, made_on))
+    return gaps
+
+
+def worklist(
+    *,
+    clinic: Clinic,
+    now: dt.datetime | None = None,
+    show: str = "all",
+    page: str | int | None = None,
+    per_page: int | None = None,
+) -> Worklist:
+    """What needs the team today, in the clinic's own day, most urgent first.
 
     - *Due today*: open invitations due today (clinic time);
     - *overdue*: open invitations due before today and not answered (a diary that is
@@ -144,49 +227,63 @@ def worklist(*, clinic: Clinic, now: dt.datetime | None = None) -> Worklist:
     - *expired*: invitations that expired in the last two weeks;
     - *diary gaps*: patients with a working diary link and no entry for at least the
       clinic's ``diary_missed_days_alert`` whole days before today.
+
+    ``show`` = ``"all"`` gives each section's first :data:`WORKLIST_OVERVIEW_ROWS` rows;
+    a section of :data:`SECTIONS` gives page ``page`` of that section alone (an
+    out-of-range page is the last one; ``per_page`` defaults to
+    :data:`WORKLIST_PAGE_SIZE`). Four counts, then two queries per section shown with
+    invitations (rows, messages) or one for the diary gaps, whatever the clinic's size.
     """
+    show = show if show in SECTIONS else "all"
+    per_page = per_page or WORKLIST_PAGE_SIZE
     now = now or timezone.now()
     today = timezone.localdate(now, timezone=clinic.tzinfo)
     start, end = _day_bounds(today, clinic)
+    threshold = clinic.diary_missed_days_alert
     base = Invitation.objects.for_clinic(clinic).select_related("patient", "course")
-    open_rows = list(
-        _with_deliveries(
-            base.filter(status__in=OPEN_STATUSES, due_at__lt=end)
-            .exclude(instrument=DIARY, status=InvitationStatus.SENT)
-            .order_by("due_at", "pk")
-        )
+    open_rows = base.filter(status__in=OPEN_STATUSES).exclude(
+        instrument=DIARY, status=InvitationStatus.SENT
     )
-    expired = list(
-        _with_deliveries(
+    sections: dict[str, QuerySet[Any]] = {
+        "due": _with_deliveries(
+            open_rows.filter(due_at__gte=start, due_at__lt=end).order_by("due_at", "pk")
+        ),
+        "overdue": _with_deliveries(open_rows.filter(due_at__lt=start).order_by("due_at", "pk")),
+        "expired": _with_deliveries(
             base.filter(
                 status=InvitationStatus.EXPIRED,
                 status_changed_at__gte=now - dt.timedelta(days=EXPIRED_RECENT_DAYS),
             ).order_by("-status_changed_at", "-pk")
-        )
-    )
-    threshold = clinic.diary_missed_days_alert
-    gaps = []
-    links = (
-        DiaryLink.objects.usable()
-        .filter(clinic=clinic)
-        .select_related("patient")
-        .annotate(last_entry=Max("patient__diary_entries__day"))
-        .order_by("patient__family_name", "patient__given_name", "pk")
-    )
-    for link in links:
-        made_on = timezone.localdate(link.created_at, timezone=clinic.tzinfo)
-        last_entry: dt.date | None = link.last_entry  # type: ignore[attr-defined]
-        # The alerts' own rule, so the worklist and the missed-diary alert agree.
-        gap = diary_gap(
-            last_entry=last_entry, link_since=made_on, today=today, missed_days=threshold
-        )
-        if gap is not None:
-            gaps.append(DiaryGap(link.patient, gap.missed, last_entry, made_on))
+        ),
+        "diary": _diary_gap_links(clinic=clinic, today=today, missed_days=threshold),
+    }
+    counts = {name: rows.count() for name, rows in sections.items()}
+    shown: dict[str, list[Any]] = {name: [] for name in SECTIONS}
+    current: Page[Any] | None = None
+    for name, rows in sections.items():
+        if show == "all":
+            window = rows[: min(per_page, WORKLIST_OVERVIEW_ROWS)]
+        elif name == show:
+            # The count is known: the paginator need not ask again.
+            paginator = Paginator(rows, per_page)
+            paginator.count = counts[name]  # type: ignore[misc]
+            current = paginator.get_page(page)
+            window = current.object_list  # type: ignore[assignment]
+        else:
+            continue
+        if name == "diary":
+            shown[name] = _gaps(window, today=today, missed_days=threshold)
+        else:
+            shown[name] = list(window)
     return Worklist(
         today=today,
-        due_today=[i for i in open_rows if i.due_at >= start],
-        overdue=[i for i in open_rows if i.due_at < start],
-        expired=expired,
-        diary_gaps=sorted(gaps, key=lambda g: -g.days_missed),
+        due_today=shown["due"],
+        overdue=shown["overdue"],
+        expired=shown["expired"],
+        diary_gaps=shown["diary"],
         missed_days_threshold=threshold,
+        counts=counts,
+        show=show,
+        page=current,
+        page_size=per_page,
     )

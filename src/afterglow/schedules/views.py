@@ -41,10 +41,14 @@ def _card(invitation: Invitation) -> str:
 
 @staff_required(capability=Capability.MEASUREMENTS)
 def worklist_page(request: StaffRequest) -> HttpResponse:
-    membership = request.membership
-    return render(
-        request, "schedules/worklist.html", {"worklist": worklist(clinic=membership.clinic)}
+    """``?show=due|overdue|expired|diary&page=n``: one section, paged; otherwise each
+    section's first rows. Unknown values fall back to every section, page 1."""
+    rows = worklist(
+        clinic=request.membership.clinic,
+        show=request.GET.get("show", "all"),
+        page=request.GET.get("page"),
     )
+    return render(request, "schedules/worklist.html", {"worklist": rows, "page": rows.page})
 
 
 @require_POST
