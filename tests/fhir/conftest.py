@@ -61,7 +61,7 @@ def chart(clinician) -> Chart:
     diary = DiaryEntry.objects.create(
         clinic=clinic,
         patient=patient,
-        day=timezone.localdate() - dt.timedelta(days=1),
+        day=timezone.localdate(timezone=clinic.tzinfo) - dt.timedelta(days=1),
         intrusive_memories=3,
         flashbacks=1,
         nightmares=True,

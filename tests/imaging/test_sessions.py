@@ -162,6 +162,7 @@ def test_a_mapping_file_matches_participants_to_record_numbers(clinic, treated):
 
 def test_extract_save_stores_the_measures_and_provenance_but_no_image(clinic, treated, tmp_path):
     paths = write_run(synthetic_run(seed=2, connectivity_r=0.4, task=False), tmp_path / "run")
+    yesterday = timezone.localdate(timezone=clinic.tzinfo) - dt.timedelta(days=1)
     out = StringIO()
     call_command(
         "imaging",
@@ -171,7 +172,7 @@ def test_extract_save_stores_the_measures_and_provenance_but_no_image(clinic, tr
         "--amygdala", str(paths["amygdala"]),
         "--hippocampus", str(paths["hippocampus"]),
         "--save", "--clinic", clinic.slug, "--patient", treated.mrn,
-        "--label", "pre", "--date", str(timezone.localdate() - dt.timedelta(days=1)),
+        "--label", "pre", "--date", str(yesterday),
         stdout=out,
     )  # fmt: skip
     printed = json.loads(out.getvalue())

@@ -63,7 +63,12 @@ def test_an_answer_outside_the_scale_is_rejected(clinician, patient) -> None:
     url = reverse("instruments:response_new", kwargs={"patient_pk": patient.pk, "code": "pcl5"})
     values: list[int | None] = [1] * 20
     response = clinician.client.post(
-        url, answers_post(values, item_3="7", administered_on=timezone.localdate().isoformat())
+        url,
+        answers_post(
+            values,
+            item_3="7",
+            administered_on=timezone.localdate(timezone=patient.clinic.tzinfo).isoformat(),
+        ),
     )
     assert response.status_code == 200
     assert "Select a valid choice" in response.content.decode()
@@ -72,7 +77,7 @@ def test_an_answer_outside_the_scale_is_rejected(clinician, patient) -> None:
 
 def test_a_past_date_is_stored_on_that_day_and_a_future_one_is_refused(clinician, patient) -> None:
     url = reverse("instruments:response_new", kwargs={"patient_pk": patient.pk, "code": "pcl5"})
-    future = (timezone.localdate() + dt.timedelta(days=3)).isoformat()
+    future = (timezone.localdate(timezone=patient.clinic.tzinfo) + dt.timedelta(days=3)).isoformat()
     refused = clinician.client.post(url, answers_post([1] * 20, administered_on=future))
     assert "in the future" in refused.content.decode()
     clinician.client.post(url, answers_post([1] * 20, administered_on="2026-01-15"))

@@ -342,7 +342,7 @@ def test_a_course_follows_a_screening_for_the_same_drug(clinician, patient) -> N
         course_start(
             patient=patient,
             protocol=esketamine_protocol(patient.clinic),
-            start_date=timezone.localdate(),
+            start_date=timezone.localdate(timezone=patient.clinic.tzinfo),
             by=clinician.user,
         )
 
