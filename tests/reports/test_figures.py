@@ -125,9 +125,7 @@ def test_a_chart_with_the_same_numbers_is_reused_and_new_numbers_draw_a_new_one(
     f.line_chart.cache_clear()  # type: ignore[attr-defined]
     first = pcl5_chart()
     assert pcl5_chart() is first
-    changed = f.line_chart(
-        [f.Series("PCL-5 total", X, [50, 34, None, 39])], y_label="PCL-5 score"
-    )
+    changed = f.line_chart([f.Series("PCL-5 total", X, [50, 34, None, 39])], y_label="PCL-5 score")
     assert changed is not first and changed.svg != first.svg
     f.line_chart.cache_clear()  # type: ignore[attr-defined]
     redrawn = pcl5_chart()

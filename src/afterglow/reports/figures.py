@@ -34,8 +34,8 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
-import io
 import functools
+import io
 import math
 import threading
 from collections import OrderedDict
