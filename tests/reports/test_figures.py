@@ -105,6 +105,7 @@ def test_charts_drawn_at_the_same_time_do_not_mix() -> None:
     def draw(n: int) -> str:
         return f.line_chart([f.Series(f"series-{n}", [1, 2, 3], [n, n + 1, n])], y_label="y").svg
 
+    f.line_chart.cache_clear()  # type: ignore[attr-defined]  # draw, not reuse
     with ThreadPoolExecutor(max_workers=2) as pool:
         svgs = list(pool.map(draw, range(4)))
     for n, svg in enumerate(svgs):
@@ -118,3 +119,29 @@ def test_a_chart_prints_as_an_image_with_its_description() -> None:
     assert html.startswith('<img class="chart" alt="A &quot;x&quot; &amp; &lt;y&gt;"')
     data = re.search(r'src="data:image/svg\+xml;base64,([^"]+)"', html)
     assert data and base64.b64decode(data[1]).decode() == chart.svg
+
+
+def test_a_chart_with_the_same_numbers_is_reused_and_new_numbers_draw_a_new_one() -> None:
+    f.line_chart.cache_clear()  # type: ignore[attr-defined]
+    first = pcl5_chart()
+    assert pcl5_chart() is first
+    changed = f.line_chart([f.Series("PCL-5 total", X, [50, 34, None, 39])], y_label="PCL-5 score")
+    assert changed is not first and changed.svg != first.svg
+    f.line_chart.cache_clear()  # type: ignore[attr-defined]
+    redrawn = pcl5_chart()
+    assert redrawn is not first
+    assert redrawn.svg == first.svg  # the cached chart is exactly what a fresh draw makes
+
+
+def test_the_chart_cache_keeps_only_the_latest_charts(monkeypatch) -> None:
+    monkeypatch.setattr(f, "CACHE_SIZE", 2)
+    f.bar_chart.cache_clear()  # type: ignore[attr-defined]
+
+    def bars(n: int) -> f.Chart:
+        return f.bar_chart(["a", "b"], [f.BarGroup("n", [n, n + 1])], y_label="n")
+
+    one, two = bars(1), bars(2)
+    assert bars(1) is one  # used again: now the newest
+    bars(3)  # evicts 2, the least recently used
+    assert bars(1) is one
+    assert bars(2) is not two

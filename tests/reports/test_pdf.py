@@ -91,3 +91,48 @@ def test_without_pango_rendering_says_what_to_install(
         "PDF reports need the Pango library: apt-get install libpango-1.0-0 libpangoft2-1.0-0"
     )
     assert "cannot load library" in str(error.value)
+
+
+def test_the_garbage_collector_is_paused_for_a_render_and_restored_after(
+    long_template, clinic_with_marks, monkeypatch
+) -> None:
+    import gc
+
+    seen: list[bool] = []
+    real_layout = pdf.layout
+
+    def layout(**kwargs):
+        seen.append(gc.isenabled())
+        return real_layout(**kwargs)
+
+    monkeypatch.setattr(pdf, "layout", layout)
+    context = {"lines": range(3), **pdf.print_context(clinic=clinic_with_marks, title="Short")}
+    assert gc.isenabled()
+    assert pdf.render_pdf(template=long_template, context=context).startswith(b"%PDF-")
+    assert seen == [False]
+    assert gc.isenabled()
+
+
+def test_nested_pauses_restore_the_collector_once_and_never_turn_it_on_uninvited() -> None:
+    import gc
+
+    with pdf.collector_paused():
+        with pdf.collector_paused():
+            assert not gc.isenabled()
+        assert not gc.isenabled()  # the outer render is still running
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        with pdf.collector_paused():
+            assert not gc.isenabled()
+        assert not gc.isenabled()  # it was off before: left off
+    finally:
+        gc.enable()
+
+
+def test_the_collector_comes_back_when_a_render_fails() -> None:
+    import gc
+
+    with pytest.raises(RuntimeError), pdf.collector_paused():
+        raise RuntimeError("layout failed")
+    assert gc.isenabled()

@@ -20,6 +20,12 @@ two requests drawing at once cannot draw into each other's figure. The one
 process-wide setting is made once, below, at import: text stays text in the SVG (so
 the PDF's words can be searched and copied) and ids are deterministic.
 
+Cache: :func:`line_chart` and :func:`bar_chart` are pure functions of their arguments,
+so their last :data:`CACHE_SIZE` charts are kept in memory by the ``repr`` of those
+arguments: a report downloaded again with the same numbers reuses its chart instead of
+drawing it again (matplotlib takes most of the patient report's chart time). New
+numbers make a new key, so a cached chart is never stale.
+
 Dates: pass dates or datetimes already in the clinic's timezone; an aware datetime is
 drawn at its wall-clock time (its ``tzinfo`` dropped), so the axis reads in clinic time.
 """
@@ -28,11 +34,14 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import functools
 import io
 import math
-from collections.abc import Sequence
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ParamSpec
 
 import matplotlib
 from django.utils.html import format_html
@@ -177,6 +186,36 @@ class Chart:
         return self.img()
 
 
+#: How many drawn charts :func:`cached_chart` keeps (about 15–20 kB of SVG each).
+CACHE_SIZE = 256
+P = ParamSpec("P")
+
+
+def cached_chart(draw: Callable[P, Chart]) -> Callable[P, Chart]:
+    """Keep the last :data:`CACHE_SIZE` charts ``draw`` made, by the ``repr`` of its
+    arguments (dataclasses, dates and numbers, whose ``repr`` is their whole value)."""
+    charts: OrderedDict[str, Chart] = OrderedDict()
+    lock = threading.Lock()
+
+    @functools.wraps(draw)
+    def cached(*args: P.args, **kwargs: P.kwargs) -> Chart:
+        key = repr((args, sorted(kwargs.items())))
+        with lock:
+            chart = charts.get(key)
+            if chart is not None:
+                charts.move_to_end(key)
+                return chart
+        chart = draw(*args, **kwargs)
+        with lock:
+            charts[key] = chart
+            while len(charts) > CACHE_SIZE:
+                charts.popitem(last=False)
+        return chart
+
+    cached.cache_clear = charts.clear  # type: ignore[attr-defined]
+    return cached
+
+
 def figure_chart(figure: Figure, *, description: str = "") -> Chart:
     """Save ``figure`` as SVG (text kept as text, no timestamp) into a :class:`Chart`."""
     buffer = io.StringIO()
@@ -184,6 +223,7 @@ def figure_chart(figure: Figure, *, description: str = "") -> Chart:
     return Chart(svg=buffer.getvalue(), description=description)
 
 
+@cached_chart
 def line_chart(
     series: Sequence[Series],
     *,
@@ -283,6 +323,7 @@ def line_chart(
     return figure_chart(figure, description=description)
 
 
+@cached_chart
 def bar_chart(
     categories: Sequence[str],
     groups: Sequence[BarGroup],

@@ -24,13 +24,21 @@ Resources: a report may use ``data:`` URIs and the project's static files (looke
 through the staticfiles finders, by path). Nothing else is fetched: no network, so
 a template cannot be made to reach other hosts, and rendering never waits on the
 app's own web server.
+
+Speed (issue 13): Python's garbage collector is paused while WeasyPrint lays out and
+draws (:func:`collector_paused`), and charts are drawn once per set of numbers
+(``reports.figures.cached_chart``). What a report costs, and what did not help, is in
+README "Performance".
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import gc
+import threading
 import zoneinfo
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -48,6 +56,11 @@ PANGO_HINT = "PDF reports need the Pango library: apt-get install libpango-1.0-0
 #: by path, so the host never matters and is never contacted.
 BASE_URL = "https://afterglow.invalid/"
 CONFIDENTIAL = "Confidential — contains personal health information"
+
+# collector_paused's state: renders running, and whether the collector was on before.
+_paused = 0
+_was_enabled: list[bool] = []
+_paused_lock = threading.Lock()
 
 
 class PdfUnavailable(RuntimeError):
@@ -124,9 +137,38 @@ def render_pdf(
 
     Raises :class:`PdfUnavailable` when WeasyPrint's system libraries are missing.
     """
-    document = layout(template=template, context=context, base_url=base_url, tz=tz)
-    pdf: bytes = document.write_pdf()
+    with collector_paused():
+        document = layout(template=template, context=context, base_url=base_url, tz=tz)
+        pdf: bytes = document.write_pdf()
+        del document  # freed before the collector is back (see collector_paused)
     return pdf
+
+
+@contextlib.contextmanager
+def collector_paused() -> Iterator[None]:
+    """Python's cyclic garbage collector off while a report is laid out and drawn.
+
+    WeasyPrint builds a box tree of tens of thousands of objects that lives for the
+    whole render: the collector would scan it again and again and promote it to the
+    oldest generation, which then forces a full collection of the whole process (every
+    module, the dashboard's cache) about every other report, half a second each. Off
+    for one render, the tree is freed by reference counting when the render ends and
+    what cycles remain go at the next young-generation collection. Memory stays bounded
+    by one report. Nested or concurrent renders keep it off until the last one ends.
+    """
+    global _paused
+    with _paused_lock:
+        _paused += 1
+        if _paused == 1:
+            _was_enabled.append(gc.isenabled())
+            gc.disable()
+    try:
+        yield
+    finally:
+        with _paused_lock:
+            _paused -= 1
+            if _paused == 0 and _was_enabled.pop():
+                gc.enable()
 
 
 def _static_fetcher(weasyprint: ModuleType) -> Any:
