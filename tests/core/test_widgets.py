@@ -68,3 +68,16 @@ def test_pk_links_give_what_reverse_gives() -> None:
     link = pk_links("schedules:send_now")
     for pk in (1, 42, 987654321, 10**12):
         assert link(pk) == reverse("schedules:send_now", args=[pk])
+
+
+def test_the_pk_url_tag_gives_what_the_url_tag_gives() -> None:
+    from django.template import engines
+
+    django_engine = engines["django"]
+    html = django_engine.from_string(
+        "{% load pk_urls %}{% pk_url 'dosing:session' 7 %}|{% url 'dosing:session' 7 %}"
+        "|{% pk_url 'therapy:detail' 12 as u %}{{ u }}|{% url 'therapy:detail' 12 %}"
+    ).render({})
+    fast, slow, fast_as, slow_as = html.split("|")
+    assert fast == slow == reverse("dosing:session", args=[7])
+    assert fast_as == slow_as == reverse("therapy:detail", args=[12])
