@@ -17,6 +17,9 @@ from afterglow.accounts.models import Clinic, Membership, Role
 from afterglow.diary.models import DiaryEntry
 from afterglow.instruments.services import response_record
 from afterglow.patients.models import Patient
+from afterglow.schedules.models import Channel, Delivery, DeliveryStatus
+from afterglow.schedules.rules import DIARY
+from afterglow.schedules.services import schedule_attach
 from tests.factories import (
     PASSWORD,
     ClinicFactory,
@@ -146,3 +149,30 @@ def test_the_probe_finds_a_nested_control_and_a_repeated_landmark(
     }"""
     )
     assert page.evaluate(A11Y_PROBE) == {"nested": ["bad-img"], "duplicates": ["navigation:Main"]}
+
+
+def test_a_measurements_row_loads_its_messages_when_opened(
+    clinic: Clinic, prescriber: Membership, new_context: Callable[..., BrowserContext]
+) -> None:
+    patient = treated_patient(clinic, prescriber)
+    invitations = schedule_attach(course=patient.courses.get()).invitations
+    invitation = invitations.exclude(instrument=DIARY).order_by("due_at")[0]
+    sent = timezone.now() - dt.timedelta(days=2)
+    for sequence in (0, 1):
+        Delivery.objects.create(
+            invitation=invitation,
+            sequence=sequence,
+            channel=Channel.EMAIL,
+            status=DeliveryStatus.SENT,
+            claimed_at=sent + dt.timedelta(days=sequence),
+            finished_at=sent + dt.timedelta(days=sequence),
+        )
+    page = new_context(desktop=True).new_page()
+    sign_in(page, f"/staff/patients/{patient.pk}/")
+    row = page.locator(f"#invitation-{invitation.pk}")
+    expect(row.locator("summary")).to_contain_text("2 messages · last: reminder 1 by email")
+    expect(row.get_by_text("Reminder 1 · email · sent")).to_have_count(0)  # not loaded yet
+    row.locator("summary").click()
+    expect(row.get_by_text("Invitation · email · sent")).to_be_visible()
+    expect(row.get_by_text("Reminder 1 · email · sent")).to_be_visible()
+    expect(row.get_by_role("link", name="Show the messages")).to_have_count(0)

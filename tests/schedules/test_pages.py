@@ -8,6 +8,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from afterglow.audit.models import Action, AuditEvent
 from afterglow.diary.models import DiaryEntry, DiaryLink
 from afterglow.schedules import selectors
 from afterglow.schedules.models import Delivery, InvitationStatus
@@ -204,8 +205,16 @@ def test_the_patient_page_shows_each_invitation_and_its_messages(
     html = page.content.decode()
     card = section(html, "measurements")
     assert "Baseline, before the first dose" in card and "Month 6 after the course" in card
-    assert "Reminder 1 · email · sent" in card
-    assert "Diary link · email · sent" in card
+    # Each row shows its latest message; the whole list loads when the row is opened.
+    assert "2 messages · last: reminder 1 by email, sent" in card
+    assert "1 message · last: diary link by email, sent" in card
+    assert "Reminder 1 · email · sent" not in card
+    baseline = invitation(course, "pcl5@baseline")
+    messages = reverse("schedules:deliveries", args=[baseline.pk])
+    assert f'hx-get="{messages}"' in card and f'href="{messages}"' in card
+    listed = clinician.client.get(messages, headers={"HX-Request": "true"}).content.decode()
+    assert "Invitation · email · sent" in listed and "Reminder 1 · email · sent" in listed
+    assert "<html" not in listed  # the list only, swapped into the row
     later = invitation(course, "phq9@dose:4")
     assert reverse("schedules:send_now", args=[later.pk]) in card
     assert reverse("schedules:cancel", args=[later.pk]) in card
@@ -273,3 +282,62 @@ def test_cancelling_needs_a_reason_and_stops_the_links(clinician, course, harnes
     chart = clinician.client.get(reverse("patients:chart", args=[course.patient_id]))
     done = section(chart.content.decode(), "measurements-done")
     assert "Answered on paper at the visit." in done and "Cancelled" in done
+
+
+def test_an_invitations_messages_open_as_a_page_without_javascript(
+    clinician, outsider, course, harness
+) -> None:
+    harness.sweep(ny(2, 28, 9, 5))
+    harness.sweep(ny(3, 1, 9, 5))
+    harness.at(ny(3, 1, 12))
+    baseline = invitation(course, "pcl5@baseline")
+    url = reverse("schedules:deliveries", args=[baseline.pk])
+    page = clinician.client.get(url)
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "<html" in html and "Messages: Baseline, before the first dose" in html
+    assert "Reminder 1 · email · sent" in html
+    assert reverse("patients:chart", args=[course.patient_id]) in html
+    assert outsider.client.get(url).status_code == 404
+    assert outsider.client.get(url, headers={"HX-Request": "true"}).status_code == 404
+
+
+def test_opening_an_invitations_messages_is_audited(clinician, course, harness) -> None:
+    harness.sweep(ny(2, 28, 9, 5))
+    baseline = invitation(course, "pcl5@baseline")
+    before = AuditEvent.objects.count()
+    clinician.client.get(
+        reverse("schedules:deliveries", args=[baseline.pk]), headers={"HX-Request": "true"}
+    )
+    event = AuditEvent.objects.order_by("seq").last()
+    assert AuditEvent.objects.count() == before + 1
+    assert (event.action, event.object_type, event.object_id, event.patient_id) == (
+        Action.READ,
+        "invitation_messages",
+        str(baseline.pk),
+        course.patient_id,
+    )
+
+
+def test_an_invitations_messages_cost_the_same_queries_however_many(
+    clinician, course, harness
+) -> None:
+    baseline = invitation(course, "pcl5@baseline")
+    url = reverse("schedules:deliveries", args=[baseline.pk])
+
+    def count() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            page = clinician.client.get(url, headers={"HX-Request": "true"})
+        assert page.status_code == 200
+        return len(queries)
+
+    harness.at(ny(2, 25, 13))
+    count()
+    none_sent = count()
+    harness.sweep(ny(2, 28, 9, 5))
+    harness.sweep(ny(3, 1, 9, 5))
+    harness.at(ny(3, 1, 12))
+    clinician.client.force_login(clinician.user)
+    count()  # the sign-in's first request stamps the session
+    assert baseline.deliveries.count() == 2
+    assert count() == none_sent

@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from afterglow.accounts.models import Clinic
 from afterglow.alerts.rules import diary_gap
+from afterglow.core.links import pk_links
 from afterglow.diary.models import DiaryEntry, DiaryLink
 from afterglow.patients.models import Patient
 from afterglow.schedules.models import (
@@ -72,11 +73,25 @@ def _with_deliveries(invitations: QuerySet[Invitation]) -> QuerySet[Invitation]:
 
 
 @dataclass(frozen=True)
+class MeasurementRow:
+    """One invitation on the chart's Measurements card, with its links and its messages'
+    summary worked out once in Python (issue 13 §2: cheaper than template lookups)."""
+
+    invitation: Invitation
+    deliveries: int
+    last_delivery: Delivery | None
+    response_url: str
+    send_now_url: str
+    cancel_url: str
+    messages_url: str
+
+
+@dataclass(frozen=True)
 class Measurements:
     """A patient's invitations of one course: still open or to come, and closed."""
 
-    open: list[Invitation]
-    done: list[Invitation]
+    open: list[MeasurementRow]
+    done: list[MeasurementRow]
 
     def __bool__(self) -> bool:
         return bool(self.open or self.done)
@@ -84,7 +99,7 @@ class Measurements:
     @property
     def course(self) -> Course | None:
         rows = self.open or self.done
-        return rows[0].course if rows else None
+        return rows[0].invitation.course if rows else None
 
 
 def measurements_for_patient(*, patient: Patient) -> Measurements:
@@ -97,17 +112,37 @@ def measurements_for_patient(*, patient: Patient) -> Measurements:
         .order_by("-course__start_date", "-course_id")
         .values("course_id")[:1]
     )
-    rows = list(
-        _with_deliveries(
-            Invitation.objects.filter(patient=patient, course_id__in=latest)
-            .select_related("course__protocol")
-            .order_by("due_at", "pk")
+    invitations = _with_deliveries(
+        Invitation.objects.filter(patient=patient, course_id__in=latest)
+        .select_related("course__protocol")
+        .order_by("due_at", "pk")
+    )
+    response_url = pk_links("instruments:response_detail")
+    send_now_url, cancel_url = pk_links("schedules:send_now"), pk_links("schedules:cancel")
+    messages_url = pk_links("schedules:deliveries")
+    rows = []
+    for i in invitations:
+        sent = list(i.deliveries.all())
+        rows.append(
+            MeasurementRow(
+                invitation=i,
+                deliveries=len(sent),
+                last_delivery=sent[-1] if sent else None,
+                response_url=response_url(i.response_id) if i.response_id else "",
+                send_now_url=send_now_url(i.pk) if i.can_send_now else "",
+                cancel_url=cancel_url(i.pk) if i.can_cancel else "",
+                messages_url=messages_url(i.pk),
+            )
         )
-    )
     return Measurements(
-        open=[i for i in rows if i.status in OPEN_STATUSES],
-        done=[i for i in rows if i.status not in OPEN_STATUSES],
+        open=[r for r in rows if r.invitation.status in OPEN_STATUSES],
+        done=[r for r in rows if r.invitation.status not in OPEN_STATUSES],
     )
+
+
+def invitation_deliveries(*, invitation: Invitation) -> list[Delivery]:
+    """The invitation's messages, oldest first. One query."""
+    return list(invitation.deliveries.order_by("sequence", "pk"))
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ from twilio.request_validator import RequestValidator
 
 from afterglow.accounts.access import StaffRequest, acting_user, staff_required
 from afterglow.accounts.capabilities import Capability
+from afterglow.audit.reads import audited_read
 from afterglow.patients.models import ContactChannel
 from afterglow.patients.services import patient_sms_opt_change, patient_update
 from afterglow.schedules.access import get_invitation_for
@@ -23,7 +24,7 @@ from afterglow.schedules.channels import opt_change
 from afterglow.schedules.delivery import delivery_provider_status
 from afterglow.schedules.forms import CancelForm
 from afterglow.schedules.models import Invitation
-from afterglow.schedules.selectors import worklist
+from afterglow.schedules.selectors import invitation_deliveries, worklist
 from afterglow.schedules.services import (
     invitation_cancel,
     invitation_send_again,
@@ -49,6 +50,25 @@ def worklist_page(request: StaffRequest) -> HttpResponse:
         page=request.GET.get("page"),
     )
     return render(request, "schedules/worklist.html", {"worklist": rows, "page": rows.page})
+
+
+@staff_required(capability=Capability.CLINICAL_RECORD)
+@audited_read("invitation_messages", model=Invitation)
+def deliveries_page(request: StaffRequest, pk: int) -> HttpResponse:
+    """An invitation's messages, loaded when its row on the chart's Measurements card is
+    opened (htmx: the list only), or as a small page without JavaScript."""
+    invitation = get_invitation_for(request.membership, pk)
+    htmx = getattr(request, "htmx", False)
+    template = "schedules/_delivery_list.html" if htmx else "schedules/deliveries.html"
+    return render(
+        request,
+        template,
+        {
+            "invitation": invitation,
+            "patient": invitation.patient,
+            "rows": invitation_deliveries(invitation=invitation),
+        },
+    )
 
 
 @require_POST

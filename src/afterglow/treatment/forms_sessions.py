@@ -9,6 +9,7 @@ from typing import Any
 from django import forms
 from django.utils import timezone
 
+from afterglow.core.widgets import PlainSelect
 from afterglow.treatment.models import DosingSession
 from afterglow.treatment.models.sessions import (
     AdverseAction,
@@ -369,7 +370,7 @@ class DischargeOverrideForm(forms.Form):
 
 
 class AmendForm(forms.Form):
-    field = forms.ChoiceField(label="What to correct")
+    field = forms.ChoiceField(label="What to correct", widget=PlainSelect)
     new_value = forms.CharField(
         label="Correct value",
         max_length=2000,
