@@ -275,9 +275,21 @@ def _environment(folder: str, port: int) -> dict[str, str]:
             "AFTERGLOW_REQUIRE_MFA": "false",
             "LOG_LEVEL": "WARNING",
             "PORT": str(port),
+            # What a clinic runs (deploy/afterglow.env): connections reused for a minute.
+            "DB_CONN_MAX_AGE": _deployed_setting("DB_CONN_MAX_AGE"),
         }
     )
     return env
+
+
+def _deployed_setting(name: str) -> str:
+    """A value from deploy/afterglow.env, the production settings docs/deploy.md installs."""
+    path = Path(__file__).resolve().parents[2] / "deploy" / "afterglow.env"
+    for line in path.read_text().splitlines():
+        key, _, value = line.partition("=")
+        if key.strip() == name:
+            return value.strip()
+    raise LookupError(f"{name} is not set in {path}")
 
 
 def main() -> int:

@@ -166,7 +166,10 @@ def _database() -> dict[str, Any]:
     default_sqlite = VAR_DIR / "afterglow.sqlite3"
     url = env_str("DATABASE_URL", f"sqlite:///{default_sqlite}")
     try:
-        config = dj_database_url.parse(url, conn_max_age=env_int("DB_CONN_MAX_AGE", 0, minimum=0))
+        max_age = env_int("DB_CONN_MAX_AGE", 0, minimum=0)
+        # A reused connection is checked before its first query in each request, so a
+        # database restart costs one reconnect instead of an error page.
+        config = dj_database_url.parse(url, conn_max_age=max_age, conn_health_checks=max_age > 0)
     except Exception as exc:  # dj_database_url raises several types for bad URLs
         raise ImproperSetting(f"DATABASE_URL could not be parsed: {exc}") from None
     if config["ENGINE"] == "django.db.backends.sqlite3":

@@ -88,3 +88,46 @@ def test_staff_pages_carry_the_warning_and_its_static_script(nurse) -> None:
 
 def test_public_pages_have_no_warning(db, anonymous, clinic) -> None:
     assert 'id="idle-warning"' not in anonymous.get(reverse("intake:start")).content.decode()
+
+
+def _session_writes(client: Client, path: str) -> list[str]:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(path).status_code == 200
+    return [
+        q["sql"] for q in queries if q["sql"].startswith("UPDATE") and "django_session" in q["sql"]
+    ]
+
+
+def test_a_read_within_a_minute_of_the_stamp_does_not_save_the_session(nurse, clock) -> None:
+    from afterglow.accounts.session_policy import LAST_SEEN
+
+    stamp = nurse.session[LAST_SEEN]
+    clock.shift(dt.timedelta(seconds=59))
+    assert _session_writes(nurse, PAGE) == []
+    assert nurse.session[LAST_SEEN] == stamp
+
+
+def test_a_read_a_minute_after_the_stamp_moves_it(nurse, clock) -> None:
+    from afterglow.accounts.session_policy import LAST_SEEN
+
+    stamp = nurse.session[LAST_SEEN]
+    clock.shift(dt.timedelta(seconds=60))
+    assert len(_session_writes(nurse, PAGE)) == 1
+    assert nurse.session[LAST_SEEN] == stamp + 60
+
+
+def test_the_stamps_lag_ends_a_session_early_never_late(nurse, clock) -> None:
+    # A read 59 s after the stamp does not move it, so the idle limit counts from the
+    # stamp: 29 min 2 s after that read (30 min 1 s after the stamp) the session is over.
+    clock.shift(dt.timedelta(seconds=59))
+    assert nurse.get(PAGE).status_code == 200
+    clock.shift(dt.timedelta(minutes=29, seconds=2))
+    assert nurse.get(PAGE).status_code == 302
+
+
+def test_a_write_always_moves_the_stamp(nurse, clock) -> None:
+    clock.shift(dt.timedelta(seconds=10))
+    assert nurse.post(STATUS).json() == {"signed_in": True, "seconds_left": 1800}

@@ -118,3 +118,22 @@ def test_every_setting_read_from_the_environment_is_in_env_example() -> None:
     example = (root / ".env.example").read_text()
     missing = sorted(n for n in names if not re.search(rf"^#?\s*{n}=", example, re.M))
     assert names and not missing, f"not in .env.example: {missing}"
+
+
+@pytest.mark.parametrize(("max_age", "checked"), [("0", False), ("60", True)])
+def test_reused_connections_are_checked_before_use(monkeypatch, tmp_path, max_age, checked) -> None:
+    from afterglow.settings import _database
+
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path}/db.sqlite3")
+    monkeypatch.setenv("DB_CONN_MAX_AGE", max_age)
+    config = _database()
+    assert config["CONN_MAX_AGE"] == int(max_age)
+    assert config["CONN_HEALTH_CHECKS"] is checked
+
+
+def test_bench_web_serves_with_the_deployed_connection_reuse(tmp_path) -> None:
+    from afterglow.bench_web import _environment
+
+    deployed = (Path(__file__).resolve().parents[2] / "deploy" / "afterglow.env").read_text()
+    assert "\nDB_CONN_MAX_AGE=60\n" in deployed
+    assert _environment(str(tmp_path), 8000)["DB_CONN_MAX_AGE"] == "60"

@@ -102,8 +102,10 @@ class IdleTimeoutMiddleware:
             ):
                 # The warning script asks how long is left, and a page's automatic refresh
                 # (the Today board's poll) fetches new rows, without resetting the clock:
-                # a screen left open still signs out after the idle time.
-                session_touch(request)
+                # a screen left open still signs out after the idle time. A read moves
+                # the clock at most once a minute (no session write on most page views);
+                # a write always does.
+                session_touch(request, always=request.method not in ("GET", "HEAD"))
         return self.get_response(request)
 
 

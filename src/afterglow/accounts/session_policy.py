@@ -5,6 +5,13 @@
 
 Both are measured on the server from stamps kept in the session; the warning script on
 staff pages only mirrors them.
+
+The idle stamp is written at most once a minute on reads (``TOUCH_EVERY_SECONDS``): a GET
+within a minute of the stamp leaves the session unchanged, so most page views do not
+write to the session table. The stamp can therefore lag the last request by up to a
+minute, which only ever ends a session *earlier* than the idle limit after the last
+request, never later. A write (POST and the like, including "Stay signed in") always
+moves the stamp.
 """
 
 from __future__ import annotations
@@ -16,6 +23,7 @@ from django.http import HttpRequest
 
 SIGNED_IN_AT = "afterglow_signed_in_at"
 LAST_SEEN = "afterglow_last_seen"
+TOUCH_EVERY_SECONDS = 60
 
 
 def session_start(request: HttpRequest) -> None:
@@ -41,8 +49,15 @@ def seconds_left(request: HttpRequest, *, now: float | None = None) -> int:
     return round(min(idle_left, absolute_left))
 
 
-def session_touch(request: HttpRequest) -> None:
-    """A request was made: the idle clock starts again (the absolute one does not)."""
+def session_touch(request: HttpRequest, *, always: bool = False) -> None:
+    """A request was made: the idle clock starts again (the absolute one does not).
+
+    Unless ``always``, the stamp moves only when it is at least ``TOUCH_EVERY_SECONDS``
+    old, so that a burst of page views saves the session once, not on every request.
+    """
     now = time.time()
-    request.session[LAST_SEEN] = now
-    request.session.setdefault(SIGNED_IN_AT, now)
+    last_seen = request.session.get(LAST_SEEN)
+    if always or last_seen is None or now - float(last_seen) >= TOUCH_EVERY_SECONDS:
+        request.session[LAST_SEEN] = now
+    if SIGNED_IN_AT not in request.session:
+        request.session[SIGNED_IN_AT] = now
