@@ -1,0 +1,121 @@
+"""Time (and optionally profile) one staff page in-process, through the full middleware.
+
+    .venv/bin/python scripts/profile_page.py DB.sqlite3 /staff/patients/ [--runs 50]
+        [--queries] [--profile [--sort tottime] [--top 40]] [--clinic demo]
+
+Works on a *copy* of DB (a database holding the demo clinic, e.g. one built by
+``afterglow migrate && afterglow demo`` with ``DATABASE_URL=sqlite:////tmp/demo.sqlite3``),
+in a temporary folder, with the production settings ``make bench-web`` serves
+(``afterglow.bench_web_settings``: DEBUG off, cached templates, hashed static files, and
+``/bench/bare/``). Signs in a prescriber of ``--clinic`` with ``force_login`` and prints the
+status, size, query count, then the median and 95th percentile of ``--runs`` requests after
+two warm-ups. A helper for finding where time goes, not a benchmark: ``make bench-web``
+measures served pages, and tests count queries, never time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import os
+import pstats
+import secrets
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("database")
+    parser.add_argument("path")
+    parser.add_argument("--runs", type=int, default=50)
+    parser.add_argument("--clinic", default="demo")
+    parser.add_argument("--queries", action="store_true", help="print each query of one request")
+    parser.add_argument("--profile", action="store_true", help="cProfile --runs more requests")
+    parser.add_argument("--sort", default="cumulative")
+    parser.add_argument("--top", type=int, default=40)
+    args = parser.parse_args()
+    if not os.path.isfile(args.database) or args.runs < 1:
+        print("profile_page: DATABASE must be a SQLite file and --runs >= 1", file=sys.stderr)
+        return 2
+
+    folder = tempfile.mkdtemp(prefix="afterglow-profile-")
+    shutil.copyfile(args.database, f"{folder}/bench.sqlite3")
+    os.environ.update(
+        {
+            "AFTERGLOW_MODE": "production",
+            "DJANGO_SETTINGS_MODULE": "afterglow.bench_web_settings",
+            "AFTERGLOW_VAR_DIR": folder,
+            "DATABASE_URL": f"sqlite:///{folder}/bench.sqlite3",
+            "SECRET_KEY": secrets.token_urlsafe(48),
+            "AFTERGLOW_AUDIT_KEY": secrets.token_urlsafe(48),
+            "ALLOWED_HOSTS": "127.0.0.1",
+            "AFTERGLOW_BASE_URL": "http://127.0.0.1",
+            "SECURE_SSL_REDIRECT": "false",
+            "AFTERGLOW_REQUIRE_MFA": "false",
+            "LOG_LEVEL": "WARNING",
+        }
+    )
+    try:
+        return _measure(args)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _measure(args: argparse.Namespace) -> int:
+    import django
+
+    django.setup()
+    from django.contrib.auth.models import User
+    from django.core.management import call_command
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    from afterglow.accounts.models import Clinic, Membership, Role
+
+    call_command("migrate", verbosity=0)
+    call_command("collectstatic", interactive=False, verbosity=0)
+    clinic = Clinic.objects.filter(slug=args.clinic).first()
+    if clinic is None:
+        print(f"profile_page: no clinic {args.clinic!r} in the database", file=sys.stderr)
+        return 2
+    user = User.objects.create_user(f"profile-{secrets.token_hex(4)}")
+    Membership.objects.create(user=user, clinic=clinic, role=Role.PRESCRIBER)
+    client = Client(HTTP_HOST="127.0.0.1")
+    client.force_login(user)
+
+    for _ in range(2):
+        response = client.get(args.path)
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(args.path)
+    print(
+        f"{args.path}: {response.status_code}, {len(response.content):,} bytes, "
+        f"{len(queries)} queries"
+    )
+    if args.queries:
+        for query in queries.captured_queries:
+            print(f"  {query['time']} {query['sql'][:160]}")
+    times = []
+    for _ in range(args.runs):
+        started = time.perf_counter()
+        client.get(args.path)
+        times.append((time.perf_counter() - started) * 1000)
+    times.sort()
+    p95 = times[max(0, round(0.95 * len(times)) - 1)]
+    print(f"median {statistics.median(times):.2f} ms, p95 {p95:.2f} ms ({args.runs} runs)")
+    if args.profile:
+        profiler = cProfile.Profile()
+        profiler.enable()
+        for _ in range(args.runs):
+            client.get(args.path)
+        profiler.disable()
+        pstats.Stats(profiler).sort_stats(args.sort).print_stats(args.top)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
