@@ -137,3 +137,22 @@ def test_bench_web_serves_with_the_deployed_connection_reuse(tmp_path) -> None:
     deployed = (Path(__file__).resolve().parents[2] / "deploy" / "afterglow.env").read_text()
     assert "\nDB_CONN_MAX_AGE=60\n" in deployed
     assert _environment(str(tmp_path), 8000)["DB_CONN_MAX_AGE"] == "60"
+
+
+def test_a_reader_that_goes_away_ends_the_cli_quietly(tmp_path: Path) -> None:
+    # `afterglow redcap dictionary | head -1`: the pipe closes before the output is written.
+    reader, writer = os.pipe()
+    os.close(reader)
+    result = subprocess.run(
+        [AFTERGLOW, "redcap", "dictionary"],
+        stdout=writer,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=_clean_env(tmp_path),
+        timeout=60,
+        check=False,
+        cwd=tmp_path,
+    )
+    os.close(writer)
+    assert result.returncode == 141
+    assert "Traceback" not in result.stderr and "BrokenPipeError" not in result.stderr
