@@ -74,7 +74,10 @@ def test_a_single_pcl5_out_of_response_shows_as_a_possible_loss_until_confirmed(
 ) -> None:
     patient = PatientFactory(clinic=clinic, given_name="Noor", family_name="Haddad")
     course = course_on(iv_protocol(clinic), patient=patient, by=prescriber.user)
-    start = dosed(course, prescriber.user, minutes_ago=40 * 24 * 60).started_at
+    # In the clinic's time, so that adding days keeps day N across a daylight-saving change.
+    start = dosed(course, prescriber.user, minutes_ago=40 * 24 * 60).started_at.astimezone(
+        clinic.tzinfo
+    )
     assert start is not None
     # Baseline 50; day 14 30 (-40 %): response; day 28 38 (-24 %): one follow-up out of
     # response -> a possible loss only (the clinic confirms with 2, the default).

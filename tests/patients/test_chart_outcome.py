@@ -23,7 +23,9 @@ def test_the_chart_shows_response_and_loss_of_response_against_the_baseline(
     patient = PatientFactory(clinic=clinician.clinic)
     course = course_on(iv_protocol(clinician.clinic), patient=patient, by=colleague.user)
     session = dosed(course, colleague.user, minutes_ago=40 * 24 * 60)
-    start = session.started_at
+    # In the clinic's time: adding days keeps the wall-clock time, so day N stays day N
+    # across a daylight-saving change (a UTC start at 04:xx is late evening in New York).
+    start = session.started_at.astimezone(clinician.clinic.tzinfo)
     # Hand-worked (baseline 50, response = ≥30 % below, reliable = 10 points, cutoff 33,
     # 2 consecutive failing follow-ups confirm a loss):
     # day 1: 34 → −32 %: response, reliable improvement, not below 33
@@ -83,7 +85,9 @@ def test_a_percent_response_under_the_reliable_points_is_marked_within_measureme
 ) -> None:
     patient = PatientFactory(clinic=clinician.clinic)
     course = course_on(iv_protocol(clinician.clinic), patient=patient, by=colleague.user)
-    start = dosed(course, colleague.user, minutes_ago=10 * 24 * 60).started_at
+    start = dosed(course, colleague.user, minutes_ago=10 * 24 * 60).started_at.astimezone(
+        clinician.clinic.tzinfo
+    )
     for day, total in [(-1, 20), (7, 13)]:  # −35 %, but 7 points < 10
         response_record(
             patient=patient,
@@ -109,7 +113,9 @@ def test_the_clinics_rules_change_the_verdict(clinician, colleague) -> None:
     clinic.save()
     patient = PatientFactory(clinic=clinic)
     course = course_on(iv_protocol(clinic), patient=patient, by=colleague.user)
-    start = dosed(course, colleague.user, minutes_ago=10 * 24 * 60).started_at
+    start = dosed(course, colleague.user, minutes_ago=10 * 24 * 60).started_at.astimezone(
+        clinic.tzinfo
+    )
     for day, total in [(-1, 50), (7, 30)]:  # −40 %: a response at 30 %, not at 50 %
         response_record(
             patient=patient,

@@ -84,8 +84,9 @@ def treated(clinician, colleague) -> Treated:
             action="paused",
         )
     session = session_sign(session=session, by=colleague.user)
-    start = session.started_at
-    assert start is not None
+    assert session.started_at is not None
+    # In the clinic's time, so that adding days keeps day N across a daylight-saving change.
+    start = session.started_at.astimezone(clinic.tzinfo)
     for day, total in SERIES:
         response_record(
             patient=patient,

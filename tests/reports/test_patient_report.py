@@ -52,7 +52,9 @@ def test_the_outcome_is_the_outcome_modules_verdict(treated) -> None:
 
 
 def test_a_second_failing_follow_up_confirms_the_loss_in_the_report(treated) -> None:
-    start = treated.patient.dosing_sessions.get().started_at
+    session = treated.patient.dosing_sessions.get()
+    # In the clinic's time, so that adding days keeps day N across a daylight-saving change.
+    start = session.started_at.astimezone(session.clinic.tzinfo)
     response_record(
         patient=treated.patient,
         instrument_code="pcl5",
