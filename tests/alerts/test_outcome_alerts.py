@@ -37,7 +37,8 @@ def first_dose(patient, clinician, colleague) -> dt.datetime:
     course = course_on(iv_protocol(clinician.clinic), patient=patient, by=colleague.user)
     started = dosed(course, colleague.user, minutes_ago=40 * 24 * 60).started_at
     assert started is not None
-    return started
+    # In the clinic's time, so that adding days keeps day N across a daylight-saving change.
+    return started.astimezone(clinician.clinic.tzinfo)
 
 
 def pcl5(patient: Patient, first_dose: dt.datetime, day: float, total: int, **kw) -> Response:
