@@ -180,6 +180,7 @@ def test_a_loss_of_response_on_a_voided_pcl5_no_longer_holds_back_the_real_one(
     course = course_on(iv_protocol(clinician.clinic), patient=patient, by=colleague.user)
     started = dosed(course, colleague.user, minutes_ago=40 * 24 * 60).started_at
     assert started is not None
+    started = started.astimezone(clinician.clinic.tzinfo)  # day N stays day N across DST
 
     def at(day: int, total: int) -> Response:
         return pcl5(patient, total, started + dt.timedelta(days=day))
