@@ -54,6 +54,7 @@ from afterglow.analytics.engine.scan_errors import (
 )
 from afterglow.analytics.engine.scan_reduce import reduce_patients
 from afterglow.analytics.engine.table import PatientTable, by_groups, table_figures
+from afterglow.analytics.engine.warm import imports_during
 from afterglow.outcomes.rules import PCL5_MAX
 
 __all__ = ["FORMATS", "analyze_file", "file_format", "numeric_bins"]
@@ -171,13 +172,14 @@ def _analyze(
     pandas_nulls = kind == "parquet" or bool(extra & set(columns))
     source = source_sql(name, kind, typed=True, pandas_nulls=pandas_nulls)
     try:
-        if kind == "csv":
-            # A CSV is parsed once, into a table of the columns used (Parquet is columnar
-            # already and read where needed).
-            keep = ", ".join(quote(c) for c in columns if c in {*REQUIRED_COLUMNS, *extra})
-            connection.execute(f"CREATE TEMP TABLE observations AS SELECT {keep} FROM {source}")
-            source = "observations"
-        types = _check_values(connection, source, name, kind)
+        with imports_during():  # the figures' libraries, while DuckDB reads (``warm``)
+            if kind == "csv":
+                # A CSV is parsed once, into a table of the columns used (Parquet is
+                # columnar already and read where needed).
+                keep = ", ".join(quote(c) for c in columns if c in {*REQUIRED_COLUMNS, *extra})
+                connection.execute(f"CREATE TEMP TABLE observations AS SELECT {keep} FROM {source}")
+                source = "observations"
+            types = _check_values(connection, source, name, kind)
         reduced = reduce_patients(
             connection, source, config, blank_id=_blank_id(types, pandas_nulls)
         )

@@ -120,9 +120,7 @@ def reduce_patients(
         FROM ({rows}) GROUP BY patient_id
         """
     )
-    blank = connection.execute(
-        f"SELECT count(*) FROM per_patient WHERE {blank_id}"
-    ).fetchone()
+    blank = connection.execute(f"SELECT count(*) FROM per_patient WHERE {blank_id}").fetchone()
     if (blank is not None and blank[0]) or _repeats(connection, rows):
         return None
     k = int(config.loss_confirmations)
