@@ -155,6 +155,15 @@ BAD_CSVS = [
     "patient_id,day,pcl5_total\nb,0,50\na,0,50\nb,14,30\nb,14,31\na,3,3\n",
     "patient_id,day,pcl5_total\n",
     "patient_id,days,total\na,0,50\n",
+    # pandas' missing-value texts: blank ids, days and totals, quoted or not
+    "patient_id,day,pcl5_total\na,0,50\nNA,14,30\n",
+    'patient_id,day,pcl5_total\na,0,50\n"NULL",14,30\n',
+    "patient_id,day,pcl5_total\na,0,50\nb,0,40\nn/a,14,30\nb,14,30\nb,14,31\n",
+    "patient_id,day,pcl5_total\na,0,50\na,NA,30\n",
+    "patient_id,day,pcl5_total\na,0,50\na,nan,30\n",
+    "patient_id,day,pcl5_total\na,0,50\na,14,-1.#IND\n",
+    "patient_id,day,pcl5_total\na,0,50\na,14,<NA>\n",
+    "patient_id,day,pcl5_total\na,0,50\na,14,NaN\n",
 ]
 
 
@@ -169,6 +178,21 @@ def test_bad_csvs_get_the_in_memory_engines_one_line_reason(tmp_path, text):
         analyze_file(path)
 
     assert str(got.value) == str(expected.value)
+
+
+def test_missing_value_texts_mean_the_same_with_and_without_a_by_column(tmp_path):
+    path = tmp_path / "ids.csv"
+    rows = ["patient_id,day,pcl5_total,sex", "a,0,50,f", "a,14,20,f", "b,0,60,m", "b,14,50,m"]
+    path.write_text("\n".join([*rows, "None,14,30,f", ""]), encoding="utf-8")
+    for by in (None, "sex"):
+        with pytest.raises(AnalysisInputError, match=r"^patient_id is blank in data row 5$"):
+            analyze_file(path, by=by)
+    # Texts near them are ids like any other.
+    path.write_text("\n".join([*rows, " NA,0,30,f", "NAN,0,40,m", "NA ,14,9,f", ""]))
+    for by in (None, "sex"):
+        same(analyze_file(path, by=by), analyze_csv(path, by=by))
+        result = analyze_file(path, by=by)
+        assert (result["n_patients"], result["n_excluded_no_baseline"]) == (4, 1)
 
 
 def test_bad_parquet_values_and_repeats_are_found_with_their_data_row(tmp_path):

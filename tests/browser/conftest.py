@@ -6,6 +6,10 @@
 - ``page``: a page in a phone-sized context (390×844, touch, 2× pixels);
 - ``snap``: saves a screenshot into ``$AFTERGLOW_SHOTS_DIR`` when that is set (for
   people reviewing the pages), and does nothing otherwise;
+- ``make_clinic``, ``clinic``, ``nurse``: the clinic the browser tests speak about
+  ("Harbour Clinic", ``harbour``) built with the settings a file needs
+  (``make_clinic(timezone=...)``; a file overrides ``clinic`` with such a call), and
+  its nurse persona ``nurse.kim`` (Dana Kim);
 - ``csp_violations``: every Content-Security-Policy violation any page of the test
   saw (the ``securitypolicyviolation`` event and Chromium's console report). A test
   that leaves one unclaimed fails at teardown, so every browser test also checks
@@ -46,6 +50,9 @@ from playwright.sync_api import (
     expect,
     sync_playwright,
 )
+
+from afterglow.accounts.models import Clinic, Membership, Role
+from tests.factories import ClinicFactory, MembershipFactory, UserFactory
 
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -348,3 +355,41 @@ class IntakePage:
 @pytest.fixture
 def intake_page(page: Page) -> IntakePage:
     return IntakePage(page)
+
+
+# --- the clinic and personas the browser tests speak about ----------------------------
+
+HARBOUR: dict[str, Any] = {"name": "Harbour Clinic", "slug": "harbour"}
+
+
+@pytest.fixture
+def make_clinic(transactional_db: None) -> Callable[..., Clinic]:
+    """``make_clinic(**settings)``: Harbour Clinic with ``settings`` (``accounts.Clinic``
+    fields, e.g. ``timezone``, ``dosing_weekdays``) over the factory's defaults.
+
+    ``transactional_db``: the live server reads the rows from another thread.
+    """
+
+    def make(**settings: Any) -> Clinic:
+        clinic: Clinic = ClinicFactory(**{**HARBOUR, **settings})
+        return clinic
+
+    return make
+
+
+@pytest.fixture
+def clinic(make_clinic: Callable[..., Clinic]) -> Clinic:
+    """Harbour Clinic with the factory's settings; a file that needs others overrides this
+    fixture with ``make_clinic(...)``."""
+    return make_clinic()
+
+
+@pytest.fixture
+def nurse(clinic: Clinic) -> Membership:
+    """Dana Kim (``nurse.kim``, password ``tests.factories.PASSWORD``), a nurse at ``clinic``."""
+    membership: Membership = MembershipFactory(
+        clinic=clinic,
+        role=Role.NURSE,
+        user=UserFactory(username="nurse.kim", first_name="Dana", last_name="Kim"),
+    )
+    return membership

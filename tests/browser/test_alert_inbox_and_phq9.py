@@ -11,10 +11,10 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import BrowserContext, Page, expect
 
-from afterglow.accounts.models import Clinic, Membership, Role
+from afterglow.accounts.models import Clinic, Membership
 from afterglow.alerts.models import DIARY_GAP_CODE, Alert, SourceKind, Urgency
 from afterglow.instruments.services import response_record
-from tests.factories import PASSWORD, ClinicFactory, MembershipFactory, PatientFactory, UserFactory
+from tests.factories import PASSWORD, PatientFactory
 
 pytestmark = pytest.mark.browser
 
@@ -27,17 +27,8 @@ PHONE_360 = {
 
 
 @pytest.fixture
-def clinic(transactional_db: None) -> Clinic:
-    return ClinicFactory(name="Harbour Clinic", slug="harbour", timezone="America/New_York")
-
-
-@pytest.fixture
-def nurse(clinic: Clinic) -> Membership:
-    return MembershipFactory(
-        clinic=clinic,
-        role=Role.NURSE,
-        user=UserFactory(username="nurse.kim", first_name="Dana", last_name="Kim"),
-    )
+def clinic(make_clinic: Callable[..., Clinic]) -> Clinic:
+    return make_clinic(timezone="America/New_York")
 
 
 def sign_in(page: Page, path: str, username: str) -> None:

@@ -15,7 +15,6 @@ from afterglow.instruments.services import response_record
 from afterglow.patients.models import Patient
 from tests.factories import (
     PASSWORD,
-    ClinicFactory,
     MembershipFactory,
     PatientFactory,
     UserFactory,
@@ -30,8 +29,8 @@ POSSIBLE = "Possible loss of response — confirm at the next measurement"
 
 
 @pytest.fixture
-def clinic(transactional_db: None) -> Clinic:
-    return ClinicFactory(name="Harbour Clinic", slug="harbour", timezone="America/New_York")
+def clinic(make_clinic: Callable[..., Clinic]) -> Clinic:
+    return make_clinic(timezone="America/New_York")
 
 
 @pytest.fixture

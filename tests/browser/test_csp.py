@@ -11,31 +11,18 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import BrowserContext, Page, expect
 
-from afterglow.accounts.models import Clinic, Membership, Role
+from afterglow.accounts.models import Clinic, Membership
 from afterglow.instruments.services import response_record
 from tests.browser.conftest import CspViolations
 from tests.factories import (
     PASSWORD,
-    ClinicFactory,
-    MembershipFactory,
     PatientFactory,
-    UserFactory,
     course_on,
     dosed,
     iv_protocol,
 )
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture
-def clinic(transactional_db: None) -> Clinic:
-    return ClinicFactory(name="Harbour Clinic", slug="harbour")
-
-
-@pytest.fixture
-def nurse(clinic: Clinic) -> Membership:
-    return MembershipFactory(clinic=clinic, role=Role.NURSE, user=UserFactory(username="nurse.kim"))
 
 
 def sign_in(page: Page, path: str, username: str) -> None:

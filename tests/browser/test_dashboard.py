@@ -10,7 +10,7 @@ from playwright.sync_api import BrowserContext, Page, expect
 
 from afterglow.accounts.models import Clinic, Membership, Role
 from tests.analytics.cohort import cohort
-from tests.factories import PASSWORD, ClinicFactory, MembershipFactory, UserFactory
+from tests.factories import PASSWORD, MembershipFactory, UserFactory
 
 pytestmark = pytest.mark.browser
 
@@ -18,9 +18,9 @@ PHONE_WIDTH = 390
 
 
 @pytest.fixture
-def clinic(transactional_db: None) -> Clinic:
+def clinic(make_clinic: Callable[..., Clinic]) -> Clinic:
     # A smallest group of 5 so that the filtered half of the cohort is still shown.
-    return ClinicFactory(name="Harbour Clinic", slug="harbour", analytics_min_n=5)
+    return make_clinic(analytics_min_n=5)
 
 
 @pytest.fixture

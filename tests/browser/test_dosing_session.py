@@ -22,7 +22,6 @@ from afterglow.accounts.models import Clinic, Membership, Role
 from afterglow.treatment.models import DosingSession, SessionAlert, SessionStatus
 from tests.factories import (
     PASSWORD,
-    ClinicFactory,
     MembershipFactory,
     UserFactory,
     course_on,
@@ -43,24 +42,10 @@ ALERT_TEXT = "BP 185/105 at 40 min is at or above the pause level 180/100 (clini
 
 
 @pytest.fixture
-def clinic(transactional_db: None) -> Clinic:
+def clinic(make_clinic: Callable[..., Clinic]) -> Clinic:
     # Doses every day, so a session planned for today starts without the off-plan question
     # whatever weekday the suite runs on (that question is tested on its own).
-    return ClinicFactory(
-        name="Harbour Clinic",
-        slug="harbour",
-        timezone="America/New_York",
-        dosing_weekdays="0,1,2,3,4,5,6",
-    )
-
-
-@pytest.fixture
-def nurse(clinic: Clinic) -> Membership:
-    return MembershipFactory(
-        clinic=clinic,
-        role=Role.NURSE,
-        user=UserFactory(username="nurse.kim", first_name="Dana", last_name="Kim"),
-    )
+    return make_clinic(timezone="America/New_York", dosing_weekdays="0,1,2,3,4,5,6")
 
 
 def sign_in(page: Page, path: str, username: str) -> None:

@@ -22,7 +22,6 @@ from afterglow.schedules.rules import DIARY
 from afterglow.schedules.services import schedule_attach
 from tests.factories import (
     PASSWORD,
-    ClinicFactory,
     MembershipFactory,
     PatientFactory,
     UserFactory,
@@ -41,8 +40,8 @@ A11Y_PROBE = (Path(__file__).parent / "a11y_probe.js").read_text()
 
 
 @pytest.fixture
-def clinic(transactional_db: None) -> Clinic:
-    return ClinicFactory(name="Harbour Clinic", slug="harbour", timezone="Europe/London")
+def clinic(make_clinic: Callable[..., Clinic]) -> Clinic:
+    return make_clinic(timezone="Europe/London")
 
 
 @pytest.fixture

@@ -25,7 +25,6 @@ from tests.factories import (
     ANY_DAY,
     PASSWORD,
     PREDOSE,
-    ClinicFactory,
     MembershipFactory,
     PatientFactory,
     UserFactory,
@@ -48,23 +47,9 @@ def docs_shot(page: Page, name: str) -> None:
 
 
 @pytest.fixture
-def clinic(transactional_db: None) -> Clinic:
+def clinic(make_clinic: Callable[..., Clinic]) -> Clinic:
     # Doses every day, so today's sessions start without the off-plan question.
-    return ClinicFactory(
-        name="Harbour Clinic",
-        slug="harbour",
-        timezone="America/New_York",
-        dosing_weekdays="0,1,2,3,4,5,6",
-    )
-
-
-@pytest.fixture
-def nurse(clinic: Clinic) -> Membership:
-    return MembershipFactory(
-        clinic=clinic,
-        role=Role.NURSE,
-        user=UserFactory(username="nurse.kim", first_name="Dana", last_name="Kim"),
-    )
+    return make_clinic(timezone="America/New_York", dosing_weekdays="0,1,2,3,4,5,6")
 
 
 @pytest.fixture

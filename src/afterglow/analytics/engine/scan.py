@@ -4,9 +4,10 @@ The figures equal :func:`afterglow.analytics.engine.analyze` of the same data (t
 compare every number); only the reading differs:
 
 1. DuckDB reads the file (CSV: parallel, typed on the fly; Parquet: only the columns
-   needed) and checks it in one aggregate pass: blank ids, blank or non-whole days,
-   totals blank, non-whole or outside 0-80. A problem is then located (data row,
-   value) by a second, slower pass (``scan_errors``) that words it exactly as
+   needed) and checks it in one aggregate pass: blank or non-whole days, totals
+   blank, non-whole or outside 0-80 (blank ids are looked for among the patients of
+   step 2, one per patient instead of one per row). A problem is then located (data
+   row, value) by a second, slower pass (``scan_errors``) that words it exactly as
    ``frame.validate_frame`` does.
 2. DuckDB reduces the rows to one row per patient with SQL aggregates grouped by
    ``patient_id`` (``scan_reduce``: the rules of ``patients`` and ``durability``; a
@@ -44,9 +45,16 @@ from afterglow.analytics.engine.frame import (
     SEVERITY_BANDS,
     _missing_columns,
 )
-from afterglow.analytics.engine.scan_errors import first_problem, quote, source_sql
+from afterglow.analytics.engine.scan_errors import (
+    PANDAS_NULLS,
+    first_problem,
+    literal,
+    quote,
+    source_sql,
+)
 from afterglow.analytics.engine.scan_reduce import reduce_patients
 from afterglow.analytics.engine.table import PatientTable, by_groups, table_figures
+from afterglow.analytics.engine.warm import imports_during
 from afterglow.outcomes.rules import PCL5_MAX
 
 __all__ = ["FORMATS", "analyze_file", "file_format", "numeric_bins"]
@@ -157,20 +165,27 @@ def _analyze(
             f"{option} column {column!r} is not in the {kind.upper() if kind == 'csv' else 'file'} "
             f"(columns found: {', '.join(columns)})"
         )
-    source = source_sql(name, kind, typed=True)
+    extra = {by, covariate, "age" if by == "age_band" else None} - {None, *REQUIRED_COLUMNS}
+    # Matching every field against pandas' missing-value texts slows a CSV read by about
+    # a sixth; without --by/--covariate only the three required columns are read, and
+    # there those texts need no matching (see _blank_id).
+    pandas_nulls = kind == "parquet" or bool(extra & set(columns))
+    source = source_sql(name, kind, typed=True, pandas_nulls=pandas_nulls)
     try:
-        if kind == "csv":
-            # A CSV is parsed once, into a table of the columns used (Parquet is columnar
-            # already and read where needed).
-            wanted = {*REQUIRED_COLUMNS, by, covariate, "age" if by == "age_band" else None}
-            keep = ", ".join(quote(c) for c in columns if c in wanted)
-            connection.execute(f"CREATE TEMP TABLE observations AS SELECT {keep} FROM {source}")
-            source = "observations"
-        _check_values(connection, source, name, kind)
-        reduced = reduce_patients(connection, source, config)
+        with imports_during():  # the figures' libraries, while DuckDB reads (``warm``)
+            if kind == "csv":
+                # A CSV is parsed once, into a table of the columns used (Parquet is
+                # columnar already and read where needed).
+                keep = ", ".join(quote(c) for c in columns if c in {*REQUIRED_COLUMNS, *extra})
+                connection.execute(f"CREATE TEMP TABLE observations AS SELECT {keep} FROM {source}")
+                source = "observations"
+            types = _check_values(connection, source, name, kind)
+        reduced = reduce_patients(
+            connection, source, config, blank_id=_blank_id(types, pandas_nulls)
+        )
     except duckdb.Error as exc:
         raise _problem(connection, name, kind, exc) from None
-    if reduced is None:  # two totals on one patient's day
+    if reduced is None:  # a blank id, or two totals on one patient's day
         raise first_problem(connection, name, kind)
     table = reduced
     if covariate is not None:
@@ -233,8 +248,13 @@ def _columns(connection: duckdb.DuckDBPyConnection, name: str, kind: str) -> lis
     return [row[0] for row in described]
 
 
-def _check_values(connection: duckdb.DuckDBPyConnection, source: str, name: str, kind: str) -> None:
-    """One aggregate pass; any problem is then located and worded by ``scan_errors``."""
+def _check_values(
+    connection: duckdb.DuckDBPyConnection, source: str, name: str, kind: str
+) -> dict[str, str]:
+    """One aggregate pass over days and totals; any problem is then located and worded by
+    ``scan_errors``. Blank ids are looked for per patient (``_blank_id``), where there
+    are 16 times fewer to look at. Returns the column types of ``source``.
+    """
     types = dict(
         connection.execute(
             f"SELECT column_name, column_type FROM (DESCRIBE SELECT * FROM {source})"
@@ -251,13 +271,9 @@ def _check_values(connection: duckdb.DuckDBPyConnection, source: str, name: str,
     total = (
         "pcl5_total" if types.get("pcl5_total") in _WHOLE_TYPES else "CAST(pcl5_total AS DOUBLE)"
     )
-    patient = (
-        "patient_id" if types.get("patient_id") == "VARCHAR" else "CAST(patient_id AS VARCHAR)"
-    )
     row = connection.execute(
         f"""
         SELECT count(*),
-               count(*) FILTER (patient_id IS NULL OR trim({patient}) = ''),
                count(*) FILTER ({not_whole("day")}),
                count(*) FILTER ({not_whole("pcl5_total")}
                                 OR {total} < 0 OR {total} > {PCL5_MAX})
@@ -271,6 +287,23 @@ def _check_values(connection: duckdb.DuckDBPyConnection, source: str, name: str,
         )
     if any(row[1:]):
         raise first_problem(connection, name, kind)
+    return types
+
+
+def _blank_id(types: dict[str, str], pandas_nulls: bool) -> str:
+    """The SQL condition on ``patient_id`` of the ids ``validate_frame`` calls blank.
+
+    Read without ``pandas_nulls``, a CSV id such as ``NA`` arrives as its text, where
+    pandas (and the reader with the full list) has a missing value: those texts count
+    as blank too, matched exactly as ``nullstr`` matches them.
+    """
+    patient = (
+        "patient_id" if types.get("patient_id") == "VARCHAR" else "CAST(patient_id AS VARCHAR)"
+    )
+    condition = f"patient_id IS NULL OR trim({patient}) = ''"
+    if not pandas_nulls:
+        condition += f" OR {patient} IN ({', '.join(literal(v) for v in PANDAS_NULLS if v)})"
+    return condition
 
 
 def _patient_values(

@@ -16,7 +16,7 @@ from afterglow.analytics.engine.config import AnalysisInputError
 from afterglow.analytics.engine.frame import _show
 from afterglow.outcomes.rules import PCL5_MAX
 
-__all__ = ["PANDAS_NULLS", "first_problem", "quote", "source_sql"]
+__all__ = ["PANDAS_NULLS", "first_problem", "literal", "quote", "source_sql"]
 
 #: The texts pandas reads as missing (``pandas.read_csv``'s default ``na_values``), so a
 #: CSV means the same to both readers.
@@ -56,15 +56,19 @@ def literal(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-def source_sql(name: str, kind: str, *, typed: bool, text: bool = False) -> str:
+def source_sql(
+    name: str, kind: str, *, typed: bool, text: bool = False, pandas_nulls: bool = True
+) -> str:
     """The table function reading ``name``.
 
     ``typed``: CSV ids as text and ``day``, ``pcl5_total`` as numbers (a value that is
     not one stops the read with a conversion error); ``text``: every CSV column as text.
+    ``pandas_nulls``: the texts of ``PANDAS_NULLS`` read as missing, as pandas does;
+    otherwise only empty fields (faster: the caller then treats those texts itself).
     """
     if kind == "parquet":
         return f"read_parquet({literal(name)})"
-    nulls = ", ".join(literal(value) for value in PANDAS_NULLS)
+    nulls = ", ".join(literal(value) for value in (PANDAS_NULLS if pandas_nulls else ("",)))
     options = [f"header = true, nullstr = [{nulls}]", "encoding = 'utf-8'"]
     if text:
         options.append("all_varchar = true")

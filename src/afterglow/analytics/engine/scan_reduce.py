@@ -18,10 +18,16 @@ rows, grouped by ``patient_id`` (a hash aggregate: no sort of the rows):
   at the last follow-up.
 - **mixed-model sums** (``mixed.PatientSums``): integer sums over the mixed window
   (exact), ``ty`` as Σ day·total / 7 like ``mixed.patient_sums``.
+- **blank ids** are looked for among the grouped ids (one per patient) rather than in
+  every row; the caller says which ids count as blank (``blank_id``) and words the
+  problem through ``scan_errors``.
 - **repeats** (two totals on one day; the caller words it through ``scan_errors``): a
   distinct count per patient would cost more than all the rest, so each patient's days
   are kept as residues modulo 127 in the bits of one 128-bit integer; a patient with
   fewer residues than rows (a repeat, or days 127 apart) is then checked exactly.
+- the durability runs are windows over the responders' rows partitioned by the
+  ``per_patient`` row (an integer) rather than by ``patient_id`` (text): the same
+  partitions, a cheaper sort.
 
 The response rule (``patients.responds``) is built from the config, in integers:
 ``B > 0 AND 100 (B - T) >= response_percent · B`` (and ``B - T >= reliable_points`` when
@@ -59,11 +65,17 @@ def _match_key(target: int) -> tuple[str, tuple[int, int]]:
 
 
 def reduce_patients(
-    connection: duckdb.DuckDBPyConnection, source: str, config: AnalysisConfig
+    connection: duckdb.DuckDBPyConnection,
+    source: str,
+    config: AnalysisConfig,
+    *,
+    blank_id: str = "patient_id IS NULL",
 ) -> PatientTable | None:
-    """``source``'s patient table in ``patient_id`` order; None if a patient repeats a day.
+    """``source``'s patient table in ``patient_id`` order; None if an id is blank or a
+    patient repeats a day (the caller words which through ``scan_errors``).
 
-    ``source`` holds checked rows (ids not blank, whole days, totals 0-80).
+    ``source`` holds checked days and totals (whole days, totals 0-80); ``blank_id`` is
+    a SQL condition on ``patient_id`` true for the ids ``validate_frame`` calls blank.
     """
     rows = (
         f"SELECT patient_id, CAST(day AS INTEGER) AS day, CAST(pcl5_total AS INTEGER) AS total "
@@ -108,26 +120,27 @@ def reduce_patients(
         FROM ({rows}) GROUP BY patient_id
         """
     )
-    if _repeats(connection, rows):
+    blank = connection.execute(f"SELECT count(*) FROM per_patient WHERE {blank_id}").fetchone()
+    if (blank is not None and blank[0]) or _repeats(connection, rows):
         return None
     k = int(config.loss_confirmations)
     fails = f"CASE WHEN {responds_sql('p.baseline', 'r.total', config)} THEN 0 ELSE 1 END"
     connection.execute(
         f"""
         CREATE OR REPLACE TEMP TABLE losses AS
-        SELECT patient_id, min(day) FILTER (WHERE run_rows = {k} AND run_fails = {k}) AS loss_day
+        SELECT patient, min(day) FILTER (WHERE run_rows = {k} AND run_fails = {k}) AS loss_day
         FROM (
-            SELECT patient_id, day,
+            SELECT patient, day,
                    count(*) OVER run AS run_rows, sum(fail) OVER run AS run_fails
             FROM (
-                SELECT r.patient_id, r.day, {fails} AS fail
+                SELECT p.rowid AS patient, r.day, {fails} AS fail
                 FROM ({rows}) AS r JOIN per_patient AS p USING (patient_id)
                 WHERE p.responder AND r.day > p.start_day
             )
-            WINDOW run AS (PARTITION BY patient_id ORDER BY day
+            WINDOW run AS (PARTITION BY patient ORDER BY day
                            ROWS BETWEEN CURRENT ROW AND {k - 1} FOLLOWING)
         )
-        GROUP BY patient_id
+        GROUP BY patient
         """
     )
     timepoints = ", ".join(f"p.tp{i}" for i in range(len(config.days)))
@@ -135,7 +148,7 @@ def reduce_patients(
         f"""
         SELECT p.n_rows, p.baseline, p.last_day, {timepoints}, p.start_day, p.responder,
                l.loss_day, p.m_n, p.m_d, p.m_dd, p.m_y, p.m_dy, p.m_yy
-        FROM per_patient AS p LEFT JOIN losses AS l USING (patient_id)
+        FROM per_patient AS p LEFT JOIN losses AS l ON l.patient = p.rowid
         ORDER BY p.patient_id
         """
     ).fetchnumpy()
