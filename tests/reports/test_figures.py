@@ -57,13 +57,14 @@ def test_series_differ_by_dash_pattern_and_marker_not_by_colour() -> None:
     # Markers: series 1 filled circles, series 2 open squares — two shapes, one drawn
     # filled black and the other filled white.
     shapes = {  # closed marker shapes (tick marks are open strokes)
-        marker for marker, d in re.findall(r'<path id="(m[0-9a-f]+)" d="([^"]*)"', svg) if "z" in d
+        d for _, d in re.findall(r'<path id="(m[0-9a-f]+)" d="([^"]*)"', svg) if "z" in d
     }
+    drawn = re.findall(r'<path d="([^"]*)" transform="translate\([^)]*\)" style="([^"]*)"', svg)
     fills: dict[str, set[str]] = {}
-    for marker, style in re.findall(r'<use xlink:href="#(m[0-9a-f]+)"[^>]*style="([^"]*)"', svg):
-        if marker in shapes:
+    for d, style in drawn:  # each marker's path, moved into place (f.inline_markers)
+        if d in shapes:
             fill = re.search(r"fill: (#[0-9a-f]{6})", style)
-            fills.setdefault(marker, set()).add(fill[1] if fill else "#000000")  # SVG default
+            fills.setdefault(d, set()).add(fill[1] if fill else "#000000")  # SVG default
     assert sorted(fills.values(), key=sorted) == [{"#000000"}, {"#ffffff"}]
 
 
@@ -74,6 +75,26 @@ def test_the_cutoff_is_labelled_in_text_and_the_doses_are_labelled_ticks() -> No
     assert "Doses (session number)" in texts
     assert {"1", "2", "3"} <= set(texts)
     assert "baseline" in texts
+
+
+def test_markers_are_drawn_as_paths_in_place_not_as_uses() -> None:
+    svg = (
+        '<svg><defs><path id="m1" d="M 0 2 L 2 0 z" style="fill: #ffffff"/></defs>'
+        '<use xlink:href="#m1" x="10.5" y="-3" style="fill: #000000; stroke: #000000"/>'
+        '<use xlink:href="#elsewhere" x="1" y="1"/></svg>'
+    )
+    assert f.inline_markers(svg) == (
+        '<svg><defs><path id="m1" d="M 0 2 L 2 0 z" style="fill: #ffffff"/></defs>'
+        '<path d="M 0 2 L 2 0 z" transform="translate(10.5 -3)"'
+        ' style="fill: #ffffff; stroke: #000000"/>'  # the path's own fill wins
+        '<use xlink:href="#elsewhere" x="1" y="1"/></svg>'  # unknown: left as it was
+    )
+    chart = pcl5_chart().svg
+    assert "<use " not in chart
+    # One marker per point drawn, 3 totals (one missing) and 4 cluster B values, and
+    # one beside each of the legend's two names.
+    points = re.findall(r'<path d="[^"]*z\s*" transform="translate', chart)
+    assert len(points) == 3 + 4 + 2
 
 
 def test_a_missing_value_is_a_gap_not_a_zero() -> None:

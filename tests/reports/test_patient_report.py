@@ -78,7 +78,7 @@ def test_the_report_shows_identifiers_totals_and_outcome_words(treated) -> None:
         assert text in html
     table = html.split('id="pcl5-table"')[1].split("</table>")[0]
     for total in (50, 34, 30, 38):
-        assert f"<strong>{total}</strong>" in table
+        assert f'<td class="num strong">{total}</td>' in table  # bold
     assert "-12 (-24.0%)" in table
     assert "possible loss of response — confirm at the next measurement" in table
     assert "<strong>loss of response</strong>" not in table

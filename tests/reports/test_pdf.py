@@ -59,6 +59,36 @@ def test_render_pdf_returns_pdf_bytes(long_template, clinic_with_marks) -> None:
     assert data.rstrip().endswith(b"%%EOF")
 
 
+def test_each_thread_lays_out_every_report_with_its_one_font_configuration(
+    long_template, clinic_with_marks
+) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    context = {"lines": range(3), **pdf.print_context(clinic=clinic_with_marks, title="Short")}
+    first = pdf.layout(template=long_template, context=context)
+    second = pdf.layout(template=long_template, context=context)
+    assert first.font_config is second.font_config is pdf.font_configuration()
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        other = pool.submit(pdf.font_configuration).result()
+    assert other is not first.font_config  # Pango font maps are not shared between threads
+    # The shared configuration lays out the same pages as a fresh one.
+    assert page_texts(second) == page_texts(first)
+
+
+def test_the_print_css_is_parsed_once_per_thread_and_still_lays_out_a4_pages(
+    long_template, clinic_with_marks
+) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    context = {"lines": range(3), **pdf.print_context(clinic=clinic_with_marks, title="Short")}
+    assert pdf.print_stylesheet() is pdf.print_stylesheet()
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        assert pool.submit(pdf.print_stylesheet).result() is not pdf.print_stylesheet()
+    assert "@page" not in pdf.render_html(template=long_template, context=context)
+    (page,) = pdf.layout(template=long_template, context=context).pages
+    assert (round(page.width), round(page.height)) == (794, 1123)  # A4 in CSS pixels
+
+
 def test_the_fetcher_serves_static_files_and_data_but_never_the_network() -> None:
     weasyprint = pdf.load_weasyprint()
     fetcher = pdf._static_fetcher(weasyprint)

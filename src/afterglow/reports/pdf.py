@@ -26,9 +26,11 @@ a template cannot be made to reach other hosts, and rendering never waits on the
 app's own web server.
 
 Speed (issue 13): Python's garbage collector is paused while WeasyPrint lays out and
-draws (:func:`collector_paused`), and charts are drawn once per set of numbers
-(``reports.figures.cached_chart``). What a report costs, and what did not help, is in
-README "Performance".
+draws (:func:`collector_paused`), charts are drawn once per set of numbers
+(``reports.figures.cached_chart``), and each thread keeps one WeasyPrint font
+configuration and one parsed print CSS for all its reports (:func:`font_configuration`,
+:func:`print_stylesheet`). What a report costs,
+and what did not help, is in README "Performance".
 """
 
 from __future__ import annotations
@@ -56,6 +58,11 @@ PANGO_HINT = "PDF reports need the Pango library: apt-get install libpango-1.0-0
 #: by path, so the host never matters and is never contacted.
 BASE_URL = "https://afterglow.invalid/"
 CONFIDENTIAL = "Confidential — contains personal health information"
+
+#: The print CSS of every report (A4, header and footer, type, tables): :func:`print_stylesheet`.
+PRINT_CSS = "reports/print.css"
+# font_configuration's and print_stylesheet's objects, one of each per thread.
+_per_thread = threading.local()
 
 # collector_paused's state: renders running, and whether the collector was on before.
 _paused = 0
@@ -123,7 +130,43 @@ def layout(
     html = render_html(template=template, context=context, tz=tz)
     return weasyprint.HTML(
         string=html, base_url=base_url or BASE_URL, url_fetcher=_static_fetcher(weasyprint)
-    ).render()
+    ).render(font_config=font_configuration(), stylesheets=[print_stylesheet()])
+
+
+def font_configuration() -> Any:
+    """This thread's ``weasyprint.text.fonts.FontConfiguration``, made on first use.
+
+    Left to itself WeasyPrint loads Fontconfig's configuration and makes a new Pango
+    font map for every document, so every report opened its fonts again and started
+    with cold glyph caches (≈ 30 ms of a patient PDF). Reports use installed fonts only
+    (no ``@font-face``, which would add fonts to the shared configuration), so one
+    configuration serves them all. Pango font maps are not thread-safe: one per thread
+    (gunicorn's gthread workers run several).
+    """
+    config = getattr(_per_thread, "fonts", None)
+    if config is None:
+        from weasyprint.text.fonts import FontConfiguration
+
+        config = _per_thread.fonts = FontConfiguration()
+    return config
+
+
+def print_stylesheet() -> Any:
+    """:data:`PRINT_CSS` (page, header, footer, type, tables) as a ``weasyprint.CSS``,
+    parsed once per thread: every report is laid out with it.
+
+    ``print_base.html`` no longer carries it in its ``<style>``, which WeasyPrint parsed
+    again for every report (≈ 10 ms). Given to WeasyPrint as a user stylesheet, it is
+    cascaded below the report's own ``{% block style %}`` rules, which is how they were
+    meant to apply. An edit to the file shows after a restart.
+    """
+    sheet = getattr(_per_thread, "css", None)
+    if sheet is None:
+        weasyprint = load_weasyprint()
+        sheet = _per_thread.css = weasyprint.CSS(
+            string=render_to_string(PRINT_CSS), font_config=font_configuration()
+        )
+    return sheet
 
 
 def render_pdf(
