@@ -13,6 +13,9 @@
  * On a screen under 640 px the toolbar (modebar) is not shown: it would cover the
  * plot, and a finger cannot reach its small buttons anyway.
  *
+ * plotly.js loads before this script (`defer`, in order) or `async` with the
+ * attribute data-plotly, as on the patient chart (below).
+ *
  * When every chart on the page is drawn (each Plotly.newPlot promise resolved) the
  * page gets the performance mark "afterglow:charts-drawn": `make bench-web` reads it
  * for the chart's first visit (time from the navigation to every chart drawn).
@@ -56,9 +59,18 @@
     });
   }
 
+  // plotly.js may load `async` (the patient chart: the page is parsed and htmx set up
+  // without waiting for its 1.2 MB) with the attribute data-plotly: then draw once it
+  // has run, whichever of the two scripts runs first.
+  function start() {
+    var plotly = document.querySelector("script[data-plotly]");
+    if (window.Plotly || !plotly) drawAll();
+    else plotly.addEventListener("load", drawAll);
+  }
+
   if (document.readyState === "loading") {
-    document.addEventListener("DOMContentLoaded", drawAll);
+    document.addEventListener("DOMContentLoaded", start);
   } else {
-    drawAll();
+    start();
   }
 })();
