@@ -36,8 +36,15 @@ def inbox(request: StaffRequest) -> HttpResponse:
     urgency = request.GET.get("urgency", "all")
     urgency = urgency if urgency in URGENCIES else "all"
     alerts = alerts_inbox(clinic=membership.clinic, status=tab, urgency=urgency)
-    page = Paginator(alerts, INBOX_PAGE_SIZE).get_page(request.GET.get("page"))
     counts = open_alert_counts(clinic=membership.clinic)
+    paginator = Paginator(alerts, INBOX_PAGE_SIZE)
+    if tab == "open":  # counted already: the paginator need not ask again
+        paginator.count = {  # type: ignore[misc]
+            "all": counts.total,
+            "urgent": counts.urgent,
+            "routine": counts.routine,
+        }[urgency]
+    page = paginator.get_page(request.GET.get("page"))
     return render(
         request,
         "alerts/inbox.html",
