@@ -76,7 +76,9 @@ def test_the_query_lists_exactly_the_gaps_the_alert_rule_finds(clinic) -> None:
         listed = {g.patient.pk: g.days_missed for g in rows}
         for name, patient in patients.items():
             last_entry, link_since = facts[name]
-            gap = diary_gap(last_entry=last_entry, link_since=link_since, today=today, missed_days=3)
+            gap = diary_gap(
+                last_entry=last_entry, link_since=link_since, today=today, missed_days=3
+            )
             expected = None if gap is None else gap.missed
             assert listed.get(patient.pk) == expected, f"{name} on {today}"
             seen_listed += expected is not None

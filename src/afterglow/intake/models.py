@@ -106,7 +106,9 @@ class IntakeSubmission(models.Model):
         indexes = [
             # The triage queue: a status tab newest first, and the tabs' counts, without
             # reading every submission of the clinic (issue 13 §2).
-            models.Index(fields=["clinic", "status", "created_at"], name="intake_queue_status_order")
+            models.Index(
+                fields=["clinic", "status", "created_at"], name="intake_queue_status_order"
+            )
         ]
 
     def __str__(self) -> str:

@@ -89,7 +89,11 @@ def staff_nav_links(context: template.Context) -> SafeString:
         "",
         '<a href="{}"{}>{}</a>\n',
         (
-            (link["url"], SafeString(' aria-current="page"') if link["current"] else "", link["label"])
+            (
+                link["url"],
+                SafeString(' aria-current="page"') if link["current"] else "",
+                link["label"],
+            )
             for link in links
         ),
     )
