@@ -53,6 +53,12 @@ def test_every_role_and_every_capability_is_in_the_table() -> None:
         assert roles_with(capability), f"{capability} is granted to nobody"
 
 
+def test_whoever_works_the_worklist_can_open_its_rows_messages() -> None:
+    """The worklist (measurements) loads each row's messages from ``schedules:deliveries``,
+    which needs the clinical record: every role with the one has the other."""
+    assert set(roles_with(Capability.MEASUREMENTS)) <= set(roles_with(Capability.CLINICAL_RECORD))
+
+
 def test_coordinators_have_intake_and_demographics_but_no_clinical_record() -> None:
     granted = ROLE_CAPABILITIES[Role.COORDINATOR]
     assert {Capability.INTAKE, Capability.PATIENT_DETAILS} <= granted

@@ -93,3 +93,38 @@ def test_a_member_of_one_clinic_sees_its_name_and_no_switcher(clinic):
     html = page.content.decode()
     assert "Home Clinic" in html
     assert 'name="clinic"' not in html
+
+
+def _membership_queries(client) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as ctx:
+        assert client.get(reverse("patients:list")).status_code == 200
+    return sum('FROM "accounts_membership"' in q["sql"] for q in ctx.captured_queries)
+
+
+def test_the_header_reads_the_memberships_once_per_page(clinic, other_clinic):
+    """Choosing the membership and drawing the clinic switcher share one query (issue 13 §2)."""
+    from tests.factories import MembershipFactory
+
+    persona = _persona(clinic, Role.PRESCRIBER, "one-read")
+    page = persona.client.get(reverse("patients:list")).content.decode()
+    assert '<span class="clinic-name">Home Clinic</span>' in page and "clinic-switch" not in page
+    assert _membership_queries(persona.client) == 1
+    MembershipFactory(clinic=other_clinic, role=Role.RESEARCHER, user=persona.user)
+    page = persona.client.get(reverse("patients:list")).content.decode()
+    assert "Other Clinic (Researcher)" in page and '<option value="' in page
+    assert _membership_queries(persona.client) == 1
+
+
+def test_the_menu_marks_the_current_section_and_keeps_each_role_apart(clinic):
+    """Each role's links are reversed once and cached: another role's menu never leaks in."""
+    prescriber = _persona(clinic, Role.PRESCRIBER, "menu-prescriber").client
+    coordinator = _persona(clinic, Role.COORDINATOR, "menu-coordinator").client
+    page = prescriber.get(reverse("schedules:worklist")).content.decode()
+    assert f'<a href="{reverse("schedules:worklist")}" aria-current="page">Worklist</a>' in page
+    assert f'<a href="{reverse("patients:list")}">Patients</a>' in page
+    page = coordinator.get(reverse("intake:queue")).content.decode()
+    assert f'<a href="{reverse("intake:queue")}" aria-current="page">Intake</a>' in page
+    assert reverse("schedules:worklist") not in page and ">Alerts<" not in page

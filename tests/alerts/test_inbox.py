@@ -144,12 +144,39 @@ def test_the_query_count_does_not_grow_with_the_alerts(clinician, colleague, pat
     routine(patient)
     routine(patient, acknowledged_by=colleague.user)
     before = [queries(), queries(tab="acknowledged"), queries(urgency="routine")]
+    # Issue 13 §2: the tabs' counts serve the pager and the menu (three queries fewer).
+    assert before == [9, 10, 9]
     for _ in range(30):
         other = PatientFactory(clinic=clinician.clinic)
         urgent(other)
         routine(other)
         routine(other, acknowledged_by=colleague.user)
     assert [queries(), queries(tab="acknowledged"), queries(urgency="routine")] == before
+
+
+def test_the_inbox_counts_its_open_alerts_once_for_the_tabs_the_pager_and_the_menu(
+    clinician, patient
+) -> None:
+    """One aggregate serves the tab, the paginator and the menu's urgent count; the page's
+    rows are the only other read of the alerts (issue 13 §2)."""
+    urgent(patient)
+    routine(patient)
+    routine(patient, acknowledged_by=clinician.user)
+
+    def alert_queries(**params: str) -> tuple[int, str]:
+        with CaptureQueriesContext(connection) as ctx:
+            response = clinician.client.get(INBOX, params)
+        assert response.status_code == 200
+        reads = sum('FROM "alerts_alert"' in q["sql"] for q in ctx.captured_queries)
+        return reads, response.content.decode()
+
+    reads, page = alert_queries()
+    assert reads == 2
+    assert 'aria-label="1 open urgent"' in page and "2 open alerts, urgent first." in page
+    reads, page = alert_queries(urgency="routine")
+    assert reads == 2 and "1 open routine alert, newest first." in page
+    # The acknowledged tab counts its own rows.
+    assert alert_queries(tab="acknowledged")[0] == 3
 
 
 def test_another_clinics_alerts_are_neither_listed_nor_counted(

@@ -34,8 +34,31 @@ def test_the_queue_query_count_does_not_grow_with_rows(coordinator) -> None:
 
     IntakeSubmissionFactory(clinic=coordinator.clinic)
     with_one = queries()
+    assert with_one == 14  # issue 13 §2: 16 before the tabs' counts served the pager
     IntakeSubmissionFactory.create_batch(19, clinic=coordinator.clinic, pregnancy="yes")
     assert queries() == with_one
+
+
+def test_the_queue_pages_with_the_tabs_counts_and_searches_count_their_own(coordinator) -> None:
+    """The tabs' counts give the paginator its total; a search counts what it found."""
+    IntakeSubmissionFactory.create_batch(3, clinic=coordinator.clinic, family_name="Rivera")
+    IntakeSubmissionFactory(clinic=coordinator.clinic, status=Status.DECLINED)
+
+    def reads(**params: str) -> tuple[int, str]:
+        with CaptureQueriesContext(connection) as ctx:
+            response = coordinator.client.get(reverse("intake:queue"), params)
+        assert response.status_code == 200
+        n = sum('FROM "intake_intakesubmission"' in q["sql"] for q in ctx.captured_queries)
+        return n, response.content.decode()
+
+    n, page = reads()
+    assert n == 2 and page.count("<tr>") == 1 + 3
+    n, page = reads(status="declined")
+    assert n == 2 and page.count("<tr>") == 1 + 1
+    n, page = reads(status="all")
+    assert n == 2 and page.count("<tr>") == 1 + 4
+    n, page = reads(q="Rivera", status="all")
+    assert n == 3 and page.count("<tr>") == 1 + 3
 
 
 def test_enrolling_creates_one_patient_from_the_submission(coordinator) -> None:

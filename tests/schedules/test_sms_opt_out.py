@@ -147,11 +147,17 @@ def test_the_worklist_collapses_history_shows_plain_failures_and_offers_actions(
     harness.sweep(ny(2, 28, 9, 5))
     harness.at(ny(2, 28, 12))
     page = clinician.client.get(reverse("schedules:worklist")).content.decode()
-    row = page[page.index(f'id="worklist-{invitation(course, "pcl5@baseline").pk}"') :]
+    baseline = invitation(course, "pcl5@baseline")
+    row = page[page.index(f'id="worklist-{baseline.pk}"') :]
     row = row[: row.index("</tr>")]
     assert "<details" in row and "1 message" in row and "not delivered" in row
-    assert NOT_CONFIGURED in row
-    assert "SMSNotConfigured" not in page and "AFTERGLOW_SMS_BACKEND" not in page
+    # The history is loaded when the row's messages are opened (issue 13 §2).
+    messages = reverse("schedules:deliveries", args=[baseline.pk])
+    assert f'hx-get="{messages}"' in row and f'<a href="{messages}">' in row
+    history = clinician.client.get(messages, headers={"HX-Request": "true"}).content.decode()
+    assert "not delivered" in history and NOT_CONFIGURED in history
+    for html in (page, history):
+        assert "SMSNotConfigured" not in html and "AFTERGLOW_SMS_BACKEND" not in html
     assert f'href="tel:{NUMBER}"' in row
     # No email address: no switch to offer.
     assert "Switch to" not in row

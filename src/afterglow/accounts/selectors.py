@@ -16,18 +16,37 @@ def membership_for_request(request: HttpRequest) -> Membership | None:
     """The membership the signed-in user is acting under.
 
     A user in several clinics works in one at a time: the clinic chosen in this
-    session, else their first active membership.
+    session, else their first active membership (by clinic name).
     """
+    memberships = memberships_for_request(request)
+    chosen = request.session.get(SESSION_CLINIC_KEY) if memberships else None
+    if chosen is not None:
+        for membership in memberships:
+            if membership.clinic_id == chosen:
+                return membership
+    return memberships[0] if memberships else None
+
+
+_MEMBERSHIPS_ATTR = "_afterglow_memberships"
+
+
+def memberships_for_request(request: HttpRequest) -> list[Membership]:
+    """The signed-in user's active memberships, by clinic name: one query per request
+    (the header's clinic switcher reuses what choosing the membership read)."""
+    cached: list[Membership] | None = getattr(request, _MEMBERSHIPS_ATTR, None)
+    if cached is not None:
+        return cached
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
-        return None
-    memberships = Membership.objects.active().filter(user=user).select_related("clinic", "user")
-    chosen = request.session.get(SESSION_CLINIC_KEY)
-    if chosen is not None:
-        membership = memberships.filter(clinic_id=chosen).first()
-        if membership is not None:
-            return membership
-    return memberships.order_by("clinic__name", "pk").first()
+        return []
+    memberships = list(
+        Membership.objects.active()
+        .filter(user=user)
+        .select_related("clinic", "user")
+        .order_by("clinic__name", "pk")
+    )
+    setattr(request, _MEMBERSHIPS_ATTR, memberships)
+    return memberships
 
 
 def memberships_for_user(user: User) -> list[Membership]:

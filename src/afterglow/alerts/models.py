@@ -84,7 +84,15 @@ class Alert(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-pk"]
-        indexes = [models.Index(fields=["clinic", "acknowledged_at"], name="alert_clinic_open")]
+        indexes = [
+            # The inbox's open tab in its order (urgent first, newest first) without
+            # sorting every open alert of the clinic; its first two columns serve the
+            # acknowledged tab and the navigation's count (issue 13 §2).
+            models.Index(
+                fields=["clinic", "acknowledged_at", "urgency", "created_at"],
+                name="alert_inbox_order",
+            )
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["response", "code"],

@@ -22,6 +22,7 @@ from afterglow.alerts.selectors import (
     open_alert_counts,
 )
 from afterglow.alerts.services import alert_acknowledge
+from afterglow.alerts.templatetags.alerts_nav import OPEN_COUNTS_KEY
 from afterglow.core.acknowledge import AlreadyAcknowledged
 
 
@@ -35,7 +36,15 @@ def inbox(request: StaffRequest) -> HttpResponse:
     urgency = request.GET.get("urgency", "all")
     urgency = urgency if urgency in URGENCIES else "all"
     alerts = alerts_inbox(clinic=membership.clinic, status=tab, urgency=urgency)
-    page = Paginator(alerts, INBOX_PAGE_SIZE).get_page(request.GET.get("page"))
+    counts = open_alert_counts(clinic=membership.clinic)
+    paginator = Paginator(alerts, INBOX_PAGE_SIZE)
+    if tab == "open":  # counted already: the paginator need not ask again
+        paginator.count = {  # type: ignore[misc]
+            "all": counts.total,
+            "urgent": counts.urgent,
+            "routine": counts.routine,
+        }[urgency]
+    page = paginator.get_page(request.GET.get("page"))
     return render(
         request,
         "alerts/inbox.html",
@@ -45,7 +54,8 @@ def inbox(request: StaffRequest) -> HttpResponse:
             "urgencies": URGENCIES,
             "page": page,
             "alerts": page.object_list,
-            "counts": open_alert_counts(clinic=membership.clinic),
+            "counts": counts,
+            OPEN_COUNTS_KEY: counts,  # the navigation's count, without asking again
         },
     )
 

@@ -8,8 +8,10 @@ placeholder and fills in each row's primary key.
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import lru_cache
 
-from django.urls import reverse
+from django.conf import settings
+from django.urls import get_script_prefix, get_urlconf, reverse
 
 _PLACEHOLDER = 987654321
 
@@ -23,3 +25,14 @@ def pk_links(name: str) -> Callable[[int], str]:
         return f"{prefix}{int(pk)}{suffix}"
 
     return link
+
+
+@lru_cache(maxsize=256)
+def _fixed(name: str, urlconf: str, prefix: str) -> str:
+    return reverse(name)
+
+
+def fixed_link(name: str) -> str:
+    """``reverse(name)`` for a pattern without arguments, reversed once per URL
+    configuration and script prefix (the links every staff page's header carries)."""
+    return _fixed(name, str(get_urlconf() or settings.ROOT_URLCONF), get_script_prefix())

@@ -103,6 +103,13 @@ class IntakeSubmission(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-pk"]
+        indexes = [
+            # The triage queue: a status tab newest first, and the tabs' counts, without
+            # reading every submission of the clinic (issue 13 §2).
+            models.Index(
+                fields=["clinic", "status", "created_at"], name="intake_queue_status_order"
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.given_name} {self.family_name} ({self.get_status_display()})"

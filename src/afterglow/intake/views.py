@@ -13,7 +13,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from afterglow.accounts.access import StaffRequest, acting_user, staff_required
-from afterglow.accounts.capabilities import Capability
+from afterglow.accounts.capabilities import Capability, has_capability
 from afterglow.accounts.selectors import public_intake_clinic
 from afterglow.audit.reads import audited_read
 from afterglow.core.client import client_address
@@ -126,10 +126,11 @@ def queue(request: StaffRequest) -> HttpResponse:
     membership = request.membership
     status = request.GET.get("status", "open")
     text = request.GET.get("q", "").strip()
-    page = Paginator(intake_queue(clinic=membership.clinic, status=status, text=text), 25).get_page(
-        request.GET.get("page")
-    )
     counts = intake_status_counts(clinic=membership.clinic)
+    paginator = Paginator(intake_queue(clinic=membership.clinic, status=status, text=text), 25)
+    if not text and status in counts:  # counted already: the paginator need not ask again
+        paginator.count = counts[status]  # type: ignore[misc]
+    page = paginator.get_page(request.GET.get("page"))
     tabs = (
         [("open", "Open", counts.get("open", 0))]
         + [(s.value, s.label, counts.get(s.value, 0)) for s in Status if s != Status.SPAM]
@@ -138,7 +139,13 @@ def queue(request: StaffRequest) -> HttpResponse:
     return render(
         request,
         "intake/queue.html",
-        {"page": page, "status": status, "tabs": tabs, "q": text},
+        {
+            "page": page,
+            "status": status,
+            "tabs": tabs,
+            "q": text,
+            "can_chart": has_capability(membership, Capability.CLINICAL_RECORD),
+        },
     )
 
 

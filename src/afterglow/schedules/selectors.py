@@ -13,7 +13,6 @@ from django.db.models.functions import Coalesce, Greatest, TruncDate
 from django.utils import timezone
 
 from afterglow.accounts.models import Clinic
-from afterglow.alerts.rules import diary_gap
 from afterglow.core.links import pk_links
 from afterglow.diary.models import DiaryEntry, DiaryLink
 from afterglow.patients.models import Patient
@@ -146,6 +145,41 @@ def invitation_deliveries(*, invitation: Invitation) -> list[Delivery]:
 
 
 @dataclass(frozen=True)
+class WorklistRow:
+    """What a worklist row shows beyond its invitation: its messages' summary (the full
+    list is loaded when the row's messages are opened, like the chart's card) and its
+    links, worked out once in Python (issue 13 §2). Set on each invitation as ``row``."""
+
+    deliveries: int
+    last_delivery: Delivery | None
+    can_send_again: bool
+    chart_url: str
+    messages_url: str
+    send_now_url: str
+    send_again_url: str
+    switch_channel_url: str
+
+
+def _with_rows(invitations: list[Invitation]) -> list[Invitation]:
+    chart = pk_links("patients:chart")
+    messages, send_now = pk_links("schedules:deliveries"), pk_links("schedules:send_now")
+    send_again, switch = pk_links("schedules:send_again"), pk_links("schedules:switch_channel")
+    for i in invitations:
+        sent = list(i.deliveries.all())
+        i.row = WorklistRow(  # type: ignore[attr-defined]
+            deliveries=len(sent),
+            last_delivery=sent[-1] if sent else None,
+            can_send_again=i.can_send_again,
+            chart_url=chart(i.patient_id) + "#measurements",
+            messages_url=messages(i.pk),
+            send_now_url=send_now(i.pk),
+            send_again_url=send_again(i.pk),
+            switch_channel_url=switch(i.pk),
+        )
+    return invitations
+
+
+@dataclass(frozen=True)
 class DiaryGap:
     patient: Patient
     days_missed: int
@@ -232,17 +266,18 @@ def _diary_gap_links(*, clinic: Clinic, today: dt.date, missed_days: int) -> Que
     )
 
 
-def _gaps(links: Iterable[DiaryLink], *, today: dt.date, missed_days: int) -> list[DiaryGap]:
+def _gaps(links: Iterable[DiaryLink], *, today: dt.date) -> list[DiaryGap]:
+    """The rows of :func:`_diary_gap_links`, which has selected them: no second filter
+    here (``tests/schedules/test_worklist_diary_gaps.py`` holds the query to
+    :func:`afterglow.alerts.rules.diary_gap`, the rule the missed-diary alert uses, on
+    the boundary days). The days missed are counted as the rule counts them."""
     gaps = []
     for link in links:
         made_on: dt.date = link.made_on  # type: ignore[attr-defined]
         last_entry: dt.date | None = link.last_entry  # type: ignore[attr-defined]
-        # The alerts' own rule, so the worklist and the missed-diary alert agree.
-        gap = diary_gap(
-            last_entry=last_entry, link_since=made_on, today=today, missed_days=missed_days
-        )
-        if gap is not None:
-            gaps.append(DiaryGap(link.patient, gap.missed, last_entry, made_on))
+        anchor = made_on if last_entry is None else max(last_entry, made_on)
+        missed = (today - anchor).days - 1  # whole days after the anchor, before today
+        gaps.append(DiaryGap(link.patient, missed, last_entry, made_on))
     return gaps
 
 
@@ -307,9 +342,9 @@ def worklist(
         else:
             continue
         if name == "diary":
-            shown[name] = _gaps(window, today=today, missed_days=threshold)
+            shown[name] = _gaps(window, today=today)
         else:
-            shown[name] = list(window)
+            shown[name] = _with_rows(list(window))
     return Worklist(
         today=today,
         due_today=shown["due"],
