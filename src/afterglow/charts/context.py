@@ -12,7 +12,7 @@ from afterglow.charts.figures import pcl5_figure, phq9_figure
 from afterglow.charts.figures_diary import diary_figure, diary_means
 from afterglow.charts.marks import PHQ9_CODE, ChartPoint, DoseMark
 from afterglow.charts.selectors import PatientChart
-from afterglow.charts.tables import phq9_lines, pcl5_lines
+from afterglow.charts.tables import pcl5_lines, phq9_lines
 from afterglow.diary.selectors import DiaryDay
 from afterglow.instruments.catalog import get_instrument
 

@@ -69,7 +69,7 @@ def pcl5_lines(rows: Sequence[Pcl5Row], outcome: ChartOutcome | None) -> list[Pc
     url = pk_links("instruments:response_detail")
     lines = []
     for row in rows:
-        r, o = row.response, row.outcome
+        r = row.response
         subscales = r.subscales or {}
         lines.append(
             Pcl5Line(

@@ -17,15 +17,14 @@ from twilio.request_validator import RequestValidator
 from afterglow.accounts.access import StaffRequest, acting_user, staff_required
 from afterglow.accounts.capabilities import Capability
 from afterglow.audit.reads import audited_read
-from afterglow.patients.models import ContactChannel
+from afterglow.patients.access import get_patient_for
+from afterglow.patients.models import ContactChannel, Patient
 from afterglow.patients.services import patient_sms_opt_change, patient_update
 from afterglow.schedules.access import get_invitation_for
 from afterglow.schedules.channels import opt_change
 from afterglow.schedules.delivery import delivery_provider_status
 from afterglow.schedules.forms import CancelForm
 from afterglow.schedules.models import Invitation
-from afterglow.patients.access import get_patient_for
-from afterglow.patients.models import Patient
 from afterglow.schedules.selectors import (
     invitation_deliveries,
     measurements_for_patient,
@@ -88,7 +87,10 @@ def closed_page(request: StaffRequest, patient_pk: int) -> HttpResponse:
     return render(
         request,
         "schedules/_measurements_closed.html" if htmx else "schedules/measurements_closed.html",
-        {"patient": patient, "measurements": measurements_for_patient(patient=patient, closed=True)},
+        {
+            "patient": patient,
+            "measurements": measurements_for_patient(patient=patient, closed=True),
+        },
     )
 
 
