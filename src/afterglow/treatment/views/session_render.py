@@ -46,7 +46,6 @@ from afterglow.treatment.services.sessions import (
     VITALS_AMENDABLE_FIELDS,
     SessionLocked,
 )
-
 from afterglow.treatment.views.session_rows import vitals_lines
 
 logger = logging.getLogger(__name__)
