@@ -373,6 +373,7 @@ def amend(request: StaffRequest, pk: int) -> HttpResponse:
     the amendment."""
     if request.method == "GET":
         return amend_form_page(request, get_session_for(request.membership, pk))
+
     def act(session: DosingSession, data: dict[str, Any]) -> str:
         amendment = session_amend(session=session, by=acting_user(request), **data)
         return f"Amendment recorded: {amendment.field}."
