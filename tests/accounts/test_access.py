@@ -118,6 +118,7 @@ PAGE_CAPABILITY: dict[str, Capability] = {
     "instruments:link_revoke": Capability.MEASUREMENTS,
     "schedules:cancel": Capability.MEASUREMENTS,
     "schedules:deliveries": Capability.CLINICAL_RECORD,
+    "schedules:measurements_closed": Capability.CLINICAL_RECORD,
     "schedules:send_now": Capability.MEASUREMENTS,
     "schedules:send_again": Capability.MEASUREMENTS,
     "schedules:switch_channel": Capability.MEASUREMENTS,

@@ -150,7 +150,7 @@ def test_the_read_event_stands_when_the_page_fails_afterwards(clinician, monkeyp
     def broken(**kwargs):
         raise RuntimeError("the chart failed after the read was recorded")
 
-    monkeypatch.setattr("afterglow.charts.selectors.pcl5_responses", broken)
+    monkeypatch.setattr("afterglow.charts.selectors.chart_responses", broken)
     client = Client(raise_request_exception=False)
     client.force_login(clinician.user)
     before = last_seq()

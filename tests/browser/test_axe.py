@@ -62,6 +62,10 @@ PAGES: dict[str, tuple[bool, Callable[[World], str]]] = {
     "dosing session": (True, lambda w: f"/staff/sessions/{w.session.pk}/"),
     "plan a session": (True, lambda w: f"/staff/courses/{w.session.course_id}/sessions/2/plan/"),
     "patient chart": (True, lambda w: f"/staff/patients/{w.patient.pk}/"),
+    "closed invitations": (
+        True,
+        lambda w: f"/staff/patients/{w.patient.pk}/measurements/closed/",
+    ),
     "alert inbox": (True, lambda w: "/staff/alerts/"),
     "dashboard": (True, lambda w: "/staff/outcomes/"),
     "today board": (True, lambda w: "/staff/today/"),

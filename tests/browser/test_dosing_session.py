@@ -176,6 +176,9 @@ def test_a_nurse_runs_a_session_from_predose_checks_to_signing(
     expect(page.get_by_text("Session signed and locked.")).to_be_visible()
     expect(page.get_by_text("Signed and locked", exact=True)).to_be_visible()
     expect(page.locator("#vitals-form")).to_have_count(0)
+    # The amendment form loads when "Record a correction" is opened (issue 13 §2).
+    expect(page.get_by_role("button", name="Record amendment")).to_have_count(0)
+    page.locator("#amend-form summary").click()
     expect(page.get_by_role("button", name="Record amendment")).to_be_visible()
     snap(page, "dosing-04-signed-tablet")
     session.refresh_from_db()

@@ -281,8 +281,13 @@ def test_cancelling_needs_a_reason_and_stops_the_links(clinician, course, harnes
     closed = clinician.client.get(url)
     assert "can no longer be cancelled" in closed.content.decode()
     chart = clinician.client.get(reverse("patients:chart", args=[course.patient_id]))
-    done = section(chart.content.decode(), "measurements-done")
-    assert "Answered on paper at the visit." in done and "Cancelled" in done
+    closed_url = reverse("schedules:measurements_closed", args=[course.patient_id])
+    summary = section(chart.content.decode(), "measurements-done")
+    assert "Answered, expired or cancelled: 1" in summary and closed_url in summary
+    assert "Answered on paper at the visit." not in summary  # loaded when opened
+    closed = clinician.client.get(closed_url, headers={"HX-Request": "true"}).content.decode()
+    assert "Answered on paper at the visit." in closed and "Cancelled" in closed
+    assert "<html" not in closed  # the table only
 
 
 def test_an_invitations_messages_open_as_a_page_without_javascript(
@@ -342,3 +347,65 @@ def test_an_invitations_messages_cost_the_same_queries_however_many(
     count()  # the sign-in's first request stamps the session
     assert baseline.deliveries.count() == 2
     assert count() == none_sent
+
+
+def test_the_closed_invitations_open_as_a_page_of_this_clinic_only(
+    clinician, outsider, course, harness
+) -> None:
+    harness.sweep(ny(2, 28, 9, 5))
+    harness.sweep(ny(3, 3, 9, 5))  # the baseline and before-dose-1 invitations expire
+    harness.at(ny(3, 3, 12))
+    url = reverse("schedules:measurements_closed", args=[course.patient_id])
+    page = clinician.client.get(url)
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "<html" in html and "Answered, expired or cancelled invitations" in html
+    assert "Baseline, before the first dose" in html and "Expired" in html
+    assert "24 h after the first dose" not in html  # still open: on the chart itself
+    chart = clinician.client.get(reverse("patients:chart", args=[course.patient_id]))
+    assert "24 h after the first dose" in section(chart.content.decode(), "measurements")
+    assert outsider.client.get(url).status_code == 404
+    assert outsider.client.get(url, headers={"HX-Request": "true"}).status_code == 404
+
+
+def test_opening_the_closed_invitations_is_audited(clinician, course, harness) -> None:
+    harness.sweep(ny(3, 3, 9, 5))
+    before = AuditEvent.objects.count()
+    clinician.client.get(
+        reverse("schedules:measurements_closed", args=[course.patient_id]),
+        headers={"HX-Request": "true"},
+    )
+    event = AuditEvent.objects.order_by("seq").last()
+    assert AuditEvent.objects.count() == before + 1
+    assert (event.action, event.object_type, event.patient_id) == (
+        Action.READ,
+        "measurements_closed",
+        course.patient_id,
+    )
+
+
+def test_the_closed_invitations_cost_the_same_queries_however_many(
+    clinician, course, harness
+) -> None:
+    url = reverse("schedules:measurements_closed", args=[course.patient_id])
+
+    def count() -> tuple[int, str]:
+        with CaptureQueriesContext(connection) as queries:
+            page = clinician.client.get(url, headers={"HX-Request": "true"})
+        assert page.status_code == 200
+        return len(queries), page.content.decode()
+
+    harness.sweep(ny(2, 28, 9, 5))
+    harness.sweep(ny(3, 3, 9, 5))
+    harness.at(ny(3, 3, 12))
+    clinician.client.force_login(clinician.user)
+    count()  # the sign-in's first request stamps the session
+    one, html = count()
+    assert html.count('<tr id="invitation-') == 2
+    harness.sweep(ny(3, 20, 9, 5))
+    harness.at(ny(3, 20, 12))
+    clinician.client.force_login(clinician.user)
+    count()
+    many, html = count()
+    assert html.count('<tr id="invitation-') > 2
+    assert many == one

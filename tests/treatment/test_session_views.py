@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from afterglow.accounts.models import Role
+from afterglow.audit.models import Action, AuditEvent
 from afterglow.treatment.models import Amendment, DosingSession, SessionAlert, VitalsReading
 from afterglow.treatment.services.sessions import (
     dissociation_record,
@@ -304,12 +305,42 @@ def test_a_signed_session_is_read_only_with_its_amendment_form(colleague, course
     assert Amendment.objects.get().author == colleague.user
 
 
+def test_the_amendment_form_loads_when_opened(colleague, therapist, outsider, course) -> None:
+    session = session_sign(session=ready_to_sign(course, colleague.user), by=colleague.user)
+    page = colleague.client.get(url("session", session)).content.decode()
+    assert "Record a correction" in page and f'hx-get="{url("amend", session)}"' in page
+    assert 'name="reason"' not in page  # the form itself comes on demand
+    partial = colleague.client.get(url("amend", session), headers={"HX-Request": "true"})
+    assert partial.status_code == 200
+    html = partial.content.decode()
+    assert "<html" not in html and 'name="reason"' in html and "Record amendment" in html
+    assert "Vitals before the dose: systolic" in html  # one group per vitals reading
+    full = colleague.client.get(url("amend", session)).content.decode()  # without JavaScript
+    assert "<html" in full and 'name="reason"' in full
+    assert therapist.client.get(url("amend", session)).status_code == 403
+    assert outsider.client.get(url("amend", session)).status_code == 404
+    event = AuditEvent.objects.order_by("seq").last()
+    assert (event.action, event.object_type, event.object_id) == (
+        Action.READ,
+        "dosing_amend_form",
+        str(session.pk),
+    )
+
+
+def test_an_unsigned_session_has_no_amendment_form(colleague, course) -> None:
+    session = dosed(course, colleague.user)
+    response = colleague.client.get(url("amend", session))
+    assert response.status_code == 302 and response["Location"].endswith("#sign")
+
+
 def test_an_amendment_without_a_reason_is_a_400(colleague, course) -> None:
     session = session_sign(session=ready_to_sign(course, colleague.user), by=colleague.user)
     response = colleague.client.post(
         url("amend", session), {"field": "lot_number", "new_value": "X", "reason": ""}
     )
     assert response.status_code == 400 and not Amendment.objects.exists()
+    html = response.content.decode()  # the form as typed, on the page, with its error
+    assert 'name="reason"' in html and 'value="X"' in html and "This field is required" in html
 
 
 # --- the chart and its table ---
@@ -398,4 +429,4 @@ def test_the_page_query_count_does_not_grow_with_the_rows(colleague, course) -> 
     # Session, membership, auth and the fixed prefetches (20), plus the read's audit event
     # (object lookup, chain-head lock, insert, head update: 4) and the two-step device
     # lookup and idle-clock session save (2).
-    assert queries <= 26
+    assert queries <= 25

@@ -1,5 +1,6 @@
 """Template context from a :class:`~afterglow.charts.selectors.PatientChart`: the figures
-as Plotly JSON and the rows of the tables beside them. Runs no queries."""
+as Plotly JSON and the rows of the tables beside them (display rows: ``charts.tables``).
+Runs no queries."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from afterglow.charts.figures import pcl5_figure, phq9_figure
 from afterglow.charts.figures_diary import diary_figure, diary_means
 from afterglow.charts.marks import PHQ9_CODE, ChartPoint, DoseMark
 from afterglow.charts.selectors import PatientChart
+from afterglow.charts.tables import pcl5_lines, phq9_lines
 from afterglow.diary.selectors import DiaryDay
 from afterglow.instruments.catalog import get_instrument
 
@@ -32,9 +34,11 @@ def pcl5_context(chart: PatientChart, *, show_imaging: bool = False) -> dict[str
         if any(p.complete for p in chart.pcl5)
         else None
     )
+    newest_first = chart.pcl5_rows[::-1]
     return {
         "figure": figure,
-        "rows": [(row.response, row.point, row.outcome) for row in chart.pcl5_rows][::-1],
+        "rows": [(row.response, row.point, row.outcome) for row in newest_first],
+        "pcl5_lines": pcl5_lines(newest_first, chart.outcome),
         "outcome": chart.outcome,
         "imaging_sessions": chart.imaging if show_imaging else [],
     }
@@ -52,8 +56,10 @@ def phq9_context(chart: PatientChart) -> dict[str, Any]:
     bands = scoring.severity.bands if scoring.severity else ()
     points = chart.phq9
     drawable = any(p.complete or p.alerted for p in points)
+    newest_first = points[::-1]
     return {
-        "phq9_rows": list(reversed(points)),
+        "phq9_rows": newest_first,
+        "phq9_lines": phq9_lines(newest_first),
         "phq9_figure": (
             phq9_figure(points, bands=bands, max_total=scoring.max, doses=chart.doses)
             if drawable

@@ -2,7 +2,7 @@
 :class:`PatientChart`, shared by the chart page, the staff diary page and the patient
 PDF (``reports.patient_report``), so the three always show the same numbers.
 
-Queries, whatever the number of rows: PCL-5s (1), PHQ-9s (1), treatment (5,
+Queries, whatever the number of rows: PCL-5s and PHQ-9s (1), treatment (4,
 :func:`afterglow.charts.treatment.chart_treatment`), diary days (1), open alerts (1),
 research imaging sessions (1; shown only to roles with the imaging capability).
 """
@@ -102,7 +102,7 @@ def patient_chart(
     """The patient's chart as of ``today`` (the clinic's date), with ``diary_weeks`` weeks
     of diary ending today. Queries: module docstring."""
     clinic = patient.clinic
-    responses = pcl5_responses(patient=patient)
+    responses, phq9 = chart_responses(patient=patient)
     points = pcl5_points(responses=responses, clinic=clinic)
     treatment = chart_treatment(patient=patient)
     outcome = pcl5_outcome(clinic=clinic, responses=responses, sessions=treatment.sessions)
@@ -117,7 +117,7 @@ def patient_chart(
         pcl5=points,
         outcome=outcome,
         outcome_marks=_outcome_marks(outcome, responses, points, clinic),
-        phq9=phq9_points(patient=patient),
+        phq9=phq9_points(patient=patient, responses=phq9),
         treatment=treatment,
         diary_days=days,
         diary_means=diary_means(days),
@@ -126,6 +126,20 @@ def patient_chart(
         ),
         imaging=imaging_sessions_for(patient=patient),
     )
+
+
+def chart_responses(*, patient: Patient) -> tuple[list[Response], list[Response]]:
+    """The chart's PCL-5s (:func:`pcl5_responses`) and PHQ-9s, each oldest first, in one
+    query."""
+    pcl5: list[Response] = []
+    phq9: list[Response] = []
+    for r in (
+        Response.objects.filter(patient=patient, instrument__in=(*PCL5_CODES, PHQ9_CODE))
+        .select_related("entered_by")
+        .order_by("administered_at", "pk")
+    ):
+        (phq9 if r.instrument == PHQ9_CODE else pcl5).append(r)
+    return pcl5, phq9
 
 
 def pcl5_responses(*, patient: Patient) -> list[Response]:
@@ -152,8 +166,9 @@ def pcl5_points(*, responses: list[Response], clinic: Clinic) -> list[ChartPoint
     ]
 
 
-def phq9_points(*, patient: Patient) -> list[Phq9Point]:
-    """Every PHQ-9 of the patient for the chart, oldest first: one query.
+def phq9_points(*, patient: Patient, responses: list[Response] | None = None) -> list[Phq9Point]:
+    """Every PHQ-9 of the patient for the chart, oldest first: one query, none when
+    ``responses`` (the PHQ-9s, oldest first: :func:`chart_responses`) are given.
 
     The severity label is the catalog's band for the stored total; the item that
     raises the self-harm alert, and its threshold, come from the definition too.
@@ -163,11 +178,13 @@ def phq9_points(*, patient: Patient) -> list[Phq9Point]:
     severity = instrument.scoring.severity
     tz = patient.clinic.tzinfo
     points: list[Phq9Point] = []
-    for r in (
-        Response.objects.filter(patient=patient, instrument=PHQ9_CODE)
-        .select_related("entered_by")
-        .order_by("administered_at", "pk")
-    ):
+    if responses is None:
+        responses = list(
+            Response.objects.filter(patient=patient, instrument=PHQ9_CODE)
+            .select_related("entered_by")
+            .order_by("administered_at", "pk")
+        )
+    for r in responses:
         answers = r.answers or []
         value = answers[alert.item - 1] if len(answers) >= alert.item else None
         complete = r.complete and r.total is not None
@@ -188,13 +205,14 @@ def phq9_points(*, patient: Patient) -> list[Phq9Point]:
                 alert_value=value,
                 alert_answer=instrument.option_label(value) if value is not None else "",
                 alerted=value is not None and value > alert.above,
-                source=_source(r),
+                source=response_source(r),
             )
         )
     return points
 
 
-def _source(response: Response) -> str:
+def response_source(response: Response) -> str:
+    """Who entered the response: "Staff (name)", "Staff" or "Patient link"."""
     if response.source != Source.STAFF:
         return "Patient link"
     user = response.entered_by

@@ -1,6 +1,6 @@
 """The treatment part of the patient chart: courses, screenings, doses, therapy, exposure.
 
-Five queries whatever the number of rows (:func:`chart_treatment`).
+Four queries whatever the number of rows (:func:`chart_treatment`).
 """
 
 from __future__ import annotations
@@ -18,10 +18,10 @@ from afterglow.treatment.models import (
     CourseStatus,
     DosingSession,
     Screening,
+    SessionStatus,
     TherapySession,
 )
 from afterglow.treatment.selectors_courses import treatment_summary
-from afterglow.treatment.selectors_sessions import ketamine_exposure
 from afterglow.treatment.selectors_therapy import TherapyRow, link_therapy
 
 
@@ -39,7 +39,7 @@ class ChartEvent:
 
 @dataclass(frozen=True)
 class ChartTreatment:
-    """The treatment part of the patient chart, in five queries whatever its size."""
+    """The treatment part of the patient chart, in four queries whatever its size."""
 
     courses: list[Course]
     screenings: list[Screening]
@@ -70,31 +70,36 @@ def chart_treatment(*, patient: Patient) -> ChartTreatment:
     """Courses, screenings, dosing sessions, therapy and cumulative exposure for the chart.
 
     Queries: screenings and courses (``selectors_courses.treatment_summary``), dosing
-    sessions, therapy sessions and the exposure sum (``selectors_sessions.ketamine_exposure``):
-    five, however many rows.
+    sessions and therapy sessions: four, however many rows. The exposure is added up
+    from the sessions already read, as ``selectors_sessions.ketamine_exposure`` counts it
+    (signed sessions; their actual doses in mg, as recorded).
     """
     clinic = patient.clinic
     tz = clinic.tzinfo
     # Screenings and courses (with planned/done counts) as the course pages count them.
     summary = treatment_summary(patient=patient)
     courses, screenings = list(summary.courses), list(summary.screenings)
+    # The courses (with their protocols) are above: the sessions need no joined rows.
     sessions = list(
-        DosingSession.objects.filter(patient=patient)
-        .select_related("course__protocol", "planned")
-        .order_by("course__start_date", "course_id", "number")
+        DosingSession.objects.filter(patient=patient).order_by(
+            "course__start_date", "course_id", "number"
+        )
     )
     doses = sorted(
         (s for s in sessions if s.started_at is not None),
         key=lambda s: (s.started_at, s.pk),
     )
     therapy = link_therapy(
-        TherapySession.objects.filter(patient=patient)
-        .select_related("therapist")
-        .order_by("-started_at", "-pk"),
+        TherapySession.objects.filter(patient=patient).order_by("-started_at", "-pk"),
         doses,
         clinic,
     )
-    exposure_sessions, exposure_mg = ketamine_exposure(patient)
+    signed = [s for s in sessions if s.status == SessionStatus.SIGNED]
+    exposure_sessions = len(signed)
+    exposure_mg = sum(
+        (s.actual_dose_mg for s in signed if s.actual_dose_mg is not None), Decimal(0)
+    )
+    protocol_name = {c.pk: c.protocol.name for c in courses}
 
     dose_marks = [
         DoseMark(
@@ -126,7 +131,7 @@ def chart_treatment(*, patient: Patient) -> ChartTreatment:
                 for part in (
                     f"{mark.dose_mg} mg" if mark.dose_mg is not None else "dose not recorded",
                     mark.route,
-                    session.course.protocol.name if len(courses) > 1 else "",
+                    protocol_name.get(session.course_id, "") if len(courses) > 1 else "",
                     session.get_status_display().lower(),
                 )
                 if part

@@ -11,6 +11,7 @@ from afterglow.accounts.capabilities import Capability, has_capability
 from afterglow.audit.reads import audited_read
 from afterglow.charts.context import diary_context, pcl5_context, phq9_context
 from afterglow.charts.selectors import patient_chart
+from afterglow.charts.tables import event_lines, session_lines
 from afterglow.diary.selectors import diary_links_for_patient
 from afterglow.instruments.catalog import all_instruments
 from afterglow.instruments.selectors import links_for_patient
@@ -36,6 +37,8 @@ def chart_page(request: StaffRequest, pk: int) -> HttpResponse:
             "chart": chart,
             "today": chart.today,
             "treatment": chart.treatment,
+            "event_lines": event_lines(chart.treatment.events),
+            "session_lines": session_lines(chart.treatment.sessions),
             **pcl5_context(chart, show_imaging=has_capability(membership, Capability.IMAGING)),
             **phq9_context(chart),
             **diary_context(chart),

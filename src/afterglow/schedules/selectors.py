@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.core.paginator import Page, Paginator
-from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery, prefetch_related_objects
 from django.db.models.functions import Coalesce, Greatest, TruncDate
 from django.utils import timezone
 
@@ -87,40 +87,47 @@ class MeasurementRow:
 
 @dataclass(frozen=True)
 class Measurements:
-    """A patient's invitations of one course: still open or to come, and closed."""
+    """A patient's invitations of one course, by due time: the rows of one kind (still
+    open or to come on the chart; closed on its on-demand table) and how many there are
+    of each kind."""
 
-    open: list[MeasurementRow]
-    done: list[MeasurementRow]
+    course: Course | None
+    rows: list[MeasurementRow]
+    open_count: int
+    closed_count: int
 
     def __bool__(self) -> bool:
-        return bool(self.open or self.done)
-
-    @property
-    def course(self) -> Course | None:
-        rows = self.open or self.done
-        return rows[0].invitation.course if rows else None
+        return self.course is not None
 
 
-def measurements_for_patient(*, patient: Patient) -> Measurements:
-    """The invitations of the patient's latest course that has a schedule, by due time.
+def measurements_for_patient(*, patient: Patient, closed: bool = False) -> Measurements:
+    """The invitations of the patient's latest course that has a schedule, by due time:
+    rows for the open ones (``closed`` False: the chart's card) or the answered, expired
+    and cancelled ones (``closed`` True: loaded when the card's closed list is opened,
+    issue 13 §2); the other kind is only counted.
 
-    Two queries (invitations with their course, deliveries), however many rows.
+    Two queries (invitations with their course, the shown rows' deliveries), however
+    many rows.
     """
     latest = (
         Invitation.objects.filter(patient=patient)
         .order_by("-course__start_date", "-course_id")
         .values("course_id")[:1]
     )
-    invitations = _with_deliveries(
+    invitations = list(
         Invitation.objects.filter(patient=patient, course_id__in=latest)
         .select_related("course__protocol")
         .order_by("due_at", "pk")
+    )
+    shown = [i for i in invitations if (i.status in OPEN_STATUSES) != closed]
+    prefetch_related_objects(
+        shown, Prefetch("deliveries", queryset=Delivery.objects.order_by("sequence", "pk"))
     )
     response_url = pk_links("instruments:response_detail")
     send_now_url, cancel_url = pk_links("schedules:send_now"), pk_links("schedules:cancel")
     messages_url = pk_links("schedules:deliveries")
     rows = []
-    for i in invitations:
+    for i in shown:
         sent = list(i.deliveries.all())
         rows.append(
             MeasurementRow(
@@ -133,9 +140,12 @@ def measurements_for_patient(*, patient: Patient) -> Measurements:
                 messages_url=messages_url(i.pk),
             )
         )
+    n_closed = sum(1 for i in invitations if i.status not in OPEN_STATUSES)
     return Measurements(
-        open=[r for r in rows if r.invitation.status in OPEN_STATUSES],
-        done=[r for r in rows if r.invitation.status not in OPEN_STATUSES],
+        course=invitations[0].course if invitations else None,
+        rows=rows,
+        open_count=len(invitations) - n_closed,
+        closed_count=n_closed,
     )
 
 

@@ -17,14 +17,19 @@ from twilio.request_validator import RequestValidator
 from afterglow.accounts.access import StaffRequest, acting_user, staff_required
 from afterglow.accounts.capabilities import Capability
 from afterglow.audit.reads import audited_read
-from afterglow.patients.models import ContactChannel
+from afterglow.patients.access import get_patient_for
+from afterglow.patients.models import ContactChannel, Patient
 from afterglow.patients.services import patient_sms_opt_change, patient_update
 from afterglow.schedules.access import get_invitation_for
 from afterglow.schedules.channels import opt_change
 from afterglow.schedules.delivery import delivery_provider_status
 from afterglow.schedules.forms import CancelForm
 from afterglow.schedules.models import Invitation
-from afterglow.schedules.selectors import invitation_deliveries, worklist
+from afterglow.schedules.selectors import (
+    invitation_deliveries,
+    measurements_for_patient,
+    worklist,
+)
 from afterglow.schedules.services import (
     invitation_cancel,
     invitation_send_again,
@@ -67,6 +72,24 @@ def deliveries_page(request: StaffRequest, pk: int) -> HttpResponse:
             "invitation": invitation,
             "patient": invitation.patient,
             "rows": invitation_deliveries(invitation=invitation),
+        },
+    )
+
+
+@staff_required(capability=Capability.CLINICAL_RECORD)
+@audited_read("measurements_closed", model=Patient, kwarg="patient_pk")
+def closed_page(request: StaffRequest, patient_pk: int) -> HttpResponse:
+    """The answered, expired and cancelled invitations of the chart's Measurements card,
+    loaded when its closed list is opened (htmx: the table only), or as a small page
+    without JavaScript (issue 13 §2)."""
+    patient = get_patient_for(request.membership, patient_pk)
+    htmx = getattr(request, "htmx", False)
+    return render(
+        request,
+        "schedules/_measurements_closed.html" if htmx else "schedules/measurements_closed.html",
+        {
+            "patient": patient,
+            "measurements": measurements_for_patient(patient=patient, closed=True),
         },
     )
 

@@ -125,6 +125,9 @@ class SessionPage:
 
 def session_page(*, session: DosingSession) -> SessionPage:
     """The session (from ``access.get_session_for``) with all its rows, in fixed queries."""
+    if "patient" in session._state.fields_cache and session.clinic_id == session.patient.clinic_id:
+        # The access helper read the patient's clinic already: the same row, no query.
+        session.clinic = session.patient.clinic
     prefetch_related_objects(
         [session],
         "clinic",

@@ -46,6 +46,7 @@ from afterglow.treatment.services.sessions import (
     VITALS_AMENDABLE_FIELDS,
     SessionLocked,
 )
+from afterglow.treatment.views.session_rows import vitals_lines
 
 logger = logging.getLogger(__name__)
 
@@ -73,7 +74,11 @@ FORM_SECTIONS = {
 
 
 def _default_forms(page: SessionPage) -> dict[str, forms.Form]:
+    """The empty forms of an unsigned session. A signed one shows none (its amendment
+    form loads when opened: ``amend_form_page``), so it builds none (issue 13 §2)."""
     session = page.session
+    if session.is_signed:
+        return {}
     infusion = page.protocol.weight_based
     predose_initial: dict[str, Any] = {
         "weight_kg": session.weight_kg,
@@ -113,7 +118,6 @@ def _default_forms(page: SessionPage) -> dict[str, forms.Form]:
             initial=DischargeForm.initial_for(session),
             esketamine=session.route == Route.INTRANASAL,
         ),
-        "amend_form": AmendForm(vitals=page.vitals),
         "alerts_ack_form": AlertsAckForm(),
         "not_dosed_form": NotDosedForm(
             initial={"reason": session.not_dosed_reason or None, "detail": session.not_dosed_detail}
@@ -162,7 +166,7 @@ def _context(
         "amendment_rows": [
             (a, _amendment_label(a.field, {v.pk: v for v in page.vitals})) for a in page.amendments
         ],
-        "vitals_rows": [(v, by_reading.get(v.pk, [])) for v in page.vitals],
+        "vitals_rows": vitals_lines(page, by_reading),
         "alert_lines": _alert_lines(page),
         "alert_phone_lines": ALERT_PHONE_LINES,
         **_default_forms(page),
@@ -260,6 +264,20 @@ def render_page(
 ) -> HttpResponse:
     context = _context(request, session, bound, problem)
     return render(request, "treatment/dosing/session.html", context, status=status)
+
+
+def amend_form_page(request: StaffRequest, session: DosingSession) -> HttpResponse:
+    """The empty amendment form of a signed session (htmx: the form only; else a small
+    page); an unsigned session has none, so the request goes back to the page."""
+    if not session.is_signed:
+        return render_back(session, "sign")
+    context = {
+        "session": session,
+        "patient": session.patient,
+        "amend_form": AmendForm(vitals=list(session.vitals.all())),
+    }
+    template = "_amend_form.html" if render_is_live(request) else "amend.html"
+    return render(request, f"treatment/dosing/{template}", context)
 
 
 def render_live(

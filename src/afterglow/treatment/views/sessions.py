@@ -17,7 +17,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from afterglow.accounts.access import StaffRequest, acting_user, staff_required
 from afterglow.accounts.capabilities import Capability
@@ -64,6 +64,7 @@ from afterglow.treatment.services.sessions import (
 )
 from afterglow.treatment.views.session_render import (
     add_errors,
+    amend_form_page,
     render_back,
     render_is_live,
     render_live,
@@ -363,9 +364,16 @@ def sign(request: StaffRequest, pk: int) -> HttpResponse:
     )
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 @staff_required(capability=Capability.DOSING)
+@audited_read("dosing_amend_form", model=DosingSession)
 def amend(request: StaffRequest, pk: int) -> HttpResponse:
+    """GET: the signed session's amendment form, loaded when "Record a correction" is
+    opened (htmx: the form only), or as a small page without JavaScript. POST: record
+    the amendment."""
+    if request.method == "GET":
+        return amend_form_page(request, get_session_for(request.membership, pk))
+
     def act(session: DosingSession, data: dict[str, Any]) -> str:
         amendment = session_amend(session=session, by=acting_user(request), **data)
         return f"Amendment recorded: {amendment.field}."

@@ -1,0 +1,212 @@
+"""The chart page's tables as display rows: every date, label, link and cell text worked
+out once in Python, so each table is one compact template loop without filters or
+per-row lookups (issue 13 §2). Runs no queries.
+
+The text is what the template filters gave before: dates through Django's own
+``date_format`` in the active timezone (the clinic's, set by the membership
+middleware), numbers through ``localize``, like ``{{ value }}``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from django.utils import timezone
+from django.utils.formats import date_format, localize
+from django.utils.html import format_html
+from django.utils.safestring import SafeString, mark_safe
+
+from afterglow.charts.marks import Phq9Point
+from afterglow.charts.selectors import Pcl5Row, response_source
+from afterglow.charts.treatment import ChartEvent
+from afterglow.core.links import pk_links
+from afterglow.outcomes.selectors import ChartOutcome
+from afterglow.treatment.models import DosingSession
+
+DAY = "d M Y"
+DAY_TIME = "d M Y H:i"
+
+
+def when_text(value: dt.datetime | dt.date, fmt: str = DAY) -> str:
+    """``{{ value|date:fmt }}`` in Python."""
+    if isinstance(value, dt.datetime) and timezone.is_aware(value):
+        value = timezone.localtime(value)
+    return date_format(value, fmt)
+
+
+def _missing(items: Sequence[int]) -> str:
+    plural = "" if len(items) == 1 else "s"
+    return f"Incomplete — item{plural} {', '.join(str(i) for i in items)} not answered; not scored"
+
+
+def _cell(value: Any) -> str:
+    return "" if value is None else str(localize(value))
+
+
+@dataclass(frozen=True)
+class Pcl5Line:
+    """One row of the PCL-5 table (newest first)."""
+
+    url: str
+    date: str
+    timepoint: str
+    version: str
+    complete: bool
+    total: str
+    clusters: tuple[str, str, str, str]  # B, C, D, E
+    diagnosis: str
+    cutoff: SafeString
+    vs_baseline: SafeString
+    missing: str
+    source: str
+
+
+def pcl5_lines(rows: Sequence[Pcl5Row], outcome: ChartOutcome | None) -> list[Pcl5Line]:
+    """The PCL-5 table's rows in the order given (the chart passes newest first)."""
+    url = pk_links("instruments:response_detail")
+    lines = []
+    for row in rows:
+        r = row.response
+        subscales = r.subscales or {}
+        lines.append(
+            Pcl5Line(
+                url=url(r.pk),
+                date=when_text(row.point.when),
+                timepoint=r.timepoint,
+                version=row.point.version,
+                complete=r.complete,
+                total=_cell(r.total),
+                clusters=(
+                    _cluster(subscales, "B"),
+                    _cluster(subscales, "C"),
+                    _cluster(subscales, "D"),
+                    _cluster(subscales, "E"),
+                ),
+                diagnosis="Yes" if r.provisional_diagnosis else "No",
+                cutoff=(
+                    format_html('<span class="flag flag-review">Yes ({})</span>', r.cutoff_used)
+                    if r.flag
+                    else mark_safe("No")
+                ),
+                vs_baseline=_vs_baseline(row, outcome),
+                missing="" if r.complete else _missing(r.missing_items),
+                source=response_source(r),
+            )
+        )
+    return lines
+
+
+def _cluster(subscales: dict[str, Any], key: str) -> str:
+    return "" if key not in subscales else str(localize(subscales[key]))
+
+
+def _vs_baseline(row: Pcl5Row, outcome: ChartOutcome | None) -> SafeString:
+    o = row.outcome
+    if o is None or outcome is None:
+        if outcome is not None and row.response.pk == outcome.baseline.pk:
+            return mark_safe("baseline")
+        return mark_safe("—")
+    parts = [format_html("{}", f"{o.change:+d}")]
+    if o.percent_change is not None:
+        parts.append(format_html(" ({} %)", localize(o.percent_change)))
+    if o.response:
+        parts.append(mark_safe(" · response"))
+    if o.within_measurement_error:
+        parts.append(mark_safe(" · response within measurement error"))
+    if o.reliable_deterioration:
+        parts.append(mark_safe(" · <strong>reliable deterioration</strong>"))
+    if outcome.trajectory.loss_of_response_day == o.day:
+        parts.append(mark_safe(" · <strong>loss of response</strong>"))
+    if outcome.trajectory.possible_loss_day == o.day:
+        parts.append(mark_safe(" · possible loss of response — confirm at the next measurement"))
+    return mark_safe("".join(parts))
+
+
+@dataclass(frozen=True)
+class Phq9Line:
+    """One row of the PHQ-9 table (newest first)."""
+
+    point: Phq9Point
+    url: str
+    date: str
+    missing: str
+    item9: SafeString
+
+
+def phq9_lines(points: Sequence[Phq9Point]) -> list[Phq9Line]:
+    url = pk_links("instruments:response_detail")
+    return [
+        Phq9Line(
+            point=p,
+            url=url(p.pk),
+            date=when_text(p.when),
+            missing="" if p.complete else _missing(p.missing_items),
+            item9=_item9(p),
+        )
+        for p in points
+    ]
+
+
+def _item9(p: Phq9Point) -> SafeString:
+    if p.alert_value is None:
+        return mark_safe("not answered")
+    if p.alerted:
+        return format_html(
+            '<span class="flag flag-review"><span aria-hidden="true">⚠ </span>{} — {}</span>',
+            p.alert_value,
+            p.alert_answer,
+        )
+    return format_html("{} — {}", p.alert_value, p.alert_answer)
+
+
+@dataclass(frozen=True)
+class EventLine:
+    """One row of the "Doses and therapy" table (newest first)."""
+
+    kind: str
+    when: str
+    url: str
+    title: str
+    detail: str
+
+
+def event_lines(events: Sequence[ChartEvent]) -> list[EventLine]:
+    dose_url, therapy_url = pk_links("dosing:session"), pk_links("therapy:detail")
+    return [
+        EventLine(
+            kind=e.kind,
+            when=when_text(e.when, DAY_TIME),
+            url=dose_url(e.pk) if e.kind == "dose" else therapy_url(e.pk),
+            title=e.title,
+            detail=e.detail,
+        )
+        for e in events
+    ]
+
+
+@dataclass(frozen=True)
+class SessionLine:
+    """One dosing session in the Treatment card's list."""
+
+    url: str
+    number: int
+    started: str  # the day, or "not started"
+    dose: str  # " · 35.0 mg", or "" when not recorded
+    status: str
+
+
+def session_lines(sessions: Sequence[DosingSession]) -> list[SessionLine]:
+    url = pk_links("dosing:session")
+    return [
+        SessionLine(
+            url=url(s.pk),
+            number=s.number,
+            started=when_text(s.started_at) if s.started_at else "not started",
+            dose=f" · {localize(s.actual_dose_mg)} mg" if s.actual_dose_mg is not None else "",
+            status=s.get_status_display().lower(),
+        )
+        for s in sessions
+    ]
