@@ -411,3 +411,22 @@ def test_the_closed_invitations_cost_the_same_queries_however_many(
     many, html = count()
     assert html.count('<tr id="invitation-') > 2
     assert many == one
+
+
+def test_the_charts_measurements_take_the_course_it_has_read(clinician, course, harness) -> None:
+    """The chart passes its courses (protocol joined): the invitations' course comes from
+    them, not joined onto every invitation row (issue 13 §2, round 3)."""
+    from afterglow.treatment.models import Course
+
+    read = Course.objects.select_related("protocol").get(pk=course.pk)
+    with CaptureQueriesContext(connection) as queries:
+        given = selectors.measurements_for_patient(patient=course.patient, courses=[read])
+        names = [r.invitation.course.protocol.name for r in given.rows]
+    assert len(queries) == 2  # the invitations, the shown rows' deliveries
+    # (the latest course is still found in a subquery; no protocol joined onto the rows)
+    assert not any("treatment_protocol" in q["sql"] for q in queries.captured_queries)
+    assert given.course is read and names and set(names) == {read.protocol.name}
+    joined = selectors.measurements_for_patient(patient=course.patient)  # as before: joined
+    assert joined.course == read and joined.course.protocol.name == read.protocol.name
+    assert [r.invitation.pk for r in joined.rows] == [r.invitation.pk for r in given.rows]
+    assert (joined.open_count, joined.closed_count) == (given.open_count, given.closed_count)

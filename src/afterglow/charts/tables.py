@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from django.template.defaultfilters import floatformat
 from django.utils import timezone
 from django.utils.formats import date_format, localize
 from django.utils.html import format_html
@@ -23,8 +24,10 @@ from afterglow.charts.marks import Phq9Point
 from afterglow.charts.selectors import Pcl5Row, response_source
 from afterglow.charts.treatment import ChartEvent
 from afterglow.core.links import pk_links
+from afterglow.imaging.models import ImagingSession
 from afterglow.outcomes.selectors import ChartOutcome
-from afterglow.treatment.models import DosingSession
+from afterglow.treatment.models import Course, DosingSession, Screening
+from afterglow.treatment.selectors_therapy import TherapyRow
 
 DAY = "d M Y"
 DAY_TIME = "d M Y H:i"
@@ -210,3 +213,114 @@ def session_lines(sessions: Sequence[DosingSession]) -> list[SessionLine]:
         )
         for s in sessions
     ]
+
+
+@dataclass(frozen=True)
+class CourseLine:
+    """One course in the Treatment card's list."""
+
+    url: str
+    name: str
+    start: str
+    done: int
+    planned: int
+    status: str
+    status_label: str
+
+
+def course_lines(courses: Sequence[Course]) -> list[CourseLine]:
+    """The courses as read by ``treatment_summary`` (protocol joined, counts annotated)."""
+    url = pk_links("courses:detail")
+    return [
+        CourseLine(
+            url=url(c.pk),
+            name=c.protocol.name,
+            start=when_text(c.start_date),
+            done=c.n_done,  # type: ignore[attr-defined]
+            planned=c.n_planned,  # type: ignore[attr-defined]
+            status=c.status,
+            status_label=c.get_status_display(),
+        )
+        for c in courses
+    ]
+
+
+@dataclass(frozen=True)
+class ScreeningLine:
+    """One screening in the Treatment card's list."""
+
+    url: str
+    date: str
+    decision: str
+
+
+def screening_lines(screenings: Sequence[Screening]) -> list[ScreeningLine]:
+    url = pk_links("screening:detail")
+    return [
+        ScreeningLine(
+            url=url(s.pk), date=when_text(s.assessed_at), decision=s.get_decision_display()
+        )
+        for s in screenings
+    ]
+
+
+@dataclass(frozen=True)
+class TherapyLine:
+    """One therapy session in the Treatment card's list (the newest five)."""
+
+    url: str
+    date: str
+    modality: str
+    timing: str
+
+
+def therapy_lines(rows: Sequence[TherapyRow], limit: int = 5) -> list[TherapyLine]:
+    url = pk_links("therapy:detail")
+    return [
+        TherapyLine(
+            url=url(row.session.pk),
+            date=when_text(row.session.started_at),
+            modality=row.session.get_modality_display(),
+            timing=row.label,
+        )
+        for row in rows[:limit]
+    ]
+
+
+@dataclass(frozen=True)
+class ImagingLine:
+    """One row of the research imaging table (oldest first)."""
+
+    scan: str
+    date: str
+    day: str
+    connectivity: str
+    reactivity: str
+
+
+def imaging_lines(sessions: Sequence[ImagingSession]) -> list[ImagingLine]:
+    lines = []
+    for s in sessions:
+        connectivity = reactivity = "—"
+        if s.amygdala_hippocampus_r is not None:
+            connectivity = (
+                f"{floatformat(s.amygdala_hippocampus_r, 2)} "
+                f"({floatformat(s.amygdala_hippocampus_z, 2)})"
+            )
+        if s.amygdala_reactivity is not None:
+            reactivity = str(floatformat(s.amygdala_reactivity, 2))
+            if s.contrast:
+                reactivity += f" ({s.contrast})"
+        lines.append(
+            ImagingLine(
+                scan=(
+                    f"{s.label} · {s.get_kind_display()}"
+                    + (f" ({s.task_name})" if s.task_name else "")
+                ),
+                date=when_text(s.scanned_on),
+                day=_cell(s.days_from_first_dose) if s.days_from_first_dose is not None else "—",
+                connectivity=connectivity,
+                reactivity=reactivity,
+            )
+        )
+    return lines

@@ -11,7 +11,14 @@ from afterglow.accounts.capabilities import Capability, has_capability
 from afterglow.audit.reads import audited_read
 from afterglow.charts.context import diary_context, pcl5_context, phq9_context
 from afterglow.charts.selectors import patient_chart
-from afterglow.charts.tables import event_lines, session_lines
+from afterglow.charts.tables import (
+    course_lines,
+    event_lines,
+    imaging_lines,
+    screening_lines,
+    session_lines,
+    therapy_lines,
+)
 from afterglow.diary.selectors import diary_links_for_patient
 from afterglow.instruments.catalog import all_instruments
 from afterglow.instruments.selectors import links_for_patient
@@ -27,8 +34,10 @@ STAFF_WEEKS = 12
 @audited_read("chart", model=Patient)
 def chart_page(request: StaffRequest, pk: int) -> HttpResponse:
     membership = request.membership
-    patient = get_patient_for(membership, pk)
+    # The intake (Record card) comes with the patient: one query less than its own.
+    patient = get_patient_for(membership, pk, related=("intake",))
     chart = patient_chart(patient=patient, today=timezone.localdate(timezone=patient.clinic.tzinfo))
+    scores = pcl5_context(chart, show_imaging=has_capability(membership, Capability.IMAGING))
     return render(
         request,
         "charts/chart.html",
@@ -39,7 +48,11 @@ def chart_page(request: StaffRequest, pk: int) -> HttpResponse:
             "treatment": chart.treatment,
             "event_lines": event_lines(chart.treatment.events),
             "session_lines": session_lines(chart.treatment.sessions),
-            **pcl5_context(chart, show_imaging=has_capability(membership, Capability.IMAGING)),
+            "course_lines": course_lines(chart.treatment.courses),
+            "screening_lines": screening_lines(chart.treatment.screenings),
+            "therapy_lines": therapy_lines(chart.treatment.therapy),
+            **scores,
+            "imaging_lines": imaging_lines(scores["imaging_sessions"]),
             **phq9_context(chart),
             **diary_context(chart),
             "links": list(links_for_patient(patient=patient).select_related("response")[:10]),
@@ -49,7 +62,9 @@ def chart_page(request: StaffRequest, pk: int) -> HttpResponse:
             "can_start_course": has_capability(membership, Capability.COURSES),
             "can_record_therapy": has_capability(membership, Capability.THERAPY),
             "diary_links": list(diary_links_for_patient(patient=patient)[:5]),
-            "measurements": measurements_for_patient(patient=patient),
+            "measurements": measurements_for_patient(
+                patient=patient, courses=chart.treatment.courses
+            ),
         },
     )
 

@@ -18,7 +18,13 @@ _PLACEHOLDER = 987654321
 
 def pk_links(name: str) -> Callable[[int], str]:
     """A function ``pk -> URL`` for the pattern ``name`` that takes one integer argument;
-    the same string ``reverse(name, args=[pk])`` gives."""
+    the same string ``reverse(name, args=[pk])`` gives. Reversed once per URL
+    configuration and script prefix, like :func:`fixed_link`."""
+    return _pk_links(name, str(get_urlconf() or settings.ROOT_URLCONF), get_script_prefix())
+
+
+@lru_cache(maxsize=256)
+def _pk_links(name: str, urlconf: str, script_prefix: str) -> Callable[[int], str]:
     prefix, _, suffix = reverse(name, args=[_PLACEHOLDER]).rpartition(str(_PLACEHOLDER))
 
     def link(pk: int) -> str:

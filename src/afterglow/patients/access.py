@@ -8,10 +8,11 @@ from afterglow.accounts.models import Membership
 from afterglow.patients.models import Patient
 
 
-def get_patient_for(membership: Membership, pk: int) -> Patient:
-    """The patient ``pk`` if it belongs to this member's clinic, else 404."""
+def get_patient_for(membership: Membership, pk: int, *, related: tuple[str, ...] = ()) -> Patient:
+    """The patient ``pk`` if it belongs to this member's clinic, else 404; its clinic and
+    the ``related`` one-to-one rows (e.g. ``"intake"``) come in the same query."""
     return get_object_or_404(
-        Patient.objects.select_related("clinic"), pk=pk, clinic_id=membership.clinic_id
+        Patient.objects.select_related("clinic", *related), pk=pk, clinic_id=membership.clinic_id
     )
 
 
