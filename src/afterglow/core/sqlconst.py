@@ -30,8 +30,8 @@ class Const(Value):
             raise ValueError(f"Const takes a plain identifier, not {value!r}")
         super().__init__(str(value), output_field=CharField())
 
-    def as_sql(self, compiler: Any, connection: Any) -> tuple[str, list[Any]]:
-        return f"'{self.value}'", []
+    def as_sql(self, compiler: Any, connection: Any) -> tuple[str, tuple[Any, ...]]:
+        return f"'{self.value}'", ()
 
 
 def consts(values: Any) -> list[Const]:

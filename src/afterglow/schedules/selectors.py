@@ -348,7 +348,8 @@ def worklist(
     }
     # "Due today" and "overdue" counted in one pass over the partial index.
     counts = open_rows.filter(due_at__lt=end).aggregate(
-        due=Count("pk", filter=Q(due_at__gte=start)), overdue=Count("pk", filter=Q(due_at__lt=start))
+        due=Count("pk", filter=Q(due_at__gte=start)),
+        overdue=Count("pk", filter=Q(due_at__lt=start)),
     )
     counts |= {name: sections[name].count() for name in ("expired", "diary")}
     shown: dict[str, list[Any]] = {name: [] for name in SECTIONS}
