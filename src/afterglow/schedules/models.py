@@ -40,6 +40,7 @@ from django.db import models
 from django.utils import timezone
 
 from afterglow.accounts.models import Clinic
+from afterglow.core.sqlconst import Const, consts
 from afterglow.diary.models import DiaryLink
 from afterglow.instruments.catalog import UnknownInstrument, get_instrument
 from afterglow.instruments.models import PersonalLink, Response
@@ -83,6 +84,20 @@ OPEN_STATUSES = (
     InvitationStatus.SCHEDULED,
     InvitationStatus.SENT,
     InvitationStatus.UNDELIVERABLE,
+)
+#: The statuses an invitation never leaves.
+CLOSED_STATUSES = tuple(s for s in InvitationStatus if s not in OPEN_STATUSES)
+#: The worklist's open rows: open invitations, less the diaries that are running (their
+#: days are in the diary list). The worklist filters with this very Q and the partial index
+#: ``invitation_worklist_open_idx`` has it as its condition: SQLite uses a partial index only
+#: when the query's WHERE repeats the index's condition term for term. "Not closed" rather
+#: than "open" so SQLite's planner, which has no statistics, cannot prefer the
+#: (clinic, status, due_at) index (a NOT IN term is no index key): that one reads every
+#: open diary too.
+#: Its constants are written into the SQL (:class:`~afterglow.core.sqlconst.Const`): SQLite
+#: does not match a bound parameter with the index's constant.
+WORKLIST_OPEN = ~models.Q(status__in=consts(CLOSED_STATUSES)) & ~models.Q(
+    instrument=Const(DIARY), status=Const(InvitationStatus.SENT)
 )
 #: Not sent yet: these move when the course is re-anchored.
 UNSENT_STATUSES = (InvitationStatus.SCHEDULED, InvitationStatus.UNDELIVERABLE)
@@ -150,6 +165,13 @@ class Invitation(models.Model):
             # The worklist's "expired in the last two weeks", newest first.
             models.Index(fields=["clinic", "status", "status_changed_at"]),
             models.Index(fields=["patient", "due_at"]),
+            # The worklist's "due today" and "overdue": counted and paged by due time
+            # without reading the closed invitations (issue 13 §2).
+            models.Index(
+                fields=["clinic", "due_at"],
+                condition=WORKLIST_OPEN,
+                name="invitation_worklist_open_idx",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -8,7 +8,16 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.core.paginator import Page, Paginator
-from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery, prefetch_related_objects
+from django.db.models import (
+    Count,
+    Exists,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    prefetch_related_objects,
+)
 from django.db.models.functions import Coalesce, Greatest, TruncDate
 from django.utils import timezone
 
@@ -18,11 +27,12 @@ from afterglow.diary.models import DiaryEntry, DiaryLink
 from afterglow.patients.models import Patient
 from afterglow.schedules.models import (
     OPEN_STATUSES,
+    WORKLIST_OPEN,
     Delivery,
     Invitation,
     InvitationStatus,
 )
-from afterglow.schedules.rules import DIARY, Anchors, Dose
+from afterglow.schedules.rules import Anchors, Dose
 from afterglow.treatment.models import Course, DosingSession, PlannedSession, SessionKind
 
 #: How far back the worklist lists expired invitations.
@@ -275,15 +285,15 @@ def _diary_gap_links(*, clinic: Clinic, today: dt.date, missed_days: int) -> Que
     # date: a per-row timezone conversion is slow on SQLite. Only the page's rows order by
     # the converted date.
     made_by, _ = _day_bounds(cutoff + dt.timedelta(days=1), clinic)
-    last_entry = (
-        DiaryEntry.objects.filter(patient=OuterRef("patient_id")).order_by("-day").values("day")[:1]
-    )
+    entries = DiaryEntry.objects.filter(patient=OuterRef("patient_id"))
+    # "No entry after the cutoff" is one seek in the (patient, day) index per link; the
+    # last entry and the anchor are worked out only for the links it keeps.
     return (
         DiaryLink.objects.usable()
         .filter(clinic=clinic, created_at__lt=made_by)
+        .filter(~Exists(entries.filter(day__gt=cutoff)))
         .select_related("patient")
-        .annotate(last_entry=Subquery(last_entry))
-        .filter(Q(last_entry__isnull=True) | Q(last_entry__lte=cutoff))
+        .annotate(last_entry=Subquery(entries.order_by("-day").values("day")[:1]))
         .annotate(made_on=TruncDate("created_at", tzinfo=clinic.tzinfo))
         .annotate(anchor=Greatest(Coalesce("last_entry", "made_on"), "made_on"))
         .order_by("anchor", "patient__family_name", "patient__given_name", "pk")
@@ -325,7 +335,7 @@ def worklist(
     ``show`` = ``"all"`` gives each section's first :data:`WORKLIST_OVERVIEW_ROWS` rows;
     a section of :data:`SECTIONS` gives page ``page`` of that section alone (an
     out-of-range page is the last one; ``per_page`` defaults to
-    :data:`WORKLIST_PAGE_SIZE`). Four counts, then two queries per section shown with
+    :data:`WORKLIST_PAGE_SIZE`). Three count queries, then two queries per section shown with
     invitations (rows, messages) or one for the diary gaps, whatever the clinic's size.
     """
     show = show if show in SECTIONS else "all"
@@ -335,9 +345,8 @@ def worklist(
     start, end = _day_bounds(today, clinic)
     threshold = clinic.diary_missed_days_alert
     base = Invitation.objects.for_clinic(clinic).select_related("patient", "course")
-    open_rows = base.filter(status__in=OPEN_STATUSES).exclude(
-        instrument=DIARY, status=InvitationStatus.SENT
-    )
+    # WORKLIST_OPEN as it is: the partial index on it serves "due today" and "overdue".
+    open_rows = base.filter(WORKLIST_OPEN)
     sections: dict[str, QuerySet[Any]] = {
         "due": _with_deliveries(
             open_rows.filter(due_at__gte=start, due_at__lt=end).order_by("due_at", "pk")
@@ -351,7 +360,12 @@ def worklist(
         ),
         "diary": _diary_gap_links(clinic=clinic, today=today, missed_days=threshold),
     }
-    counts = {name: rows.count() for name, rows in sections.items()}
+    # "Due today" and "overdue" counted in one pass over the partial index.
+    counts = open_rows.filter(due_at__lt=end).aggregate(
+        due=Count("pk", filter=Q(due_at__gte=start)),
+        overdue=Count("pk", filter=Q(due_at__lt=start)),
+    )
+    counts |= {name: sections[name].count() for name in ("expired", "diary")}
     shown: dict[str, list[Any]] = {name: [] for name in SECTIONS}
     current: Page[Any] | None = None
     for name, rows in sections.items():
