@@ -11,6 +11,7 @@ from django.utils import timezone
 from afterglow.core.daytext import day_formatter
 
 FILTER = Template('{{ value|date:"d M Y" }}')
+FILTER_TIME = Template('{{ value|date:"d M Y H:i" }}')
 
 
 def date_filter(value: dt.date | dt.datetime, _fmt: str) -> str:
@@ -35,3 +36,13 @@ def test_aware_datetimes_in_the_active_timezone() -> None:
         assert day(value) == "01 Jan 2026" == date_filter(value, "d M Y")
     with timezone.override(zoneinfo.ZoneInfo("America/New_York")):
         assert day_formatter()(value) == "31 Dec 2025" == date_filter(value, "d M Y")
+
+
+def test_with_time_matches_the_date_filter() -> None:
+    value = dt.datetime(2026, 3, 9, 7, 5, tzinfo=dt.UTC)
+    with timezone.override(zoneinfo.ZoneInfo("Europe/London")):
+        text = day_formatter(with_time=True)(value)
+        assert text == "09 Mar 2026 07:05"
+        assert text == FILTER_TIME.render(Context({"value": value}))
+    with timezone.override(zoneinfo.ZoneInfo("Asia/Kolkata")):  # UTC+05:30
+        assert day_formatter(with_time=True)(value) == "09 Mar 2026 12:35"
