@@ -61,7 +61,7 @@ def patient_list_page(
         row["pk"]: (row["n_pcl5"], row["last_response_at"])
         for row in _with_pcl5_counts(
             Patient.objects.filter(pk__in=[p.pk for p in patients])
-        ).values("pk", "n_pcl5", "last_response_at")
+        ).values("pk", "n_pcl5", "last_response_at")  # type: ignore[misc]  # annotated names
     }
     url = pk_links("patients:chart" if chart_links else "patients:edit")
     day = day_formatter()
