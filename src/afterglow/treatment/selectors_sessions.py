@@ -137,31 +137,31 @@ def session_page(*, session: DosingSession) -> SessionPage:
         "cosigned_by",
         "reassess_confirmed_by",
         "discharge_override_by",
+        Prefetch("vitals", queryset=VitalsReading.objects.select_related("recorded_by")),
+        "dissociation",
+        "sedation",
+        "side_effects",
+        "adverse_events",
+        Prefetch(
+            "alerts", queryset=SessionAlert.objects.select_related("acknowledged_by", "reading")
+        ),
+        Prefetch("amendments", queryset=Amendment.objects.select_related("author", "cosigned_by")),
     )
-    # The session's rows, each kind read straight by its session id: the same queries the
-    # prefetch ran, without its per-relation bookkeeping (issue 13 §2, round 3).
     clinic = session.clinic
     protocol = session.course.protocol
-    vitals = list(VitalsReading.objects.filter(session_id=session.pk).select_related("recorded_by"))
-    alerts = list(
-        SessionAlert.objects.filter(session_id=session.pk).select_related(
-            "acknowledged_by", "reading"
-        )
-    )
-    amendments = list(
-        Amendment.objects.filter(session_id=session.pk).select_related("author", "cosigned_by")
-    )
+    vitals = list(session.vitals.all())
+    alerts = list(session.alerts.all())
     page = SessionPage(
         session=session,
         protocol=protocol,
         thresholds=Thresholds.from_clinic(clinic),
         vitals=vitals,
-        dissociation=list(DissociationRating.objects.filter(session_id=session.pk)),
-        sedation=list(SedationRating.objects.filter(session_id=session.pk)),
-        side_effects=list(SideEffect.objects.filter(session_id=session.pk)),
-        adverse_events=list(AdverseEvent.objects.filter(session_id=session.pk)),
+        dissociation=list(session.dissociation.all()),
+        sedation=list(session.sedation.all()),
+        side_effects=list(session.side_effects.all()),
+        adverse_events=list(session.adverse_events.all()),
         alerts=alerts,
-        amendments=amendments,
+        amendments=list(session.amendments.all()),
         observation_minutes=minimum_observation_minutes(
             route=session.route,
             clinic_minutes=clinic.observation_minutes,
