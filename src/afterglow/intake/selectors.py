@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from django.db.models import Count, Q, QuerySet
 
 from afterglow.accounts.models import Clinic
+from afterglow.core.daytext import day_formatter
 from afterglow.intake.models import IntakeSubmission, Status
 
 OPEN_STATUSES = (Status.NEW, Status.CONTACTED, Status.SCREENING)
@@ -40,3 +43,13 @@ def intake_status_counts(*, clinic: Clinic) -> dict[str, int]:
     counts["open"] = sum(counts.get(s, 0) for s in OPEN_STATUSES)
     counts["all"] = sum(v for k, v in counts.items() if k != "open")
     return counts
+
+
+def with_received_text(submissions: Iterable[IntakeSubmission]) -> list[IntakeSubmission]:
+    """The queue page's submissions, each with ``received``: its ``created_at`` as
+    ``date:"d M Y H:i"`` gives it, worked out once per page (issue 13 §2, round 3)."""
+    received = day_formatter(with_time=True)
+    rows = list(submissions)
+    for submission in rows:
+        submission.received = received(submission.created_at)  # type: ignore[attr-defined]
+    return rows

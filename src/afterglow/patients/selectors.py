@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.core.paginator import Page, Paginator
 from django.db.models import Count, Max, Q, QuerySet
 
 from afterglow.accounts.models import Clinic
-from afterglow.patients.models import Patient
+from afterglow.core.daytext import day_formatter
+from afterglow.core.links import pk_links
+from afterglow.patients.models import Patient, VeteranStatus
 
 #: The PCL-5 versions counted on the list (past month and past week), by catalog code.
 #: Spelled out rather than imported: ``patients`` sits below ``instruments`` and
@@ -16,6 +20,23 @@ PCL5_CODES = ("pcl5", "pcl5_past_week")
 ORDER = ("family_name", "given_name", "pk")
 
 
+@dataclass(frozen=True)
+class PatientRow:
+    """One row of the patient list, its text worked out once (issue 13 §2, round 3)."""
+
+    pk: int
+    url: str
+    mrn: str
+    name: str
+    born: str
+    trauma_context: str
+    veteran: bool
+    status: str
+    status_label: str
+    n_pcl5: int
+    last_answered: str
+
+
 def patient_list_page(
     *,
     clinic: Clinic,
@@ -23,18 +44,47 @@ def patient_list_page(
     status: str = "",
     number: str | int | None = 1,
     per_page: int = 25,
-) -> Page[Patient]:
-    """One page of :func:`patient_list`, in three queries whatever the clinic's size: the
-    count, the page's patients (by name, on the patients table alone), and their PCL-5
-    counts and last answers for those patients only. Counting every patient's responses
-    before taking 25 grew with the clinic (a 10,000-patient clinic: every response read
-    for each page)."""
+    chart_links: bool = True,
+) -> Page[PatientRow]:
+    """One page of :func:`patient_list` as display rows, in three queries whatever the
+    clinic's size: the count, the page's patients (by name, on the patients table alone),
+    and the PCL-5 counts and last answers of those patients only (two numbers each, no
+    second copy of their rows). Counting every patient's responses before taking 25 grew
+    with the clinic (a 10,000-patient clinic: every response read for each page).
+
+    Each row links to the chart, or to the patient's details when ``chart_links`` is
+    false (a role without the clinical record)."""
     page = Paginator(_patients(clinic=clinic, text=text, status=status).order_by(*ORDER), per_page)
     current = page.get_page(number)
-    ids = [patient.pk for patient in current.object_list]
-    counted = {p.pk: p for p in _with_pcl5_counts(Patient.objects.filter(pk__in=ids))}
-    current.object_list = [counted[pk] for pk in ids]
-    return current
+    patients = list(current.object_list)
+    counts = {
+        row["pk"]: (row["n_pcl5"], row["last_response_at"])
+        for row in _with_pcl5_counts(
+            Patient.objects.filter(pk__in=[p.pk for p in patients])
+        ).values("pk", "n_pcl5", "last_response_at")  # type: ignore[misc]  # annotated names
+    }
+    url = pk_links("patients:chart" if chart_links else "patients:edit")
+    day = day_formatter()
+    rows = []
+    for p in patients:
+        n_pcl5, last = counts.get(p.pk, (0, None))
+        rows.append(
+            PatientRow(
+                pk=p.pk,
+                url=url(p.pk),
+                mrn=p.mrn,
+                name=f"{p.family_name}, {p.given_name}",
+                born=day(p.date_of_birth),
+                trauma_context=p.get_trauma_context_display(),
+                veteran=p.veteran_status == VeteranStatus.VETERAN,
+                status=p.status,
+                status_label=p.get_status_display(),
+                n_pcl5=n_pcl5,
+                last_answered=day(last) or "—",
+            )
+        )
+    current.object_list = rows  # type: ignore[assignment]
+    return current  # type: ignore[return-value]
 
 
 def _patients(*, clinic: Clinic, text: str, status: str) -> QuerySet[Patient]:

@@ -24,8 +24,13 @@ def patient_index(request: StaffRequest) -> HttpResponse:
     status = request.GET.get("status", "")
     if status not in CareStatus.values:
         status = ""
+    can_chart = has_capability(membership, Capability.CLINICAL_RECORD)
     page = patient_list_page(
-        clinic=membership.clinic, text=text, status=status, number=request.GET.get("page")
+        clinic=membership.clinic,
+        text=text,
+        status=status,
+        number=request.GET.get("page"),
+        chart_links=can_chart,
     )
     return render(
         request,
@@ -35,7 +40,6 @@ def patient_index(request: StaffRequest) -> HttpResponse:
             "q": text,
             "status": status,
             "statuses": CareStatus.choices,
-            "can_chart": has_capability(membership, Capability.CLINICAL_RECORD),
         },
     )
 

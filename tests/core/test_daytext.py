@@ -1,0 +1,48 @@
+"""``core.daytext.day_formatter`` gives the ``date:"d M Y"`` filter's text."""
+
+from __future__ import annotations
+
+import datetime as dt
+import zoneinfo
+
+from django.template import Context, Template
+from django.utils import timezone
+
+from afterglow.core.daytext import day_formatter
+
+FILTER = Template('{{ value|date:"d M Y" }}')
+FILTER_TIME = Template('{{ value|date:"d M Y H:i" }}')
+
+
+def date_filter(value: dt.date | dt.datetime, _fmt: str) -> str:
+    """What the template filter gives (it localizes aware datetimes first)."""
+    return FILTER.render(Context({"value": value}))
+
+
+def test_every_month_matches_the_date_filter() -> None:
+    day = day_formatter()
+    for month in range(1, 13):
+        value = dt.date(2026, month, 3)
+        assert day(value) == date_filter(value, "d M Y")
+    assert day(dt.date(2026, 5, 31)) == "31 May 2026"
+    assert day(None) == ""
+
+
+def test_aware_datetimes_in_the_active_timezone() -> None:
+    # 23:30 UTC on 31 December is already 1 January in Auckland (UTC+13 in summer).
+    value = dt.datetime(2025, 12, 31, 23, 30, tzinfo=dt.UTC)
+    with timezone.override(zoneinfo.ZoneInfo("Pacific/Auckland")):
+        day = day_formatter()
+        assert day(value) == "01 Jan 2026" == date_filter(value, "d M Y")
+    with timezone.override(zoneinfo.ZoneInfo("America/New_York")):
+        assert day_formatter()(value) == "31 Dec 2025" == date_filter(value, "d M Y")
+
+
+def test_with_time_matches_the_date_filter() -> None:
+    value = dt.datetime(2026, 3, 9, 7, 5, tzinfo=dt.UTC)
+    with timezone.override(zoneinfo.ZoneInfo("Europe/London")):
+        text = day_formatter(with_time=True)(value)
+        assert text == "09 Mar 2026 07:05"
+        assert text == FILTER_TIME.render(Context({"value": value}))
+    with timezone.override(zoneinfo.ZoneInfo("Asia/Kolkata")):  # UTC+05:30
+        assert day_formatter(with_time=True)(value) == "09 Mar 2026 12:35"
