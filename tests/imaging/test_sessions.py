@@ -25,7 +25,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def treated(clinic, colleague):
-    """A patient whose first signed dose is today (day 0)."""
+    """A patient with one signed dose, a little while ago (day 0 is its date in the clinic)."""
     course = course_on(iv_protocol(clinic), patient=PatientFactory(clinic=clinic, mrn="AG-000042"))
     session_sign(session=ready_to_sign(course, colleague.user), by=colleague.user)
     return course.patient
@@ -36,7 +36,9 @@ def rows(*lines: dict[str, str]) -> list[dict[str, str]]:
 
 
 def test_a_bids_table_is_imported_and_placed_before_and_after_the_first_dose(clinic, treated):
-    today = timezone.localdate(timezone=clinic.tzinfo)
+    # The dose's own date in the clinic, not today's: just after midnight in New York
+    # the dose (started a while ago) was yesterday.
+    today = treated.dosing_sessions.get().started_at.astimezone(clinic.tzinfo).date()
     report = imaging_import(
         clinic=clinic,
         by=None,
