@@ -44,21 +44,10 @@ def main() -> int:
 
     folder = tempfile.mkdtemp(prefix="afterglow-profile-")
     shutil.copyfile(args.database, f"{folder}/bench.sqlite3")
-    os.environ.update(
-        {
-            "AFTERGLOW_MODE": "production",
-            "DJANGO_SETTINGS_MODULE": "afterglow.bench_web_settings",
-            "AFTERGLOW_VAR_DIR": folder,
-            "DATABASE_URL": f"sqlite:///{folder}/bench.sqlite3",
-            "SECRET_KEY": secrets.token_urlsafe(48),
-            "AFTERGLOW_AUDIT_KEY": secrets.token_urlsafe(48),
-            "ALLOWED_HOSTS": "127.0.0.1",
-            "AFTERGLOW_BASE_URL": "http://127.0.0.1",
-            "SECURE_SSL_REDIRECT": "false",
-            "AFTERGLOW_REQUIRE_MFA": "false",
-            "LOG_LEVEL": "WARNING",
-        }
-    )
+    from afterglow.bench_web import _environment
+
+    # The environment bench-web serves with (production settings, deployed connection reuse).
+    os.environ.update(_environment(folder, port=8000))
     try:
         return _measure(args)
     finally:
