@@ -1,7 +1,7 @@
 """Time (and optionally profile) one staff page in-process, through the full middleware.
 
     .venv/bin/python scripts/profile_page.py DB.sqlite3 /staff/patients/ [--runs 50]
-        [--queries] [--profile [--sort tottime] [--top 40]] [--clinic demo]
+        [--queries] [--profile [--sort tottime] [--top 40]] [--clinic demo] [--save FILE]
 
 Works on a *copy* of DB (a database holding the demo clinic, e.g. one built by
 ``afterglow migrate && afterglow demo`` with ``DATABASE_URL=sqlite:////tmp/demo.sqlite3``),
@@ -37,6 +37,7 @@ def main() -> int:
     parser.add_argument("--profile", action="store_true", help="cProfile --runs more requests")
     parser.add_argument("--sort", default="cumulative")
     parser.add_argument("--top", type=int, default=40)
+    parser.add_argument("--save", metavar="FILE", help="write the page's body to FILE (to diff)")
     args = parser.parse_args()
     if not os.path.isfile(args.database) or args.runs < 1:
         print("profile_page: DATABASE must be a SQLite file and --runs >= 1", file=sys.stderr)
@@ -85,6 +86,9 @@ def _measure(args: argparse.Namespace) -> int:
         f"{args.path}: {response.status_code}, {len(response.content):,} bytes, "
         f"{len(queries)} queries"
     )
+    if args.save:
+        with open(args.save, "wb") as saved:
+            saved.write(response.content)
     if args.queries:
         for query in queries.captured_queries:
             print(f"  {query['time']} {query['sql'][:160]}")

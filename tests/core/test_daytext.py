@@ -46,3 +46,13 @@ def test_with_time_matches_the_date_filter() -> None:
         assert text == FILTER_TIME.render(Context({"value": value}))
     with timezone.override(zoneinfo.ZoneInfo("Asia/Kolkata")):  # UTC+05:30
         assert day_formatter(with_time=True)(value) == "09 Mar 2026 12:35"
+
+
+def test_without_the_year_matches_the_date_filter() -> None:
+    # The worklist's "d M H:i": 23:30 UTC on 31 December is 1 January in Auckland.
+    value = dt.datetime(2025, 12, 31, 23, 30, tzinfo=dt.UTC)
+    short = Template('{{ value|date:"d M H:i" }}')
+    with timezone.override(zoneinfo.ZoneInfo("Pacific/Auckland")):
+        text = day_formatter(with_time=True, with_year=False)(value)
+        assert text == "01 Jan 12:30" == short.render(Context({"value": value}))
+    assert day_formatter(with_year=False)(dt.date(2026, 7, 4)) == "04 Jul"

@@ -22,6 +22,7 @@ from django.db.models.functions import Coalesce, Greatest, TruncDate
 from django.utils import timezone
 
 from afterglow.accounts.models import Clinic
+from afterglow.core.daytext import day_formatter
 from afterglow.core.links import pk_links
 from afterglow.diary.models import DiaryEntry, DiaryLink
 from afterglow.patients.models import Patient
@@ -33,7 +34,13 @@ from afterglow.schedules.models import (
     InvitationStatus,
 )
 from afterglow.schedules.rules import Anchors, Dose
-from afterglow.treatment.models import Course, DosingSession, PlannedSession, SessionKind
+from afterglow.treatment.models import (
+    Course,
+    CourseStatus,
+    DosingSession,
+    PlannedSession,
+    SessionKind,
+)
 
 #: How far back the worklist lists expired invitations.
 EXPIRED_RECENT_DAYS = 14
@@ -73,12 +80,6 @@ def anchors_from(
             doses.append(Dose(session.number, session.planned_date, course=is_course))
     doses += [Dose(number, at) for number, at in started.items()]
     return Anchors(course_start=course.start_date, doses=tuple(doses))
-
-
-def _with_deliveries(invitations: QuerySet[Invitation]) -> QuerySet[Invitation]:
-    return invitations.prefetch_related(
-        Prefetch("deliveries", queryset=Delivery.objects.order_by("sequence", "pk"))
-    )
 
 
 @dataclass(frozen=True)
@@ -180,37 +181,131 @@ def invitation_deliveries(*, invitation: Invitation) -> list[Delivery]:
 
 @dataclass(frozen=True)
 class WorklistRow:
-    """What a worklist row shows beyond its invitation: its messages' summary (the full
-    list is loaded when the row's messages are opened, like the chart's card) and its
-    links, worked out once in Python (issue 13 §2). Set on each invitation as ``row``."""
+    """A worklist row as it is shown: text, flags and links worked out once in Python, so
+    the template only writes them out (issue 13 §2: a template lookup or filter per cell
+    cost more than the page's queries). Set on each invitation as ``row``.
 
-    deliveries: int
-    last_delivery: Delivery | None
-    can_send_again: bool
+    Its messages are summarised by the latest one (the full list is loaded when the row's
+    messages are opened, like the chart's card).
+    """
+
+    patient_name: str
+    mrn: str
+    opted_out_of_texts: bool
     chart_url: str
+    label: str
+    instrument_name: str
+    #: The due time, or for an expired row the time it expired ("d M H:i", clinic time).
+    when: str
+    status_class: str
+    status_text: str
+    #: "2 reminders" for a questionnaire sent and reminded; else "".
+    reminders: str
+    status_reason: str
+    course_paused: bool
+    deliveries: int
+    #: "3 messages"; the latest message's kind and channel in lower case, its state
+    #: (sent, failed, unknown, sending) and when it went ("d M H:i").
+    deliveries_text: str
+    last_kind: str
+    last_channel: str
+    last_state: str
+    last_sent: str
     messages_url: str
+    phone: str
+    #: "Send now", "Send again" (undeliverable), or "" when it cannot be sent now.
+    send_now_label: str
     send_now_url: str
+    can_send_again: bool
     send_again_url: str
+    #: "Switch to email" / "Switch to text messages" when both ways are open; else "".
+    switch_label: str
     switch_channel_url: str
 
 
-def _with_rows(invitations: list[Invitation]) -> list[Invitation]:
+def _status(i: Invitation) -> tuple[str, str]:
+    """The status badge's class and text."""
+    if i.status == InvitationStatus.COMPLETED:
+        return "status status-active", "Completed"
+    if i.status == InvitationStatus.SENT:
+        return "status status-new", "Running" if i.is_diary else "Sent"
+    if i.status == InvitationStatus.UNDELIVERABLE:
+        return "flag flag-review", "Cannot contact"
+    if i.status == InvitationStatus.SCHEDULED:
+        return "status", "Scheduled"
+    return "status status-expired", i.get_status_display()
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+def _last_deliveries(invitations: list[Invitation]) -> dict[int, Delivery]:
+    """Each invitation's latest message, by invitation pk: one query for all sections."""
+    wanted = [i.last_delivery_pk for i in invitations if i.last_delivery_pk]  # type: ignore[attr-defined]
+    if not wanted:
+        return {}
+    return {d.invitation_id: d for d in Delivery.objects.filter(pk__in=wanted)}
+
+
+def _with_rows(invitations: list[Invitation], *, expired: bool, last: dict[int, Delivery]) -> None:
+    """Sets each invitation's ``row`` (:class:`WorklistRow`)."""
     chart = pk_links("patients:chart")
     messages, send_now = pk_links("schedules:deliveries"), pk_links("schedules:send_now")
     send_again, switch = pk_links("schedules:send_again"), pk_links("schedules:switch_channel")
+    when = day_formatter(with_time=True, with_year=False)
     for i in invitations:
-        sent = list(i.deliveries.all())
+        p, delivery = i.patient, last.get(i.pk)
+        if delivery is not None:
+            delivery.invitation = i  # its kind depends on the invitation: no query
+        sent_and_failed = (
+            delivery is not None
+            and not i.is_diary
+            and i.status == InvitationStatus.SENT
+            and delivery.state in ("failed", "unknown")
+        )
+        status_class, status_text = _status(i)
+        count: int = i.n_deliveries or 0  # type: ignore[attr-defined]
         i.row = WorklistRow(  # type: ignore[attr-defined]
-            deliveries=len(sent),
-            last_delivery=sent[-1] if sent else None,
-            can_send_again=i.can_send_again,
+            patient_name=p.full_name,
+            mrn=p.mrn,
+            opted_out_of_texts=p.sms_opted_out_at is not None,
             chart_url=chart(i.patient_id) + "#measurements",
+            label=i.label,
+            instrument_name=i.instrument_name,
+            when=when(i.status_changed_at if expired else i.due_at),
+            status_class=status_class,
+            status_text=status_text,
+            reminders=(
+                _plural(i.reminders_sent, "reminder")
+                if i.status == InvitationStatus.SENT and not i.is_diary and i.reminders_sent
+                else ""
+            ),
+            status_reason=i.status_reason,
+            course_paused=i.course.status == CourseStatus.PAUSED,
+            deliveries=count,
+            deliveries_text=_plural(count, "message"),
+            last_kind=delivery.kind.lower() if delivery else "",
+            last_channel=delivery.get_channel_display().lower() if delivery else "",
+            last_state=delivery.state if delivery else "",
+            last_sent=when(delivery.finished_at) if delivery else "",
             messages_url=messages(i.pk),
+            phone=p.phone,
+            send_now_label=(
+                ("Send again" if i.status == InvitationStatus.UNDELIVERABLE else "Send now")
+                if i.can_send_now
+                else ""
+            ),
             send_now_url=send_now(i.pk),
+            can_send_again=sent_and_failed,
             send_again_url=send_again(i.pk),
+            switch_label=(
+                ("Switch to email" if p.preferred_channel == "sms" else "Switch to text messages")
+                if i.can_cancel and p.email and p.phone and p.sms_opted_out_at is None
+                else ""
+            ),
             switch_channel_url=switch(i.pk),
         )
-    return invitations
 
 
 @dataclass(frozen=True)
@@ -220,6 +315,26 @@ class DiaryGap:
     last_entry: dt.date | None
     link_made_on: dt.date
 
+
+#: The columns a worklist row reads (fewer columns: less SQL to build, fewer fields to load).
+_WORKLIST_COLUMNS = (
+    "patient__given_name",
+    "patient__family_name",
+    "patient__mrn",
+    "patient__phone",
+    "patient__email",
+    "patient__preferred_channel",
+    "patient__sms_opted_out_at",
+    "course__status",
+    "key",
+    "instrument",
+    "label",
+    "due_at",
+    "status",
+    "status_reason",
+    "status_changed_at",
+    "reminders_sent",
+)
 
 #: The worklist's sections, most urgent first (``?show=`` names one of them).
 SECTIONS = ("due", "overdue", "expired", "diary")
@@ -293,6 +408,7 @@ def _diary_gap_links(*, clinic: Clinic, today: dt.date, missed_days: int) -> Que
         .filter(clinic=clinic, created_at__lt=made_by)
         .filter(~Exists(entries.filter(day__gt=cutoff)))
         .select_related("patient")
+        .only("created_at", "patient__given_name", "patient__family_name", "patient__mrn")
         .annotate(last_entry=Subquery(entries.order_by("-day").values("day")[:1]))
         .annotate(made_on=TruncDate("created_at", tzinfo=clinic.tzinfo))
         .annotate(anchor=Greatest(Coalesce("last_entry", "made_on"), "made_on"))
@@ -344,20 +460,32 @@ def worklist(
     today = timezone.localdate(now, timezone=clinic.tzinfo)
     start, end = _day_bounds(today, clinic)
     threshold = clinic.diary_missed_days_alert
-    base = Invitation.objects.for_clinic(clinic).select_related("patient", "course")
+    base = Invitation.objects.for_clinic(clinic)
+    # Each row's message count and latest message by subquery: the full list is loaded
+    # when a row's messages are opened.
+    messages = Delivery.objects.filter(invitation=OuterRef("pk"))
+    rows_of = (
+        base.select_related("patient", "course")
+        .only(*_WORKLIST_COLUMNS)
+        .annotate(
+            n_deliveries=Subquery(
+                messages.order_by().values("invitation").annotate(n=Count("pk")).values("n")
+            ),
+            last_delivery_pk=Subquery(messages.order_by("-sequence", "-pk").values("pk")[:1]),
+        )
+    )
     # WORKLIST_OPEN as it is: the partial index on it serves "due today" and "overdue".
     open_rows = base.filter(WORKLIST_OPEN)
+    recently_expired = Q(
+        status=InvitationStatus.EXPIRED,
+        status_changed_at__gte=now - dt.timedelta(days=EXPIRED_RECENT_DAYS),
+    )
     sections: dict[str, QuerySet[Any]] = {
-        "due": _with_deliveries(
-            open_rows.filter(due_at__gte=start, due_at__lt=end).order_by("due_at", "pk")
+        "due": rows_of.filter(WORKLIST_OPEN, due_at__gte=start, due_at__lt=end).order_by(
+            "due_at", "pk"
         ),
-        "overdue": _with_deliveries(open_rows.filter(due_at__lt=start).order_by("due_at", "pk")),
-        "expired": _with_deliveries(
-            base.filter(
-                status=InvitationStatus.EXPIRED,
-                status_changed_at__gte=now - dt.timedelta(days=EXPIRED_RECENT_DAYS),
-            ).order_by("-status_changed_at", "-pk")
-        ),
+        "overdue": rows_of.filter(WORKLIST_OPEN, due_at__lt=start).order_by("due_at", "pk"),
+        "expired": rows_of.filter(recently_expired).order_by("-status_changed_at", "-pk"),
         "diary": _diary_gap_links(clinic=clinic, today=today, missed_days=threshold),
     }
     # "Due today" and "overdue" counted in one pass over the partial index.
@@ -365,7 +493,10 @@ def worklist(
         due=Count("pk", filter=Q(due_at__gte=start)),
         overdue=Count("pk", filter=Q(due_at__lt=start)),
     )
-    counts |= {name: sections[name].count() for name in ("expired", "diary")}
+    counts |= {
+        "expired": base.filter(recently_expired).count(),
+        "diary": sections["diary"].count(),
+    }
     shown: dict[str, list[Any]] = {name: [] for name in SECTIONS}
     current: Page[Any] | None = None
     for name, rows in sections.items():
@@ -382,7 +513,10 @@ def worklist(
         if name == "diary":
             shown[name] = _gaps(window, today=today)
         else:
-            shown[name] = _with_rows(list(window))
+            shown[name] = list(window)
+    last = _last_deliveries(shown["due"] + shown["overdue"] + shown["expired"])
+    for name in ("due", "overdue", "expired"):
+        _with_rows(shown[name], expired=name == "expired", last=last)
     return Worklist(
         today=today,
         due_today=shown["due"],
