@@ -1,4 +1,5 @@
-"""``{{ value|date:"d M Y" }}`` (and ``"d M Y H:i"``, ``"d M H:i"``) for many rows at once (issue 13 §2, round 3).
+"""``{{ value|date:"d M Y" }}`` (and ``"d M Y H:i"``, ``"d M H:i"``) for many rows at once
+(issue 13 §2, round 3).
 
 Django's ``date`` filter looks up the month's name through ``gettext`` on every call, which
 on a list of dozens of rows costs milliseconds. :func:`day_formatter` looks up the twelve
@@ -13,15 +14,14 @@ import datetime as dt
 from collections.abc import Callable
 from functools import lru_cache
 
-from django.utils import timezone
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.formats import date_format
 
 
 @lru_cache(maxsize=32)
 def _months(language: str | None) -> tuple[str, ...]:
     """The month abbreviations ("" first, so January is 1) in ``language``, the active one."""
-    return ("",) + tuple(date_format(dt.date(2000, month, 1), "M") for month in range(1, 13))
+    return ("", *(date_format(dt.date(2000, month, 1), "M") for month in range(1, 13)))
 
 
 def day_formatter(
