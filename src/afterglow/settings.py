@@ -159,6 +159,14 @@ TEMPLATES = [
             ],
         },
     },
+    {
+        # The row partials of long staff lists (each app's ``jinja2/`` folder), included
+        # in Django templates with ``{% jinja_include %}``: a page of rows renders about
+        # fifteen times faster than with Django's engine (issue 13 §2; CONTRIBUTING.md).
+        "BACKEND": "django.template.backends.jinja2.Jinja2",
+        "APP_DIRS": True,
+        "OPTIONS": {"environment": "afterglow.core.jinja.environment"},
+    },
 ]
 
 

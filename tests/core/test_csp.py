@@ -168,7 +168,9 @@ def _is_pdf_template(template: Path, text: str) -> bool:
 
 def served_templates() -> list[Path]:
     templates = []
-    for template in sorted(SRC.glob("**/templates/**/*.html")):
+    # Django's templates and the Jinja2 row partials (afterglow.core.jinja).
+    found = [*SRC.glob("**/templates/**/*.html"), *SRC.glob("**/jinja2/**/*.html")]
+    for template in sorted(found):
         if not _is_pdf_template(template, template.read_text()):
             templates.append(template)
     return templates

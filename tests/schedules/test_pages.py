@@ -433,3 +433,20 @@ def test_the_charts_measurements_take_the_course_it_has_read(clinician, course, 
     assert joined.course == read and joined.course.protocol.name == read.protocol.name
     assert [r.invitation.pk for r in joined.rows] == [r.invitation.pk for r in given.rows]
     assert (joined.open_count, joined.closed_count) == (given.open_count, given.closed_count)
+
+
+def test_worklist_rows_escape_what_patients_and_staff_typed_and_post_with_the_token(
+    clinician, harness
+) -> None:
+    # The rows are a Jinja2 partial (afterglow.core.jinja): autoescaped like Django's.
+    patient = start_course(clinician).patient
+    patient.family_name = '<b onmouseover="x()">Stone</b>'
+    patient.save(update_fields=["family_name"])
+    harness.sweep(ny(3, 3, 9, 5))
+    harness.at(ny(3, 3, 12))
+    html = clinician.client.get(WORKLIST).content.decode()
+    due = section(html, "due-today")
+    assert "River &lt;b onmouseover=&#34;x()&#34;&gt;Stone&lt;/b&gt;" in due
+    assert "<b onmouseover" not in html
+    forms = due.count("<form")
+    assert forms > 0 and due.count('name="csrfmiddlewaretoken"') == forms
