@@ -310,10 +310,17 @@ def _with_rows(invitations: list[Invitation], *, expired: bool, last: dict[int, 
 
 @dataclass(frozen=True)
 class DiaryGap:
+    """A row of the worklist's diary gaps, with its text worked out (display row)."""
+
     patient: Patient
     days_missed: int
     last_entry: dt.date | None
     link_made_on: dt.date
+    patient_name: str
+    chart_url: str
+    #: "d M Y", or "none" before the first entry.
+    last_entry_text: str
+    link_made_on_text: str
 
 
 #: The columns a worklist row reads (fewer columns: less SQL to build, fewer fields to load).
@@ -422,12 +429,24 @@ def _gaps(links: Iterable[DiaryLink], *, today: dt.date) -> list[DiaryGap]:
     :func:`afterglow.alerts.rules.diary_gap`, the rule the missed-diary alert uses, on
     the boundary days). The days missed are counted as the rule counts them."""
     gaps = []
+    chart, day = pk_links("patients:chart"), day_formatter()
     for link in links:
         made_on: dt.date = link.made_on  # type: ignore[attr-defined]
         last_entry: dt.date | None = link.last_entry  # type: ignore[attr-defined]
         anchor = made_on if last_entry is None else max(last_entry, made_on)
         missed = (today - anchor).days - 1  # whole days after the anchor, before today
-        gaps.append(DiaryGap(link.patient, missed, last_entry, made_on))
+        gaps.append(
+            DiaryGap(
+                patient=link.patient,
+                days_missed=missed,
+                last_entry=last_entry,
+                link_made_on=made_on,
+                patient_name=link.patient.full_name,
+                chart_url=chart(link.patient_id) + "#diary",
+                last_entry_text=day(last_entry) or "none",
+                link_made_on_text=day(made_on),
+            )
+        )
     return gaps
 
 
