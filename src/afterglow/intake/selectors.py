@@ -8,6 +8,7 @@ from django.db.models import Count, Q, QuerySet
 
 from afterglow.accounts.models import Clinic
 from afterglow.core.daytext import day_formatter
+from afterglow.core.links import pk_links
 from afterglow.intake.models import IntakeSubmission, Status
 
 OPEN_STATUSES = (Status.NEW, Status.CONTACTED, Status.SCREENING)
@@ -45,11 +46,26 @@ def intake_status_counts(*, clinic: Clinic) -> dict[str, int]:
     return counts
 
 
-def with_received_text(submissions: Iterable[IntakeSubmission]) -> list[IntakeSubmission]:
-    """The queue page's submissions, each with ``received``: its ``created_at`` as
-    ``date:"d M Y H:i"`` gives it, worked out once per page (issue 13 §2, round 3)."""
+def queue_rows(
+    submissions: Iterable[IntakeSubmission], *, can_chart: bool
+) -> list[IntakeSubmission]:
+    """The queue page's submissions as display rows (issue 13 §2): each gets ``received``
+    (its ``created_at`` as ``date:"d M Y H:i"`` gives it, worked out once per page),
+    ``status_label``, ``safety`` (its flags, most serious first), ``detail_url``, and
+    ``patient_url`` with ``patient_link`` (the chart for those who may open it, else the
+    record; "" before enrolment) or ``enrol_url``."""
     received = day_formatter(with_time=True)
+    detail, enrol = pk_links("intake:detail"), pk_links("intake:enrol")
+    patient_page = pk_links("patients:chart" if can_chart else "patients:edit")
+    link_text = "Open chart" if can_chart else "Open record"
+    labels = dict(Status.choices)
     rows = list(submissions)
-    for submission in rows:
-        submission.received = received(submission.created_at)  # type: ignore[attr-defined]
+    for s in rows:
+        s.received = received(s.created_at)  # type: ignore[attr-defined]
+        s.status_label = labels.get(s.status, s.status)  # type: ignore[attr-defined]
+        s.safety = s.flags  # type: ignore[attr-defined]
+        s.detail_url = detail(s.pk)  # type: ignore[attr-defined]
+        s.enrol_url = enrol(s.pk)  # type: ignore[attr-defined]
+        s.patient_url = patient_page(s.patient_id) if s.patient_id else ""  # type: ignore[attr-defined]
+        s.patient_link = link_text  # type: ignore[attr-defined]
     return rows

@@ -20,7 +20,7 @@ from afterglow.core.client import client_address
 from afterglow.intake.access import get_submission_for
 from afterglow.intake.forms import EnrolForm, IntakeForm, StatusForm
 from afterglow.intake.models import IntakeSubmission, Status
-from afterglow.intake.selectors import intake_queue, intake_status_counts, with_received_text
+from afterglow.intake.selectors import intake_queue, intake_status_counts, queue_rows
 from afterglow.intake.services import (
     RateLimited,
     client_hash,
@@ -131,7 +131,8 @@ def queue(request: StaffRequest) -> HttpResponse:
     if not text and status in counts:  # counted already: the paginator need not ask again
         paginator.count = counts[status]  # type: ignore[misc]
     page = paginator.get_page(request.GET.get("page"))
-    page.object_list = with_received_text(page.object_list)  # type: ignore[assignment]
+    can_chart = has_capability(membership, Capability.CLINICAL_RECORD)
+    page.object_list = queue_rows(page.object_list, can_chart=can_chart)  # type: ignore[assignment]
     tabs = (
         [("open", "Open", counts.get("open", 0))]
         + [(s.value, s.label, counts.get(s.value, 0)) for s in Status if s != Status.SPAM]
@@ -145,7 +146,6 @@ def queue(request: StaffRequest) -> HttpResponse:
             "status": status,
             "tabs": tabs,
             "q": text,
-            "can_chart": has_capability(membership, Capability.CLINICAL_RECORD),
         },
     )
 
