@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from afterglow.alerts.models import DIARY_GAP_CODE, Alert, SourceKind, Urgency
 from afterglow.alerts.selectors import INBOX_PAGE_SIZE
+from afterglow.diary.models import DiaryEntry
 from afterglow.instruments.services import response_record
 from afterglow.patients.models import Patient
 from tests.factories import PatientFactory
@@ -200,3 +201,28 @@ def test_the_inbox_is_readable_at_360_px(clinician, patient) -> None:
     html = clinician.client.get(INBOX).content.decode()
     assert "alerts/inbox.css" in html
     assert 'data-label="Acknowledge"' in html and 'data-label="Alert"' in html
+
+
+def test_a_diary_note_keeps_its_line_breaks_and_is_escaped(clinician, patient) -> None:
+    entry = DiaryEntry.objects.create(
+        clinic=patient.clinic,
+        patient=patient,
+        day=dt.date(2026, 1, 5),
+        note='Bad night.\n<script>alert("x")</script> & worse',
+        urgent=True,
+    )
+    Alert.objects.create(
+        clinic=patient.clinic,
+        patient=patient,
+        code="diary_urgent",
+        label="Diary note marked urgent",
+        urgency=Urgency.URGENT,
+        source_kind=SourceKind.DIARY,
+        diary_entry=entry,
+    )
+    html = clinician.client.get(INBOX).content.decode()
+    assert (
+        "<blockquote>Bad night.<br>&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; "
+        "&amp; worse</blockquote>"
+    ) in html
+    assert "<script>alert" not in html

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.db.models import Count, Q
+from django.template.defaultfilters import linebreaksbr
 
 from afterglow.accounts.models import Clinic
 from afterglow.alerts.models import Alert, AlertQuerySet, Urgency
+from afterglow.core.daytext import day_formatter
+from afterglow.core.links import pk_links
 
 _RELATED = ("patient", "response", "diary_entry", "acknowledged_by")
 
@@ -36,6 +40,37 @@ def alerts_inbox(*, clinic: Clinic, status: str = "open", urgency: str = "all") 
         # "urgent" sorts after "routine" as text: descending puts urgent first.
         return alerts.open().order_by("-urgency", "-created_at", "-pk")
     return alerts.acknowledged().order_by("-acknowledged_at", "-pk")
+
+
+def inbox_rows(alerts: Iterable[Alert]) -> list[Alert]:
+    """The inbox page's alerts as display rows (issue 13 §2): each gets ``raised`` and
+    ``acknowledged`` (``date:"d M Y H:i"``, clinic time), ``patient_name``,
+    ``chart_url``, ``source_url`` and ``source_text`` (the response, else the diary),
+    ``response_voided``, ``diary_note`` (the diary note with its line breaks, escaped),
+    ``acknowledged_by_name`` ("a former user" once the account is gone) and
+    ``acknowledge_url``, worked out once per page."""
+    when = day_formatter(with_time=True)
+    chart, diary = pk_links("patients:chart"), pk_links("diary:patient")
+    response, acknowledge = pk_links("instruments:response_detail"), pk_links("alerts:acknowledge")
+    rows = list(alerts)
+    for a in rows:
+        by = a.acknowledged_by
+        a.raised = when(a.created_at)  # type: ignore[attr-defined]
+        a.acknowledged = when(a.acknowledged_at)  # type: ignore[attr-defined]
+        a.acknowledged_by_name = (  # type: ignore[attr-defined]
+            (by.get_full_name() or by.username) if by is not None else ""
+        ) or "a former user"
+        a.patient_name = a.patient.full_name  # type: ignore[attr-defined]
+        a.chart_url = chart(a.patient_id)  # type: ignore[attr-defined]
+        a.source_text = a.get_source_kind_display()  # type: ignore[attr-defined]
+        a.source_url = (  # type: ignore[attr-defined]
+            response(a.response_id) if a.response_id else diary(a.patient_id)
+        )
+        a.response_voided = bool(a.response_id and a.response.voided_at)  # type: ignore[union-attr,attr-defined]
+        note = a.diary_entry.note if a.diary_entry_id else ""  # type: ignore[union-attr]
+        a.diary_note = linebreaksbr(note, autoescape=True) if note else ""  # type: ignore[attr-defined]
+        a.acknowledge_url = acknowledge(a.pk)  # type: ignore[attr-defined]
+    return rows
 
 
 def alerts_open(*, clinic: Clinic) -> AlertQuerySet:

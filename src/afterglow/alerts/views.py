@@ -19,6 +19,7 @@ from afterglow.alerts.selectors import (
     STATUSES,
     URGENCIES,
     alerts_inbox,
+    inbox_rows,
     open_alert_counts,
 )
 from afterglow.alerts.services import alert_acknowledge
@@ -53,7 +54,7 @@ def inbox(request: StaffRequest) -> HttpResponse:
             "urgency": urgency,
             "urgencies": URGENCIES,
             "page": page,
-            "alerts": page.object_list,
+            "alerts": inbox_rows(page.object_list),
             "counts": counts,
             OPEN_COUNTS_KEY: counts,  # the navigation's count, without asking again
         },
