@@ -10,12 +10,15 @@ from typing import Any
 from django.core.paginator import Page, Paginator
 from django.db.models import (
     Count,
+    DateField,
     Exists,
     OuterRef,
     Prefetch,
     Q,
     QuerySet,
     Subquery,
+    Value,
+    Window,
     prefetch_related_objects,
 )
 from django.db.models.functions import Coalesce, Greatest, TruncDate
@@ -404,26 +407,29 @@ def _diary_gap_links(*, clinic: Clinic, today: dt.date, missed_days: int) -> Que
     """
     cutoff = today - dt.timedelta(days=missed_days + 1)
     # The filter compares the link's time with a clinic-time midnight rather than its local
-    # date: a per-row timezone conversion is slow on SQLite. Only the page's rows order by
-    # the converted date.
+    # date: a per-row timezone conversion is slow on SQLite (a Python function per call).
     made_by, _ = _day_bounds(cutoff + dt.timedelta(days=1), clinic)
     entries = DiaryEntry.objects.filter(patient=OuterRef("patient_id"))
     # "No entry after the cutoff" is one seek in the (patient, day) index per link; the
-    # last entry and the anchor are worked out only for the links it keeps.
+    # last entry and the anchor are worked out only for the links it keeps. The anchor
+    # (the later of the last entry and the link's local date) only orders the rows: it is
+    # not selected, so SQLite converts each link's time once; :func:`_gaps` works out the
+    # local date of the page's rows.
+    last_entry = entries.order_by("-day").values("day")[:1]
+    made_on = TruncDate("created_at", tzinfo=clinic.tzinfo)
     return (
         DiaryLink.objects.usable()
         .filter(clinic=clinic, created_at__lt=made_by)
         .filter(~Exists(entries.filter(day__gt=cutoff)))
         .select_related("patient")
         .only("created_at", "patient__given_name", "patient__family_name", "patient__mrn")
-        .annotate(last_entry=Subquery(entries.order_by("-day").values("day")[:1]))
-        .annotate(made_on=TruncDate("created_at", tzinfo=clinic.tzinfo))
-        .annotate(anchor=Greatest(Coalesce("last_entry", "made_on"), "made_on"))
+        .annotate(last_entry=Subquery(last_entry, output_field=DateField()))
+        .alias(anchor=Greatest(Coalesce("last_entry", Value(dt.date.min)), made_on))
         .order_by("anchor", "patient__family_name", "patient__given_name", "pk")
     )
 
 
-def _gaps(links: Iterable[DiaryLink], *, today: dt.date) -> list[DiaryGap]:
+def _gaps(links: Iterable[DiaryLink], *, today: dt.date, clinic: Clinic) -> list[DiaryGap]:
     """The rows of :func:`_diary_gap_links`, which has selected them: no second filter
     here (``tests/schedules/test_worklist_diary_gaps.py`` holds the query to
     :func:`afterglow.alerts.rules.diary_gap`, the rule the missed-diary alert uses, on
@@ -431,7 +437,7 @@ def _gaps(links: Iterable[DiaryLink], *, today: dt.date) -> list[DiaryGap]:
     gaps = []
     chart, day = pk_links("patients:chart"), day_formatter()
     for link in links:
-        made_on: dt.date = link.made_on  # type: ignore[attr-defined]
+        made_on = timezone.localtime(link.created_at, clinic.tzinfo).date()
         last_entry: dt.date | None = link.last_entry  # type: ignore[attr-defined]
         anchor = made_on if last_entry is None else max(last_entry, made_on)
         missed = (today - anchor).days - 1  # whole days after the anchor, before today
@@ -470,8 +476,10 @@ def worklist(
     ``show`` = ``"all"`` gives each section's first :data:`WORKLIST_OVERVIEW_ROWS` rows;
     a section of :data:`SECTIONS` gives page ``page`` of that section alone (an
     out-of-range page is the last one; ``per_page`` defaults to
-    :data:`WORKLIST_PAGE_SIZE`). Three count queries, then two queries per section shown with
-    invitations (rows, messages) or one for the diary gaps, whatever the clinic's size.
+    :data:`WORKLIST_PAGE_SIZE`). Whatever the clinic's size: two count queries (three on a
+    section's page, where the diary gaps are counted apart), one query per section shown
+    (the diary gaps' rows carry their total on the overview), and one for the latest
+    messages of every row.
     """
     show = show if show in SECTIONS else "all"
     per_page = per_page or WORKLIST_PAGE_SIZE
@@ -512,10 +520,12 @@ def worklist(
         due=Count("pk", filter=Q(due_at__gte=start)),
         overdue=Count("pk", filter=Q(due_at__lt=start)),
     )
-    counts |= {
-        "expired": base.filter(recently_expired).count(),
-        "diary": sections["diary"].count(),
-    }
+    counts["expired"] = base.filter(recently_expired).count()
+    if show == "all":
+        # The diary gaps' total comes with their first rows (a window count): one pass.
+        sections["diary"] = sections["diary"].annotate(total=Window(Count("pk")))
+    else:
+        counts["diary"] = sections["diary"].count()
     shown: dict[str, list[Any]] = {name: [] for name in SECTIONS}
     current: Page[Any] | None = None
     for name, rows in sections.items():
@@ -530,7 +540,10 @@ def worklist(
         else:
             continue
         if name == "diary":
-            shown[name] = _gaps(window, today=today)
+            links = list(window)
+            if show == "all":
+                counts["diary"] = links[0].total if links else 0  # type: ignore[attr-defined]
+            shown[name] = _gaps(links, today=today, clinic=clinic)
         else:
             shown[name] = list(window)
     last = _last_deliveries(shown["due"] + shown["overdue"] + shown["expired"])
