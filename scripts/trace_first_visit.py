@@ -1,13 +1,15 @@
 """Where the patient chart's first visit in Chromium spends its time (a Chromium trace).
 
     AFTERGLOW_CHROMIUM=$(scripts/ensure-chromium.sh) .venv/bin/python \\
-        scripts/trace_first_visit.py DB.sqlite3 [--visits 5] [--keep-trace FILE]
+        scripts/trace_first_visit.py DB.sqlite3 [--visits 5] [--keep-trace FILE] [--while-starting]
 
 Serves a *copy* of DB (a database holding the demo clinic, e.g. /tmp/benchdemo.sqlite3)
 the way ``make bench-web`` does (``afterglow serve`` in production mode, a prescriber
 signed in) and makes ``--visits`` fresh-profile visits to the demo chart, each recorded
-with Chromium's tracing. Per visit it prints ``make bench-web``'s figure (navigation →
-the ``afterglow:charts-drawn`` mark, wall clock) beside what the trace says, in
+with Chromium's tracing, in a browser that has finished starting, as ``make bench-web``'s
+(``--while-starting``: navigate straight after the launch, as before round 5). Per visit
+it prints ``make bench-web``'s figure (navigation → the ``afterglow:charts-drawn`` mark,
+wall clock) beside what the trace says, in
 **thread CPU time** (steady on a loaded machine, unlike wall time):
 
 - ``main``: the renderer main thread's CPU until the mark (parse, style, layout, scripts);
@@ -33,7 +35,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from afterglow import bench_web
+from afterglow import bench_chromium, bench_web
 
 CATEGORIES = [
     "devtools.timeline",
@@ -49,6 +51,11 @@ def main() -> int:
     parser.add_argument("db", help="a SQLite database holding the demo clinic (copied)")
     parser.add_argument("--visits", type=int, default=5)
     parser.add_argument("--keep-trace", help="write the last visit's trace here (JSON)")
+    parser.add_argument(
+        "--while-starting",
+        action="store_true",
+        help="navigate while the browser is still starting (the bench before round 5)",
+    )
     args = parser.parse_args()
     if not Path(args.db).is_file() or args.visits < 1:
         print("trace_first_visit: DB must be a file and --visits >= 1", file=sys.stderr)
@@ -87,10 +94,11 @@ def main() -> int:
         session.sign_in(clinic["username"])
         path = clinic["urls"]["patient chart"]
         trace = args.keep_trace or f"{folder}/trace.json"
-        _visit(port, session, path, trace)  # warms the server's caches
+        settle = not args.while_starting
+        _visit(port, session, path, trace, settle)  # warms the server's caches
         rows = []
         for _ in range(args.visits):
-            row = _visit(port, session, path, trace)
+            row = _visit(port, session, path, trace, settle)
             rows.append(row)
             print(
                 " ".join(
@@ -108,14 +116,16 @@ def main() -> int:
     return 0
 
 
-def _visit(port: int, session: bench_web.Session, path: str, trace: str) -> dict[str, float]:
+def _visit(
+    port: int, session: bench_web.Session, path: str, trace: str, settle: bool
+) -> dict[str, float]:
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
             executable_path=os.environ.get("AFTERGLOW_CHROMIUM", "/usr/bin/chromium"),
             headless=True,
-            args=["--no-sandbox", "--disable-gpu", "--no-first-run"],
+            args=bench_chromium.CHROMIUM_ARGS,
         )
         context = browser.new_context()
         context.add_cookies(
@@ -125,6 +135,9 @@ def _visit(port: int, session: bench_web.Session, path: str, trace: str) -> dict
             ]
         )
         page = context.new_page()
+        if settle:
+            page.goto("about:blank")
+            bench_chromium.wait_browser_idle()
         browser.start_tracing(page=page, path=trace, categories=CATEGORIES)
         started = time.time()
         page.goto(f"http://127.0.0.1:{port}{path}", wait_until="load")
