@@ -16,7 +16,10 @@ wall clock) beside what the trace says, in
 - ``draw``: the part of it inside ``js/charts.js`` (every ``Plotly.newPlot``);
 - ``compile``: plotly.js's compile on the background streaming thread (the bundle's
   ``allFunctionsCalledOnLoad`` hint), wall / CPU; the bundle cannot run before it ends;
-- ``eval→mark``: wall time from plotly.js starting to run until the mark.
+- ``eval→mark``: wall time from plotly.js starting to run until the mark;
+- ``browser`` / ``others``: CPU of the browser process, and of every other process but the
+  page's renderer (GPU, Chromium's own pages' renderers), from the trace's start (just
+  before the navigation) until the mark: what competes for the machine's cores.
 
 A helper for finding where time goes, not a benchmark (tests never time anything).
 """
@@ -43,6 +46,7 @@ CATEGORIES = [
     "v8.execute",
     "blink.user_timing",
     "loading",
+    "toplevel",  # every process's tasks: the browser's, the GPU's, other renderers'
 ]
 
 
@@ -187,13 +191,40 @@ def _breakdown(trace: str) -> dict[str, float]:
         e for e in events if e.get("name") == "v8.parseOnBackground" and "plotly" in _url(e)
     ]
     run = [e for e in main if e["name"] == "EvaluateScript" and "plotly" in _url(e)]
+    browser_pid = next(
+        (
+            e["pid"]
+            for e in events
+            if e.get("name") == "process_name" and e["args"].get("name") == "Browser"
+        ),
+        None,
+    )
+    cpu = _cpu_by_process(events, mark["ts"])
     return {
         "main": sum(e.get("tdur", 0) for e in tasks) / 1000,
         "draw": sum(e.get("tdur", 0) for e in outer) / 1000,
         "compile_wall": sum(e["dur"] for e in compile_) / 1000,
         "compile_cpu": sum(e.get("tdur", 0) for e in compile_) / 1000,
         "eval_to_mark": (mark["ts"] - run[0]["ts"]) / 1000 if run else -1.0,
+        "browser": cpu.get(browser_pid, 0.0) if browser_pid is not None else -1.0,
+        "others": sum(v for k, v in cpu.items() if k not in (browser_pid, mark["pid"])),
     }
+
+
+def _cpu_by_process(events: list[dict[str, Any]], until: float) -> dict[int, float]:
+    """CPU ms per process until ``until``: each thread's outermost complete events."""
+    threads: dict[tuple[int, int], list[dict[str, Any]]] = {}
+    for e in events:
+        if e.get("ph") == "X" and "tdur" in e and e["ts"] <= until:
+            threads.setdefault((e["pid"], e["tid"]), []).append(e)
+    cpu: dict[int, float] = {}
+    for (pid, _), slices in threads.items():
+        end = -1.0
+        for e in sorted(slices, key=lambda e: (e["ts"], -e["dur"])):
+            if e["ts"] >= end:
+                cpu[pid] = cpu.get(pid, 0.0) + e["tdur"] / 1000
+                end = e["ts"] + e["dur"]
+    return cpu
 
 
 if __name__ == "__main__":
