@@ -13,10 +13,13 @@
    under a millisecond), then two client threads (one per worker) give requests/s.
    The bare view is measured the same way in the same run.
 4. **Chromium**: the patient chart's first visit in a fresh browser profile (Debian's
-   Chromium through Playwright), the median of ``CHROMIUM_VISITS``: JavaScript bytes on
-   the wire (compressed) and decoded, and the time from the navigation until every chart
-   is drawn (the page's ``afterglow:charts-drawn`` mark), beside the harness's wall time
-   (which adds the ``load`` event and Playwright's polling).
+   Chromium through Playwright) that has finished starting, the median of
+   ``CHROMIUM_VISITS``: JavaScript bytes on the wire (compressed) and decoded, and the
+   time from the navigation until every chart is drawn (the page's
+   ``afterglow:charts-drawn`` mark), beside the harness's wall time (which adds the
+   ``load`` event and Playwright's polling), the same with the navigation started while
+   the browser is still starting (the figure before round 5), and the chart reached from
+   the patient list (plotly.js not cached).
 
 Prints one table. Never part of ``make test`` (tests count queries, never time).
 ``BENCH_WEB_PATIENTS=2000 BENCH_WEB_RUNS=10 make bench-web`` for a quick look;
@@ -44,10 +47,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from afterglow import bench_chromium
+
 DEFAULT_PATIENTS = 10_000
 DEFAULT_RUNS = 20
 PDF_RUNS = 5
-CHROMIUM_VISITS = 3
 PASSWORD = "bench-web-" + secrets.token_hex(8)
 BIN = Path(sys.executable).parent
 
@@ -211,75 +215,6 @@ def _throughput(session: Session, path: str, runs: int, threads: int = 2) -> flo
     return threads * runs / (time.perf_counter() - started)
 
 
-# --- Chromium ----------------------------------------------------------------------------------
-
-
-def chart_first_visit(port: int, session: Session, path: str) -> dict[str, float]:
-    """The chart's first visit, ``CHROMIUM_VISITS`` times: the median of each figure."""
-    visits = [_first_visit(port, session, path) for _ in range(CHROMIUM_VISITS)]
-    return {key: statistics.median(v[key] for v in visits) for key in visits[0]}
-
-
-def _first_visit(port: int, session: Session, path: str) -> dict[str, float]:
-    """One first visit, in a fresh browser: time to every chart drawn, JS bytes.
-
-    ``seconds``: from the navigation's start (just before ``page.goto``, wall clock) to
-    the page's ``afterglow:charts-drawn`` performance mark, which ``js/charts.js`` sets
-    once every ``Plotly.newPlot`` on the page has resolved (each chart fully drawn),
-    read on the browser's clock (``performance.timeOrigin`` + the mark; same system
-    clock). ``harness_seconds``: the figure measured before issue 13 §2's work, the
-    wall time until Playwright, after the page's ``load`` event, has also seen a
-    ``.main-svg`` in every chart (it adds the ``load`` event's wait and Playwright's
-    polling); both are checked on the same visit.
-    """
-    from playwright.sync_api import sync_playwright
-
-    executable = os.environ.get("AFTERGLOW_CHROMIUM", "/usr/bin/chromium")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=executable,
-            headless=True,
-            args=["--no-sandbox", "--disable-gpu", "--no-first-run"],
-        )
-        context = browser.new_context()
-        context.add_cookies(
-            [
-                {"name": k, "value": v, "url": f"http://127.0.0.1:{port}/"}
-                for k, v in session.cookies.items()
-            ]
-        )
-        page = context.new_page()
-        started_epoch = time.time()
-        started = time.perf_counter()
-        page.goto(f"http://127.0.0.1:{port}{path}", wait_until="load")
-        page.wait_for_function(
-            "() => [...document.querySelectorAll('.chart[data-figure], [id^=chart-]')]"
-            ".every(el => el.querySelector('.main-svg'))",
-            timeout=60_000,
-        )
-        harness = time.perf_counter() - started
-        page.wait_for_function(
-            "() => performance.getEntriesByName('afterglow:charts-drawn').length",
-            timeout=60_000,
-        )
-        drawn_epoch_ms = page.evaluate(
-            "() => performance.timeOrigin"
-            " + performance.getEntriesByName('afterglow:charts-drawn')[0].startTime"
-        )
-        scripts = page.evaluate(
-            "() => performance.getEntriesByType('resource')"
-            ".filter(e => e.initiatorType === 'script')"
-            ".map(e => [e.transferSize, e.decodedBodySize])"
-        )
-        browser.close()
-    return {
-        "seconds": drawn_epoch_ms / 1000 - started_epoch,
-        "harness_seconds": harness,
-        "js_wire": float(sum(s[0] for s in scripts)),
-        "js_decoded": float(sum(s[1] for s in scripts)),
-    }
-
-
 # --- run ---------------------------------------------------------------------------------------
 
 
@@ -403,7 +338,10 @@ def _run(port: int, plan: dict[str, Any], runs: int) -> int:
             )
         if label == "demo":
             try:
-                browser = chart_first_visit(port, session, clinic["urls"]["patient chart"])
+                urls = clinic["urls"]
+                browser = bench_chromium.chart_first_visit(
+                    port, session.cookies, urls["patient chart"], urls["patient list"]
+                )
             except Exception as error:
                 print(f"  Chromium: not measured ({error.__class__.__name__}: {error})")
     _table(results, plan, browser)
@@ -430,10 +368,16 @@ def _table(results: list[Result], plan: dict[str, Any], browser: dict[str, float
     if browser is not None:
         print(
             f"\nChart first visit in Chromium (demo): {browser['seconds']:.2f} s to every chart "
-            f"drawn (page clock, from the navigation; {browser['harness_seconds']:.2f} s "
-            f"harness wall: load event and Playwright's polling too); JavaScript "
-            f"{browser['js_wire'] / 1e6:.2f} MB on the wire, "
+            f"drawn (fresh profile, browser started; page clock, from the navigation; "
+            f"{browser['harness_seconds']:.2f} s harness wall: load event and Playwright's "
+            f"polling too); JavaScript {browser['js_wire'] / 1e6:.2f} MB on the wire, "
             f"{browser['js_decoded'] / 1e6:.2f} MB decoded"
+        )
+        print(
+            f"  beside it: {browser['starting_seconds']:.2f} s with the navigation started "
+            f"while the browser is still starting (as measured before round 5); "
+            f"{browser['from_list_seconds']:.2f} s arriving from the patient list, signed in "
+            f"(plotly.js not cached)"
         )
 
 
