@@ -7,7 +7,7 @@ Serves a *copy* of DB (a database holding the demo clinic, e.g. /tmp/benchdemo.s
 the way ``make bench-web`` does (``afterglow serve`` in production mode, a prescriber
 signed in) and makes ``--visits`` fresh-profile visits to the demo chart, each recorded
 with Chromium's tracing, in a browser that has finished starting, as ``make bench-web``'s
-(``--while-starting``: navigate straight after the launch, as before round 5). Per visit
+(``--while-starting``: navigate straight after the launch, as before issue 13 round 4). Per visit
 it prints ``make bench-web``'s figure (navigation → the ``afterglow:charts-drawn`` mark,
 wall clock) beside what the trace says, in
 **thread CPU time** (steady on a loaded machine, unlike wall time):
@@ -58,7 +58,7 @@ def main() -> int:
     parser.add_argument(
         "--while-starting",
         action="store_true",
-        help="navigate while the browser is still starting (the bench before round 5)",
+        help="navigate while the browser is still starting (the bench before issue 13 round 4)",
     )
     args = parser.parse_args()
     if not Path(args.db).is_file() or args.visits < 1:

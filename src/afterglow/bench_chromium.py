@@ -23,7 +23,7 @@ CHROMIUM_ARGS = [
     "--no-sandbox",
     # No usable GPU on this machine: software compositing, what Chromium falls back to on a
     # PC whose GPU it cannot use. (Without it Playwright's --enable-unsafe-swiftshader
-    # emulates a GPU in software: no faster, round 5 measured 1.10 → 1.20 s.)
+    # emulates a GPU in software: no faster, round 4 measured 1.10 → 1.20 s.)
     "--disable-gpu",
     # A clinic's browser is past its first-run screens.
     "--no-first-run",
@@ -44,7 +44,7 @@ def chart_first_visit(
     browser (new profile, empty caches) that has finished starting, then the chart.
     ``starting_seconds``: the same, but the navigation starts as soon as the browser is
     launched, while it is still starting (its own pages, e.g. the address bar's, compete
-    for the CPU): the figure as measured before issue 13 §2 round 5.
+    for the CPU): the figure as measured before issue 13 §2 round 4.
     ``from_list_seconds``: a fresh browser that first shows the patient list, then the
     chart: a signed-in clinician's first chart of the day (the layout's CSS and scripts
     cached, plotly.js not: checked). The three are interleaved, one of each per round.

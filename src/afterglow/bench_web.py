@@ -18,7 +18,7 @@
    time from the navigation until every chart is drawn (the page's
    ``afterglow:charts-drawn`` mark), beside the harness's wall time (which adds the
    ``load`` event and Playwright's polling), the same with the navigation started while
-   the browser is still starting (the figure before round 5), and the chart reached from
+   the browser is still starting (the figure before issue 13 round 4), and the chart reached from
    the patient list (plotly.js not cached).
 
 Prints one table. Never part of ``make test`` (tests count queries, never time).
@@ -375,7 +375,7 @@ def _table(results: list[Result], plan: dict[str, Any], browser: dict[str, float
         )
         print(
             f"  beside it: {browser['starting_seconds']:.2f} s with the navigation started "
-            f"while the browser is still starting (as measured before round 5); "
+            f"while the browser is still starting (as measured before issue 13 round 4); "
             f"{browser['from_list_seconds']:.2f} s arriving from the patient list, signed in "
             f"(plotly.js not cached)"
         )

@@ -1,5 +1,5 @@
 """``make bench-web``'s Chromium visit waits until the freshly launched browser has finished
-starting (its processes idle) before the navigation it times (issue 13 §2, round 5)."""
+starting (its processes idle) before the navigation it times (issue 13 §2, round 4)."""
 
 from __future__ import annotations
 
