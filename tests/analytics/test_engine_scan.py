@@ -19,7 +19,7 @@ from afterglow.analytics.engine import (
     analyze_csv,
 )
 from afterglow.analytics.engine.frame import load_csv
-from afterglow.analytics.engine.scan import analyze_file, file_format
+from afterglow.analytics.engine.scan import analyze_file, connect, file_format
 from afterglow.demo import synthetic_registry
 from afterglow.demo.synthetic_registry import generate, write_csv, write_parquet
 
@@ -245,3 +245,13 @@ def test_a_registry_of_one_chunk_equals_generate_and_chunks_continue_the_ids(tmp
     write_parquet(250, path, seed=5)
     ids = duckdb.sql(f"SELECT DISTINCT patient_id FROM read_parquet('{path}')").df()["patient_id"]
     assert sorted(ids) == [f"R{i:06d}" for i in range(250)]
+
+
+def test_the_scan_connection_draws_no_progress_bar(tmp_path) -> None:
+    # DuckDB draws a progress bar on the terminal for long queries, over the CLI's output.
+    connection = connect(memory_limit="1GB", spill=str(tmp_path))
+    try:
+        setting = connection.execute("SELECT current_setting('enable_progress_bar')").fetchone()
+        assert setting == (False,)
+    finally:
+        connection.close()

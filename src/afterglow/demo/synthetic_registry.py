@@ -173,6 +173,7 @@ def generate(
 def write_csv(observations: pd.DataFrame, path: str | os.PathLike[str]) -> None:
     """Write ``observations`` as a CSV with a header (DuckDB: ~6x faster than pandas here)."""
     connection = duckdb.connect()
+    connection.execute("SET enable_progress_bar = false")  # it would draw over the CLI's output
     try:
         connection.register("observations", neutral_frame(observations))
         target = os.fspath(path).replace("'", "''")
@@ -205,6 +206,7 @@ def write_parquet(
         if os.path.exists(leftover):
             os.remove(leftover)
     connection = duckdb.connect(scratch)
+    connection.execute("SET enable_progress_bar = false")  # it would draw over the CLI's output
     try:
         for k, start in enumerate(range(0, n_patients, CHUNK_PATIENTS)):
             size = min(CHUNK_PATIENTS, n_patients - start)

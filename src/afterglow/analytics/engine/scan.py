@@ -107,18 +107,27 @@ def analyze_file(
     kind = file_format(name, fmt)
     _check_file(name, kind)
     with tempfile.TemporaryDirectory(prefix="afterglow-analyze-") as spill:
-        connection = duckdb.connect(
-            config={
-                "threads": os.cpu_count() or 1,
-                "memory_limit": memory_limit,
-                "temp_directory": spill,
-                "preserve_insertion_order": False,
-            }
-        )
+        connection = connect(memory_limit=memory_limit, spill=spill)
         try:
             return _analyze(connection, name, kind, config, by, bins, covariate)
         finally:
             connection.close()
+
+
+def connect(*, memory_limit: str, spill: str) -> duckdb.DuckDBPyConnection:
+    """The scan's DuckDB: every core, ``memory_limit``, spilling into ``spill``, and no
+    progress bar (DuckDB draws one on the terminal for long queries, over the CLI's
+    output)."""
+    connection = duckdb.connect(
+        config={
+            "threads": os.cpu_count() or 1,
+            "memory_limit": memory_limit,
+            "temp_directory": spill,
+            "preserve_insertion_order": False,
+        }
+    )
+    connection.execute("SET enable_progress_bar = false")  # a connection setting, not global
+    return connection
 
 
 def numeric_bins(values: pd.Series, edges: tuple[float, ...], column: str) -> pd.Series:
