@@ -174,3 +174,19 @@ def test_a_member_of_two_clinics_is_recorded_in_the_clinic_they_act_in(
     assert client.get(reverse("patients:chart", args=[patient.pk])).status_code == 200
     [event] = new_events(before)
     assert event.clinic_id == other_clinic.pk
+
+
+def test_the_lists_of_names_write_a_clinic_wide_read_event(clinician) -> None:
+    # The worklist and the alert inbox list patients by name (like the patient list and
+    # the intake queue): each view writes one read event naming the clinic, no patient.
+    for name, object_type in (
+        ("schedules:worklist", "worklist"),
+        ("alerts:inbox", "alert_inbox"),
+        ("patients:list", "patient_list"),
+        ("intake:queue", "intake_queue"),
+    ):
+        before = last_seq()
+        assert clinician.client.get(reverse(name)).status_code == 200, name
+        events = new_events(before)
+        assert [(e.action, e.object_type) for e in events] == [(Action.READ, object_type)], name
+        assert events[0].patient_id is None and events[0].clinic_id == clinician.clinic.pk

@@ -24,10 +24,12 @@ from afterglow.alerts.selectors import (
 )
 from afterglow.alerts.services import alert_acknowledge
 from afterglow.alerts.templatetags.alerts_nav import OPEN_COUNTS_KEY
+from afterglow.audit.reads import audited_read
 from afterglow.core.acknowledge import AlreadyAcknowledged
 
 
 @staff_required(capability=Capability.ALERTS)
+@audited_read("alert_inbox")
 def inbox(request: StaffRequest) -> HttpResponse:
     """``?tab=open|acknowledged&urgency=all|urgent|routine&page=n``; unknown values fall
     back to the defaults (open, all)."""

@@ -46,6 +46,7 @@ def _card(invitation: Invitation) -> str:
 
 
 @staff_required(capability=Capability.MEASUREMENTS)
+@audited_read("worklist")
 def worklist_page(request: StaffRequest) -> HttpResponse:
     """``?show=due|overdue|expired|diary&page=n``: one section, paged; otherwise each
     section's first rows. Unknown values fall back to every section, page 1."""
