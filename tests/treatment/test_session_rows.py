@@ -10,9 +10,12 @@ import pytest
 from django.template import Context, Template
 from django.test import override_settings
 from django.utils import timezone
+from django.utils.html import json_script
 
+from afterglow.treatment.charts_sessions import vitals_figure
 from afterglow.treatment.models import VitalsReading
-from afterglow.treatment.views.session_rows import vitals_lines
+from afterglow.treatment.safety import Thresholds
+from afterglow.treatment.views.session_rows import figure_script, vitals_lines
 
 #: The cells as the table's template wrote them before the rows were worked out in Python.
 CELLS = Template(
@@ -66,3 +69,12 @@ def test_before_the_dose_start_a_pre_dose_row_says_pre_and_missing_values_a_dash
     page = SimpleNamespace(session=SimpleNamespace(started_at=None), vitals=[row])
     [line] = vitals_lines(page, {})  # type: ignore[arg-type]
     assert (line.minute, str(line.bp), line.heart_rate, line.spo2) == ("pre", "—", "—", "—")
+
+
+def test_the_figure_script_is_the_bytes_json_script_gave() -> None:
+    figure = vitals_figure(readings(), thresholds=Thresholds(), stop_minute=40)
+    assert figure_script(figure, "vitals-figure") == json_script(figure, "vitals-figure")
+    # Text that could close the script element or start an entity is escaped the same way.
+    tricky = {"a": "</script><!-- & é ✓", "b": [1.5, None, True], "c&<>": {"d": "x>y"}}
+    assert figure_script(tricky, "f") == json_script(tricky, "f")
+    assert "</script><" not in figure_script(tricky, "f").removesuffix("</script>")

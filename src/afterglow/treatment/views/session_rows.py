@@ -10,13 +10,16 @@ from its hour and minute (``H:i`` has no words to translate).
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
 from django.utils import timezone
 from django.utils.formats import localize
-from django.utils.html import format_html_join
+from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 
 from afterglow.treatment.models import SessionAlert, VitalsReading
@@ -104,3 +107,22 @@ def vitals_lines(page: SessionPage, by_reading: dict[int, list[SessionAlert]]) -
             )
         )
     return lines
+
+
+#: What Django's ``json_script`` escapes, so the JSON cannot close the script element.
+_SCRIPT_ESCAPES = (("<", "\\u003C"), (">", "\\u003E"), ("&", "\\u0026"))
+
+
+def figure_script(figure: dict[str, Any], element_id: str) -> SafeString:
+    """``{{ figure|json_script:element_id }}`` in Python, the same bytes.
+
+    Django escapes the three characters with ``str.translate``, which on the vitals
+    figure's ~5 KB of JSON costs about half a millisecond; three ``replace`` calls
+    give the same text in a tenth of that (issue 13 §2).
+    """
+    text = json.dumps(figure, cls=DjangoJSONEncoder)
+    for char, escaped in _SCRIPT_ESCAPES:
+        text = text.replace(char, escaped)
+    return format_html(
+        '<script id="{}" type="application/json">{}</script>', element_id, mark_safe(text)
+    )
