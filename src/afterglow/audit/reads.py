@@ -28,7 +28,7 @@ from functools import wraps
 from typing import Any
 
 from django.db import models, transaction
-from django.http import HttpRequest, HttpResponseBase
+from django.http import Http404, HttpRequest, HttpResponseBase
 
 from afterglow.audit.models import Action
 from afterglow.audit.services import audit_record
@@ -70,7 +70,9 @@ def audited_read(
         @wraps(view)
         def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
             membership = getattr(request, "membership", None)
-            if load is not None and membership:
+            if load is not None:
+                if not membership:  # staff_required answers first; never a page without one
+                    raise Http404("No clinic membership")
                 obj = load(membership, kwargs[kwarg])
                 if request.method in READ_METHODS:
                     _record_loaded(request, membership.clinic_id, obj, kwargs)
