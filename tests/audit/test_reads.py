@@ -190,3 +190,34 @@ def test_the_lists_of_names_write_a_clinic_wide_read_event(clinician) -> None:
         events = new_events(before)
         assert [(e.action, e.object_type) for e in events] == [(Action.READ, object_type)], name
         assert events[0].patient_id is None and events[0].clinic_id == clinician.clinic.pk
+
+
+def test_a_page_that_hands_its_access_helper_to_the_audit_records_the_same_event(
+    clinician, outsider, monkeypatch
+) -> None:
+    # The dosing page reads its session once (``audited_read(load=get_session_for)``).
+    session = predosed(course_on(iv_protocol(clinician.clinic)), clinician.user)
+    page = reverse("dosing:session", args=[session.pk])
+    before = last_seq()
+    assert outsider.client.get(page).status_code == 404
+    assert new_events(before) == []  # another clinic's session: no event, as before
+
+    def broken(**kwargs):
+        raise RuntimeError("the page failed after the read was recorded")
+
+    monkeypatch.setattr("afterglow.treatment.views.session_render.session_page", broken)
+    client = Client(raise_request_exception=False)
+    client.force_login(clinician.user)
+    before = last_seq()
+    assert client.get(page).status_code == 500
+    [event] = new_events(before)
+    assert (event.action, event.object_type, event.object_id) == (
+        Action.READ,
+        "dosing_session",
+        str(session.pk),
+    )
+    assert (event.clinic_id, event.patient_id) == (clinician.clinic.pk, session.patient_id)
+    assert event.actor_user_id == clinician.user.pk
+    # A form posted to the page is no read (nothing is recorded for it here).
+    client.post(page)
+    assert len(new_events(before)) == 1

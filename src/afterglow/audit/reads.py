@@ -13,6 +13,12 @@ transaction, so the event stands even when the page fails afterwards. An object
 of another clinic gets no event: the view's access helper answers 404 as before.
 The view is also marked ``non_atomic_requests``: with ``ATOMIC_REQUESTS`` on, a
 failing page would otherwise roll its own read event back.
+
+A page that reads its object with its access helper anyway can hand the helper to
+the decorator instead (``load=get_session_for``): the decorator calls it (404 for an
+object of another clinic, before any event), takes the patient from the object it
+returned, and passes that object to the view as ``obj``. The same event, one query
+less (issue 13 §2).
 """
 
 from __future__ import annotations
@@ -22,7 +28,7 @@ from functools import wraps
 from typing import Any
 
 from django.db import models, transaction
-from django.http import HttpRequest, HttpResponseBase
+from django.http import Http404, HttpRequest, HttpResponseBase
 
 from afterglow.audit.models import Action
 from afterglow.audit.services import audit_record
@@ -47,6 +53,7 @@ def audited_read(
     kwarg: str = "pk",
     action: str = Action.READ,
     keep_query: bool = False,
+    load: Callable[[Any, Any], models.Model] | None = None,
 ) -> Callable[[View], View]:
     """Record one ``action`` event per GET of the decorated view.
 
@@ -54,16 +61,39 @@ def audited_read(
     without ``model`` the page is an aggregate of the clinic (clinic report, export)
     and the event names the clinic only. ``keep_query`` keeps the query string as
     the event's note (an export's cohort filters); leave it off where the query could
-    hold a name (the patient search).
+    hold a name (the patient search). ``load(membership, kwargs[kwarg])`` is the page's
+    access helper: the object it returns (it raises 404 otherwise) is the object shown,
+    recorded like ``model``'s and passed to the view as ``obj``.
     """
 
     def decorator(view: View) -> View:
         @wraps(view)
         def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
             membership = getattr(request, "membership", None)
+            if load is not None:
+                if not membership:  # staff_required answers first; never a page without one
+                    raise Http404("No clinic membership")
+                obj = load(membership, kwargs[kwarg])
+                if request.method in READ_METHODS:
+                    _record_loaded(request, membership.clinic_id, obj, kwargs)
+                return view(request, *args, obj=obj, **kwargs)
             if request.method in READ_METHODS and membership:
                 _record(request, membership.clinic_id, kwargs)
             return view(request, *args, **kwargs)
+
+        def _record_loaded(
+            request: HttpRequest, clinic_id: int, obj: models.Model, kwargs: dict[str, Any]
+        ) -> None:
+            # The fields _record writes, the patient taken from the object already read.
+            is_patient = obj._meta.model_name == "patient"
+            audit_record(
+                action=action,
+                request=request,
+                clinic=clinic_id,
+                patient=obj.pk if is_patient else obj.patient_id,  # type: ignore[attr-defined]
+                object_type=object_type,
+                object_id=kwargs.get(kwarg),
+            )
 
         def _record(request: HttpRequest, clinic_id: int, kwargs: dict[str, Any]) -> None:
             if model is None:

@@ -36,11 +36,25 @@ def get_course_for(membership: Membership, pk: int) -> Course:
 
 
 def get_session_for(membership: Membership, pk: int) -> DosingSession:
-    return get_object_or_404(
-        DosingSession.objects.select_related("patient__clinic", "course__protocol", "planned"),
+    """The session with its patient, course, protocol, planned session and clinic.
+
+    The clinic is the member's (the filter), so when the membership middleware has read
+    its row already, that row is put on the session and its patient instead of a second
+    copy joined in here (issue 13 §2).
+    """
+    clinic = membership.clinic if Membership.clinic.is_cached(membership) else None
+    session = get_object_or_404(
+        DosingSession.objects.select_related(
+            "patient" if clinic else "patient__clinic", "course__protocol", "planned"
+        ),
         pk=pk,
         clinic_id=membership.clinic_id,
     )
+    if clinic is not None:
+        session.clinic = clinic
+        if session.patient.clinic_id == clinic.pk:
+            session.patient.clinic = clinic
+    return session
 
 
 def get_therapy_for(membership: Membership, pk: int) -> TherapySession:

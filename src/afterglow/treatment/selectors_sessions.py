@@ -11,8 +11,10 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
-from django.db.models import Count, Prefetch, Sum, prefetch_related_objects
+from django.contrib.auth.models import User
+from django.db.models import Count, Sum
 from django.utils import timezone
 
 from afterglow.accounts.models import Clinic
@@ -123,45 +125,53 @@ class SessionPage:
         return self.session.route == Route.INTRANASAL
 
 
+#: The session's people the page names (signed by, recorded by, ...): read with the
+#: alerts' and amendments' people in one query (:func:`_attach_users`).
+SESSION_USER_FIELDS = (
+    "signed_by",
+    "not_dosed_by",
+    "dose_recorded_by",
+    "cosigned_by",
+    "reassess_confirmed_by",
+    "discharge_override_by",
+)
+
+
 def session_page(*, session: DosingSession) -> SessionPage:
-    """The session (from ``access.get_session_for``) with all its rows, in fixed queries."""
+    """The session (from ``access.get_session_for``) with all its rows, in fixed queries.
+
+    One query per kind of row, read straight by the session's id, and one for every
+    person the page names. Rows a session cannot have are not looked for: MOAA/S
+    ratings are recorded for esketamine only (``sedation_record``) and amendments for
+    signed sessions only (``session_amend``). An alert's vitals row is taken from the
+    vitals read, not joined (issue 13 §2).
+    """
     if "patient" in session._state.fields_cache and session.clinic_id == session.patient.clinic_id:
         # The access helper read the patient's clinic already: the same row, no query.
         session.clinic = session.patient.clinic
-    prefetch_related_objects(
-        [session],
-        "clinic",
-        "signed_by",
-        "not_dosed_by",
-        "dose_recorded_by",
-        "cosigned_by",
-        "reassess_confirmed_by",
-        "discharge_override_by",
-        Prefetch("vitals", queryset=VitalsReading.objects.select_related("recorded_by")),
-        "dissociation",
-        "sedation",
-        "side_effects",
-        "adverse_events",
-        Prefetch(
-            "alerts", queryset=SessionAlert.objects.select_related("acknowledged_by", "reading")
-        ),
-        Prefetch("amendments", queryset=Amendment.objects.select_related("author", "cosigned_by")),
-    )
     clinic = session.clinic
     protocol = session.course.protocol
-    vitals = list(session.vitals.all())
-    alerts = list(session.alerts.all())
+    rows = {"session_id": session.pk}
+    vitals = list(VitalsReading.objects.filter(**rows))
+    alerts = list(SessionAlert.objects.filter(**rows))
+    by_pk = {v.pk: v for v in vitals}
+    for alert in alerts:
+        if alert.reading_id in by_pk:
+            alert.reading = by_pk[alert.reading_id]
+    esketamine = session.route == Route.INTRANASAL
+    amendments = list(Amendment.objects.filter(**rows)) if session.is_signed else []
+    _attach_users(session, alerts, amendments)
     page = SessionPage(
         session=session,
         protocol=protocol,
         thresholds=Thresholds.from_clinic(clinic),
         vitals=vitals,
-        dissociation=list(session.dissociation.all()),
-        sedation=list(session.sedation.all()),
-        side_effects=list(session.side_effects.all()),
-        adverse_events=list(session.adverse_events.all()),
+        dissociation=list(DissociationRating.objects.filter(**rows)),
+        sedation=list(SedationRating.objects.filter(**rows)) if esketamine else [],
+        side_effects=list(SideEffect.objects.filter(**rows)),
+        adverse_events=list(AdverseEvent.objects.filter(**rows)),
         alerts=alerts,
-        amendments=list(session.amendments.all()),
+        amendments=amendments,
         observation_minutes=minimum_observation_minutes(
             route=session.route,
             clinic_minutes=clinic.observation_minutes,
@@ -176,6 +186,33 @@ def session_page(*, session: DosingSession) -> SessionPage:
         session=session, protocol=protocol, vitals=vitals, alerts=alerts
     )
     return page
+
+
+def _attach_users(
+    session: DosingSession, alerts: Sequence[SessionAlert], amendments: Sequence[Amendment]
+) -> None:
+    """Put every person the page names on its row, read in one query (none when nobody)."""
+    wanted = {getattr(session, f"{name}_id") for name in SESSION_USER_FIELDS}
+    wanted.update(a.acknowledged_by_id for a in alerts)
+    wanted.update(a.author_id for a in amendments)
+    wanted.update(a.cosigned_by_id for a in amendments)
+    wanted.discard(None)
+    if not wanted:
+        return
+    users = User.objects.in_bulk(wanted)
+
+    def attach(row: Any, name: str) -> None:
+        user = users.get(getattr(row, f"{name}_id"))
+        if user is not None:  # else left to the descriptor's own read, as before
+            setattr(row, name, user)
+
+    for name in SESSION_USER_FIELDS:
+        attach(session, name)
+    for alert in alerts:
+        attach(alert, "acknowledged_by")
+    for amendment in amendments:
+        attach(amendment, "author")
+        attach(amendment, "cosigned_by")
 
 
 def start_warning(*, planned: PlannedSession) -> str:

@@ -46,7 +46,7 @@ from afterglow.treatment.services.sessions import (
     VITALS_AMENDABLE_FIELDS,
     SessionLocked,
 )
-from afterglow.treatment.views.session_rows import vitals_lines
+from afterglow.treatment.views.session_rows import figure_script, vitals_lines
 
 logger = logging.getLogger(__name__)
 
@@ -148,8 +148,9 @@ def _context(
         "patient": session.patient,
         "protocol": page.protocol,
         "clinic": session.patient.clinic,
-        # A plain JSON dict (charts_sessions); json_script embeds it safely.
+        # A plain JSON dict (charts_sessions), embedded as json_script would (session_rows).
         "figure": figure if page.vitals else None,
+        "figure_script": figure_script(figure, "vitals-figure") if figure else "",
         "can_write": has_capability(membership, Capability.DOSING) and not session.is_signed,
         "can_amend": has_capability(membership, Capability.DOSING) and session.is_signed,
         "can_override": has_capability(membership, Capability.DECIDE) and not session.is_signed,

@@ -109,9 +109,10 @@ def start(request: StaffRequest, planned_pk: int) -> HttpResponse:
 
 
 @staff_required(capability=Capability.CLINICAL_RECORD)
-@audited_read("dosing_session", model=DosingSession)
-def session_detail(request: StaffRequest, pk: int) -> HttpResponse:
-    return render_page(request, get_session_for(request.membership, pk))
+@audited_read("dosing_session", load=get_session_for)
+def session_detail(request: StaffRequest, pk: int, *, obj: DosingSession) -> HttpResponse:
+    # ``obj``: the session read once by get_session_for, for the audit event and the page.
+    return render_page(request, obj)
 
 
 # --- actions ---
