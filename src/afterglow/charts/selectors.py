@@ -38,6 +38,27 @@ from afterglow.patients.models import Patient
 
 #: Weeks of intrusion diary on the patient chart (the diary page shows more).
 CHART_DIARY_WEEKS = 8
+#: The response columns the chart, the diary page and the patient PDF use (the user
+#: who entered it only by name: ``response_source``).
+RESPONSE_FIELDS = (
+    "patient",
+    "instrument",
+    "answers",
+    "administered_at",
+    "source",
+    "timepoint",
+    "complete",
+    "total",
+    "subscales",
+    "provisional_diagnosis",
+    "flag",
+    "cutoff_used",
+    "severity",
+    "missing_items",
+    "entered_by__username",
+    "entered_by__first_name",
+    "entered_by__last_name",
+)
 #: The PHQ-9's item alert the chart marks (item 9 above "Not at all"), by catalog code.
 SELF_HARM_ALERT = "self_harm_thoughts"
 
@@ -122,7 +143,10 @@ def patient_chart(
         diary_days=days,
         diary_means=diary_means(days),
         open_alerts=list(
-            Alert.objects.filter(patient=patient).open().order_by("-urgency", "-created_at", "-pk")
+            Alert.objects.filter(patient=patient)
+            .open()
+            .only("patient", "label", "urgency", "created_at")
+            .order_by("-urgency", "-created_at", "-pk")
         ),
         imaging=imaging_sessions_for(patient=patient),
     )
@@ -136,6 +160,7 @@ def chart_responses(*, patient: Patient) -> tuple[list[Response], list[Response]
     for r in (
         Response.objects.filter(patient=patient, instrument__in=(*PCL5_CODES, PHQ9_CODE))
         .select_related("entered_by")
+        .only(*RESPONSE_FIELDS)
         .order_by("administered_at", "pk")
     ):
         (phq9 if r.instrument == PHQ9_CODE else pcl5).append(r)

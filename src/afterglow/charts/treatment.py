@@ -24,6 +24,19 @@ from afterglow.treatment.models import (
 from afterglow.treatment.selectors_courses import treatment_summary
 from afterglow.treatment.selectors_therapy import TherapyRow, link_therapy
 
+#: The dosing session columns the chart, the diary page and the patient PDF use.
+SESSION_FIELDS = (
+    "patient",
+    "course",
+    "planned",
+    "number",
+    "route",
+    "status",
+    "planned_dose_mg",
+    "actual_dose_mg",
+    "started_at",
+)
+
 
 @dataclass(frozen=True)
 class ChartEvent:
@@ -79,18 +92,21 @@ def chart_treatment(*, patient: Patient) -> ChartTreatment:
     # Screenings and courses (with planned/done counts) as the course pages count them.
     summary = treatment_summary(patient=patient)
     courses, screenings = list(summary.courses), list(summary.screenings)
-    # The courses (with their protocols) are above: the sessions need no joined rows.
-    sessions = list(
-        DosingSession.objects.filter(patient=patient).order_by(
-            "course__start_date", "course_id", "number"
-        )
+    # The courses (with their protocols) are above: the sessions need no joined rows,
+    # not even for their order (course start, course, number), taken from the courses.
+    course_start = {c.pk: c.start_date for c in courses}
+    sessions = sorted(
+        DosingSession.objects.filter(patient=patient).only(*SESSION_FIELDS),
+        key=lambda s: (course_start.get(s.course_id, dt.date.max), s.course_id, s.number),
     )
     doses = sorted(
         (s for s in sessions if s.started_at is not None),
         key=lambda s: (s.started_at, s.pk),
     )
     therapy = link_therapy(
-        TherapySession.objects.filter(patient=patient).order_by("-started_at", "-pk"),
+        TherapySession.objects.filter(patient=patient)
+        .only("patient", "modality", "started_at")
+        .order_by("-started_at", "-pk"),
         doses,
         clinic,
     )

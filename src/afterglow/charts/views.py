@@ -8,7 +8,8 @@ from django.utils import timezone
 
 from afterglow.accounts.access import StaffRequest, staff_required
 from afterglow.accounts.capabilities import Capability, has_capability
-from afterglow.audit.reads import audited_read
+from afterglow.accounts.models import Membership
+from afterglow.audit.reads import audited_object, audited_read
 from afterglow.charts.context import diary_context, pcl5_context, phq9_context
 from afterglow.charts.selectors import patient_chart
 from afterglow.charts.tables import (
@@ -30,12 +31,17 @@ from afterglow.schedules.selectors import measurements_for_patient
 STAFF_WEEKS = 12
 
 
+def _chart_patient(membership: Membership, pk: int) -> Patient:
+    # The intake (Record card) comes with the patient: one query less than its own.
+    return get_patient_for(membership, pk, related=("intake",))
+
+
 @staff_required(capability=Capability.CLINICAL_RECORD)
-@audited_read("chart", model=Patient)
+# The audit decorator reads the patient for its event and hands it to the view.
+@audited_read("chart", model=Patient, load=_chart_patient)
 def chart_page(request: StaffRequest, pk: int) -> HttpResponse:
     membership = request.membership
-    # The intake (Record card) comes with the patient: one query less than its own.
-    patient = get_patient_for(membership, pk, related=("intake",))
+    patient = audited_object(request, Patient) or _chart_patient(membership, pk)
     chart = patient_chart(patient=patient, today=timezone.localdate(timezone=patient.clinic.tzinfo))
     scores = pcl5_context(chart, show_imaging=has_capability(membership, Capability.IMAGING))
     return render(
@@ -55,7 +61,12 @@ def chart_page(request: StaffRequest, pk: int) -> HttpResponse:
             "imaging_lines": imaging_lines(scores["imaging_sessions"]),
             **phq9_context(chart),
             **diary_context(chart),
-            "links": list(links_for_patient(patient=patient).select_related("response")[:10]),
+            # What the "Recent links" list shows (its state: used, revoked or expiry).
+            "links": list(
+                links_for_patient(patient=patient).only(
+                    "patient", "instrument", "created_at", "expires_at", "used_at", "revoked_at"
+                )[:10]
+            ),
             "instruments": all_instruments(),
             "intake": getattr(patient, "intake", None),
             "can_screen": has_capability(membership, Capability.SCREENING),
@@ -70,9 +81,9 @@ def chart_page(request: StaffRequest, pk: int) -> HttpResponse:
 
 
 @staff_required(capability=Capability.CLINICAL_RECORD)
-@audited_read("diary", model=Patient, kwarg="patient_pk")
+@audited_read("diary", model=Patient, kwarg="patient_pk", load=get_patient_for)
 def diary_page(request: StaffRequest, patient_pk: int) -> HttpResponse:
-    patient = get_patient_for(request.membership, patient_pk)
+    patient = audited_object(request, Patient) or get_patient_for(request.membership, patient_pk)
     try:
         weeks = min(max(int(request.GET.get("weeks", STAFF_WEEKS)), 1), 104)
     except ValueError:

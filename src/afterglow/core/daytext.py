@@ -2,25 +2,33 @@
 
 Django's ``date`` filter looks up the month's name through ``gettext`` on every call, which
 on a list of dozens of rows costs milliseconds. :func:`day_formatter` looks up the twelve
-month abbreviations once (through Django's own ``date_format``, in the active language)
-and gives a function that formats each date the same way: the same text the filter gave,
-in the active timezone for aware datetimes.
+month abbreviations once per language (through Django's own ``date_format``; kept for
+the process, so a page may ask for a formatter per table) and gives a function that
+formats each date the same way: the same text the filter gave, in the active timezone
+for aware datetimes.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from functools import lru_cache
 
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.formats import date_format
+
+
+@lru_cache(maxsize=32)
+def _months(language: str | None) -> tuple[str, ...]:
+    """``""`` then the twelve month abbreviations of ``date:"M"`` in ``language``."""
+    return ("", *(date_format(dt.date(2000, month, 1), "M") for month in range(1, 13)))
 
 
 def day_formatter(*, with_time: bool = False) -> Callable[[dt.date | dt.datetime | None], str]:
     """A function giving ``value|date:"d M Y"`` ("" for ``None``), for the current
     request's language and timezone; ``value|date:"d M Y H:i"`` with ``with_time`` (for
     datetimes)."""
-    months = [""] + [date_format(dt.date(2000, month, 1), "M") for month in range(1, 13)]
+    months = _months(translation.get_language())
     zone = timezone.get_current_timezone()
 
     def day(value: dt.date | dt.datetime | None) -> str:
