@@ -6,7 +6,7 @@ import datetime as dt
 import zoneinfo
 
 from django.template import Context, Template
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from afterglow.core.daytext import day_formatter
 
@@ -46,3 +46,12 @@ def test_with_time_matches_the_date_filter() -> None:
         assert text == FILTER_TIME.render(Context({"value": value}))
     with timezone.override(zoneinfo.ZoneInfo("Asia/Kolkata")):  # UTC+05:30
         assert day_formatter(with_time=True)(value) == "09 Mar 2026 12:35"
+
+
+def test_the_month_names_follow_the_active_language() -> None:
+    # The names are looked up once per language, not once for the first one asked.
+    value = dt.date(2026, 5, 3)
+    with translation.override("de"):
+        german = day_formatter()(value)
+        assert german == date_filter(value, "d M Y") == "03 Mai 2026"
+    assert day_formatter()(value) == "03 May 2026" == date_filter(value, "d M Y")
