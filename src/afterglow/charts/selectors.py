@@ -2,9 +2,10 @@
 :class:`PatientChart`, shared by the chart page, the staff diary page and the patient
 PDF (``reports.patient_report``), so the three always show the same numbers.
 
-Queries, whatever the number of rows: PCL-5s and PHQ-9s (1), treatment (4,
+Queries, whatever the number of rows: PCL-5s and PHQ-9s (1), treatment (5,
 :func:`afterglow.charts.treatment.chart_treatment`), diary days (1), open alerts (1),
-research imaging sessions (1; shown only to roles with the imaging capability).
+research imaging sessions (1, only ``with_imaging``: the chart of a role with the imaging
+capability).
 """
 
 from __future__ import annotations
@@ -89,7 +90,7 @@ class PatientChart:
     diary_days: list[DiaryDay]  # consecutive, oldest first, ending today
     diary_means: list[tuple[dt.date, float | None]]  # the 7-day mean of each day
     open_alerts: list[Alert]  # urgent first, newest first
-    imaging: list[ImagingSession]  # research imaging sessions, oldest first (no images)
+    imaging: list[ImagingSession]  # research imaging, oldest first (``with_imaging``; no images)
 
     @property
     def doses(self) -> list[DoseMark]:
@@ -118,10 +119,16 @@ class PatientChart:
 
 
 def patient_chart(
-    *, patient: Patient, today: dt.date, diary_weeks: int = CHART_DIARY_WEEKS
+    *,
+    patient: Patient,
+    today: dt.date,
+    diary_weeks: int = CHART_DIARY_WEEKS,
+    with_imaging: bool = False,
 ) -> PatientChart:
     """The patient's chart as of ``today`` (the clinic's date), with ``diary_weeks`` weeks
-    of diary ending today. Queries: module docstring."""
+    of diary ending today, and with its research imaging sessions when ``with_imaging``
+    (the chart, for roles with the imaging capability; the diary page and the PDF show
+    none). Queries: module docstring."""
     clinic = patient.clinic
     responses, phq9 = chart_responses(patient=patient)
     points = pcl5_points(responses=responses, clinic=clinic)
@@ -148,7 +155,7 @@ def patient_chart(
             .only("patient", "label", "urgency", "created_at")
             .order_by("-urgency", "-created_at", "-pk")
         ),
-        imaging=imaging_sessions_for(patient=patient),
+        imaging=imaging_sessions_for(patient=patient) if with_imaging else [],
     )
 
 

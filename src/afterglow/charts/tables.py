@@ -49,7 +49,12 @@ class Pcl5Line:
     version: str
     complete: bool
     total: str
-    clusters: tuple[str, str, str, str]  # B, C, D, E
+    # The cluster subscores, each its own field: ``{{ l.b }}`` is a plain attribute in
+    # the template, where ``{{ l.clusters.0 }}`` tries a key and an attribute first.
+    b: str
+    c: str
+    d: str
+    e: str
     diagnosis: str
     cutoff: SafeString
     vs_baseline: SafeString
@@ -72,12 +77,10 @@ def pcl5_lines(rows: Sequence[Pcl5Row], outcome: ChartOutcome | None) -> list[Pc
                 version=row.point.version,
                 complete=r.complete,
                 total=_cell(r.total),
-                clusters=(
-                    _cluster(subscales, "B"),
-                    _cluster(subscales, "C"),
-                    _cluster(subscales, "D"),
-                    _cluster(subscales, "E"),
-                ),
+                b=_cluster(subscales, "B"),
+                c=_cluster(subscales, "C"),
+                d=_cluster(subscales, "D"),
+                e=_cluster(subscales, "E"),
                 diagnosis="Yes" if r.provisional_diagnosis else "No",
                 cutoff=(
                     format_html('<span class="flag flag-review">Yes ({})</span>', r.cutoff_used)
@@ -120,24 +123,32 @@ def _vs_baseline(row: Pcl5Row, outcome: ChartOutcome | None) -> SafeString:
 
 @dataclass(frozen=True)
 class Phq9Line:
-    """One row of the PHQ-9 table (newest first)."""
+    """One row of the PHQ-9 table (newest first): the point's cells as text."""
 
-    point: Phq9Point
     url: str
     date: str
+    complete: bool
+    total: str
+    severity: str
     missing: str
+    alerted: bool  # item 9 above "Not at all": the row is marked
     item9: SafeString
+    source: str
 
 
 def phq9_lines(points: Sequence[Phq9Point]) -> list[Phq9Line]:
     url, day = pk_links("instruments:response_detail"), day_formatter()
     return [
         Phq9Line(
-            point=p,
             url=url(p.pk),
             date=day(p.when),
+            complete=p.complete,
+            total=_cell(p.total),
+            severity=p.severity,
             missing="" if p.complete else _missing(p.missing_items),
+            alerted=p.alerted,
             item9=_item9(p),
+            source=p.source,
         )
         for p in points
     ]

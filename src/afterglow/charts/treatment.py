@@ -1,6 +1,6 @@
 """The treatment part of the patient chart: courses, screenings, doses, therapy, exposure.
 
-Four queries whatever the number of rows (:func:`chart_treatment`).
+Five queries whatever the number of rows (:func:`chart_treatment`).
 """
 
 from __future__ import annotations
@@ -52,7 +52,7 @@ class ChartEvent:
 
 @dataclass(frozen=True)
 class ChartTreatment:
-    """The treatment part of the patient chart, in four queries whatever its size."""
+    """The treatment part of the patient chart, in five queries whatever its size."""
 
     courses: list[Course]
     screenings: list[Screening]
@@ -82,8 +82,9 @@ class ChartTreatment:
 def chart_treatment(*, patient: Patient) -> ChartTreatment:
     """Courses, screenings, dosing sessions, therapy and cumulative exposure for the chart.
 
-    Queries: screenings and courses (``selectors_courses.treatment_summary``), dosing
-    sessions and therapy sessions: four, however many rows. The exposure is added up
+    Queries: screenings, courses and their planned sessions' counts
+    (``selectors_courses.treatment_summary``), dosing sessions and therapy sessions:
+    five, however many rows. The exposure is added up
     from the sessions already read, as ``selectors_sessions.ketamine_exposure`` counts it
     (signed sessions; their actual doses in mg, as recorded).
     """

@@ -23,6 +23,8 @@ from afterglow.charts.tables import (
 from afterglow.diary.selectors import diary_links_for_patient
 from afterglow.instruments.catalog import all_instruments
 from afterglow.instruments.selectors import links_for_patient
+from afterglow.intake.models import IntakeSubmission
+from afterglow.intake.rules import SAFETY_FIELDS
 from afterglow.patients.access import get_patient_for
 from afterglow.patients.models import Patient
 from afterglow.schedules.selectors import measurements_for_patient
@@ -31,9 +33,18 @@ from afterglow.schedules.selectors import measurements_for_patient
 STAFF_WEEKS = 12
 
 
+#: What the Record card shows of the intake: its date and its safety flags.
+INTAKE_SHOWN = frozenset({"id", "patient", "created_at", *SAFETY_FIELDS})
+INTAKE_UNSHOWN = tuple(
+    f"intake__{field.name}"
+    for field in IntakeSubmission._meta.concrete_fields
+    if field.name not in INTAKE_SHOWN
+)
+
+
 def _chart_patient(membership: Membership, pk: int) -> Patient:
     # The intake (Record card) comes with the patient: one query less than its own.
-    return get_patient_for(membership, pk, related=("intake",))
+    return get_patient_for(membership, pk, related=("intake",), defer=INTAKE_UNSHOWN)
 
 
 @staff_required(capability=Capability.CLINICAL_RECORD)
@@ -42,8 +53,13 @@ def _chart_patient(membership: Membership, pk: int) -> Patient:
 def chart_page(request: StaffRequest, pk: int) -> HttpResponse:
     membership = request.membership
     patient = audited_object(request, Patient) or _chart_patient(membership, pk)
-    chart = patient_chart(patient=patient, today=timezone.localdate(timezone=patient.clinic.tzinfo))
-    scores = pcl5_context(chart, show_imaging=has_capability(membership, Capability.IMAGING))
+    imaging = has_capability(membership, Capability.IMAGING)
+    chart = patient_chart(
+        patient=patient,
+        today=timezone.localdate(timezone=patient.clinic.tzinfo),
+        with_imaging=imaging,
+    )
+    scores = pcl5_context(chart, show_imaging=imaging)
     return render(
         request,
         "charts/chart.html",

@@ -110,6 +110,24 @@ class Measurements:
         return self.course is not None
 
 
+#: The invitation columns the card's rows show (``_measurement_rows.html``, ``_status.html``);
+#: most of a course's invitations are closed and only counted, so the rest (six times
+#: and the schedule's bookkeeping) is not read (issue 13 §2).
+CARD_FIELDS = (
+    "patient",
+    "course",
+    "instrument",
+    "label",
+    "due_at",
+    "period_start",
+    "period_end",
+    "status",
+    "status_reason",
+    "reminders_sent",
+    "response",
+)
+
+
 def measurements_for_patient(
     *, patient: Patient, closed: bool = False, courses: Sequence[Course] = ()
 ) -> Measurements:
@@ -128,7 +146,7 @@ def measurements_for_patient(
         .order_by("-course__start_date", "-course_id")
         .values("course_id")[:1]
     )
-    rows_qs = Invitation.objects.filter(patient=patient, course_id__in=latest)
+    rows_qs = Invitation.objects.filter(patient=patient, course_id__in=latest).only(*CARD_FIELDS)
     if not courses:
         rows_qs = rows_qs.select_related("course__protocol")
     invitations = list(rows_qs.order_by("due_at", "pk"))
