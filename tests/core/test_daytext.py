@@ -55,3 +55,14 @@ def test_the_month_names_follow_the_active_language() -> None:
         german = day_formatter()(value)
         assert german == date_filter(value, "d M Y") == "03 Mai 2026"
     assert day_formatter()(value) == "03 May 2026" == date_filter(value, "d M Y")
+
+
+def test_with_weekday_matches_the_date_filter() -> None:
+    week = Template('{{ value|date:"D d M Y" }}')
+    day = day_formatter(with_weekday=True)
+    for offset in range(7):  # every weekday, across a month and a year end
+        value = dt.date(2025, 12, 29) + dt.timedelta(days=offset)
+        assert day(value) == week.render(Context({"value": value}))
+    assert day(dt.date(2026, 12, 7)) == "Mon 07 Dec 2026"
+    with translation.override("de"):
+        assert day_formatter(with_weekday=True)(dt.date(2026, 12, 7)) == "Mo 07 Dez 2026"

@@ -24,11 +24,21 @@ def _months(language: str | None) -> tuple[str, ...]:
     return ("", *(date_format(dt.date(2000, month, 1), "M") for month in range(1, 13)))
 
 
-def day_formatter(*, with_time: bool = False) -> Callable[[dt.date | dt.datetime | None], str]:
+@lru_cache(maxsize=32)
+def _weekdays(language: str | None) -> tuple[str, ...]:
+    """The weekday abbreviations of ``date:"D"`` in ``language``, Monday first."""
+    return tuple(date_format(dt.date(2000, 1, 3 + day), "D") for day in range(7))  # a Monday
+
+
+def day_formatter(
+    *, with_time: bool = False, with_weekday: bool = False
+) -> Callable[[dt.date | dt.datetime | None], str]:
     """A function giving ``value|date:"d M Y"`` ("" for ``None``), for the current
     request's language and timezone; ``value|date:"d M Y H:i"`` with ``with_time`` (for
-    datetimes)."""
-    months = _months(translation.get_language())
+    datetimes), ``value|date:"D d M Y"`` with ``with_weekday``."""
+    language = translation.get_language()
+    months = _months(language)
+    weekdays = _weekdays(language) if with_weekday else ()
     zone = timezone.get_current_timezone()
 
     def day(value: dt.date | dt.datetime | None) -> str:
@@ -37,6 +47,8 @@ def day_formatter(*, with_time: bool = False) -> Callable[[dt.date | dt.datetime
         if isinstance(value, dt.datetime) and timezone.is_aware(value):
             value = value.astimezone(zone)
         text = f"{value.day:02d} {months[value.month]} {value.year:04d}"
+        if weekdays:
+            text = f"{weekdays[value.weekday()]} {text}"
         if with_time and isinstance(value, dt.datetime):
             text += f" {value.hour:02d}:{value.minute:02d}"
         return text
