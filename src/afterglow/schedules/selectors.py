@@ -137,16 +137,21 @@ def measurements_for_patient(
     issue 13 §2); the other kind is only counted.
 
     Two queries (the invitations, the shown rows' deliveries), however many rows. The
-    chart passes the ``courses`` it has read (with their protocols): the invitations'
-    course is then taken from them, not joined onto every row (a third query only if it
-    is not among them); without ``courses`` the course is joined as before.
+    chart passes the patient's ``courses`` it has read (all of them, with their
+    protocols): the invitations' course is then taken from them, not joined onto every
+    row (a third query only if it is not among them), and a patient with one course
+    needs no subquery for the latest; without ``courses`` the course is joined as before.
     """
-    latest = (
-        Invitation.objects.filter(patient=patient)
-        .order_by("-course__start_date", "-course_id")
-        .values("course_id")[:1]
-    )
-    rows_qs = Invitation.objects.filter(patient=patient, course_id__in=latest).only(*CARD_FIELDS)
+    if len(courses) == 1:
+        rows_qs = Invitation.objects.filter(patient=patient, course_id=courses[0].pk)
+    else:
+        latest = (
+            Invitation.objects.filter(patient=patient)
+            .order_by("-course__start_date", "-course_id")
+            .values("course_id")[:1]
+        )
+        rows_qs = Invitation.objects.filter(patient=patient, course_id__in=latest)
+    rows_qs = rows_qs.only(*CARD_FIELDS)
     if not courses:
         rows_qs = rows_qs.select_related("course__protocol")
     invitations = list(rows_qs.order_by("due_at", "pk"))
