@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from afterglow.audit.context import address_hash
@@ -135,6 +137,34 @@ def test_an_outsider_gets_404_and_leaves_no_event_about_another_clinic(outsider,
     before = last_seq()
     assert outsider.client.get(reverse("patients:chart", args=[patient.pk])).status_code == 404
     assert new_events(before) == []
+
+
+@pytest.mark.parametrize(
+    ("name", "object_type"), [("patients:chart", "chart"), ("diary:patient", "diary")]
+)
+def test_the_event_and_the_page_read_the_patient_once(clinician, name, object_type) -> None:
+    # @audited_read(load=...) reads the patient with the page's access helper and hands
+    # it to the view: one read of the patient row, and the event is the same as before.
+    patient = PatientFactory(clinic=clinician.clinic)
+    url = reverse(name, args=[patient.pk])
+    clinician.client.get(url)  # warm the session
+    before = last_seq()
+    with CaptureQueriesContext(connection) as ctx:
+        assert clinician.client.get(url, HTTP_X_REQUEST_ID="req-once").status_code == 200
+    reads = [
+        q["sql"]
+        for q in ctx.captured_queries
+        if q["sql"].startswith("SELECT") and 'FROM "patients_patient"' in q["sql"]
+    ]
+    assert len(reads) == 1, reads
+    [event] = new_events(before)
+    assert (event.action, event.object_type, event.object_id) == (
+        Action.READ,
+        object_type,
+        str(patient.pk),
+    )
+    assert (event.patient_id, event.clinic_id) == (patient.pk, clinician.clinic.pk)
+    assert (event.actor_username, event.request_id) == ("clinician", "req-once")
 
 
 def test_a_posted_form_is_not_counted_as_a_read(clinician) -> None:

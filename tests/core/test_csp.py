@@ -237,9 +237,13 @@ def test_the_chart_pages_load_their_start_up_script() -> None:
         assert finders.find(script), script
 
 
-@pytest.mark.parametrize("template", ["charts/_phq9.html", "charts/_diary_chart.html"])
+@pytest.mark.parametrize(
+    "template", ["charts/chart.html", "charts/_phq9.html", "charts/_diary_chart.html"]
+)
 def test_chart_fragments_name_their_json_data(template: str) -> None:
+    # Each figure's data is written by json_script or figure_json (the same <script
+    # type="application/json"> element, tests/core/test_figure_json.py), never inline.
     app = template.split("/")[0]
     text = (SRC / app / "templates" / template).read_text()
     ids = re.findall(r'data-figure="([\w-]+)"', text)
-    assert ids and all(f'json_script:"{i}"' in text for i in ids)
+    assert ids and all(f'json_script:"{i}"' in text or f'figure_json:"{i}"' in text for i in ids)

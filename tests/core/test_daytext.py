@@ -6,7 +6,7 @@ import datetime as dt
 import zoneinfo
 
 from django.template import Context, Template
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from afterglow.core.daytext import day_formatter
 
@@ -56,3 +56,23 @@ def test_without_the_year_matches_the_date_filter() -> None:
         text = day_formatter(with_time=True, with_year=False)(value)
         assert text == "01 Jan 12:30" == short.render(Context({"value": value}))
     assert day_formatter(with_year=False)(dt.date(2026, 7, 4)) == "04 Jul"
+
+
+def test_the_month_names_follow_the_active_language() -> None:
+    # The names are looked up once per language, not once for the first one asked.
+    value = dt.date(2026, 5, 3)
+    with translation.override("de"):
+        german = day_formatter()(value)
+        assert german == date_filter(value, "d M Y") == "03 Mai 2026"
+    assert day_formatter()(value) == "03 May 2026" == date_filter(value, "d M Y")
+
+
+def test_with_weekday_matches_the_date_filter() -> None:
+    week = Template('{{ value|date:"D d M Y" }}')
+    day = day_formatter(with_weekday=True)
+    for offset in range(7):  # every weekday, across a month and a year end
+        value = dt.date(2025, 12, 29) + dt.timedelta(days=offset)
+        assert day(value) == week.render(Context({"value": value}))
+    assert day(dt.date(2026, 12, 7)) == "Mon 07 Dec 2026"
+    with translation.override("de"):
+        assert day_formatter(with_weekday=True)(dt.date(2026, 12, 7)) == "Mo 07 Dez 2026"

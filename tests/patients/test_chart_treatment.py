@@ -19,9 +19,11 @@ from afterglow.treatment.models import (
     DosingSession,
     PlannedSession,
     Screening,
+    SessionKind,
     SessionStatus,
     TherapySession,
 )
+from afterglow.treatment.selectors_courses import treatment_summary
 from afterglow.treatment.services.protocols import protocol_from_preset
 from tests.conftest import _persona
 from tests.factories import PatientFactory
@@ -215,6 +217,40 @@ def test_start_course_is_offered_only_without_an_open_course(clinician, therapis
 
     assert "Start course" not in card
     assert "1 of 1 done" in card  # the course's signed sessions of its planned ones
+
+
+def test_the_course_counts_skip_cancelled_and_maintenance_sessions_and_unsigned_doses(
+    clinician, therapist
+) -> None:
+    clinic = clinician.clinic
+    patient = treated_patient(clinic, therapist, doses=2)  # planned 1-2, both signed
+    course = Course.objects.get(patient=patient)
+    DosingSession.objects.filter(course=course, number=2).update(status=SessionStatus.IN_PROGRESS)
+    PlannedSession.objects.create(course=course, number=3, planned_date=MON, cancelled=True)
+    PlannedSession.objects.create(course=course, number=4, planned_date=MON)
+    maintenance = PlannedSession.objects.create(
+        course=course, number=5, planned_date=MON, kind=SessionKind.MAINTENANCE
+    )
+    DosingSession.objects.create(
+        clinic=clinic,
+        patient=patient,
+        course=course,
+        planned=maintenance,
+        number=5,
+        route="iv",
+        status=SessionStatus.SIGNED,
+    )
+    empty = Course.objects.create(
+        clinic=clinic, patient=patient, protocol=course.protocol, start_date=MON
+    )
+
+    counts = {c.pk: (c.n_planned, c.n_done) for c in treatment_summary(patient=patient).courses}
+
+    # Planned: course sessions 1, 2 and 4 (3 is cancelled, 5 is maintenance); done: 1
+    # (2 is in progress, 5 is maintenance).
+    assert counts == {course.pk: (3, 1), empty.pk: (0, 0)}
+    card = chart(clinician, patient).content.decode().split('id="treatment"')[1]
+    assert "1 of 3 done" in card and "0 of 0 done" in card
 
 
 def test_a_nurse_sees_the_treatment_card_without_the_prescribing_buttons(

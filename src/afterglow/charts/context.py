@@ -13,6 +13,7 @@ from afterglow.charts.figures_diary import diary_figure, diary_means
 from afterglow.charts.marks import PHQ9_CODE, ChartPoint, DoseMark
 from afterglow.charts.selectors import PatientChart
 from afterglow.charts.tables import pcl5_lines, phq9_lines
+from afterglow.charts.tables_diary import diary_lines
 from afterglow.diary.selectors import DiaryDay
 from afterglow.instruments.catalog import get_instrument
 
@@ -88,8 +89,9 @@ def diary_days_context(
     pcl5: Sequence[ChartPoint],
     means: Sequence[tuple[dt.date, float | None]] | None = None,
 ) -> dict[str, Any]:
-    """The figure (None when no day has an entry) and the table rows ``(day, mean)``,
-    newest first; ``means`` defaults to ``figures_diary.diary_means(days)``."""
+    """The figure (None when no day has an entry), the table rows ``(day, mean)`` and
+    their display rows ``diary_lines`` (``charts.tables_diary``), newest first; ``means``
+    defaults to ``figures_diary.diary_means(days)``."""
     means = list(diary_means(days) if means is None else means)
     by_day = dict(means)
     recorded = sum(1 for d in days if d.entry is not None)
@@ -98,6 +100,7 @@ def diary_days_context(
             diary_figure(days, doses=doses, pcl5=pcl5, means=means) if recorded else None
         ),
         "diary_rows": [(d, by_day.get(d.day)) for d in reversed(days)],
+        "diary_lines": diary_lines(days, means),
         "diary_recorded": recorded,
         "diary_days": len(days),
     }

@@ -2,9 +2,10 @@
 :class:`PatientChart`, shared by the chart page, the staff diary page and the patient
 PDF (``reports.patient_report``), so the three always show the same numbers.
 
-Queries, whatever the number of rows: PCL-5s and PHQ-9s (1), treatment (4,
+Queries, whatever the number of rows: PCL-5s and PHQ-9s (1), treatment (5,
 :func:`afterglow.charts.treatment.chart_treatment`), diary days (1), open alerts (1),
-research imaging sessions (1; shown only to roles with the imaging capability).
+research imaging sessions (1, only ``with_imaging``: the chart of a role with the imaging
+capability).
 """
 
 from __future__ import annotations
@@ -38,6 +39,27 @@ from afterglow.patients.models import Patient
 
 #: Weeks of intrusion diary on the patient chart (the diary page shows more).
 CHART_DIARY_WEEKS = 8
+#: The response columns the chart, the diary page and the patient PDF use (the user
+#: who entered it only by name: ``response_source``).
+RESPONSE_FIELDS = (
+    "patient",
+    "instrument",
+    "answers",
+    "administered_at",
+    "source",
+    "timepoint",
+    "complete",
+    "total",
+    "subscales",
+    "provisional_diagnosis",
+    "flag",
+    "cutoff_used",
+    "severity",
+    "missing_items",
+    "entered_by__username",
+    "entered_by__first_name",
+    "entered_by__last_name",
+)
 #: The PHQ-9's item alert the chart marks (item 9 above "Not at all"), by catalog code.
 SELF_HARM_ALERT = "self_harm_thoughts"
 
@@ -68,7 +90,7 @@ class PatientChart:
     diary_days: list[DiaryDay]  # consecutive, oldest first, ending today
     diary_means: list[tuple[dt.date, float | None]]  # the 7-day mean of each day
     open_alerts: list[Alert]  # urgent first, newest first
-    imaging: list[ImagingSession]  # research imaging sessions, oldest first (no images)
+    imaging: list[ImagingSession]  # research imaging, oldest first (``with_imaging``; no images)
 
     @property
     def doses(self) -> list[DoseMark]:
@@ -97,10 +119,16 @@ class PatientChart:
 
 
 def patient_chart(
-    *, patient: Patient, today: dt.date, diary_weeks: int = CHART_DIARY_WEEKS
+    *,
+    patient: Patient,
+    today: dt.date,
+    diary_weeks: int = CHART_DIARY_WEEKS,
+    with_imaging: bool = False,
 ) -> PatientChart:
     """The patient's chart as of ``today`` (the clinic's date), with ``diary_weeks`` weeks
-    of diary ending today. Queries: module docstring."""
+    of diary ending today, and with its research imaging sessions when ``with_imaging``
+    (the chart, for roles with the imaging capability; the diary page and the PDF show
+    none). Queries: module docstring."""
     clinic = patient.clinic
     responses, phq9 = chart_responses(patient=patient)
     points = pcl5_points(responses=responses, clinic=clinic)
@@ -122,9 +150,12 @@ def patient_chart(
         diary_days=days,
         diary_means=diary_means(days),
         open_alerts=list(
-            Alert.objects.filter(patient=patient).open().order_by("-urgency", "-created_at", "-pk")
+            Alert.objects.filter(patient=patient)
+            .open()
+            .only("patient", "label", "urgency", "created_at")
+            .order_by("-urgency", "-created_at", "-pk")
         ),
-        imaging=imaging_sessions_for(patient=patient),
+        imaging=imaging_sessions_for(patient=patient) if with_imaging else [],
     )
 
 
@@ -136,6 +167,7 @@ def chart_responses(*, patient: Patient) -> tuple[list[Response], list[Response]
     for r in (
         Response.objects.filter(patient=patient, instrument__in=(*PCL5_CODES, PHQ9_CODE))
         .select_related("entered_by")
+        .only(*RESPONSE_FIELDS)
         .order_by("administered_at", "pk")
     ):
         (phq9 if r.instrument == PHQ9_CODE else pcl5).append(r)

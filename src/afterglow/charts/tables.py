@@ -2,42 +2,32 @@
 out once in Python, so each table is one compact template loop without filters or
 per-row lookups (issue 13 §2). Runs no queries.
 
-The text is what the template filters gave before: dates through Django's own
-``date_format`` in the active timezone (the clinic's, set by the membership
-middleware), numbers through ``localize``, like ``{{ value }}``.
+The text is what the template filters gave before: dates as ``date:"d M Y"`` (and
+``"d M Y H:i"``) in the active timezone (the clinic's, set by the membership
+middleware), through ``core.daytext.day_formatter`` (month names looked up once, not per
+row), numbers through ``localize``, like ``{{ value }}``.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from django.template.defaultfilters import floatformat
-from django.utils import timezone
-from django.utils.formats import date_format, localize
+from django.utils.formats import localize
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
 from afterglow.charts.marks import Phq9Point
 from afterglow.charts.selectors import Pcl5Row, response_source
 from afterglow.charts.treatment import ChartEvent
+from afterglow.core.daytext import day_formatter
 from afterglow.core.links import pk_links
 from afterglow.imaging.models import ImagingSession
 from afterglow.outcomes.selectors import ChartOutcome
 from afterglow.treatment.models import Course, DosingSession, Screening
 from afterglow.treatment.selectors_therapy import TherapyRow
-
-DAY = "d M Y"
-DAY_TIME = "d M Y H:i"
-
-
-def when_text(value: dt.datetime | dt.date, fmt: str = DAY) -> str:
-    """``{{ value|date:fmt }}`` in Python."""
-    if isinstance(value, dt.datetime) and timezone.is_aware(value):
-        value = timezone.localtime(value)
-    return date_format(value, fmt)
 
 
 def _missing(items: Sequence[int]) -> str:
@@ -59,7 +49,12 @@ class Pcl5Line:
     version: str
     complete: bool
     total: str
-    clusters: tuple[str, str, str, str]  # B, C, D, E
+    # The cluster subscores, each its own field: ``{{ l.b }}`` is a plain attribute in
+    # the template, where ``{{ l.clusters.0 }}`` tries a key and an attribute first.
+    b: str
+    c: str
+    d: str
+    e: str
     diagnosis: str
     cutoff: SafeString
     vs_baseline: SafeString
@@ -69,7 +64,7 @@ class Pcl5Line:
 
 def pcl5_lines(rows: Sequence[Pcl5Row], outcome: ChartOutcome | None) -> list[Pcl5Line]:
     """The PCL-5 table's rows in the order given (the chart passes newest first)."""
-    url = pk_links("instruments:response_detail")
+    url, day = pk_links("instruments:response_detail"), day_formatter()
     lines = []
     for row in rows:
         r = row.response
@@ -77,17 +72,15 @@ def pcl5_lines(rows: Sequence[Pcl5Row], outcome: ChartOutcome | None) -> list[Pc
         lines.append(
             Pcl5Line(
                 url=url(r.pk),
-                date=when_text(row.point.when),
+                date=day(row.point.when),
                 timepoint=r.timepoint,
                 version=row.point.version,
                 complete=r.complete,
                 total=_cell(r.total),
-                clusters=(
-                    _cluster(subscales, "B"),
-                    _cluster(subscales, "C"),
-                    _cluster(subscales, "D"),
-                    _cluster(subscales, "E"),
-                ),
+                b=_cluster(subscales, "B"),
+                c=_cluster(subscales, "C"),
+                d=_cluster(subscales, "D"),
+                e=_cluster(subscales, "E"),
                 diagnosis="Yes" if r.provisional_diagnosis else "No",
                 cutoff=(
                     format_html('<span class="flag flag-review">Yes ({})</span>', r.cutoff_used)
@@ -130,24 +123,32 @@ def _vs_baseline(row: Pcl5Row, outcome: ChartOutcome | None) -> SafeString:
 
 @dataclass(frozen=True)
 class Phq9Line:
-    """One row of the PHQ-9 table (newest first)."""
+    """One row of the PHQ-9 table (newest first): the point's cells as text."""
 
-    point: Phq9Point
     url: str
     date: str
+    complete: bool
+    total: str
+    severity: str
     missing: str
+    alerted: bool  # item 9 above "Not at all": the row is marked
     item9: SafeString
+    source: str
 
 
 def phq9_lines(points: Sequence[Phq9Point]) -> list[Phq9Line]:
-    url = pk_links("instruments:response_detail")
+    url, day = pk_links("instruments:response_detail"), day_formatter()
     return [
         Phq9Line(
-            point=p,
             url=url(p.pk),
-            date=when_text(p.when),
+            date=day(p.when),
+            complete=p.complete,
+            total=_cell(p.total),
+            severity=p.severity,
             missing="" if p.complete else _missing(p.missing_items),
+            alerted=p.alerted,
             item9=_item9(p),
+            source=p.source,
         )
         for p in points
     ]
@@ -178,10 +179,11 @@ class EventLine:
 
 def event_lines(events: Sequence[ChartEvent]) -> list[EventLine]:
     dose_url, therapy_url = pk_links("dosing:session"), pk_links("therapy:detail")
+    day_time = day_formatter(with_time=True)
     return [
         EventLine(
             kind=e.kind,
-            when=when_text(e.when, DAY_TIME),
+            when=day_time(e.when),
             url=dose_url(e.pk) if e.kind == "dose" else therapy_url(e.pk),
             title=e.title,
             detail=e.detail,
@@ -202,12 +204,12 @@ class SessionLine:
 
 
 def session_lines(sessions: Sequence[DosingSession]) -> list[SessionLine]:
-    url = pk_links("dosing:session")
+    url, day = pk_links("dosing:session"), day_formatter()
     return [
         SessionLine(
             url=url(s.pk),
             number=s.number,
-            started=when_text(s.started_at) if s.started_at else "not started",
+            started=day(s.started_at) if s.started_at else "not started",
             dose=f" · {localize(s.actual_dose_mg)} mg" if s.actual_dose_mg is not None else "",
             status=s.get_status_display().lower(),
         )
@@ -230,12 +232,12 @@ class CourseLine:
 
 def course_lines(courses: Sequence[Course]) -> list[CourseLine]:
     """The courses as read by ``treatment_summary`` (protocol joined, counts annotated)."""
-    url = pk_links("courses:detail")
+    url, day = pk_links("courses:detail"), day_formatter()
     return [
         CourseLine(
             url=url(c.pk),
             name=c.protocol.name,
-            start=when_text(c.start_date),
+            start=day(c.start_date),
             done=c.n_done,  # type: ignore[attr-defined]
             planned=c.n_planned,  # type: ignore[attr-defined]
             status=c.status,
@@ -255,11 +257,9 @@ class ScreeningLine:
 
 
 def screening_lines(screenings: Sequence[Screening]) -> list[ScreeningLine]:
-    url = pk_links("screening:detail")
+    url, day = pk_links("screening:detail"), day_formatter()
     return [
-        ScreeningLine(
-            url=url(s.pk), date=when_text(s.assessed_at), decision=s.get_decision_display()
-        )
+        ScreeningLine(url=url(s.pk), date=day(s.assessed_at), decision=s.get_decision_display())
         for s in screenings
     ]
 
@@ -275,11 +275,11 @@ class TherapyLine:
 
 
 def therapy_lines(rows: Sequence[TherapyRow], limit: int = 5) -> list[TherapyLine]:
-    url = pk_links("therapy:detail")
+    url, day = pk_links("therapy:detail"), day_formatter()
     return [
         TherapyLine(
             url=url(row.session.pk),
-            date=when_text(row.session.started_at),
+            date=day(row.session.started_at),
             modality=row.session.get_modality_display(),
             timing=row.label,
         )
@@ -299,6 +299,7 @@ class ImagingLine:
 
 
 def imaging_lines(sessions: Sequence[ImagingSession]) -> list[ImagingLine]:
+    day = day_formatter()
     lines = []
     for s in sessions:
         connectivity = reactivity = "—"
@@ -317,7 +318,7 @@ def imaging_lines(sessions: Sequence[ImagingSession]) -> list[ImagingLine]:
                     f"{s.label} · {s.get_kind_display()}"
                     + (f" ({s.task_name})" if s.task_name else "")
                 ),
-                date=when_text(s.scanned_on),
+                date=day(s.scanned_on),
                 day=_cell(s.days_from_first_dose) if s.days_from_first_dose is not None else "—",
                 connectivity=connectivity,
                 reactivity=reactivity,

@@ -1,6 +1,6 @@
 """The treatment part of the patient chart: courses, screenings, doses, therapy, exposure.
 
-Four queries whatever the number of rows (:func:`chart_treatment`).
+Five queries whatever the number of rows (:func:`chart_treatment`).
 """
 
 from __future__ import annotations
@@ -24,6 +24,19 @@ from afterglow.treatment.models import (
 from afterglow.treatment.selectors_courses import treatment_summary
 from afterglow.treatment.selectors_therapy import TherapyRow, link_therapy
 
+#: The dosing session columns the chart, the diary page and the patient PDF use.
+SESSION_FIELDS = (
+    "patient",
+    "course",
+    "planned",
+    "number",
+    "route",
+    "status",
+    "planned_dose_mg",
+    "actual_dose_mg",
+    "started_at",
+)
+
 
 @dataclass(frozen=True)
 class ChartEvent:
@@ -39,7 +52,7 @@ class ChartEvent:
 
 @dataclass(frozen=True)
 class ChartTreatment:
-    """The treatment part of the patient chart, in four queries whatever its size."""
+    """The treatment part of the patient chart, in five queries whatever its size."""
 
     courses: list[Course]
     screenings: list[Screening]
@@ -69,8 +82,9 @@ class ChartTreatment:
 def chart_treatment(*, patient: Patient) -> ChartTreatment:
     """Courses, screenings, dosing sessions, therapy and cumulative exposure for the chart.
 
-    Queries: screenings and courses (``selectors_courses.treatment_summary``), dosing
-    sessions and therapy sessions: four, however many rows. The exposure is added up
+    Queries: screenings, courses and their planned sessions' counts
+    (``selectors_courses.treatment_summary``), dosing sessions and therapy sessions:
+    five, however many rows. The exposure is added up
     from the sessions already read, as ``selectors_sessions.ketamine_exposure`` counts it
     (signed sessions; their actual doses in mg, as recorded).
     """
@@ -79,18 +93,21 @@ def chart_treatment(*, patient: Patient) -> ChartTreatment:
     # Screenings and courses (with planned/done counts) as the course pages count them.
     summary = treatment_summary(patient=patient)
     courses, screenings = list(summary.courses), list(summary.screenings)
-    # The courses (with their protocols) are above: the sessions need no joined rows.
-    sessions = list(
-        DosingSession.objects.filter(patient=patient).order_by(
-            "course__start_date", "course_id", "number"
-        )
+    # The courses (with their protocols) are above: the sessions need no joined rows,
+    # not even for their order (course start, course, number), taken from the courses.
+    course_start = {c.pk: c.start_date for c in courses}
+    sessions = sorted(
+        DosingSession.objects.filter(patient=patient).only(*SESSION_FIELDS),
+        key=lambda s: (course_start.get(s.course_id, dt.date.max), s.course_id, s.number),
     )
     doses = sorted(
         (s for s in sessions if s.started_at is not None),
         key=lambda s: (s.started_at, s.pk),
     )
     therapy = link_therapy(
-        TherapySession.objects.filter(patient=patient).order_by("-started_at", "-pk"),
+        TherapySession.objects.filter(patient=patient)
+        .only("patient", "modality", "started_at")
+        .order_by("-started_at", "-pk"),
         doses,
         clinic,
     )

@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from afterglow.accounts.access import StaffRequest, staff_required
 from afterglow.accounts.capabilities import Capability, has_capability
+from afterglow.accounts.models import Membership
 from afterglow.audit.reads import audited_read
 from afterglow.charts.context import diary_context, pcl5_context, phq9_context
 from afterglow.charts.selectors import patient_chart
@@ -22,6 +23,8 @@ from afterglow.charts.tables import (
 from afterglow.diary.selectors import diary_links_for_patient
 from afterglow.instruments.catalog import all_instruments
 from afterglow.instruments.selectors import links_for_patient
+from afterglow.intake.models import IntakeSubmission
+from afterglow.intake.rules import SAFETY_FIELDS
 from afterglow.patients.access import get_patient_for
 from afterglow.patients.models import Patient
 from afterglow.schedules.selectors import measurements_for_patient
@@ -30,14 +33,32 @@ from afterglow.schedules.selectors import measurements_for_patient
 STAFF_WEEKS = 12
 
 
-@staff_required(capability=Capability.CLINICAL_RECORD)
-@audited_read("chart", model=Patient)
-def chart_page(request: StaffRequest, pk: int) -> HttpResponse:
-    membership = request.membership
+#: What the Record card shows of the intake: its date and its safety flags.
+INTAKE_SHOWN = frozenset({"id", "patient", "created_at", *SAFETY_FIELDS})
+INTAKE_UNSHOWN = tuple(
+    f"intake__{field.name}"
+    for field in IntakeSubmission._meta.concrete_fields
+    if field.name not in INTAKE_SHOWN
+)
+
+
+def _chart_patient(membership: Membership, pk: int) -> Patient:
     # The intake (Record card) comes with the patient: one query less than its own.
-    patient = get_patient_for(membership, pk, related=("intake",))
-    chart = patient_chart(patient=patient, today=timezone.localdate(timezone=patient.clinic.tzinfo))
-    scores = pcl5_context(chart, show_imaging=has_capability(membership, Capability.IMAGING))
+    return get_patient_for(membership, pk, related=("intake",), defer=INTAKE_UNSHOWN)
+
+
+@staff_required(capability=Capability.CLINICAL_RECORD)
+# The audit decorator reads the patient for its event and hands it to the view.
+@audited_read("chart", load=_chart_patient)
+def chart_page(request: StaffRequest, pk: int, *, obj: Patient) -> HttpResponse:
+    membership, patient = request.membership, obj
+    imaging = has_capability(membership, Capability.IMAGING)
+    chart = patient_chart(
+        patient=patient,
+        today=timezone.localdate(timezone=patient.clinic.tzinfo),
+        with_imaging=imaging,
+    )
+    scores = pcl5_context(chart, show_imaging=imaging)
     return render(
         request,
         "charts/chart.html",
@@ -55,7 +76,12 @@ def chart_page(request: StaffRequest, pk: int) -> HttpResponse:
             "imaging_lines": imaging_lines(scores["imaging_sessions"]),
             **phq9_context(chart),
             **diary_context(chart),
-            "links": list(links_for_patient(patient=patient).select_related("response")[:10]),
+            # What the "Recent links" list shows (its state: used, revoked or expiry).
+            "links": list(
+                links_for_patient(patient=patient).only(
+                    "patient", "instrument", "created_at", "expires_at", "used_at", "revoked_at"
+                )[:10]
+            ),
             "instruments": all_instruments(),
             "intake": getattr(patient, "intake", None),
             "can_screen": has_capability(membership, Capability.SCREENING),
@@ -70,9 +96,9 @@ def chart_page(request: StaffRequest, pk: int) -> HttpResponse:
 
 
 @staff_required(capability=Capability.CLINICAL_RECORD)
-@audited_read("diary", model=Patient, kwarg="patient_pk")
-def diary_page(request: StaffRequest, patient_pk: int) -> HttpResponse:
-    patient = get_patient_for(request.membership, patient_pk)
+@audited_read("diary", kwarg="patient_pk", load=get_patient_for)
+def diary_page(request: StaffRequest, patient_pk: int, *, obj: Patient) -> HttpResponse:
+    patient = obj
     try:
         weeks = min(max(int(request.GET.get("weeks", STAFF_WEEKS)), 1), 104)
     except ValueError:

@@ -39,8 +39,28 @@ def first_dose_day(*, patient: Patient) -> dt.date | None:
     return first.astimezone(patient.clinic.tzinfo).date()
 
 
+#: The columns the patient chart's research imaging table and timeline show.
+CHART_FIELDS = (
+    "patient",
+    "label",
+    "scanned_on",
+    "kind",
+    "task_name",
+    "days_from_first_dose",
+    "amygdala_hippocampus_r",
+    "amygdala_hippocampus_z",
+    "amygdala_reactivity",
+    "contrast",
+)
+
+
 def imaging_sessions_for(*, patient: Patient) -> list[ImagingSession]:
-    return list(ImagingSession.objects.filter(patient=patient).order_by("scanned_on", "pk"))
+    """The patient's scans for the chart, oldest first: the columns it shows (one query)."""
+    return list(
+        ImagingSession.objects.filter(patient=patient)
+        .only(*CHART_FIELDS)
+        .order_by("scanned_on", "pk")
+    )
 
 
 def imaging_sessions_for_clinic(*, clinic: Clinic) -> list[dict[str, Any]]:

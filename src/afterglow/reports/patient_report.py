@@ -1,8 +1,8 @@
 """The patient progress report for a referring clinician: what it shows, from stored rows.
 
 One selector, :func:`patient_report`, in a fixed number of queries whatever the
-number of questionnaires, doses or diary days: the patient chart (9,
-``charts.selectors.patient_chart``) and adverse events (1).
+number of questionnaires, doses or diary days: the patient chart (8 without research
+imaging, ``charts.selectors.patient_chart``) and adverse events (1).
 
 It reads the same :class:`~afterglow.charts.selectors.PatientChart` as the chart page
 and the diary page, so the report and the chart always agree. What it leaves out on

@@ -114,6 +114,24 @@ class Measurements:
         return self.course is not None
 
 
+#: The invitation columns the card's rows show (``_measurement_rows.html``, ``_status.html``);
+#: most of a course's invitations are closed and only counted, so the rest (six times
+#: and the schedule's bookkeeping) is not read (issue 13 §2).
+CARD_FIELDS = (
+    "patient",
+    "course",
+    "instrument",
+    "label",
+    "due_at",
+    "period_start",
+    "period_end",
+    "status",
+    "status_reason",
+    "reminders_sent",
+    "response",
+)
+
+
 def measurements_for_patient(
     *, patient: Patient, closed: bool = False, courses: Sequence[Course] = ()
 ) -> Measurements:
@@ -123,16 +141,21 @@ def measurements_for_patient(
     issue 13 §2); the other kind is only counted.
 
     Two queries (the invitations, the shown rows' deliveries), however many rows. The
-    chart passes the ``courses`` it has read (with their protocols): the invitations'
-    course is then taken from them, not joined onto every row (a third query only if it
-    is not among them); without ``courses`` the course is joined as before.
+    chart passes the patient's ``courses`` it has read (all of them, with their
+    protocols): the invitations' course is then taken from them, not joined onto every
+    row (a third query only if it is not among them), and a patient with one course
+    needs no subquery for the latest; without ``courses`` the course is joined as before.
     """
-    latest = (
-        Invitation.objects.filter(patient=patient)
-        .order_by("-course__start_date", "-course_id")
-        .values("course_id")[:1]
-    )
-    rows_qs = Invitation.objects.filter(patient=patient, course_id__in=latest)
+    if len(courses) == 1:
+        rows_qs = Invitation.objects.filter(patient=patient, course_id=courses[0].pk)
+    else:
+        latest = (
+            Invitation.objects.filter(patient=patient)
+            .order_by("-course__start_date", "-course_id")
+            .values("course_id")[:1]
+        )
+        rows_qs = Invitation.objects.filter(patient=patient, course_id__in=latest)
+    rows_qs = rows_qs.only(*CARD_FIELDS)
     if not courses:
         rows_qs = rows_qs.select_related("course__protocol")
     invitations = list(rows_qs.order_by("due_at", "pk"))

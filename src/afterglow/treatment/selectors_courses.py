@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -211,29 +212,35 @@ class TreatmentSummary:
 
 
 def treatment_summary(*, patient: Patient) -> TreatmentSummary:
-    """A patient's screenings and courses (with planned/done counts), newest first; two queries.
+    """A patient's screenings and courses (with planned/done counts), newest first; three
+    queries.
 
-    For the patient chart's Treatment card.
+    For the patient chart's Treatment card (and the patient PDF): only the columns they
+    show (screening day and decision; course start, status and protocol name). The
+    counts come from one small query of the courses' planned sessions, counted here: two
+    distinct ``Count`` joins grouped by every course and protocol column cost more than
+    both other queries together (issue 13 §2).
     """
-    screenings = list(Screening.objects.filter(patient=patient).order_by("-assessed_at", "-pk"))
+    screenings = list(
+        Screening.objects.filter(patient=patient)
+        .only("patient", "assessed_at", "decision")
+        .order_by("-assessed_at", "-pk")
+    )
     courses = list(
         Course.objects.filter(patient=patient)
         .select_related("protocol")
-        .annotate(
-            n_planned=Count(
-                "planned",
-                filter=Q(planned__kind=SessionKind.COURSE, planned__cancelled=False),
-                distinct=True,
-            ),
-            n_done=Count(
-                "planned",
-                filter=Q(
-                    planned__kind=SessionKind.COURSE,
-                    planned__session__status=SessionStatus.SIGNED,
-                ),
-                distinct=True,
-            ),
-        )
+        .only("patient", "start_date", "status", "protocol__name")
         .order_by("-start_date", "-pk")
     )
+    planned: Counter[int] = Counter()
+    done: Counter[int] = Counter()
+    if courses:
+        for course_id, cancelled, status in PlannedSession.objects.filter(
+            course__in=courses, kind=SessionKind.COURSE
+        ).values_list("course_id", "cancelled", "session__status"):
+            planned[course_id] += not cancelled
+            done[course_id] += status == SessionStatus.SIGNED
+    for course in courses:
+        course.n_planned = planned[course.pk]  # type: ignore[attr-defined]
+        course.n_done = done[course.pk]  # type: ignore[attr-defined]
     return TreatmentSummary(screenings=screenings, courses=courses)
