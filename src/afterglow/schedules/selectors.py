@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -86,6 +86,65 @@ def anchors_from(
 
 
 @dataclass(frozen=True)
+class Summary:
+    """An invitation's status badge and its messages' summary, as the worklist and the
+    chart's Measurements card show them (display text, worked out once in Python)."""
+
+    status_class: str
+    status_text: str
+    #: "2 reminders" for a questionnaire sent and reminded; else "".
+    reminders: str
+    status_reason: str
+    deliveries: int
+    #: "3 messages"; the latest message's kind and channel in lower case, its state
+    #: (sent, failed, unknown, sending) and when it went ("d M H:i").
+    deliveries_text: str
+    last_kind: str
+    last_channel: str
+    last_state: str
+    last_sent: str
+
+
+def _status(i: Invitation) -> tuple[str, str]:
+    """The status badge's class and text."""
+    if i.status == InvitationStatus.COMPLETED:
+        return "status status-active", "Completed"
+    if i.status == InvitationStatus.SENT:
+        return "status status-new", "Running" if i.is_diary else "Sent"
+    if i.status == InvitationStatus.UNDELIVERABLE:
+        return "flag flag-review", "Cannot contact"
+    if i.status == InvitationStatus.SCHEDULED:
+        return "status", "Scheduled"
+    return "status status-expired", i.get_status_display()
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+def _summary(
+    i: Invitation, count: int, last: Delivery | None, when: Callable[[Any], str]
+) -> Summary:
+    status_class, status_text = _status(i)
+    return Summary(
+        status_class=status_class,
+        status_text=status_text,
+        reminders=(
+            _plural(i.reminders_sent, "reminder")
+            if i.status == InvitationStatus.SENT and not i.is_diary and i.reminders_sent
+            else ""
+        ),
+        status_reason=i.status_reason,
+        deliveries=count,
+        deliveries_text=_plural(count, "message"),
+        last_kind=last.kind.lower() if last else "",
+        last_channel=last.get_channel_display().lower() if last else "",
+        last_state=last.state if last else "",
+        last_sent=when(last.finished_at) if last else "",
+    )
+
+
+@dataclass(frozen=True)
 class MeasurementRow:
     """One invitation on the chart's Measurements card, with its links and its messages'
     summary worked out once in Python (issue 13 §2: cheaper than template lookups)."""
@@ -97,6 +156,12 @@ class MeasurementRow:
     send_now_url: str
     cancel_url: str
     messages_url: str
+    #: Display text (issue 13 §2, round 4): the due time ("D d M Y H:i", clinic time), a
+    #: diary's days ("d M–d M Y"), the status badge and the messages' summary, as on the
+    #: worklist (:class:`Summary`).
+    due: str
+    period: str
+    summary: Summary
 
 
 @dataclass(frozen=True)
@@ -177,18 +242,25 @@ def measurements_for_patient(
     response_url = pk_links("instruments:response_detail")
     send_now_url, cancel_url = pk_links("schedules:send_now"), pk_links("schedules:cancel")
     messages_url = pk_links("schedules:deliveries")
+    due = day_formatter(with_weekday=True, with_time=True)
+    day, short = day_formatter(), day_formatter(with_year=False)
+    when = day_formatter(with_time=True, with_year=False)
     rows = []
     for i in shown:
         sent = list(i.deliveries.all())
+        last = sent[-1] if sent else None
         rows.append(
             MeasurementRow(
                 invitation=i,
                 deliveries=len(sent),
-                last_delivery=sent[-1] if sent else None,
+                last_delivery=last,
                 response_url=response_url(i.response_id) if i.response_id else "",
                 send_now_url=send_now_url(i.pk) if i.can_send_now else "",
                 cancel_url=cancel_url(i.pk) if i.can_cancel else "",
                 messages_url=messages_url(i.pk),
+                due=due(i.due_at),
+                period=f"{short(i.period_start)}–{day(i.period_end)}" if i.is_diary else "",
+                summary=_summary(i, len(sent), last, when),
             )
         )
     n_closed = sum(1 for i in invitations if i.status not in OPEN_STATUSES)
@@ -223,20 +295,8 @@ class WorklistRow:
     instrument_name: str
     #: The due time, or for an expired row the time it expired ("d M H:i", clinic time).
     when: str
-    status_class: str
-    status_text: str
-    #: "2 reminders" for a questionnaire sent and reminded; else "".
-    reminders: str
-    status_reason: str
     course_paused: bool
-    deliveries: int
-    #: "3 messages"; the latest message's kind and channel in lower case, its state
-    #: (sent, failed, unknown, sending) and when it went ("d M H:i").
-    deliveries_text: str
-    last_kind: str
-    last_channel: str
-    last_state: str
-    last_sent: str
+    summary: Summary
     messages_url: str
     phone: str
     #: "Send now", "Send again" (undeliverable), or "" when it cannot be sent now.
@@ -247,23 +307,6 @@ class WorklistRow:
     #: "Switch to email" / "Switch to text messages" when both ways are open; else "".
     switch_label: str
     switch_channel_url: str
-
-
-def _status(i: Invitation) -> tuple[str, str]:
-    """The status badge's class and text."""
-    if i.status == InvitationStatus.COMPLETED:
-        return "status status-active", "Completed"
-    if i.status == InvitationStatus.SENT:
-        return "status status-new", "Running" if i.is_diary else "Sent"
-    if i.status == InvitationStatus.UNDELIVERABLE:
-        return "flag flag-review", "Cannot contact"
-    if i.status == InvitationStatus.SCHEDULED:
-        return "status", "Scheduled"
-    return "status status-expired", i.get_status_display()
-
-
-def _plural(n: int, word: str) -> str:
-    return f"{n} {word}{'' if n == 1 else 's'}"
 
 
 def _last_deliveries(invitations: list[Invitation]) -> dict[int, Delivery]:
@@ -290,7 +333,6 @@ def _with_rows(invitations: list[Invitation], *, expired: bool, last: dict[int, 
             and i.status == InvitationStatus.SENT
             and delivery.state in ("failed", "unknown")
         )
-        status_class, status_text = _status(i)
         count: int = i.n_deliveries or 0  # type: ignore[attr-defined]
         i.row = WorklistRow(  # type: ignore[attr-defined]
             patient_name=p.full_name,
@@ -300,21 +342,8 @@ def _with_rows(invitations: list[Invitation], *, expired: bool, last: dict[int, 
             label=i.label,
             instrument_name=i.instrument_name,
             when=when(i.status_changed_at if expired else i.due_at),
-            status_class=status_class,
-            status_text=status_text,
-            reminders=(
-                _plural(i.reminders_sent, "reminder")
-                if i.status == InvitationStatus.SENT and not i.is_diary and i.reminders_sent
-                else ""
-            ),
-            status_reason=i.status_reason,
             course_paused=i.course.status == CourseStatus.PAUSED,
-            deliveries=count,
-            deliveries_text=_plural(count, "message"),
-            last_kind=delivery.kind.lower() if delivery else "",
-            last_channel=delivery.get_channel_display().lower() if delivery else "",
-            last_state=delivery.state if delivery else "",
-            last_sent=when(delivery.finished_at) if delivery else "",
+            summary=_summary(i, count, delivery, when),
             messages_url=messages(i.pk),
             phone=p.phone,
             send_now_label=(
