@@ -179,7 +179,7 @@ class Measurements:
         return self.course is not None
 
 
-#: The invitation columns the card's rows show (``_measurement_rows.html``, ``_status.html``);
+#: The invitation columns the card's rows show (``jinja2/schedules/_measurement_rows.html``);
 #: most of a course's invitations are closed and only counted, so the rest (six times
 #: and the schedule's bookkeeping) is not read (issue 13 §2).
 CARD_FIELDS = (
