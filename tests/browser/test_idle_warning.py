@@ -47,6 +47,10 @@ def test_the_warning_comes_a_minute_before_and_stay_signed_in_works(
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
     expect(page).to_have_url(re.compile(r"/staff/patients/$"))
+    # The URL changes when the navigation commits; the idle script (deferred) sets its
+    # timer only once the document has been parsed. Moving the clock before that would
+    # leave the timer to start afterwards, a whole minute later (a race seen under load).
+    page.wait_for_load_state("domcontentloaded")
     warning = page.locator("#idle-warning")
     expect(warning).to_be_hidden()
 
