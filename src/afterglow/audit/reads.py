@@ -84,16 +84,10 @@ def audited_read(
         def _record_loaded(
             request: HttpRequest, clinic_id: int, obj: models.Model, kwargs: dict[str, Any]
         ) -> None:
-            # The fields _record writes, the patient taken from the object already read.
+            # The object already read: its patient without a lookup.
             is_patient = obj._meta.model_name == "patient"
-            audit_record(
-                action=action,
-                request=request,
-                clinic=clinic_id,
-                patient=obj.pk if is_patient else obj.patient_id,  # type: ignore[attr-defined]
-                object_type=object_type,
-                object_id=kwargs.get(kwarg),
-            )
+            patient_id = obj.pk if is_patient else obj.patient_id  # type: ignore[attr-defined]
+            _append(request, clinic_id, patient_id, kwargs.get(kwarg))
 
         def _record(request: HttpRequest, clinic_id: int, kwargs: dict[str, Any]) -> None:
             if model is None:
@@ -107,8 +101,12 @@ def audited_read(
                 return
             object_id = kwargs.get(kwarg)
             found, patient_id = _patient_id(model, object_id, clinic_id)
-            if not found:
-                return  # not this clinic's: the view's access helper answers 404
+            if found:  # else not this clinic's: the view's access helper answers 404
+                _append(request, clinic_id, patient_id, object_id)
+
+        def _append(
+            request: HttpRequest, clinic_id: int, patient_id: int | None, object_id: Any
+        ) -> None:
             audit_record(
                 action=action,
                 request=request,

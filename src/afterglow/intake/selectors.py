@@ -51,7 +51,7 @@ def queue_rows(
 ) -> list[IntakeSubmission]:
     """The queue page's submissions as display rows (issue 13 §2): each gets ``received``
     (its ``created_at`` as ``date:"d M Y H:i"`` gives it, worked out once per page),
-    ``status_label``, ``safety`` (its flags, most serious first), ``detail_url``, and
+    ``status_label``, ``detail_url``, and
     ``patient_url`` with ``patient_link`` (the chart for those who may open it, else the
     record; "" before enrolment) or ``enrol_url``."""
     received = day_formatter(with_time=True)
@@ -63,7 +63,6 @@ def queue_rows(
     for s in rows:
         s.received = received(s.created_at)  # type: ignore[attr-defined]
         s.status_label = labels.get(s.status, s.status)  # type: ignore[attr-defined]
-        s.safety = s.flags  # type: ignore[attr-defined]
         s.detail_url = detail(s.pk)  # type: ignore[attr-defined]
         s.enrol_url = enrol(s.pk)  # type: ignore[attr-defined]
         s.patient_url = patient_page(s.patient_id) if s.patient_id else ""  # type: ignore[attr-defined]

@@ -99,6 +99,8 @@ CLOSED_STATUSES = tuple(s for s in InvitationStatus if s not in OPEN_STATUSES)
 WORKLIST_OPEN = ~models.Q(status__in=consts(CLOSED_STATUSES)) & ~models.Q(
     instrument=Const(DIARY), status=Const(InvitationStatus.SENT)
 )
+#: A message's states (``Delivery.state``) that mean it did not reach the patient.
+NOT_DELIVERED = ("failed", "unknown")
 #: Not sent yet: these move when the course is re-anchored.
 UNSENT_STATUSES = (InvitationStatus.SCHEDULED, InvitationStatus.UNDELIVERABLE)
 
@@ -194,21 +196,14 @@ class Invitation(models.Model):
     def can_send_now(self) -> bool:
         return self.status in UNSENT_STATUSES
 
-    @property
-    def last_delivery(self) -> Delivery | None:
-        """The latest message (from the prefetched deliveries on the worklist)."""
-        rows = list(self.deliveries.all())
-        return rows[-1] if rows else None
-
-    @property
-    def can_send_again(self) -> bool:
-        """A sent questionnaire whose last message did not go out (no query: prefetched)."""
-        last = self.last_delivery
+    def can_send_again(self, last: Delivery | None) -> bool:
+        """A sent questionnaire whose last message ``last`` did not go out (failed, or its
+        send never finished): the worklist's "Send again" (``invitation_send_again``)."""
         return (
             not self.is_diary
             and self.status == InvitationStatus.SENT
             and last is not None
-            and last.state in ("failed", "unknown")
+            and last.state in NOT_DELIVERED
         )
 
     @property

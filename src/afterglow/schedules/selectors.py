@@ -86,15 +86,23 @@ def anchors_from(
 
 
 @dataclass(frozen=True)
-class Summary:
-    """An invitation's status badge and its messages' summary, as the worklist and the
-    chart's Measurements card show them (display text, worked out once in Python)."""
+class StatusBadge:
+    """An invitation's status as staff pages show it (the worklist, the chart's
+    Measurements card, the cancel page): display text worked out once in Python."""
 
-    status_class: str
-    status_text: str
+    css_class: str
+    text: str
     #: "2 reminders" for a questionnaire sent and reminded; else "".
     reminders: str
-    status_reason: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class Summary:
+    """An invitation's status badge and its messages' summary, as the worklist and the
+    chart's Measurements card show them."""
+
+    status: StatusBadge
     deliveries: int
     #: "3 messages"; the latest message's kind and channel in lower case, its state
     #: (sent, failed, unknown, sending) and when it went ("d M H:i").
@@ -105,17 +113,25 @@ class Summary:
     last_sent: str
 
 
-def _status(i: Invitation) -> tuple[str, str]:
-    """The status badge's class and text."""
+def status_badge(i: Invitation) -> StatusBadge:
+    """The status badge of invitation ``i``."""
     if i.status == InvitationStatus.COMPLETED:
-        return "status status-active", "Completed"
-    if i.status == InvitationStatus.SENT:
-        return "status status-new", "Running" if i.is_diary else "Sent"
-    if i.status == InvitationStatus.UNDELIVERABLE:
-        return "flag flag-review", "Cannot contact"
-    if i.status == InvitationStatus.SCHEDULED:
-        return "status", "Scheduled"
-    return "status status-expired", i.get_status_display()
+        css_class, text = "status status-active", "Completed"
+    elif i.status == InvitationStatus.SENT:
+        css_class, text = "status status-new", "Running" if i.is_diary else "Sent"
+    elif i.status == InvitationStatus.UNDELIVERABLE:
+        css_class, text = "flag flag-review", "Cannot contact"
+    elif i.status == InvitationStatus.SCHEDULED:
+        css_class, text = "status", "Scheduled"
+    else:
+        css_class, text = "status status-expired", i.get_status_display()
+    reminded = i.status == InvitationStatus.SENT and not i.is_diary and i.reminders_sent
+    return StatusBadge(
+        css_class=css_class,
+        text=text,
+        reminders=_plural(i.reminders_sent, "reminder") if reminded else "",
+        reason=i.status_reason,
+    )
 
 
 def _plural(n: int, word: str) -> str:
@@ -125,16 +141,8 @@ def _plural(n: int, word: str) -> str:
 def _summary(
     i: Invitation, count: int, last: Delivery | None, when: Callable[[Any], str]
 ) -> Summary:
-    status_class, status_text = _status(i)
     return Summary(
-        status_class=status_class,
-        status_text=status_text,
-        reminders=(
-            _plural(i.reminders_sent, "reminder")
-            if i.status == InvitationStatus.SENT and not i.is_diary and i.reminders_sent
-            else ""
-        ),
-        status_reason=i.status_reason,
+        status=status_badge(i),
         deliveries=count,
         deliveries_text=_plural(count, "message"),
         last_kind=last.kind.lower() if last else "",
@@ -327,12 +335,6 @@ def _with_rows(invitations: list[Invitation], *, expired: bool, last: dict[int, 
         p, delivery = i.patient, last.get(i.pk)
         if delivery is not None:
             delivery.invitation = i  # its kind depends on the invitation: no query
-        sent_and_failed = (
-            delivery is not None
-            and not i.is_diary
-            and i.status == InvitationStatus.SENT
-            and delivery.state in ("failed", "unknown")
-        )
         count: int = i.n_deliveries or 0  # type: ignore[attr-defined]
         i.row = WorklistRow(  # type: ignore[attr-defined]
             patient_name=p.full_name,
@@ -352,7 +354,7 @@ def _with_rows(invitations: list[Invitation], *, expired: bool, last: dict[int, 
                 else ""
             ),
             send_now_url=send_now(i.pk),
-            can_send_again=sent_and_failed,
+            can_send_again=i.can_send_again(delivery),
             send_again_url=send_again(i.pk),
             switch_label=(
                 ("Switch to email" if p.preferred_channel == "sms" else "Switch to text messages")

@@ -250,10 +250,6 @@ def invitation_send_now(*, invitation: Invitation, by: User) -> Invitation:
     return locked
 
 
-#: Delivery states after which staff may send the next message at once (worklist).
-NOT_DELIVERED = ("failed", "unknown")
-
-
 def invitation_send_again(*, invitation: Invitation, by: User) -> Invitation:
     """Send a sent questionnaire's next reminder now, because its last message failed
     or its delivery is unknown (the worklist's "Send again").
@@ -269,8 +265,7 @@ def invitation_send_again(*, invitation: Invitation, by: User) -> Invitation:
         )
         if locked.is_diary or locked.status != InvitationStatus.SENT:
             raise ValidationError("Only a sent questionnaire can be sent again.")
-        last = locked.deliveries.order_by("-sequence", "-pk").first()
-        if last is None or last.state not in NOT_DELIVERED:
+        if not locked.can_send_again(locked.deliveries.order_by("-sequence", "-pk").first()):
             raise ValidationError("Its last message went out; the next reminder follows on time.")
         problem = contact_problem(locked.patient)
         if problem:

@@ -28,6 +28,7 @@ from afterglow.schedules.models import Invitation
 from afterglow.schedules.selectors import (
     invitation_deliveries,
     measurements_for_patient,
+    status_badge,
     worklist,
 )
 from afterglow.schedules.services import (
@@ -173,7 +174,12 @@ def cancel(request: StaffRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "schedules/cancel.html",
-        {"invitation": invitation, "patient": invitation.patient, "form": form},
+        {
+            "invitation": invitation,
+            "patient": invitation.patient,
+            "badge": status_badge(invitation),
+            "form": form,
+        },
     )
 
 
