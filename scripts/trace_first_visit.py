@@ -68,17 +68,10 @@ def main() -> int:
     port = bench_web._free_port()
     env = bench_web._environment(folder, port)
     shutil.copyfile(args.db, f"{folder}/bench.sqlite3")
-    built = subprocess.run(
-        [sys.executable, "-m", "afterglow.bench_web", "--build", "120"],
-        env={**env, "BENCH_WEB_PASSWORD": bench_web.PASSWORD},
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if built.returncode != 0:
-        print(built.stderr, file=sys.stderr)
+    plan = bench_web.build_in(env, 120)
+    if plan is None:
         return 1
-    clinic = json.loads(built.stdout.strip().splitlines()[-1])["clinics"]["demo"]
+    clinic = plan["clinics"]["demo"]
     server = subprocess.Popen(
         [
             str(bench_web.BIN / "afterglow"),

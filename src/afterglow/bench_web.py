@@ -218,6 +218,23 @@ def _throughput(session: Session, path: str, runs: int, threads: int = 2) -> flo
 # --- run ---------------------------------------------------------------------------------------
 
 
+def build_in(env: dict[str, str], patients: int) -> dict[str, Any] | None:
+    """:func:`build` in a child process with ``env`` (:func:`_environment`): the plan, or
+    None after printing the child's errors."""
+    built = subprocess.run(
+        [sys.executable, "-m", "afterglow.bench_web", "--build", str(patients)],
+        env={**env, "BENCH_WEB_PASSWORD": PASSWORD},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if built.returncode != 0:
+        print(built.stderr, file=sys.stderr)
+        return None
+    plan: dict[str, Any] = json.loads(built.stdout.strip().splitlines()[-1])
+    return plan
+
+
 def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -279,17 +296,9 @@ def main() -> int:
         print(f"Afterglow bench-web: demo clinic and a {patients:,}-patient clinic, {runs} runs")
         print(f"machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}")
         started = time.perf_counter()
-        built = subprocess.run(
-            [sys.executable, "-m", "afterglow.bench_web", "--build", str(patients)],
-            env={**env, "BENCH_WEB_PASSWORD": PASSWORD},
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-        if built.returncode != 0:
-            print(built.stderr, file=sys.stderr)
+        plan = build_in(env, patients)
+        if plan is None:
             return 1
-        plan = json.loads(built.stdout.strip().splitlines()[-1])
         print(
             f"built in {time.perf_counter() - started:.0f} s "
             f"(bulk copy {plan['copied_seconds']:.0f} s)"
