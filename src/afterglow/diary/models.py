@@ -47,6 +47,15 @@ class DiaryLink(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
+        indexes = [
+            # The worklist's diary gaps read a clinic's working links only (issue 13 §2):
+            # at 10,000 patients, one in six of the clinic's links.
+            models.Index(
+                fields=["clinic", "created_at"],
+                condition=models.Q(revoked_at__isnull=True),
+                name="diarylink_working_idx",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"Diary link for patient {self.patient_id}"
@@ -108,6 +117,11 @@ class DiaryEntry(models.Model):
                 | models.Q(intrusive_memories__isnull=False, flashbacks__isnull=False),
                 name="diary_counts_answered_unless_urgent",
             ),
+        ]
+        indexes = [
+            # Who wrote in the diary since a day, for a clinic, read from the index alone:
+            # the worklist's diary gaps (issue 13 §2).
+            models.Index(fields=["clinic", "day", "patient"], name="diaryentry_clinic_day_idx")
         ]
 
     def __str__(self) -> str:

@@ -137,7 +137,12 @@ class Patient(models.Model):
 
     @property
     def full_name(self) -> str:
-        return f"{self.given_name} {self.family_name}".strip()
+        return Patient.joined_name(self.given_name, self.family_name)
+
+    @staticmethod
+    def joined_name(given_name: str, family_name: str) -> str:
+        """The full name from its parts, for rows read as values rather than models."""
+        return f"{given_name} {family_name}".strip()
 
     @property
     def display_name(self) -> str:

@@ -3,25 +3,22 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.core.paginator import Page, Paginator
 from django.db.models import (
     Count,
     DateField,
-    Exists,
     OuterRef,
     Prefetch,
     Q,
     QuerySet,
     Subquery,
-    Value,
-    Window,
     prefetch_related_objects,
 )
-from django.db.models.functions import Coalesce, Greatest, TruncDate
 from django.utils import timezone
 
 from afterglow.accounts.models import Clinic
@@ -317,25 +314,36 @@ class WorklistRow:
     switch_channel_url: str
 
 
-def _last_deliveries(invitations: list[Invitation]) -> dict[int, Delivery]:
-    """Each invitation's latest message, by invitation pk: one query for all sections."""
-    wanted = [i.last_delivery_pk for i in invitations if i.last_delivery_pk]  # type: ignore[attr-defined]
-    if not wanted:
+def _messages(invitations: list[Invitation]) -> dict[int, tuple[int, Delivery]]:
+    """Each invitation's message count and latest message, by invitation pk, for the rows
+    of every section: two queries (each message's id, then the latest ones), however many
+    rows. Cheaper than a count and a latest-message subquery on every section's query."""
+    if not invitations:
         return {}
-    return {d.invitation_id: d for d in Delivery.objects.filter(pk__in=wanted)}
+    count: Counter[int] = Counter()
+    latest: dict[int, tuple[int, int]] = {}
+    ids = Delivery.objects.filter(invitation__in=[i.pk for i in invitations]).order_by()
+    for invitation_id, sequence, pk in ids.values_list("invitation", "sequence", "pk"):
+        count[invitation_id] += 1
+        latest[invitation_id] = max(latest.get(invitation_id, (sequence, pk)), (sequence, pk))
+    if not latest:
+        return {}
+    wanted = Delivery.objects.filter(pk__in=[pk for _, pk in latest.values()]).order_by()
+    return {d.invitation_id: (count[d.invitation_id], d) for d in wanted}
 
 
-def _with_rows(invitations: list[Invitation], *, expired: bool, last: dict[int, Delivery]) -> None:
+def _with_rows(
+    invitations: list[Invitation], *, expired: bool, sent: dict[int, tuple[int, Delivery]]
+) -> None:
     """Sets each invitation's ``row`` (:class:`WorklistRow`)."""
     chart = pk_links("patients:chart")
     messages, send_now = pk_links("schedules:deliveries"), pk_links("schedules:send_now")
     send_again, switch = pk_links("schedules:send_again"), pk_links("schedules:switch_channel")
     when = day_formatter(with_time=True, with_year=False)
     for i in invitations:
-        p, delivery = i.patient, last.get(i.pk)
+        p, (count, delivery) = i.patient, sent.get(i.pk, (0, None))
         if delivery is not None:
             delivery.invitation = i  # its kind depends on the invitation: no query
-        count: int = i.n_deliveries or 0  # type: ignore[attr-defined]
         i.row = WorklistRow(  # type: ignore[attr-defined]
             patient_name=p.full_name,
             mrn=p.mrn,
@@ -369,7 +377,8 @@ def _with_rows(invitations: list[Invitation], *, expired: bool, last: dict[int, 
 class DiaryGap:
     """A row of the worklist's diary gaps, with its text worked out (display row)."""
 
-    patient: Patient
+    patient_id: int
+    mrn: str
     days_missed: int
     last_entry: dt.date | None
     link_made_on: dt.date
@@ -451,63 +460,88 @@ def _day_bounds(day: dt.date, clinic: Clinic) -> tuple[dt.datetime, dt.datetime]
     return start, end
 
 
-def _diary_gap_links(*, clinic: Clinic, today: dt.date, missed_days: int) -> QuerySet[DiaryLink]:
-    """Working diary links with a gap of ``missed_days`` or more, longest gap first.
+def _diary_gaps(*, clinic: Clinic, today: dt.date, missed_days: int) -> list[_Gap]:
+    """Every working diary link with a gap of ``missed_days`` or more, longest gap first
+    (then by name): one query, whatever the clinic's size.
 
-    The SQL form of :func:`afterglow.alerts.rules.diary_gap`, so the database pages them:
-    the gap starts the day after the later of the last entry and the link's local date,
-    and ``missed_days`` or more whole days before today have no entry exactly when that
-    later day is on or before ``today - missed_days - 1``.
+    The SQL form of :func:`afterglow.alerts.rules.diary_gap` selects the links: the gap
+    starts the day after the later of the last entry and the link's local date, and
+    ``missed_days`` or more whole days before today have no entry exactly when that later
+    day is on or before ``today - missed_days - 1``. ``tests/schedules/
+    test_worklist_diary_gaps.py`` holds the query to the rule on the boundary days.
+
+    The rows are ordered here rather than in SQL: the gap's start needs the link's local
+    date, a per-row time-zone conversion that SQLite makes through a Python function, and
+    a window count for the total, which together cost more than reading the (few hundred
+    at 10,000 patients) rows and sorting them (issue 13 §2). The database orders them by
+    name first, with its own collation, and the stable sort keeps that order within a day.
     """
     cutoff = today - dt.timedelta(days=missed_days + 1)
     # The filter compares the link's time with a clinic-time midnight rather than its local
-    # date: a per-row timezone conversion is slow on SQLite (a Python function per call).
+    # date, so no per-row conversion is needed to select the links.
     made_by, _ = _day_bounds(cutoff + dt.timedelta(days=1), clinic)
-    entries = DiaryEntry.objects.filter(patient=OuterRef("patient_id"))
-    # "No entry after the cutoff" is one seek in the (patient, day) index per link; the
-    # last entry and the anchor are worked out only for the links it keeps. The anchor
-    # (the later of the last entry and the link's local date) only orders the rows: it is
-    # not selected, so SQLite converts each link's time once; :func:`_gaps` works out the
-    # local date of the page's rows.
-    last_entry = entries.order_by("-day").values("day")[:1]
-    made_on = TruncDate("created_at", tzinfo=clinic.tzinfo)
-    return (
+    # Patients who wrote after the cutoff, from the index on (clinic, day, patient) alone;
+    # the database checks each working link against that set (the partial index
+    # ``diarylink_working_idx`` holds only working links). The last entry is looked up
+    # only for the links kept.
+    wrote = DiaryEntry.objects.filter(clinic=clinic, day__gt=cutoff).values("patient_id")
+    last_entry = (
+        DiaryEntry.objects.filter(patient=OuterRef("patient_id")).order_by("-day").values("day")
+    )
+    rows = (
         DiaryLink.objects.usable()
         .filter(clinic=clinic, created_at__lt=made_by)
-        .filter(~Exists(entries.filter(day__gt=cutoff)))
-        .select_related("patient")
-        .only("created_at", "patient__given_name", "patient__family_name", "patient__mrn")
-        .annotate(last_entry=Subquery(last_entry, output_field=DateField()))
-        .alias(anchor=Greatest(Coalesce("last_entry", Value(dt.date.min)), made_on))
-        .order_by("anchor", "patient__family_name", "patient__given_name", "pk")
+        .exclude(patient__in=wrote)
+        .annotate(last_entry=Subquery(last_entry[:1], output_field=DateField()))
+        .order_by("patient__family_name", "patient__given_name", "pk")
+        .values_list(
+            "patient_id",
+            "patient__mrn",
+            "patient__given_name",
+            "patient__family_name",
+            "created_at",
+            "last_entry",
+        )
     )
-
-
-def _gaps(links: Iterable[DiaryLink], *, today: dt.date, clinic: Clinic) -> list[DiaryGap]:
-    """The rows of :func:`_diary_gap_links`, which has selected them: no second filter
-    here (``tests/schedules/test_worklist_diary_gaps.py`` holds the query to
-    :func:`afterglow.alerts.rules.diary_gap`, the rule the missed-diary alert uses, on
-    the boundary days). The days missed are counted as the rule counts them."""
     gaps = []
-    chart, day = pk_links("patients:chart"), day_formatter()
-    for link in links:
-        made_on = timezone.localtime(link.created_at, clinic.tzinfo).date()
-        last_entry: dt.date | None = link.last_entry  # type: ignore[attr-defined]
+    tz = clinic.tzinfo
+    for patient_id, mrn, given, family, created_at, last_entry in rows:
+        made_on = created_at.astimezone(tz).date()
         anchor = made_on if last_entry is None else max(last_entry, made_on)
         missed = (today - anchor).days - 1  # whole days after the anchor, before today
-        gaps.append(
-            DiaryGap(
-                patient=link.patient,
-                days_missed=missed,
-                last_entry=last_entry,
-                link_made_on=made_on,
-                patient_name=link.patient.full_name,
-                chart_url=chart(link.patient_id) + "#diary",
-                last_entry_text=day(last_entry) or "none",
-                link_made_on_text=day(made_on),
-            )
-        )
+        gaps.append(_Gap(missed, patient_id, mrn, given, family, made_on, last_entry))
+    gaps.sort(key=lambda g: -g.days_missed)
     return gaps
+
+
+class _Gap(NamedTuple):
+    """A diary gap as read: :func:`_gap_rows` makes the display rows of those shown."""
+
+    days_missed: int
+    patient_id: int
+    mrn: str
+    given_name: str
+    family_name: str
+    link_made_on: dt.date
+    last_entry: dt.date | None
+
+
+def _gap_rows(gaps: Iterable[_Gap]) -> list[DiaryGap]:
+    chart, day = pk_links("patients:chart"), day_formatter()
+    return [
+        DiaryGap(
+            patient_id=g.patient_id,
+            mrn=g.mrn,
+            days_missed=g.days_missed,
+            last_entry=g.last_entry,
+            link_made_on=g.link_made_on,
+            patient_name=Patient.joined_name(g.given_name, g.family_name),
+            chart_url=chart(g.patient_id) + "#diary",
+            last_entry_text=day(g.last_entry) or "none",
+            link_made_on_text=day(g.link_made_on),
+        )
+        for g in gaps
+    ]
 
 
 def worklist(
@@ -530,10 +564,9 @@ def worklist(
     ``show`` = ``"all"`` gives each section's first :data:`WORKLIST_OVERVIEW_ROWS` rows;
     a section of :data:`SECTIONS` gives page ``page`` of that section alone (an
     out-of-range page is the last one; ``per_page`` defaults to
-    :data:`WORKLIST_PAGE_SIZE`). Whatever the clinic's size: two count queries (three on a
-    section's page, where the diary gaps are counted apart), one query per section shown
-    (the diary gaps' rows carry their total on the overview), and one for the latest
-    messages of every row.
+    :data:`WORKLIST_PAGE_SIZE`). Whatever the clinic's size: two count queries, one for
+    the diary gaps (read whole: they count themselves), one per invitation section shown
+    and one for the latest messages of every row.
     """
     show = show if show in SECTIONS else "all"
     per_page = per_page or WORKLIST_PAGE_SIZE
@@ -542,19 +575,7 @@ def worklist(
     start, end = _day_bounds(today, clinic)
     threshold = clinic.diary_missed_days_alert
     base = Invitation.objects.for_clinic(clinic)
-    # Each row's message count and latest message by subquery: the full list is loaded
-    # when a row's messages are opened.
-    messages = Delivery.objects.filter(invitation=OuterRef("pk"))
-    rows_of = (
-        base.select_related("patient", "course")
-        .only(*_WORKLIST_COLUMNS)
-        .annotate(
-            n_deliveries=Subquery(
-                messages.order_by().values("invitation").annotate(n=Count("pk")).values("n")
-            ),
-            last_delivery_pk=Subquery(messages.order_by("-sequence", "-pk").values("pk")[:1]),
-        )
-    )
+    rows_of = base.select_related("patient", "course").only(*_WORKLIST_COLUMNS)
     # WORKLIST_OPEN as it is: the partial index on it serves "due today" and "overdue".
     open_rows = base.filter(WORKLIST_OPEN)
     recently_expired = Q(
@@ -567,7 +588,6 @@ def worklist(
         ),
         "overdue": rows_of.filter(WORKLIST_OPEN, due_at__lt=start).order_by("due_at", "pk"),
         "expired": rows_of.filter(recently_expired).order_by("-status_changed_at", "-pk"),
-        "diary": _diary_gap_links(clinic=clinic, today=today, missed_days=threshold),
     }
     # "Due today" and "overdue" counted in one pass over the partial index.
     counts = open_rows.filter(due_at__lt=end).aggregate(
@@ -575,34 +595,25 @@ def worklist(
         overdue=Count("pk", filter=Q(due_at__lt=start)),
     )
     counts["expired"] = base.filter(recently_expired).count()
-    if show == "all":
-        # The diary gaps' total comes with their first rows (a window count): one pass.
-        sections["diary"] = sections["diary"].annotate(total=Window(Count("pk")))
-    else:
-        counts["diary"] = sections["diary"].count()
+    # Every diary gap is read (a few hundred at 10,000 patients), so they count themselves.
+    gaps = _diary_gaps(clinic=clinic, today=today, missed_days=threshold)
+    counts["diary"] = len(gaps)
     shown: dict[str, list[Any]] = {name: [] for name in SECTIONS}
     current: Page[Any] | None = None
-    for name, rows in sections.items():
+    for name in SECTIONS:
+        rows: QuerySet[Any] | list[_Gap] = gaps if name == "diary" else sections[name]
         if show == "all":
-            window = rows[: min(per_page, WORKLIST_OVERVIEW_ROWS)]
+            shown[name] = list(rows[: min(per_page, WORKLIST_OVERVIEW_ROWS)])
         elif name == show:
             # The count is known: the paginator need not ask again.
             paginator = Paginator(rows, per_page)
             paginator.count = counts[name]  # type: ignore[misc]
             current = paginator.get_page(page)
-            window = current.object_list  # type: ignore[assignment]
-        else:
-            continue
-        if name == "diary":
-            links = list(window)
-            if show == "all":
-                counts["diary"] = links[0].total if links else 0  # type: ignore[attr-defined]
-            shown[name] = _gaps(links, today=today, clinic=clinic)
-        else:
-            shown[name] = list(window)
-    last = _last_deliveries(shown["due"] + shown["overdue"] + shown["expired"])
+            shown[name] = list(current.object_list)
+    shown["diary"] = _gap_rows(shown["diary"])
+    sent = _messages(shown["due"] + shown["overdue"] + shown["expired"])
     for name in ("due", "overdue", "expired"):
-        _with_rows(shown[name], expired=name == "expired", last=last)
+        _with_rows(shown[name], expired=name == "expired", sent=sent)
     return Worklist(
         today=today,
         due_today=shown["due"],
