@@ -47,7 +47,10 @@ def jinja_include(context: template.Context, template_name: str, **values: Any) 
     partial = engines["jinja2"].get_template(template_name)
     request = context.get("request")
     if request is not None:
-        # Django's csrf context processor gives the page a token worked out once.
-        token = context.get("csrf_token") or SimpleLazyObject(lambda: get_token(request))
+        # Django's csrf context processor gives the page a token worked out once (lazily:
+        # not tested for truth here, which would ask for it).
+        token = context.get("csrf_token")
+        if token is None:
+            token = SimpleLazyObject(lambda: get_token(request))
         values.update(request=request, csrf_token=token, csrf_input=_CsrfInput(token))
     return mark_safe(partial.render(values))  # escaped by Jinja2
