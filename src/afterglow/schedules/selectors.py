@@ -329,6 +329,8 @@ def _messages(invitations: list[Invitation]) -> dict[int, tuple[int, Delivery]]:
     if not latest:
         return {}
     wanted = Delivery.objects.filter(pk__in=[pk for _, pk in latest.values()]).order_by()
+    # What a row's summary shows of it (kind, channel, state, time sent).
+    wanted = wanted.only("invitation", "sequence", "channel", "status", "claimed_at", "finished_at")
     return {d.invitation_id: (count[d.invitation_id], d) for d in wanted}
 
 
