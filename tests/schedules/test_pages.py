@@ -12,6 +12,7 @@ from afterglow.audit.models import Action, AuditEvent
 from afterglow.diary.models import DiaryEntry, DiaryLink
 from afterglow.schedules import selectors
 from afterglow.schedules.models import Delivery, InvitationStatus
+from afterglow.treatment.services.courses import course_pause
 from tests.schedules.conftest import invitation, ny, start_course
 
 WORKLIST = reverse("schedules:worklist")
@@ -87,6 +88,22 @@ def test_the_care_team_works_the_list_and_coordinators_and_researchers_cannot(
     assert colleague.client.get(WORKLIST).status_code == 200
     assert coordinator.client.get(WORKLIST).status_code == 403
     assert researcher.client.get(WORKLIST).status_code == 403
+
+
+def test_a_paused_courses_rows_say_they_are_held(clinician, course, harness) -> None:
+    """The course's status comes with each row (not a course model per row)."""
+    harness.sweep(ny(2, 28, 9, 5))
+    harness.sweep(ny(3, 3, 9, 5))
+    harness.at(ny(3, 3, 12))
+    held = "Course paused: held"
+    assert held not in clinician.client.get(WORKLIST).content.decode()
+    course_pause(course=course, by=clinician.user, reason="Unwell this week")
+    page = clinician.client.get(WORKLIST)
+    shown = page.context["worklist"].due_today + page.context["worklist"].overdue
+    assert shown and all(i.row.course_paused for i in shown)
+    assert section(page.content.decode(), "due-today").count(held) == len(
+        page.context["worklist"].due_today
+    )
 
 
 def test_the_worklist_costs_the_same_queries_for_one_patient_or_four(clinician, harness) -> None:

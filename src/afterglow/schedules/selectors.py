@@ -12,6 +12,7 @@ from django.core.paginator import Page, Paginator
 from django.db.models import (
     Count,
     DateField,
+    F,
     OuterRef,
     Prefetch,
     Q,
@@ -354,7 +355,7 @@ def _with_rows(
             label=i.label,
             instrument_name=i.instrument_name,
             when=when(i.status_changed_at if expired else i.due_at),
-            course_paused=i.course.status == CourseStatus.PAUSED,
+            course_paused=i.course_status == CourseStatus.PAUSED,  # type: ignore[attr-defined]
             summary=_summary(i, count, delivery, when),
             messages_url=messages(i.pk),
             phone=p.phone,
@@ -400,7 +401,6 @@ _WORKLIST_COLUMNS = (
     "patient__email",
     "patient__preferred_channel",
     "patient__sms_opted_out_at",
-    "course__status",
     "key",
     "instrument",
     "label",
@@ -577,7 +577,12 @@ def worklist(
     start, end = _day_bounds(today, clinic)
     threshold = clinic.diary_missed_days_alert
     base = Invitation.objects.for_clinic(clinic)
-    rows_of = base.select_related("patient", "course").only(*_WORKLIST_COLUMNS)
+    # The course only for its status (paused: held): not a model per row.
+    rows_of = (
+        base.select_related("patient")
+        .only(*_WORKLIST_COLUMNS)
+        .annotate(course_status=F("course__status"))
+    )
     # WORKLIST_OPEN as it is: the partial index on it serves "due today" and "overdue".
     open_rows = base.filter(WORKLIST_OPEN)
     recently_expired = Q(
