@@ -120,11 +120,11 @@ def test_the_worklist_costs_the_same_queries_for_one_patient_or_four(clinician, 
     # Issue 13 §2: the clinic switcher reuses the request's memberships, and the idle stamp
     # is not written again within a minute (no BEGIN, UPDATE, COMMIT of the session); "due
     # today" and "overdue" are counted in one aggregate query. Round 5: the messages of
-    # every section's rows in two queries (their ids, then the latest ones) rather than
-    # two subqueries in each section's query; the diary gaps read whole in one query,
-    # which counts them. The view writes its read event (BEGIN, chain head, INSERT, head
+    # every section's rows in one query rather than two subqueries in each section's
+    # query and a query for the latest; the diary gaps read whole in one query, which
+    # counts them. The view writes its read event (BEGIN, chain head, INSERT, head
     # UPDATE, COMMIT: five queries).
-    assert one == 18
+    assert one == 17
     for n in range(3):
         start_course(clinician, email=f"p{n}@example.org")
     harness.sweep(ny(3, 3, 9, 10))
@@ -245,6 +245,35 @@ def test_the_patient_page_shows_each_invitation_and_its_messages(
     assert reverse("schedules:cancel", args=[later.pk]) in card
     sent = invitation(course, "pcl5@baseline")
     assert reverse("schedules:send_now", args=[sent.pk]) not in card  # already sent
+
+
+def test_a_worklist_row_sums_up_its_messages_by_the_latest_in_sending_order(
+    clinician, course, harness
+) -> None:
+    """The latest message is the highest sequence (then id), whatever order the rows were
+    written in; the count is every message; the chart's card says the same."""
+    harness.sweep(ny(2, 28, 9, 5))
+    harness.sweep(ny(3, 1, 9, 5))
+    harness.at(ny(3, 1, 12))
+    baseline = invitation(course, "pcl5@baseline")
+    assert baseline.deliveries.count() == 2  # the invitation and reminder 1, both sent
+    # Reminder 2 is written before a resend of reminder 1 by text, and it failed.
+    Delivery.objects.create(
+        invitation=baseline, sequence=2, channel="email", status="failed", finished_at=ny(3, 1, 10)
+    )
+    Delivery.objects.create(
+        invitation=baseline, sequence=1, channel="sms", status="sent", finished_at=ny(3, 1, 11)
+    )
+    page = clinician.client.get(WORKLIST)
+    [row] = [i.row for i in page.context["worklist"].overdue if i.pk == baseline.pk]
+    assert row.summary.deliveries_text == "4 messages"
+    assert (row.summary.last_kind, row.summary.last_state) == ("reminder 2", "failed")
+    assert row.can_send_again  # a sent questionnaire whose latest message did not go out
+    html = section(page.content.decode(), "overdue")
+    assert "4 messages · last: reminder 2 by email, " in html and "not delivered" in html
+    chart = clinician.client.get(reverse("patients:chart", args=[course.patient_id]))
+    card = section(chart.content.decode(), "measurements")
+    assert "4 messages · last: reminder 2 by email, " in card
 
 
 def test_the_measurements_card_costs_the_same_queries_with_many_messages(

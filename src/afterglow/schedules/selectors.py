@@ -315,24 +315,38 @@ class WorklistRow:
     switch_channel_url: str
 
 
+#: What a worklist row's summary shows of a message (kind, channel, state, time sent).
+_MESSAGE_FIELDS = (
+    "id",
+    "invitation_id",
+    "sequence",
+    "channel",
+    "status",
+    "claimed_at",
+    "finished_at",
+)
+
+
 def _messages(invitations: list[Invitation]) -> dict[int, tuple[int, Delivery]]:
     """Each invitation's message count and latest message, by invitation pk, for the rows
-    of every section: two queries (each message's id, then the latest ones), however many
-    rows. Cheaper than a count and a latest-message subquery on every section's query."""
+    of every section: one query, however many rows (cheaper than a count and a
+    latest-message subquery on every section's query). Every message of the rows is read
+    as a tuple of :data:`_MESSAGE_FIELDS`; only each row's latest becomes a model."""
     if not invitations:
         return {}
     count: Counter[int] = Counter()
-    latest: dict[int, tuple[int, int]] = {}
-    ids = Delivery.objects.filter(invitation__in=[i.pk for i in invitations]).order_by()
-    for invitation_id, sequence, pk in ids.values_list("invitation", "sequence", "pk"):
+    latest: dict[int, tuple[Any, ...]] = {}
+    sent = Delivery.objects.filter(invitation__in=[i.pk for i in invitations]).order_by()
+    for message in sent.values_list(*_MESSAGE_FIELDS):
+        invitation_id = message[1]
         count[invitation_id] += 1
-        latest[invitation_id] = max(latest.get(invitation_id, (sequence, pk)), (sequence, pk))
-    if not latest:
-        return {}
-    wanted = Delivery.objects.filter(pk__in=[pk for _, pk in latest.values()]).order_by()
-    # What a row's summary shows of it (kind, channel, state, time sent).
-    wanted = wanted.only("invitation", "sequence", "channel", "status", "claimed_at", "finished_at")
-    return {d.invitation_id: (count[d.invitation_id], d) for d in wanted}
+        last = latest.get(invitation_id)
+        if last is None or (message[2], message[0]) > (last[2], last[0]):  # (sequence, id)
+            latest[invitation_id] = message
+    return {
+        invitation_id: (count[invitation_id], Delivery.from_db(sent.db, _MESSAGE_FIELDS, message))
+        for invitation_id, message in latest.items()
+    }
 
 
 def _with_rows(
