@@ -582,7 +582,7 @@ def worklist(
     out-of-range page is the last one; ``per_page`` defaults to
     :data:`WORKLIST_PAGE_SIZE`). Whatever the clinic's size: two count queries, one for
     the diary gaps (read whole: they count themselves), one per invitation section shown
-    and one for the latest messages of every row.
+    and one for the messages of every row shown.
     """
     show = show if show in SECTIONS else "all"
     per_page = per_page or WORKLIST_PAGE_SIZE
