@@ -44,3 +44,24 @@ def test_sqlite_reads_the_partial_index_for_the_open_rows(clinic) -> None:
 def test_a_constant_takes_plain_identifiers_only(value) -> None:
     with pytest.raises(ValueError, match="plain identifier"):
         Const(value)
+
+
+def test_the_diary_gaps_read_their_two_indexes(clinic) -> None:
+    """Who wrote since the cutoff comes from the covering (clinic, day, patient) index on
+    diary entries, and the working links from the partial index that holds every column
+    the query reads of a link (issue 13 §2 round 5)."""
+    from django.test.utils import CaptureQueriesContext
+
+    from afterglow.schedules.selectors import _diary_gaps
+
+    with CaptureQueriesContext(connection) as queries:
+        assert _diary_gaps(clinic=clinic, today=NOW.date(), missed_days=3) == []
+    [query] = queries.captured_queries  # one query, whatever the clinic's size
+    if connection.vendor == "sqlite":
+        with connection.cursor() as cursor:
+            cursor.execute("EXPLAIN QUERY PLAN " + query["sql"])
+            plan = " | ".join(str(row[-1]) for row in cursor.fetchall())
+        assert "diarylink_working_idx" in plan
+        assert "USING COVERING INDEX diaryentry_clinic_day_idx" in plan
+    else:  # PostgreSQL chooses by its statistics; an empty table may well be scanned.
+        assert "diary_diarylink" in query["sql"]
