@@ -33,10 +33,11 @@ def test_jinja_include_passes_only_its_names_and_the_request_token() -> None:
 
 
 def _worklist_row(pk: int) -> object:
-    """A stand-in worklist row with one "Send now" form (the partial reads only these)."""
+    """An invitation stand-in carrying a real worklist row with one "Send now" form (the
+    partial reads only ``pk`` and ``row``)."""
     from types import SimpleNamespace
 
-    from afterglow.schedules.selectors import StatusBadge, Summary
+    from afterglow.schedules.selectors import StatusBadge, Summary, WorklistRow
 
     badge = StatusBadge(css_class="status", text="Scheduled", reminders="", reason="")
     summary = Summary(
@@ -48,7 +49,7 @@ def _worklist_row(pk: int) -> object:
         last_state="",
         last_sent="",
     )
-    row = SimpleNamespace(
+    row = WorklistRow(
         patient_name="A B",
         mrn="M1",
         opted_out_of_texts=False,
