@@ -66,6 +66,9 @@ def test_a_personal_link_is_selected_whole_on_a_click(
     page.get_by_role("button", name="Create link").click()
     field = page.get_by_label(re.compile("Link \\(shown only now"))
     expect(field).to_have_value(re.compile("/q/"))
+    # The field is in the DOM before its deferred script has run; a person clicks
+    # a loaded page, so wait for the load event as they would (CI once clicked first).
+    page.wait_for_load_state("load")
     field.click()
     selected = page.evaluate(
         "() => { const f = document.getElementById('link-url');"
