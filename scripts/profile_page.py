@@ -1,7 +1,7 @@
 """Time (and optionally profile) one staff page in-process, through the full middleware.
 
     .venv/bin/python scripts/profile_page.py DB.sqlite3 /staff/patients/ [--runs 50]
-        [--queries] [--profile [--sort tottime] [--top 40]] [--clinic demo] [--save FILE]
+        [--queries] [--profile [--sort tottime] [--top 40] [--dump FILE]] [--clinic demo] [--save FILE]
 
 Works on a *copy* of DB (a database holding the demo clinic, e.g. one built by
 ``afterglow migrate && afterglow demo`` with ``DATABASE_URL=sqlite:////tmp/demo.sqlite3``),
@@ -38,6 +38,7 @@ def main() -> int:
     parser.add_argument("--sort", default="cumulative")
     parser.add_argument("--top", type=int, default=40)
     parser.add_argument("--save", metavar="FILE", help="write the page's body to FILE (to diff)")
+    parser.add_argument("--dump", metavar="FILE", help="with --profile, also write the stats to FILE")
     args = parser.parse_args()
     if not os.path.isfile(args.database) or args.runs < 1:
         print("profile_page: DATABASE must be a SQLite file and --runs >= 1", file=sys.stderr)
@@ -112,6 +113,8 @@ def _measure(args: argparse.Namespace) -> int:
             client.get(args.path)
         profiler.disable()
         pstats.Stats(profiler).sort_stats(args.sort).print_stats(args.top)
+        if args.dump:
+            profiler.dump_stats(args.dump)
     return 0
 
 

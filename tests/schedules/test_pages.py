@@ -123,8 +123,8 @@ def test_the_worklist_costs_the_same_queries_for_one_patient_or_four(clinician, 
     # every section's rows in one query rather than two subqueries in each section's
     # query and a query for the latest; the diary gaps read whole in one query, which
     # counts them. The view writes its read event (BEGIN, chain head, INSERT, head
-    # UPDATE, COMMIT: five queries).
-    assert one == 17
+    # UPDATE, COMMIT: five queries). Round 6: no section is full, so no count query.
+    assert one == 15
     for n in range(3):
         start_course(clinician, email=f"p{n}@example.org")
     harness.sweep(ny(3, 3, 9, 10))
@@ -133,6 +133,44 @@ def test_the_worklist_costs_the_same_queries_for_one_patient_or_four(clinician, 
     worklist = clinician.client.get(WORKLIST).context["worklist"]
     assert len(worklist.due_today) == 8 and len(worklist.diary_gaps) == 4
     assert count() == one
+
+
+def test_the_overview_counts_only_its_full_sections_in_the_database(
+    clinician, harness, monkeypatch
+) -> None:
+    """A section the overview shows whole counts its rows; a full one is counted in the
+    database (one query for "due today" and "overdue", one for "expired"). Either way the
+    totals are those a section's own page counts, which always asks the database."""
+
+    def overview() -> tuple[dict[str, int], int]:
+        with CaptureQueriesContext(connection) as queries:
+            page = clinician.client.get(WORKLIST)
+        return page.context["worklist"].counts, len(queries)
+
+    def counted() -> dict[str, int]:
+        return dict(clinician.client.get(WORKLIST, {"show": "due"}).context["worklist"].counts)
+
+    for n in range(3):
+        start_course(clinician, email=f"p{n}@example.org")
+    harness.sweep(ny(2, 25, 12, 5))
+    harness.sweep(ny(3, 3, 9, 10))
+    DiaryLink.objects.update(created_at=ny(2, 25, 12))
+    harness.at(ny(3, 3, 12))
+    whole, queries = overview()
+    assert whole == counted() == {"due": 6, "overdue": 0, "expired": 6, "diary": 3}
+    # Full at 6 rows: "due today" and "expired" are counted (two queries more).
+    monkeypatch.setattr(selectors, "WORKLIST_OVERVIEW_ROWS", 6)
+    assert overview() == (whole, queries + 2)
+    # Fewer rows than there are: the rest is left out, and the totals are still right.
+    monkeypatch.setattr(selectors, "WORKLIST_OVERVIEW_ROWS", 4)
+    page = clinician.client.get(WORKLIST).context["worklist"]
+    assert page.counts == whole and len(page.due_today) == len(page.expired) == 4
+    assert page.left_out == {"due": 2, "overdue": 0, "expired": 2, "diary": 0}
+    # A day later nothing is due today and the rows are overdue: counted alone.
+    harness.at(ny(3, 4, 12))
+    later, later_queries = overview()
+    assert later == counted() and later["due"] == 0 and later["overdue"] > 4
+    assert later_queries == queries + 1 + (later["expired"] >= 4)
 
 
 def test_a_section_pages_and_its_links_keep_the_section(

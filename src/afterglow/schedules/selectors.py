@@ -580,9 +580,11 @@ def worklist(
     ``show`` = ``"all"`` gives each section's first :data:`WORKLIST_OVERVIEW_ROWS` rows;
     a section of :data:`SECTIONS` gives page ``page`` of that section alone (an
     out-of-range page is the last one; ``per_page`` defaults to
-    :data:`WORKLIST_PAGE_SIZE`). Whatever the clinic's size: two count queries, one for
-    the diary gaps (read whole: they count themselves), one per invitation section shown
-    and one for the messages of every row shown.
+    :data:`WORKLIST_PAGE_SIZE`). Whatever the clinic's size: one query for the diary gaps
+    (read whole: they count themselves), one per invitation section shown, one for the
+    messages of every row shown, and at most two count queries. The overview counts only
+    its full sections in the database (one query for "due today" and "overdue", one for
+    "expired"): a section with fewer rows than the overview holds counts its rows.
     """
     show = show if show in SECTIONS else "all"
     per_page = per_page or WORKLIST_PAGE_SIZE
@@ -610,27 +612,39 @@ def worklist(
         "overdue": rows_of.filter(WORKLIST_OPEN, due_at__lt=start).order_by("due_at", "pk"),
         "expired": rows_of.filter(recently_expired).order_by("-status_changed_at", "-pk"),
     }
-    # "Due today" and "overdue" counted in one pass over the partial index.
-    counts = open_rows.filter(due_at__lt=end).aggregate(
-        due=Count("pk", filter=Q(due_at__gte=start)),
-        overdue=Count("pk", filter=Q(due_at__lt=start)),
-    )
-    counts["expired"] = base.filter(recently_expired).count()
     # Every diary gap is read (a few hundred at 10,000 patients), so they count themselves.
     gaps = _diary_gaps(clinic=clinic, today=today, missed_days=threshold)
-    counts["diary"] = len(gaps)
     shown: dict[str, list[Any]] = {name: [] for name in SECTIONS}
     current: Page[Any] | None = None
-    for name in SECTIONS:
-        rows: QuerySet[Any] | list[_Gap] = gaps if name == "diary" else sections[name]
-        if show == "all":
-            shown[name] = list(rows[: min(per_page, WORKLIST_OVERVIEW_ROWS)])
-        elif name == show:
-            # The count is known: the paginator need not ask again.
-            paginator = Paginator(rows, per_page)
-            paginator.count = counts[name]  # type: ignore[misc]
-            current = paginator.get_page(page)
-            shown[name] = list(current.object_list)
+    if show == "all":
+        limit = min(per_page, WORKLIST_OVERVIEW_ROWS)
+        for name, section in sections.items():
+            shown[name] = list(section[:limit])
+        shown["diary"] = gaps[:limit]
+        # A section with room to spare on the overview shows all its rows: they count
+        # themselves, and only a full section is counted in the database (issue 13 §2).
+        full = {name for name in sections if len(shown[name]) == limit}
+    else:
+        full = set(sections)
+    counts = {name: len(shown[name]) for name in sections if name not in full}
+    open_full = [name for name in ("due", "overdue") if name in full]
+    if open_full:
+        # "Due today" and "overdue" counted in one pass over the partial index.
+        window = {"due": Q(due_at__gte=start), "overdue": Q(due_at__lt=start)}
+        counts |= open_rows.filter(due_at__lt=end).aggregate(
+            **{name: Count("pk", filter=window[name]) for name in open_full}
+        )
+    if "expired" in full:
+        counts["expired"] = base.filter(recently_expired).count()
+    counts["diary"] = len(gaps)
+    if show != "all":
+        rows: QuerySet[Any] | list[_Gap] = gaps if show == "diary" else sections[show]
+        # The count is known: the paginator need not ask again.
+        paginator = Paginator(rows, per_page)
+        paginator.count = counts[show]  # type: ignore[misc]
+        current = paginator.get_page(page)
+        shown[show] = list(current.object_list)
+    counts = {name: counts[name] for name in SECTIONS}  # in the sections' order
     shown["diary"] = _gap_rows(shown["diary"])
     sent = _messages(shown["due"] + shown["overdue"] + shown["expired"])
     for name in ("due", "overdue", "expired"):
