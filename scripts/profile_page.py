@@ -1,7 +1,8 @@
 """Time (and optionally profile) one staff page in-process, through the full middleware.
 
     .venv/bin/python scripts/profile_page.py DB.sqlite3 /staff/patients/ [--runs 50]
-        [--queries] [--profile [--sort tottime] [--top 40] [--dump FILE]] [--clinic demo] [--save FILE]
+        [--queries] [--profile [--sort tottime] [--top 40] [--dump FILE]]
+        [--clinic demo] [--save FILE]
 
 Works on a *copy* of DB (a database holding the demo clinic, e.g. one built by
 ``afterglow migrate && afterglow demo`` with ``DATABASE_URL=sqlite:////tmp/demo.sqlite3``),
@@ -38,7 +39,7 @@ def main() -> int:
     parser.add_argument("--sort", default="cumulative")
     parser.add_argument("--top", type=int, default=40)
     parser.add_argument("--save", metavar="FILE", help="write the page's body to FILE (to diff)")
-    parser.add_argument("--dump", metavar="FILE", help="with --profile, also write the stats to FILE")
+    parser.add_argument("--dump", metavar="FILE", help="with --profile, write the stats to FILE")
     args = parser.parse_args()
     if not os.path.isfile(args.database) or args.runs < 1:
         print("profile_page: DATABASE must be a SQLite file and --runs >= 1", file=sys.stderr)
