@@ -6,6 +6,7 @@ import datetime as dt
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from functools import cache
 from typing import Any, NamedTuple
 
 from django.core.paginator import Page, Paginator
@@ -501,23 +502,11 @@ def _diary_gaps(*, clinic: Clinic, today: dt.date, missed_days: int) -> list[_Ga
     # ``diarylink_working_idx`` holds only working links). The last entry is looked up
     # only for the links kept.
     wrote = DiaryEntry.objects.filter(clinic=clinic, day__gt=cutoff).values("patient_id")
-    last_entry = (
-        DiaryEntry.objects.filter(patient=OuterRef("patient_id")).order_by("-day").values("day")
-    )
     rows = (
-        DiaryLink.objects.usable()
+        _queries()
+        .diary_gaps.usable()
         .filter(clinic=clinic, created_at__lt=made_by)
         .exclude(patient__in=wrote)
-        .annotate(last_entry=Subquery(last_entry[:1], output_field=DateField()))
-        .order_by("patient__family_name", "patient__given_name", "pk")
-        .values_list(
-            "patient_id",
-            "patient__mrn",
-            "patient__given_name",
-            "patient__family_name",
-            "created_at",
-            "last_entry",
-        )
     )
     gaps = []
     tz = clinic.tzinfo
@@ -528,6 +517,60 @@ def _diary_gaps(*, clinic: Clinic, today: dt.date, missed_days: int) -> list[_Ga
         gaps.append(_Gap(missed, patient_id, mrn, given, family, made_on, last_entry))
     gaps.sort(key=lambda g: -g.days_missed)
     return gaps
+
+
+@dataclass(frozen=True)
+class _Queries:
+    """The worklist's queries without the values of the request (clinic, day, time).
+
+    Built once per process: Django takes longer to build a query's select, joins, order
+    and fixed filters than the database takes to answer it on the demo clinic, so each
+    request adds only its own filters to a copy (``filter`` copies; these are never
+    evaluated themselves). Issue 13 §2."""
+
+    #: Open invitations as rows, by due time ("due today", "overdue").
+    open_rows: QuerySet[Invitation]
+    #: Expired invitations as rows, the latest first.
+    expired_rows: QuerySet[Invitation]
+    #: Open invitations, to count (``WORKLIST_OPEN`` as it is: its partial index).
+    open: QuerySet[Invitation]
+    expired: QuerySet[Invitation]
+    #: Diary links as gap rows (``_diary_gaps`` adds the working links' filter).
+    diary_gaps: Any
+
+
+@cache
+def _queries() -> _Queries:
+    # The course only for its status (paused: held): not a model per row.
+    rows = (
+        Invitation.objects.select_related("patient")
+        .only(*_WORKLIST_COLUMNS)
+        .annotate(course_status=F("course__status"))
+    )
+    expired = Invitation.objects.filter(status=InvitationStatus.EXPIRED)
+    last_entry = (
+        DiaryEntry.objects.filter(patient=OuterRef("patient_id")).order_by("-day").values("day")
+    )
+    return _Queries(
+        open_rows=rows.filter(WORKLIST_OPEN).order_by("due_at", "pk"),
+        expired_rows=rows.filter(status=InvitationStatus.EXPIRED).order_by(
+            "-status_changed_at", "-pk"
+        ),
+        open=Invitation.objects.filter(WORKLIST_OPEN),
+        expired=expired,
+        diary_gaps=DiaryLink.objects.annotate(
+            last_entry=Subquery(last_entry[:1], output_field=DateField())
+        )
+        .order_by("patient__family_name", "patient__given_name", "pk")
+        .values_list(
+            "patient_id",
+            "patient__mrn",
+            "patient__given_name",
+            "patient__family_name",
+            "created_at",
+            "last_entry",
+        ),
+    )
 
 
 class _Gap(NamedTuple):
@@ -592,25 +635,13 @@ def worklist(
     today = timezone.localdate(now, timezone=clinic.tzinfo)
     start, end = _day_bounds(today, clinic)
     threshold = clinic.diary_missed_days_alert
-    base = Invitation.objects.for_clinic(clinic)
-    # The course only for its status (paused: held): not a model per row.
-    rows_of = (
-        base.select_related("patient")
-        .only(*_WORKLIST_COLUMNS)
-        .annotate(course_status=F("course__status"))
-    )
-    # WORKLIST_OPEN as it is: the partial index on it serves "due today" and "overdue".
-    open_rows = base.filter(WORKLIST_OPEN)
-    recently_expired = Q(
-        status=InvitationStatus.EXPIRED,
-        status_changed_at__gte=now - dt.timedelta(days=EXPIRED_RECENT_DAYS),
-    )
+    queries = _queries()
+    # The partial index on WORKLIST_OPEN serves "due today" and "overdue".
+    recently = {"status_changed_at__gte": now - dt.timedelta(days=EXPIRED_RECENT_DAYS)}
     sections: dict[str, QuerySet[Any]] = {
-        "due": rows_of.filter(WORKLIST_OPEN, due_at__gte=start, due_at__lt=end).order_by(
-            "due_at", "pk"
-        ),
-        "overdue": rows_of.filter(WORKLIST_OPEN, due_at__lt=start).order_by("due_at", "pk"),
-        "expired": rows_of.filter(recently_expired).order_by("-status_changed_at", "-pk"),
+        "due": queries.open_rows.filter(clinic=clinic, due_at__gte=start, due_at__lt=end),
+        "overdue": queries.open_rows.filter(clinic=clinic, due_at__lt=start),
+        "expired": queries.expired_rows.filter(clinic=clinic, **recently),
     }
     # Every diary gap is read (a few hundred at 10,000 patients), so they count themselves.
     gaps = _diary_gaps(clinic=clinic, today=today, missed_days=threshold)
@@ -631,11 +662,11 @@ def worklist(
     if open_full:
         # "Due today" and "overdue" counted in one pass over the partial index.
         window = {"due": Q(due_at__gte=start), "overdue": Q(due_at__lt=start)}
-        counts |= open_rows.filter(due_at__lt=end).aggregate(
+        counts |= queries.open.filter(clinic=clinic, due_at__lt=end).aggregate(
             **{name: Count("pk", filter=window[name]) for name in open_full}
         )
     if "expired" in full:
-        counts["expired"] = base.filter(recently_expired).count()
+        counts["expired"] = queries.expired.filter(clinic=clinic, **recently).count()
     counts["diary"] = len(gaps)
     if show != "all":
         rows: QuerySet[Any] | list[_Gap] = gaps if show == "diary" else sections[show]
