@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 
 from django.contrib.auth.models import User
 from django.http import HttpRequest
 
-from afterglow.accounts.models import Clinic, Membership
+from afterglow.accounts.models import Clinic, Membership, MembershipQuerySet
 
 SESSION_CLINIC_KEY = "afterglow_clinic_id"
 
@@ -39,14 +40,18 @@ def memberships_for_request(request: HttpRequest) -> list[Membership]:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return []
-    memberships = list(
-        Membership.objects.active()
-        .filter(user=user)
-        .select_related("clinic", "user")
-        .order_by("clinic__name", "pk")
-    )
+    memberships = list(_active_memberships().filter(user=user))
     setattr(request, _MEMBERSHIPS_ATTR, memberships)
     return memberships
+
+
+@cache
+def _active_memberships() -> MembershipQuerySet:
+    # Built once per process, never evaluated itself: every staff request reads the
+    # user's memberships, and building the query cost more than answering it (issue 13 §2).
+    return (
+        Membership.objects.active().select_related("clinic", "user").order_by("clinic__name", "pk")
+    )
 
 
 def memberships_for_user(user: User) -> list[Membership]:

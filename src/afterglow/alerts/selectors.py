@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import cache
 
 from django.db.models import Count, Q
 from django.template.defaultfilters import linebreaksbr
@@ -101,6 +102,13 @@ def open_alert_counts(*, clinic: Clinic) -> OpenCounts:
     return OpenCounts(urgent=counts["urgent"], routine=counts["routine"])
 
 
+@cache
+def _open_urgent() -> AlertQuerySet:
+    # Built once per process, never evaluated itself: every staff page's navigation
+    # counts these, and building the query cost more than answering it (issue 13 §2).
+    return Alert.objects.open().urgent()
+
+
 def open_urgent_alert_count(*, clinic: Clinic) -> int:
     """How many urgent alerts of the clinic nobody has acknowledged: one query."""
-    return Alert.objects.for_clinic(clinic).open().urgent().count()
+    return _open_urgent().for_clinic(clinic).count()

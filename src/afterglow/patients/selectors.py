@@ -8,9 +8,10 @@ from django.core.paginator import Page, Paginator
 from django.db.models import Count, Max, Q, QuerySet
 
 from afterglow.accounts.models import Clinic
+from afterglow.core.choices import choice_labels
 from afterglow.core.daytext import day_formatter
 from afterglow.core.links import pk_links
-from afterglow.patients.models import Patient, VeteranStatus
+from afterglow.patients.models import CareStatus, Patient, TraumaContext, VeteranStatus
 
 #: The PCL-5 versions counted on the list (past month and past week), by catalog code.
 #: Spelled out rather than imported: ``patients`` sits below ``instruments`` and
@@ -65,6 +66,7 @@ def patient_list_page(
     }
     url = pk_links("patients:chart" if chart_links else "patients:edit")
     day = day_formatter()
+    contexts, statuses = choice_labels(TraumaContext), choice_labels(CareStatus)
     rows = []
     for p in patients:
         n_pcl5, last = counts.get(p.pk, (0, None))
@@ -75,10 +77,10 @@ def patient_list_page(
                 mrn=p.mrn,
                 name=f"{p.family_name}, {p.given_name}",
                 born=day(p.date_of_birth),
-                trauma_context=p.get_trauma_context_display(),
+                trauma_context=contexts[p.trauma_context],
                 veteran=p.veteran_status == VeteranStatus.VETERAN,
                 status=p.status,
-                status_label=p.get_status_display(),
+                status_label=statuses[p.status],
                 n_pcl5=n_pcl5,
                 last_answered=day(last) or "—",
             )

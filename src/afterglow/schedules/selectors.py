@@ -24,6 +24,7 @@ from django.db.models import (
 from django.utils import timezone
 
 from afterglow.accounts.models import Clinic
+from afterglow.core.choices import choice_labels
 from afterglow.core.daytext import day_formatter
 from afterglow.core.links import pk_links
 from afterglow.diary.models import DiaryEntry, DiaryLink
@@ -31,6 +32,7 @@ from afterglow.patients.models import Patient
 from afterglow.schedules.models import (
     OPEN_STATUSES,
     WORKLIST_OPEN,
+    Channel,
     Delivery,
     Invitation,
     InvitationStatus,
@@ -123,7 +125,7 @@ def status_badge(i: Invitation) -> StatusBadge:
     elif i.status == InvitationStatus.SCHEDULED:
         css_class, text = "status", "Scheduled"
     else:
-        css_class, text = "status status-expired", i.get_status_display()
+        css_class, text = "status status-expired", choice_labels(InvitationStatus)[i.status]
     reminded = i.status == InvitationStatus.SENT and not i.is_diary and i.reminders_sent
     return StatusBadge(
         css_class=css_class,
@@ -145,7 +147,7 @@ def _summary(
         deliveries=count,
         deliveries_text=_plural(count, "message"),
         last_kind=last.kind.lower() if last else "",
-        last_channel=last.get_channel_display().lower() if last else "",
+        last_channel=choice_labels(Channel)[last.channel].lower() if last else "",
         last_state=last.state if last else "",
         last_sent=when(last.finished_at) if last else "",
     )
