@@ -24,7 +24,7 @@ from django.db.models import (
 from django.utils import timezone
 
 from afterglow.accounts.models import Clinic
-from afterglow.core.choices import choice_labels
+from afterglow.core.choices import Labels, choice_labels
 from afterglow.core.daytext import day_formatter
 from afterglow.core.links import pk_links
 from afterglow.diary.models import DiaryEntry, DiaryLink
@@ -114,8 +114,9 @@ class Summary:
     last_sent: str
 
 
-def status_badge(i: Invitation) -> StatusBadge:
-    """The status badge of invitation ``i``."""
+def status_badge(i: Invitation, statuses: Labels | None = None) -> StatusBadge:
+    """The status badge of invitation ``i`` (``statuses``: the status labels, when a
+    table has looked them up once for all its rows)."""
     if i.status == InvitationStatus.COMPLETED:
         css_class, text = "status status-active", "Completed"
     elif i.status == InvitationStatus.SENT:
@@ -125,7 +126,8 @@ def status_badge(i: Invitation) -> StatusBadge:
     elif i.status == InvitationStatus.SCHEDULED:
         css_class, text = "status", "Scheduled"
     else:
-        css_class, text = "status status-expired", choice_labels(InvitationStatus)[i.status]
+        labels = statuses if statuses is not None else choice_labels(InvitationStatus)
+        css_class, text = "status status-expired", labels[i.status]
     reminded = i.status == InvitationStatus.SENT and not i.is_diary and i.reminders_sent
     return StatusBadge(
         css_class=css_class,
@@ -139,17 +141,33 @@ def _plural(n: int, word: str) -> str:
     return f"{n} {word}{'' if n == 1 else 's'}"
 
 
-def _summary(
-    i: Invitation, count: int, last: Delivery | None, when: Callable[[Any], str]
-) -> Summary:
+class _Words(NamedTuple):
+    """What a table's summaries say, looked up once for all its rows: the time of a
+    message ("d M H:i") and the labels of statuses and channels, in the request's
+    timezone and language."""
+
+    when: Callable[[Any], str]
+    statuses: Labels
+    channels: Labels
+
+
+def _words() -> _Words:
+    return _Words(
+        when=day_formatter(with_time=True, with_year=False),
+        statuses=choice_labels(InvitationStatus),
+        channels=choice_labels(Channel),
+    )
+
+
+def _summary(i: Invitation, count: int, last: Delivery | None, words: _Words) -> Summary:
     return Summary(
-        status=status_badge(i),
+        status=status_badge(i, words.statuses),
         deliveries=count,
         deliveries_text=_plural(count, "message"),
         last_kind=last.kind.lower() if last else "",
-        last_channel=choice_labels(Channel)[last.channel].lower() if last else "",
+        last_channel=words.channels[last.channel].lower() if last else "",
         last_state=last.state if last else "",
-        last_sent=when(last.finished_at) if last else "",
+        last_sent=words.when(last.finished_at) if last else "",
     )
 
 
@@ -253,7 +271,7 @@ def measurements_for_patient(
     messages_url = pk_links("schedules:deliveries")
     due = day_formatter(with_weekday=True, with_time=True)
     day, short = day_formatter(), day_formatter(with_year=False)
-    when = day_formatter(with_time=True, with_year=False)
+    words = _words()
     rows = []
     for i in shown:
         sent = list(i.deliveries.all())
@@ -269,7 +287,7 @@ def measurements_for_patient(
                 messages_url=messages_url(i.pk),
                 due=due(i.due_at),
                 period=f"{short(i.period_start)}–{day(i.period_end)}" if i.is_diary else "",
-                summary=_summary(i, len(sent), last, when),
+                summary=_summary(i, len(sent), last, words),
             )
         )
     n_closed = sum(1 for i in invitations if i.status not in OPEN_STATUSES)
@@ -339,8 +357,8 @@ def _messages(invitations: list[Invitation]) -> dict[int, tuple[int, Delivery]]:
         return {}
     count: Counter[int] = Counter()
     latest: dict[int, tuple[Any, ...]] = {}
-    sent = Delivery.objects.filter(invitation__in=[i.pk for i in invitations]).order_by()
-    for message in sent.values_list(*_MESSAGE_FIELDS):
+    sent = _queries().messages.filter(invitation__in=[i.pk for i in invitations])
+    for message in sent:
         invitation_id = message[1]
         count[invitation_id] += 1
         last = latest.get(invitation_id)
@@ -359,7 +377,8 @@ def _with_rows(
     chart = pk_links("patients:chart")
     messages, send_now = pk_links("schedules:deliveries"), pk_links("schedules:send_now")
     send_again, switch = pk_links("schedules:send_again"), pk_links("schedules:switch_channel")
-    when = day_formatter(with_time=True, with_year=False)
+    words = _words()
+    when = words.when
     for i in invitations:
         p, (count, delivery) = i.patient, sent.get(i.pk, (0, None))
         if delivery is not None:
@@ -373,7 +392,7 @@ def _with_rows(
             instrument_name=i.instrument_name,
             when=when(i.status_changed_at if expired else i.due_at),
             course_paused=i.course_status == CourseStatus.PAUSED,  # type: ignore[attr-defined]
-            summary=_summary(i, count, delivery, when),
+            summary=_summary(i, count, delivery, words),
             messages_url=messages(i.pk),
             phone=p.phone,
             send_now_label=(
@@ -539,6 +558,8 @@ class _Queries:
     expired: QuerySet[Invitation]
     #: Diary links as gap rows (``_diary_gaps`` adds the working links' filter).
     diary_gaps: Any
+    #: Messages as tuples of :data:`_MESSAGE_FIELDS`, unordered.
+    messages: Any
 
 
 @cache
@@ -572,6 +593,7 @@ def _queries() -> _Queries:
             "created_at",
             "last_entry",
         ),
+        messages=Delivery.objects.order_by().values_list(*_MESSAGE_FIELDS),
     )
 
 
