@@ -380,11 +380,11 @@ def _with_rows(
     words = _words()
     when = words.when
     for i in invitations:
-        p, (count, delivery) = i.patient, sent.get(i.pk, (0, None))
+        p, (count, delivery) = _row_patient(i), sent.get(i.pk, (0, None))
         if delivery is not None:
             delivery.invitation = i  # its kind depends on the invitation: no query
         i.row = WorklistRow(  # type: ignore[attr-defined]
-            patient_name=p.full_name,
+            patient_name=Patient.joined_name(p.given_name, p.family_name),
             mrn=p.mrn,
             opted_out_of_texts=p.sms_opted_out_at is not None,
             chart_url=chart(i.patient_id) + "#measurements",
@@ -430,13 +430,7 @@ class DiaryGap:
 
 #: The columns a worklist row reads (fewer columns: less SQL to build, fewer fields to load).
 _WORKLIST_COLUMNS = (
-    "patient__given_name",
-    "patient__family_name",
-    "patient__mrn",
-    "patient__phone",
-    "patient__email",
-    "patient__preferred_channel",
-    "patient__sms_opted_out_at",
+    "patient_id",
     "key",
     "instrument",
     "label",
@@ -446,6 +440,35 @@ _WORKLIST_COLUMNS = (
     "status_changed_at",
     "reminders_sent",
 )
+
+#: The patient's columns a worklist row reads, with the row: no patient model per row
+#: (issue 13 §2, round 6; a model's loading goes through every field it has).
+_PATIENT_COLUMNS = (
+    "given_name",
+    "family_name",
+    "mrn",
+    "phone",
+    "email",
+    "preferred_channel",
+    "sms_opted_out_at",
+)
+
+
+class _RowPatient(NamedTuple):
+    """A worklist row's patient, as read with the row (``row_patient_*``)."""
+
+    given_name: str
+    family_name: str
+    mrn: str
+    phone: str
+    email: str
+    preferred_channel: str
+    sms_opted_out_at: dt.datetime | None
+
+
+def _row_patient(i: Invitation) -> _RowPatient:
+    return _RowPatient(*(getattr(i, f"row_patient_{name}") for name in _PATIENT_COLUMNS))
+
 
 #: The worklist's sections, most urgent first (``?show=`` names one of them).
 SECTIONS = ("due", "overdue", "expired", "diary")
@@ -564,11 +587,11 @@ class _Queries:
 
 @cache
 def _queries() -> _Queries:
-    # The course only for its status (paused: held): not a model per row.
-    rows = (
-        Invitation.objects.select_related("patient")
-        .only(*_WORKLIST_COLUMNS)
-        .annotate(course_status=F("course__status"))
+    # The course (for its status: paused, held) and the patient are read as columns of
+    # the row, not as models.
+    rows = Invitation.objects.only(*_WORKLIST_COLUMNS).annotate(
+        course_status=F("course__status"),
+        **{f"row_patient_{name}": F(f"patient__{name}") for name in _PATIENT_COLUMNS},
     )
     expired = Invitation.objects.filter(status=InvitationStatus.EXPIRED)
     last_entry = (
