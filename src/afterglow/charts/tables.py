@@ -22,11 +22,18 @@ from django.utils.safestring import SafeString, mark_safe
 from afterglow.charts.marks import Phq9Point
 from afterglow.charts.selectors import Pcl5Row, response_source
 from afterglow.charts.treatment import ChartEvent
+from afterglow.core.choices import choice_labels
 from afterglow.core.daytext import day_formatter
 from afterglow.core.links import pk_links
 from afterglow.imaging.models import ImagingSession
 from afterglow.outcomes.selectors import ChartOutcome
-from afterglow.treatment.models import Course, DosingSession, Screening
+from afterglow.treatment.models import (
+    Course,
+    DosingSession,
+    Screening,
+    SessionStatus,
+    TherapyModality,
+)
 from afterglow.treatment.selectors_therapy import TherapyRow
 
 
@@ -205,13 +212,14 @@ class SessionLine:
 
 def session_lines(sessions: Sequence[DosingSession]) -> list[SessionLine]:
     url, day = pk_links("dosing:session"), day_formatter()
+    statuses = choice_labels(SessionStatus)
     return [
         SessionLine(
             url=url(s.pk),
             number=s.number,
             started=day(s.started_at) if s.started_at else "not started",
             dose=f" · {localize(s.actual_dose_mg)} mg" if s.actual_dose_mg is not None else "",
-            status=s.get_status_display().lower(),
+            status=statuses[s.status].lower(),
         )
         for s in sessions
     ]
@@ -276,11 +284,12 @@ class TherapyLine:
 
 def therapy_lines(rows: Sequence[TherapyRow], limit: int = 5) -> list[TherapyLine]:
     url, day = pk_links("therapy:detail"), day_formatter()
+    modalities = choice_labels(TherapyModality)
     return [
         TherapyLine(
             url=url(row.session.pk),
             date=day(row.session.started_at),
-            modality=row.session.get_modality_display(),
+            modality=modalities[row.session.modality],
             timing=row.label,
         )
         for row in rows[:limit]

@@ -12,13 +12,16 @@ from decimal import Decimal
 from django.utils import timezone
 
 from afterglow.charts.marks import DoseMark, TherapyMark
+from afterglow.core.choices import choice_labels
 from afterglow.patients.models import Patient
 from afterglow.treatment.models import (
     Course,
     CourseStatus,
     DosingSession,
+    Route,
     Screening,
     SessionStatus,
+    TherapyModality,
     TherapySession,
 )
 from afterglow.treatment.selectors_courses import treatment_summary
@@ -117,13 +120,15 @@ def chart_treatment(*, patient: Patient) -> ChartTreatment:
         (s.actual_dose_mg for s in signed if s.actual_dose_mg is not None), Decimal(0)
     )
     protocol_name = {c.pk: c.protocol.name for c in courses}
+    routes, modalities = choice_labels(Route), choice_labels(TherapyModality)
+    statuses = choice_labels(SessionStatus)
 
     dose_marks = [
         DoseMark(
             number=s.number,
             when=timezone.localtime(s.started_at, tz),
             dose_mg=s.actual_dose_mg if s.actual_dose_mg is not None else s.planned_dose_mg,
-            route=s.get_route_display(),
+            route=routes[s.route],
         )
         for s in doses
         if s.started_at is not None
@@ -131,7 +136,7 @@ def chart_treatment(*, patient: Patient) -> ChartTreatment:
     therapy_marks = [
         TherapyMark(
             when=timezone.localtime(row.session.started_at, tz),
-            modality=row.session.get_modality_display(),
+            modality=modalities[row.session.modality],
             timing=row.label,
             in_window=row.in_window,
         )
@@ -149,7 +154,7 @@ def chart_treatment(*, patient: Patient) -> ChartTreatment:
                     f"{mark.dose_mg} mg" if mark.dose_mg is not None else "dose not recorded",
                     mark.route,
                     protocol_name.get(session.course_id, "") if len(courses) > 1 else "",
-                    session.get_status_display().lower(),
+                    statuses[session.status].lower(),
                 )
                 if part
             ),
