@@ -15,11 +15,9 @@ from django.db.models import (
     DateField,
     F,
     OuterRef,
-    Prefetch,
     Q,
     QuerySet,
     Subquery,
-    prefetch_related_objects,
 )
 from django.utils import timezone
 
@@ -263,9 +261,7 @@ def measurements_for_patient(
         for i in invitations:
             i.course = course  # one course for all (``latest``): no query per row
     shown = [i for i in invitations if (i.status in OPEN_STATUSES) != closed]
-    prefetch_related_objects(
-        shown, Prefetch("deliveries", queryset=Delivery.objects.order_by("sequence", "pk"))
-    )
+    sent = _messages(shown)  # as on the worklist: the count and the latest message
     response_url = pk_links("instruments:response_detail")
     send_now_url, cancel_url = pk_links("schedules:send_now"), pk_links("schedules:cancel")
     messages_url = pk_links("schedules:deliveries")
@@ -274,12 +270,13 @@ def measurements_for_patient(
     words = _words()
     rows = []
     for i in shown:
-        sent = list(i.deliveries.all())
-        last = sent[-1] if sent else None
+        count, last = sent.get(i.pk, (0, None))
+        if last is not None:
+            last.invitation = i  # its kind depends on the invitation: no query
         rows.append(
             MeasurementRow(
                 invitation=i,
-                deliveries=len(sent),
+                deliveries=count,
                 last_delivery=last,
                 response_url=response_url(i.response_id) if i.response_id else "",
                 send_now_url=send_now_url(i.pk) if i.can_send_now else "",
@@ -287,7 +284,7 @@ def measurements_for_patient(
                 messages_url=messages_url(i.pk),
                 due=due(i.due_at),
                 period=f"{short(i.period_start)}–{day(i.period_end)}" if i.is_diary else "",
-                summary=_summary(i, len(sent), last, words),
+                summary=_summary(i, count, last, words),
             )
         )
     n_closed = sum(1 for i in invitations if i.status not in OPEN_STATUSES)
