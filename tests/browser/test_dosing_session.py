@@ -116,6 +116,8 @@ def test_a_nurse_runs_a_session_from_predose_checks_to_signing(
     expect(page.get_by_text("Dose recorded.")).to_be_visible()
 
     # Vitals, fast: keyboard only, one row per Enter, no page reload in between.
+    # The page's deferred scripts do what follows: wait for them as a person would.
+    page.wait_for_load_state("load")
     page.evaluate("window.__sameDocument = true")
     rows = [
         (132, 84, 80, 98, 14),

@@ -117,6 +117,8 @@ def test_a_nurse_sees_a_colleagues_change_live_and_opens_the_session_in_one_tap(
     # Its planned start time, in the clinic's time, marked as planned.
     expect(rows.filter(has_text="Ana").locator(".board-time")).to_have_text("23:45planned")
     expect(page.locator(".board-due")).to_contain_text("Eve")
+    # The page's deferred scripts do what follows: wait for them as a person would.
+    page.wait_for_load_state("load")
     page.evaluate("window.__sameDocument = true")
 
     # A colleague at the other chair records the pre-dose checks and starts the dose,
