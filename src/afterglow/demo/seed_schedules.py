@@ -120,7 +120,9 @@ def seed_schedules(*, clinic: Clinic, now: dt.datetime | None = None) -> int:
         for occurrence in occurrences(definition, anchors, clinic.tzinfo):
             invitation = new_invitation(schedule=schedule, course=course, occurrence=occurrence)
             made.append(invitation)
-            if invitation.due_at > now:
+            # Not sent yet (its first message goes SEND_DELAY after it is due): no
+            # message may lie in the future, whatever the hour the demo is seeded at.
+            if invitation.due_at + SEND_DELAY > now:
                 continue
             if invitation.is_diary:
                 history.diary(invitation, diary_links.get(invitation.patient_id))
