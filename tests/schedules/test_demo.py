@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from zoneinfo import ZoneInfo
+
 import pytest
 from django.core import mail
 from django.db.models import F
@@ -10,7 +13,8 @@ from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from afterglow.accounts.models import Role
-from afterglow.demo.seed import seed_demo_clinic
+from afterglow.demo.seed import DEMO_TIMEZONE, seed_demo_clinic
+from afterglow.demo.seed_schedules import SEND_DELAY
 from afterglow.demo.synthetic import generate_clinic
 from afterglow.schedules.models import Delivery, Invitation, InvitationStatus
 from afterglow.schedules.selectors import worklist
@@ -71,3 +75,25 @@ def test_seeding_again_adds_no_invitation(seeded, synthetic) -> None:
     again = seed_demo_clinic(synthetic=synthetic)
     assert not again.created
     assert (Invitation.objects.count(), Delivery.objects.count()) == before
+
+
+@pytest.mark.parametrize("minutes_after", [1, 3])  # 3: the first message is due now
+def test_no_seeded_message_lies_in_the_future_when_seeded_just_after_a_due_time(
+    db, time_machine, minutes_after
+) -> None:
+    """CI once seeded at 09:01 clinic time: an invitation due at 09:00 got a message
+    claimed at 09:03, two minutes ahead of the clock. A message goes SEND_DELAY after its
+    due time, so whatever the minute of seeding, none may lie ahead of it."""
+    due = dt.datetime(2026, 12, 7, 9, 0, tzinfo=ZoneInfo(DEMO_TIMEZONE))
+    now = due + dt.timedelta(minutes=minutes_after)
+    time_machine.move_to(now, tick=False)
+    seeded = seed_demo_clinic(synthetic=generate_clinic(n_patients=24))
+    mine = Invitation.objects.filter(clinic=seeded.clinic)
+    # The edge is exercised: something falls due at 09:00 on the day seeded.
+    assert mine.filter(due_at=due).exists()
+    assert not Delivery.objects.filter(
+        invitation__clinic=seeded.clinic, claimed_at__gt=now
+    ).exists()
+    waiting = mine.filter(due_at__gt=now - SEND_DELAY)
+    assert waiting.exists()
+    assert not waiting.exclude(status=InvitationStatus.SCHEDULED).exists()
