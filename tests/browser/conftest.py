@@ -9,7 +9,11 @@
 - ``make_clinic``, ``clinic``, ``nurse``: the clinic the browser tests speak about
   ("Harbour Clinic", ``harbour``) built with the settings a file needs
   (``make_clinic(timezone=...)``; a file overrides ``clinic`` with such a call), and
-  its nurse persona ``nurse.kim`` (Dana Kim);
+  its personas, the nurse ``nurse.kim`` (Dana Kim) and the prescriber ``dr.okafor``
+  (Ada Okafor);
+- ``sign_in(page, path, username)``: signs a persona in through the sign-in page, as a
+  person does (browser tests never use ``force_login``: the session cookie would have to
+  be copied into the browser, and the sign-in page would go untested);
 - ``csp_violations``: every Content-Security-Policy violation any page of the test
   saw (the ``securitypolicyviolation`` event and Chromium's console report). A test
   that leaves one unclaimed fails at teardown, so every browser test also checks
@@ -52,7 +56,7 @@ from playwright.sync_api import (
 )
 
 from afterglow.accounts.models import Clinic, Membership, Role
-from tests.factories import ClinicFactory, MembershipFactory, UserFactory
+from tests.factories import PASSWORD, ClinicFactory, MembershipFactory, UserFactory
 
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -393,3 +397,27 @@ def nurse(clinic: Clinic) -> Membership:
         user=UserFactory(username="nurse.kim", first_name="Dana", last_name="Kim"),
     )
     return membership
+
+
+@pytest.fixture
+def prescriber(clinic: Clinic) -> Membership:
+    """Ada Okafor (``dr.okafor``, password ``tests.factories.PASSWORD``), a prescriber at
+    ``clinic``."""
+    membership: Membership = MembershipFactory(
+        clinic=clinic,
+        role=Role.PRESCRIBER,
+        user=UserFactory(username="dr.okafor", first_name="Ada", last_name="Okafor"),
+    )
+    return membership
+
+
+def sign_in(page: Page, path: str, username: str) -> None:
+    """Signs ``username`` (password ``tests.factories.PASSWORD``) in as a person does:
+    ``path``, a staff page, sends the signed-out browser to the sign-in page, which brings
+    it back to ``path`` once the name and password are accepted."""
+    page.goto(path)
+    expect(page).to_have_url(re.compile(r"/staff/accounts/login/\?next="))
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page).to_have_url(re.compile(re.escape(path) + "$"))

@@ -14,7 +14,8 @@ from playwright.sync_api import BrowserContext, Page, expect
 from afterglow.accounts.models import Clinic, Membership
 from afterglow.alerts.models import DIARY_GAP_CODE, Alert, SourceKind, Urgency
 from afterglow.instruments.services import response_record
-from tests.factories import PASSWORD, PatientFactory
+from tests.browser.conftest import sign_in
+from tests.factories import PatientFactory
 
 pytestmark = pytest.mark.browser
 
@@ -29,14 +30,6 @@ PHONE_360 = {
 @pytest.fixture
 def clinic(make_clinic: Callable[..., Clinic]) -> Clinic:
     return make_clinic(timezone="America/New_York")
-
-
-def sign_in(page: Page, path: str, username: str) -> None:
-    page.goto(path)
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page).to_have_url(re.compile(re.escape(path) + "$"))
 
 
 def no_sideways_scroll(page: Page, selector: str) -> None:

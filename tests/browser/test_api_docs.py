@@ -7,20 +7,17 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Page, expect
 
-from afterglow.accounts.models import Role
+from afterglow.accounts.models import Clinic, Membership
 from afterglow.api.services import apitoken_create
-from tests.factories import ClinicFactory, MembershipFactory, UserFactory
 
 pytestmark = pytest.mark.browser
 
 
 def test_swagger_ui_draws_the_api_and_calls_it_with_a_token(
-    transactional_db: None, page: Page
+    page: Page, clinic: Clinic, nurse: Membership
 ) -> None:
-    clinic = ClinicFactory(name="Harbour Clinic", slug="harbour")
-    member = MembershipFactory(clinic=clinic, role=Role.NURSE, user=UserFactory(username="kim"))
     _row, token = apitoken_create(
-        clinic=clinic, user=member.user, scope="read", name="docs", by=None
+        clinic=clinic, user=nurse.user, scope="read", name="docs", by=None
     )
     # The first request imports the whole API (pandas, the analytics engine): be patient.
     page.goto("/api/v1/docs", timeout=90_000)

@@ -14,29 +14,24 @@ SVG, drawn by plotly.js after the page loads): axe then sees the charts too.
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
 from django.utils import timezone
-from playwright.sync_api import BrowserContext, Page, expect
+from playwright.sync_api import BrowserContext, expect
 
-from afterglow.accounts.models import Membership, Role
+from afterglow.accounts.models import Clinic, Membership
 from afterglow.diary.services import diary_entry_save, diary_link_create
 from afterglow.instruments.services import personal_link_create, response_record
 from afterglow.patients.models import Patient
 from afterglow.treatment.models import DosingSession
 from tests.analytics.cohort import cohort
 from tests.browser.axe import assert_no_serious_violations
-from tests.browser.conftest import DESKTOP, PHONE
+from tests.browser.conftest import DESKTOP, PHONE, sign_in
 from tests.factories import (
-    PASSWORD,
-    ClinicFactory,
-    MembershipFactory,
     PatientFactory,
-    UserFactory,
     course_on,
     dosed,
     iv_protocol,
@@ -83,13 +78,12 @@ COHORT = 12
 
 
 @pytest.fixture
-def world(transactional_db: None) -> World:
-    clinic = ClinicFactory(name="Harbour Clinic", slug="harbour", dosing_weekdays="0,1,2,3,4,5,6")
-    prescriber = MembershipFactory(
-        clinic=clinic,
-        role=Role.PRESCRIBER,
-        user=UserFactory(username="dr.ade", first_name="Ade", last_name="Okoro"),
-    )
+def clinic(make_clinic: Callable[..., Clinic]) -> Clinic:
+    return make_clinic(dosing_weekdays="0,1,2,3,4,5,6")
+
+
+@pytest.fixture
+def world(clinic: Clinic, prescriber: Membership) -> World:
     patient = PatientFactory(clinic=clinic, given_name="Sam", family_name="Rivera")
     _, diary_token = diary_link_create(patient=patient, by=None)
     diary_entry_save(
@@ -117,14 +111,6 @@ def world(transactional_db: None) -> World:
     return World(prescriber, patient, diary_token, questionnaire_token, session)
 
 
-def sign_in(page: Page, username: str) -> None:
-    page.goto("/staff/accounts/login/")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page).not_to_have_url(re.compile(r"/login/"))
-
-
 @pytest.mark.parametrize("viewport", VIEWPORTS)
 def test_no_critical_or_serious_axe_violations(
     world: World,
@@ -136,7 +122,7 @@ def test_no_critical_or_serious_axe_violations(
     failures: list[str] = []
     for name, (staff, address) in PAGES.items():
         if staff and not signed_in:
-            sign_in(page, world.prescriber.user.username)
+            sign_in(page, "/staff/patients/", world.prescriber.user.username)
             signed_in = True
         response = page.goto(address(world))
         assert response is not None and response.status == 200, f"{name}: {response}"

@@ -13,12 +13,13 @@ from pathlib import Path
 import pytest
 from django.contrib.staticfiles import finders
 from django.utils import timezone
-from playwright.sync_api import BrowserContext, Page, Route, expect
+from playwright.sync_api import BrowserContext, Route, expect
 
-from afterglow.accounts.models import Clinic, Membership, Role
+from afterglow.accounts.models import Clinic, Membership
 from afterglow.instruments.services import response_record
 from afterglow.patients.models import Patient
-from tests.factories import PASSWORD, ClinicFactory, MembershipFactory, PatientFactory, UserFactory
+from tests.browser.conftest import sign_in
+from tests.factories import PatientFactory
 
 pytestmark = pytest.mark.browser
 
@@ -28,16 +29,6 @@ UNDRAWN = (
     f"() => [...document.querySelectorAll('{CHARTS}')]"
     ".filter(c => !c.querySelector('.main-svg')).length"
 )
-
-
-@pytest.fixture
-def clinic(transactional_db: None) -> Clinic:
-    return ClinicFactory(name="Harbour Clinic", slug="harbour")
-
-
-@pytest.fixture
-def nurse(clinic: Clinic) -> Membership:
-    return MembershipFactory(clinic=clinic, role=Role.NURSE, user=UserFactory(username="nurse.kim"))
 
 
 @pytest.fixture
@@ -63,19 +54,11 @@ def patient(clinic: Clinic, nurse: Membership) -> Patient:
     return patient
 
 
-def sign_in(page: Page, path: str) -> None:
-    page.goto(path)
-    page.get_by_label("Username").fill("nurse.kim")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page).to_have_url(re.compile(re.escape(path) + "$"))
-
-
 def test_every_chart_is_drawn_before_the_mark_is_set(
     new_context: Callable[..., BrowserContext], patient: Patient
 ) -> None:
     page = new_context(desktop=True).new_page()
-    sign_in(page, f"/staff/patients/{patient.pk}/")
+    sign_in(page, f"/staff/patients/{patient.pk}/", "nurse.kim")
     plotly = page.locator("script[data-plotly]")
     expect(plotly).to_have_count(1)
     assert plotly.evaluate("s => s.async && !s.defer") is True
@@ -95,7 +78,7 @@ def test_the_page_is_ready_before_plotly_arrives_and_the_charts_follow_it(
     held: list[Route] = []
     context.route(re.compile(r"/static/vendor/plotly/"), lambda route: held.append(route))
     page = context.new_page()
-    sign_in(page, f"/staff/patients/{patient.pk}/")
+    sign_in(page, f"/staff/patients/{patient.pk}/", "nurse.kim")
     page.wait_for_load_state("domcontentloaded")
     assert held, "the page did not ask for plotly.js"
     # Parsed (DOMContentLoaded: htmx sets itself up), charts.js run and waiting: nothing drawn.
@@ -117,7 +100,7 @@ def test_without_plotly_the_tables_stay_and_no_mark_is_set(
     page = context.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))
-    sign_in(page, f"/staff/patients/{patient.pk}/")
+    sign_in(page, f"/staff/patients/{patient.pk}/", "nurse.kim")
     page.wait_for_load_state("load")
     expect(page.locator("#pcl5-table tbody tr")).to_have_count(2)
     assert page.evaluate(UNDRAWN) == 2

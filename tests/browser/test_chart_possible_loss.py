@@ -4,20 +4,17 @@ loss (to confirm at the next measurement), drawn and said as such; the second co
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Callable
 
 import pytest
-from playwright.sync_api import BrowserContext, Page, expect
+from playwright.sync_api import BrowserContext, expect
 
-from afterglow.accounts.models import Clinic, Membership, Role
+from afterglow.accounts.models import Clinic, Membership
 from afterglow.instruments.services import response_record
 from afterglow.patients.models import Patient
+from tests.browser.conftest import sign_in
 from tests.factories import (
-    PASSWORD,
-    MembershipFactory,
     PatientFactory,
-    UserFactory,
     course_on,
     dosed,
     iv_protocol,
@@ -33,26 +30,9 @@ def clinic(make_clinic: Callable[..., Clinic]) -> Clinic:
     return make_clinic(timezone="America/New_York")
 
 
-@pytest.fixture
-def prescriber(clinic: Clinic) -> Membership:
-    return MembershipFactory(
-        clinic=clinic,
-        role=Role.PRESCRIBER,
-        user=UserFactory(username="dr.okafor", first_name="Ada", last_name="Okafor"),
-    )
-
-
 def answers_for(total: int) -> list[int]:
     base, extra = divmod(total, 20)
     return [base + (1 if i < extra else 0) for i in range(20)]
-
-
-def sign_in(page: Page, path: str, username: str) -> None:
-    page.goto(path)
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page).to_have_url(re.compile(re.escape(path) + "$"))
 
 
 def record(patient: Patient, start: dt.datetime, day: int, total: int) -> None:

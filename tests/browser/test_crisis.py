@@ -12,7 +12,7 @@ from playwright.sync_api import Locator, Page, expect
 from afterglow.accounts.models import Clinic
 from afterglow.diary.services import diary_link_create
 from tests.browser.docshots import doc_screenshot
-from tests.factories import ClinicFactory, PatientFactory
+from tests.factories import PatientFactory
 
 pytestmark = pytest.mark.browser
 
@@ -20,10 +20,8 @@ WHAT_NEXT = "Your care team has been told. A nurse will call you within 4 hours 
 
 
 @pytest.fixture
-def harbour(transactional_db: None) -> Clinic:
-    return ClinicFactory(
-        name="Harbour Clinic",
-        slug="harbour",
+def clinic(make_clinic: Callable[..., Clinic]) -> Clinic:
+    return make_clinic(
         emergency_number="112",
         crisis_line="Harbour Crisis Line",
         crisis_line_phone="08005550199",
@@ -51,7 +49,7 @@ def expect_crisis_links(box: Locator) -> None:
 
 
 def test_the_crisis_notice_precedes_the_intake_form_and_its_links_call_and_text(
-    page: Page, harbour: Clinic
+    page: Page, clinic: Clinic
 ) -> None:
     page.goto("/")
     notice = page.get_by_role("note", name="If you need help now")
@@ -70,11 +68,11 @@ def test_the_crisis_notice_precedes_the_intake_form_and_its_links_call_and_text(
 
 
 def test_the_crisis_notice_heads_the_diary_and_the_questionnaire(
-    page: Page, harbour: Clinic
+    page: Page, clinic: Clinic
 ) -> None:
     from afterglow.instruments.services import personal_link_create
 
-    patient = PatientFactory(clinic=harbour)
+    patient = PatientFactory(clinic=clinic)
     _, diary_token = diary_link_create(patient=patient, by=None)
     _, q_token = personal_link_create(patient=patient, instrument_code="pcl5", by=None)
     for url, form in ((f"/d/{diary_token}/", "#diary-form"), (f"/q/{q_token}/", "form")):
@@ -90,9 +88,9 @@ def test_the_crisis_notice_heads_the_diary_and_the_questionnaire(
 
 
 def test_an_urgent_diary_note_shows_one_crisis_box_with_what_happens_next(
-    page: Page, harbour: Clinic, snap: Callable[..., None]
+    page: Page, clinic: Clinic, snap: Callable[..., None]
 ) -> None:
-    patient = PatientFactory(clinic=harbour)
+    patient = PatientFactory(clinic=clinic)
     _, token = diary_link_create(patient=patient, by=None)
     page.goto(f"/d/{token}/")
     page.get_by_label("This is urgent").check()

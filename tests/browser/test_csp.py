@@ -13,9 +13,8 @@ from playwright.sync_api import BrowserContext, Page, expect
 
 from afterglow.accounts.models import Clinic, Membership
 from afterglow.instruments.services import response_record
-from tests.browser.conftest import CspViolations
+from tests.browser.conftest import CspViolations, sign_in
 from tests.factories import (
-    PASSWORD,
     PatientFactory,
     course_on,
     dosed,
@@ -23,14 +22,6 @@ from tests.factories import (
 )
 
 pytestmark = pytest.mark.browser
-
-
-def sign_in(page: Page, path: str, username: str) -> None:
-    page.goto(path)
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page).to_have_url(re.compile(re.escape(path) + "$"))
 
 
 def test_injected_inline_script_and_style_are_blocked_and_reported(

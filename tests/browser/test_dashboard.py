@@ -10,7 +10,8 @@ from playwright.sync_api import BrowserContext, Page, expect
 
 from afterglow.accounts.models import Clinic, Membership, Role
 from tests.analytics.cohort import cohort
-from tests.factories import PASSWORD, MembershipFactory, UserFactory
+from tests.browser.conftest import sign_in
+from tests.factories import MembershipFactory, UserFactory
 
 pytestmark = pytest.mark.browser
 
@@ -28,15 +29,6 @@ def researcher(clinic: Clinic) -> Membership:
     return MembershipFactory(
         clinic=clinic, role=Role.RESEARCHER, user=UserFactory(username="researcher.ito")
     )
-
-
-def sign_in(page: Page, path: str, username: str) -> None:
-    page.goto(path)
-    expect(page).to_have_url(re.compile(r"/staff/accounts/login/\?next="))
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page).to_have_url(re.compile(re.escape(path) + "$"))
 
 
 def expect_fits(page: Page, width: int) -> None:

@@ -11,12 +11,13 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import BrowserContext, Page, expect
 
-from afterglow.accounts.models import Clinic
+from afterglow.accounts.models import Clinic, Membership
 from afterglow.alerts.models import DIARY_URGENT_CODE, Alert
 from afterglow.diary.models import DiaryEntry
 from afterglow.diary.services import diary_link_create
 from afterglow.patients.models import Patient
-from tests.factories import ClinicFactory, PatientFactory
+from tests.browser.conftest import sign_in
+from tests.factories import PatientFactory
 
 pytestmark = pytest.mark.browser
 
@@ -26,15 +27,13 @@ PHONES = {"320": {"width": 320, "height": 640}, "390": {"width": 390, "height": 
 
 
 @pytest.fixture
-def harbour(transactional_db: None) -> Clinic:
-    return ClinicFactory(
-        name="Harbour Clinic", emergency_number=EMERGENCY_NUMBER, crisis_line=CRISIS_LINE
-    )
+def clinic(make_clinic: Callable[..., Clinic]) -> Clinic:
+    return make_clinic(emergency_number=EMERGENCY_NUMBER, crisis_line=CRISIS_LINE)
 
 
 @pytest.fixture
-def patient(harbour: Clinic) -> Patient:
-    return PatientFactory(clinic=harbour, given_name="Sam", family_name="Rivera")
+def patient(clinic: Clinic) -> Patient:
+    return PatientFactory(clinic=clinic, given_name="Sam", family_name="Rivera")
 
 
 def expect_fits(page: Page, width: int) -> None:
@@ -174,11 +173,11 @@ def test_a_note_without_urgent_and_no_counts_is_refused_calmly(
 
 
 def test_the_clinician_sees_the_diary_chart_and_table(
-    new_context: Callable[..., BrowserContext], patient: Patient, snap: Callable[..., None]
+    new_context: Callable[..., BrowserContext],
+    patient: Patient,
+    nurse: Membership,
+    snap: Callable[..., None],
 ) -> None:
-    from tests.factories import PASSWORD, MembershipFactory
-
-    membership = MembershipFactory(clinic=patient.clinic)
     today = timezone.localdate(timezone=patient.clinic.tzinfo)
     for k in range(20):
         if k % 5 == 3:
@@ -193,17 +192,13 @@ def test_the_clinician_sees_the_diary_chart_and_table(
         )
     context = new_context(desktop=True)
     page = context.new_page()
-    page.goto("/staff/accounts/login/")
-    page.get_by_label("Username").fill(membership.user.username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name=re.compile("Sign in", re.I)).click()
-    page.goto(f"/staff/patients/{patient.pk}/diary/")
+    sign_in(page, f"/staff/patients/{patient.pk}/diary/", nurse.user.username)
     expect(page.locator("#diary-chart .main-svg").first).to_be_visible()
     expect(page.locator("#diary-table tr.missing-row")).to_have_count(12 * 7 - 16)
     snap(page, "diary-staff-desktop")
     page.goto(f"/staff/patients/{patient.pk}/")
     expect(page.locator("#diary-chart .main-svg").first).to_be_visible()
-    page.locator("#diary").screenshot(path="/tmp/shots-diary/diary-chart-card.png")
+    snap(page, "diary-chart-card")
 
 
 def test_save_with_no_count_touched_is_refused_calmly(

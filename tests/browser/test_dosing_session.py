@@ -20,6 +20,7 @@ from playwright.sync_api import BrowserContext, Page, expect
 
 from afterglow.accounts.models import Clinic, Membership, Role
 from afterglow.treatment.models import DosingSession, SessionAlert, SessionStatus
+from tests.browser.conftest import sign_in
 from tests.factories import (
     PASSWORD,
     MembershipFactory,
@@ -46,15 +47,6 @@ def clinic(make_clinic: Callable[..., Clinic]) -> Clinic:
     # Doses every day, so a session planned for today starts without the off-plan question
     # whatever weekday the suite runs on (that question is tested on its own).
     return make_clinic(timezone="America/New_York", dosing_weekdays="0,1,2,3,4,5,6")
-
-
-def sign_in(page: Page, path: str, username: str) -> None:
-    page.goto(path)
-    expect(page).to_have_url(re.compile(r"/staff/accounts/login/\?next="))
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page).to_have_url(re.compile(re.escape(path) + "$"))
 
 
 def local(clinic: Clinic, moment: dt.datetime) -> str:

@@ -7,18 +7,12 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from afterglow.accounts.models import Clinic
-from tests.factories import ClinicFactory
 
 pytestmark = pytest.mark.browser
 
 
-@pytest.fixture
-def harbour(transactional_db: None) -> Clinic:
-    return ClinicFactory(name="Harbour Clinic", slug="harbour")
-
-
 def test_an_empty_intake_form_lists_each_problem_and_focuses_the_summary(
-    page: Page, harbour: Clinic
+    page: Page, clinic: Clinic
 ) -> None:
     page.goto("/")
     page.get_by_role("button", name="Send", exact=True).click()

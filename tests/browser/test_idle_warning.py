@@ -14,17 +14,10 @@ import pytest
 from django.contrib.sessions.backends.db import SessionStore
 from playwright.sync_api import BrowserContext, Page, expect
 
-from afterglow.accounts.models import Clinic, Membership, Role
 from afterglow.accounts.session_policy import LAST_SEEN
-from tests.factories import PASSWORD, ClinicFactory, MembershipFactory, UserFactory
+from tests.browser.conftest import sign_in
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture
-def nurse(transactional_db: None) -> Membership:
-    clinic: Clinic = ClinicFactory(name="Harbour Clinic", slug="harbour")
-    return MembershipFactory(clinic=clinic, role=Role.NURSE, user=UserFactory(username="nk"))
 
 
 def quiet_for(context: BrowserContext, seconds: float) -> None:
@@ -42,11 +35,7 @@ def test_the_warning_comes_a_minute_before_and_stay_signed_in_works(
     context = new_context(desktop=True)
     page: Page = context.new_page()
     page.clock.install()
-    page.goto("/staff/accounts/login/?next=/staff/patients/")
-    page.get_by_label("Username").fill("nk")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page).to_have_url(re.compile(r"/staff/patients/$"))
+    sign_in(page, "/staff/patients/", nurse.user.username)
     # The URL changes when the navigation commits; the idle script (deferred) sets its
     # timer only once the document has been parsed. Moving the clock before that would
     # leave the timer to start afterwards, a whole minute later (a race seen under load).

@@ -9,6 +9,7 @@ import pytest
 from django.db import DatabaseError, transaction
 from playwright.sync_api import expect
 
+from afterglow.accounts.models import Clinic
 from afterglow.intake.models import IntakeSubmission
 from tests.browser.conftest import FAILURE_TEXT, SUCCESS_TEXT, IntakePage, Newcomer
 from tests.db_refusal import refuse_inserts
@@ -31,9 +32,8 @@ def test_refuse_inserts_blocks_the_table_then_lifts(transactional_db: None) -> N
 
 
 def test_refused_write_shows_failure_keeps_answers_and_retry_succeeds(
-    intake_page: IntakePage, snap: Callable[..., None]
+    intake_page: IntakePage, snap: Callable[..., None], clinic: Clinic
 ) -> None:
-    ClinicFactory()
     page = intake_page.page
     maya = Newcomer(phone="+1 555 010 2030")
     intake_page.open()

@@ -12,12 +12,12 @@ import pytest
 from django.core.signals import request_finished
 from playwright.sync_api import BrowserContext, Page, expect
 
-from afterglow.accounts.models import Role
+from afterglow.accounts.models import Clinic, Role
 from afterglow.intake import views
 from afterglow.intake.models import IntakeSubmission, Status
 from afterglow.patients.models import Patient
-from tests.browser.conftest import SUCCESS_TEXT, IntakePage, Newcomer
-from tests.factories import PASSWORD, ClinicFactory, MembershipFactory, UserFactory
+from tests.browser.conftest import SUCCESS_TEXT, IntakePage, Newcomer, sign_in
+from tests.factories import MembershipFactory, UserFactory
 
 pytestmark = pytest.mark.browser
 
@@ -31,8 +31,8 @@ def test_newcomer_sends_intake_and_coordinator_enrols_them(
     intake_page: IntakePage,
     new_context: Callable[..., BrowserContext],
     snap: Callable[..., None],
+    clinic: Clinic,
 ) -> None:
-    clinic = ClinicFactory(name="Harbour Clinic", slug="harbour")
     coordinator = MembershipFactory(
         clinic=clinic,
         role=Role.COORDINATOR,
@@ -68,12 +68,7 @@ def test_newcomer_sends_intake_and_coordinator_enrols_them(
 
     # The coordinator, in another browser (no shared cookies), signs in for real.
     staff = new_context().new_page()
-    staff.goto("/staff/intake/")
-    expect(staff).to_have_url(re.compile(r"/staff/accounts/login/\?next="))
-    staff.get_by_label("Username").fill(coordinator.user.username)
-    staff.get_by_label("Password").fill(PASSWORD)
-    staff.get_by_role("button", name="Sign in").click()
-    expect(staff).to_have_url(re.compile(r"/staff/intake/$"))
+    sign_in(staff, "/staff/intake/", coordinator.user.username)
     expect(staff.get_by_role("heading", name="Intake queue")).to_be_visible()
 
     row = staff.get_by_role("row").filter(has_text=maya.full_name)
@@ -131,7 +126,7 @@ def test_newcomer_sends_intake_and_coordinator_enrols_them(
 
 
 def test_double_click_on_send_stores_one_submission(
-    intake_page: IntakePage, monkeypatch: pytest.MonkeyPatch
+    intake_page: IntakePage, monkeypatch: pytest.MonkeyPatch, clinic: Clinic
 ) -> None:
     """Two presses of Send, the second while the server is still answering the first.
 
@@ -141,7 +136,6 @@ def test_double_click_on_send_stores_one_submission(
     the answer to the first post is held back (after the real ``intake_submit`` has
     stored it) while the second post goes through the real ``intake_submit`` too.
     """
-    ClinicFactory()
     page = intake_page.page
     real_submit = views.intake_submit
     created: list[bool] = []
@@ -202,9 +196,8 @@ def test_double_click_on_send_stores_one_submission(
 
 
 def test_missing_contact_and_consent_show_inline_errors_and_keep_values(
-    intake_page: IntakePage, snap: Callable[..., None]
+    intake_page: IntakePage, snap: Callable[..., None], clinic: Clinic
 ) -> None:
-    ClinicFactory()
     page = intake_page.page
     maya = Newcomer(email="", phone="", consent=False)
 

@@ -11,20 +11,18 @@ from pathlib import Path
 
 import pytest
 from django.utils import timezone
-from playwright.sync_api import BrowserContext, Page, expect
+from playwright.sync_api import BrowserContext, expect
 
-from afterglow.accounts.models import Clinic, Membership, Role
+from afterglow.accounts.models import Clinic, Membership
 from afterglow.diary.models import DiaryEntry
 from afterglow.instruments.services import response_record
 from afterglow.patients.models import Patient
 from afterglow.schedules.models import Channel, Delivery, DeliveryStatus
 from afterglow.schedules.rules import DIARY
 from afterglow.schedules.services import schedule_attach
+from tests.browser.conftest import sign_in
 from tests.factories import (
-    PASSWORD,
-    MembershipFactory,
     PatientFactory,
-    UserFactory,
     course_on,
     dosed,
     iv_protocol,
@@ -42,21 +40,6 @@ A11Y_PROBE = (Path(__file__).parent / "a11y_probe.js").read_text()
 @pytest.fixture
 def clinic(make_clinic: Callable[..., Clinic]) -> Clinic:
     return make_clinic(timezone="Europe/London")
-
-
-@pytest.fixture
-def prescriber(clinic: Clinic) -> Membership:
-    return MembershipFactory(
-        clinic=clinic, role=Role.PRESCRIBER, user=UserFactory(username="dr.okafor")
-    )
-
-
-def sign_in(page: Page, path: str) -> None:
-    page.goto(path)
-    page.get_by_label("Username").fill("dr.okafor")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page).to_have_url(re.compile(re.escape(path) + "$"))
 
 
 def treated_patient(clinic: Clinic, prescriber: Membership) -> Patient:
@@ -99,7 +82,7 @@ def test_the_chart_has_sections_to_jump_between_and_charts_a_finger_can_use(
 ) -> None:
     patient = treated_patient(clinic, prescriber)
     page = new_context(desktop=desktop).new_page()
-    sign_in(page, f"/staff/patients/{patient.pk}/")
+    sign_in(page, f"/staff/patients/{patient.pk}/", "dr.okafor")
     for chart in ("#pcl5-chart", "#phq9-chart", "#diary-chart"):
         expect(page.locator(f"{chart} .main-svg").first).to_be_attached()
     size = "desktop" if desktop else "phone"
@@ -136,7 +119,7 @@ def test_the_probe_finds_a_nested_control_and_a_repeated_landmark(
     clinic: Clinic, prescriber: Membership, new_context: Callable[..., BrowserContext]
 ) -> None:
     page = new_context(desktop=True).new_page()
-    sign_in(page, "/staff/patients/")
+    sign_in(page, "/staff/patients/", "dr.okafor")
     page.evaluate(
         """() => {
       const img = document.createElement('div');
@@ -167,7 +150,7 @@ def test_a_measurements_row_loads_its_messages_when_opened(
             finished_at=sent + dt.timedelta(days=sequence),
         )
     page = new_context(desktop=True).new_page()
-    sign_in(page, f"/staff/patients/{patient.pk}/")
+    sign_in(page, f"/staff/patients/{patient.pk}/", "dr.okafor")
     row = page.locator(f"#invitation-{invitation.pk}")
     expect(row.locator("summary")).to_contain_text("2 messages · last: reminder 1 by email")
     expect(row.get_by_text("Reminder 1 · email · sent")).to_have_count(0)  # not loaded yet

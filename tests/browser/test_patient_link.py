@@ -14,7 +14,7 @@ from afterglow.accounts.models import Clinic
 from afterglow.instruments.models import PersonalLink, Response, Source
 from afterglow.instruments.services import personal_link_create
 from afterglow.patients.models import Patient
-from tests.factories import ClinicFactory, PatientFactory
+from tests.factories import PatientFactory
 
 pytestmark = pytest.mark.browser
 
@@ -25,15 +25,13 @@ CRISIS_LINE = "Harbour Crisis Line — call 0800 555 0199"
 
 
 @pytest.fixture
-def harbour(transactional_db: None) -> Clinic:
-    return ClinicFactory(
-        name="Harbour Clinic", emergency_number=EMERGENCY_NUMBER, crisis_line=CRISIS_LINE
-    )
+def clinic(make_clinic: Callable[..., Clinic]) -> Clinic:
+    return make_clinic(emergency_number=EMERGENCY_NUMBER, crisis_line=CRISIS_LINE)
 
 
 @pytest.fixture
-def patient(harbour: Clinic) -> Patient:
-    return PatientFactory(clinic=harbour, given_name="Sam", family_name="Rivera")
+def patient(clinic: Clinic) -> Patient:
+    return PatientFactory(clinic=clinic, given_name="Sam", family_name="Rivera")
 
 
 @pytest.fixture

@@ -21,9 +21,9 @@ from afterglow.accounts.models import Clinic, Membership, Role
 from afterglow.treatment.models import Course, CourseStatus, PlannedSession, SessionAlert
 from afterglow.treatment.services.sessions import session_start, vitals_record
 from afterglow.treatment.views import board as board_views
+from tests.browser.conftest import sign_in
 from tests.factories import (
     ANY_DAY,
-    PASSWORD,
     PREDOSE,
     MembershipFactory,
     PatientFactory,
@@ -81,15 +81,6 @@ def today_course(
             planned_time=planned_time,
         )
     return course
-
-
-def sign_in(page: Page, path: str, username: str) -> None:
-    page.goto(path)
-    expect(page).to_have_url(re.compile(r"/staff/accounts/login/\?next="))
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page).to_have_url(re.compile(re.escape(path) + "$"))
 
 
 def test_a_nurse_sees_a_colleagues_change_live_and_opens_the_session_in_one_tap(

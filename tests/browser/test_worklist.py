@@ -15,10 +15,9 @@ from afterglow.patients.models import Patient
 from afterglow.schedules.models import Channel, Delivery, DeliveryStatus, InvitationStatus
 from afterglow.schedules.rules import DIARY
 from afterglow.schedules.services import schedule_attach
-from tests.browser.test_patient_chart_sections import (  # noqa: F401 (fixtures)
+from tests.browser.conftest import sign_in
+from tests.browser.test_patient_chart_sections import (  # noqa: F401 (fixture)
     clinic,
-    prescriber,
-    sign_in,
     treated_patient,
 )
 
@@ -27,7 +26,7 @@ pytestmark = pytest.mark.browser
 
 def test_a_worklist_row_loads_its_messages_when_opened_and_switches_channel(
     clinic: Clinic,  # noqa: F811
-    prescriber: Membership,  # noqa: F811
+    prescriber: Membership,
     new_context: Callable[..., BrowserContext],
 ) -> None:
     patient = treated_patient(clinic, prescriber)
@@ -48,7 +47,7 @@ def test_a_worklist_row_loads_its_messages_when_opened_and_switches_channel(
             finished_at=sent + dt.timedelta(days=sequence),
         )
     page = new_context(desktop=True).new_page()
-    sign_in(page, "/staff/worklist/")
+    sign_in(page, "/staff/worklist/", "dr.okafor")
     row = page.locator(f"#worklist-{invitation.pk}")
     expect(row.locator("summary")).to_contain_text("2 messages · last: reminder 1 by email")
     expect(row.get_by_text("Reminder 1 · email · sent")).to_have_count(0)  # not loaded yet
