@@ -38,9 +38,12 @@ def memberships_for_request(request: HttpRequest) -> list[Membership]:
     if cached is not None:
         return cached
     user = getattr(request, "user", None)
-    if user is None or not user.is_authenticated:
+    if user is None or not user.is_authenticated or not user.is_active:
         return []
     memberships = list(_active_memberships().filter(user=user))
+    for membership in memberships:
+        # The request's user is the membership's: no join to read it again.
+        membership.user = user
     setattr(request, _MEMBERSHIPS_ATTR, memberships)
     return memberships
 
@@ -49,8 +52,12 @@ def memberships_for_request(request: HttpRequest) -> list[Membership]:
 def _active_memberships() -> MembershipQuerySet:
     # Built once per process, never evaluated itself: every staff request reads the
     # user's memberships, and building the query cost more than answering it (issue 13 §2).
+    # ``Membership.objects.active()`` also joins the user to check that the account is
+    # active; the request's user is known and checked above, so the join is left out.
     return (
-        Membership.objects.active().select_related("clinic", "user").order_by("clinic__name", "pk")
+        Membership.objects.filter(is_active=True)
+        .select_related("clinic")
+        .order_by("clinic__name", "pk")
     )
 
 
