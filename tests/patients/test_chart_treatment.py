@@ -208,6 +208,23 @@ def test_the_treatment_card_links_courses_screenings_sessions_and_therapy(
         ("therapy:new", "Record therapy"),
     ):
         assert reverse(name, kwargs={"patient_pk": patient.pk}) in card and text in card
+    therapy_list = reverse("therapy:list", kwargs={"patient_pk": patient.pk})
+    assert f'<a href="{therapy_list}">All 1 therapy session</a>' in card
+
+
+def test_the_treatment_card_counts_every_therapy_session_and_says_none_when_none(
+    clinician, therapist
+) -> None:
+    patient = treated_patient(clinician.clinic, therapist, doses=2)
+    card = chart(clinician, patient).content.decode().split('id="treatment"')[1]
+    assert "All 2 therapy sessions</a>" in card
+    assert card.count('<li><a href="/staff/sessions/') == 2
+
+    TherapySession.objects.filter(patient=patient).delete()
+    card = chart(clinician, patient).content.decode().split('id="treatment"')[1]
+    therapy = card.split("<h3>Therapy</h3>")[1].split("</div>")[0]
+    assert therapy.strip() == '<p class="empty">None.</p>'
+    assert "therapy session" not in card.split('id="diary"')[0]
 
 
 def test_start_course_is_offered_only_without_an_open_course(clinician, therapist) -> None:
