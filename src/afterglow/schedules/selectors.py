@@ -348,9 +348,9 @@ _MESSAGE_FIELDS = (
 def _messages(invitations: list[Invitation]) -> dict[int, tuple[int, Delivery]]:
     """Each invitation's message count and latest message, by invitation pk, for the rows
     of every worklist section and of the chart's Measurements card: one query, however
-    many rows (cheaper than a count and a
-    latest-message subquery on every section's query). Every message of the rows is read
-    as a tuple of :data:`_MESSAGE_FIELDS`; only each row's latest becomes a model."""
+    many rows (cheaper than a count and a latest-message subquery on every section's
+    query). Every message of the rows is read as a tuple of :data:`_MESSAGE_FIELDS`; only
+    each row's latest becomes a model."""
     if not invitations:
         return {}
     count: Counter[int] = Counter()
