@@ -14,9 +14,11 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Mapping
 from decimal import Decimal
+from functools import cache
 from typing import Any
 
 from django.db import models, transaction
+from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 
@@ -98,12 +100,20 @@ def _actor(actor: Any, request: HttpRequest | None) -> tuple[int | None, str]:
     return actor.pk, actor.get_username()
 
 
+@cache
+def _head() -> QuerySet[AuditChainHead]:
+    """The chain head's row, filtered once per process: every read page appends an
+    event, and Django takes longer to build the filter than SQLite takes to answer it
+    (issue 13 §2). Each use works on a copy (``select_for_update``, ``update``)."""
+    return AuditChainHead.objects.filter(pk=HEAD_PK)
+
+
 def _locked_head() -> AuditChainHead:
-    head = AuditChainHead.objects.select_for_update().filter(pk=HEAD_PK).first()
+    head = next(iter(_head().select_for_update()), None)
     if head is None:
         # First event ever (or after a test flush): create the head, then lock it.
         AuditChainHead.objects.get_or_create(pk=HEAD_PK, defaults={"last_hash": GENESIS})
-        head = AuditChainHead.objects.select_for_update().get(pk=HEAD_PK)
+        head = _head().select_for_update().get()
     return head
 
 
@@ -161,5 +171,5 @@ def audit_record(
         event.prev_hash = head.last_hash
         event.hash = event_hash(event.prev_hash, event.content())
         event.save()
-        AuditChainHead.objects.filter(pk=HEAD_PK).update(seq=event.seq, last_hash=event.hash)
+        _head().update(seq=event.seq, last_hash=event.hash)
     return event
