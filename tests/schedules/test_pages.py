@@ -11,7 +11,7 @@ from django.urls import reverse
 from afterglow.audit.models import Action, AuditEvent
 from afterglow.diary.models import DiaryEntry, DiaryLink
 from afterglow.schedules import selectors
-from afterglow.schedules.models import Delivery, InvitationStatus
+from afterglow.schedules.models import Delivery, Invitation, InvitationStatus
 from afterglow.treatment.services.courses import course_pause
 from tests.schedules.conftest import invitation, ny, start_course
 
@@ -124,7 +124,9 @@ def test_the_worklist_costs_the_same_queries_for_one_patient_or_four(clinician, 
     # query and a query for the latest; the diary gaps read whole in one query, which
     # counts them. The view writes its read event (BEGIN, chain head, INSERT, head
     # UPDATE, COMMIT: five queries). Round 6: no section is full, so no count query.
-    assert one == 15
+    # Round 7: the messages in two queries (every message's ids, then the latest ones as
+    # models), which read no message's times but the latest's.
+    assert one == 16
     for n in range(3):
         start_course(clinician, email=f"p{n}@example.org")
     harness.sweep(ny(3, 3, 9, 10))
@@ -323,18 +325,21 @@ def test_the_measurements_card_costs_the_same_queries_with_many_messages(
         assert page.status_code == 200
         return len(queries)
 
+    # One message sent, then many: the same queries (the messages' ids, then the latest
+    # ones; with none sent at all, Django skips the second query's empty lookup).
+    harness.sweep(ny(2, 25, 12, 5))
     harness.at(ny(2, 25, 13))
-    assert not Delivery.objects.exists()
+    assert Delivery.objects.filter(invitation__course=course).count() == 1
     count()
-    none_sent = count()
-    for moment in (ny(2, 25, 12, 5), ny(2, 28, 9, 5), ny(3, 1, 9, 5), ny(3, 3, 9, 5)):
+    one_sent = count()
+    for moment in (ny(2, 28, 9, 5), ny(3, 1, 9, 5), ny(3, 3, 9, 5)):
         harness.sweep(moment)
     harness.at(ny(3, 3, 12))
     clinician.client.force_login(clinician.user)  # a week later: signed in again
     count()  # the sign-in's first request stamps the session
     assert Delivery.objects.filter(invitation__course=course).count() >= 5
     assert InvitationStatus.EXPIRED in set(course.invitations.values_list("status", flat=True))
-    assert count() == none_sent
+    assert count() == one_sent
 
 
 def test_staff_send_an_invitation_now(clinician, course, harness) -> None:
@@ -536,3 +541,47 @@ def test_worklist_rows_escape_what_patients_and_staff_typed_and_post_with_the_to
     assert "<b onmouseover" not in html
     forms = due.count("<form")
     assert forms > 0 and due.count('name="csrfmiddlewaretoken"') == forms
+
+
+def test_the_worklists_status_and_messages_cells_are_the_shared_macros(
+    clinician, course, harness
+) -> None:
+    """``_worklist_rows.html`` writes ``_summary.html``'s two macros out in place (speed):
+    every row's cells are what the macros give, in each state a row can show."""
+    from django.template import engines
+
+    harness.sweep(ny(2, 25, 12, 5))
+    harness.sweep(ny(2, 28, 9, 5))
+    harness.sweep(ny(3, 1, 9, 5))
+    harness.sweep(ny(3, 3, 9, 5))
+    harness.at(ny(3, 3, 12))
+    shown = selectors.worklist(clinic=course.clinic)
+    due = sorted(i.pk for i in shown.due_today)
+    # One due row's latest message failed, the other's send never finished ("unknown"),
+    # an expired row's is still going out ("sending"): with the sent ones and the expired
+    # rows' reasons, every branch of both cells.
+    latest = [Delivery.objects.filter(invitation_id=pk).order_by("-sequence").first() for pk in due]
+    latest[0].status, latest[0].finished_at = "failed", ny(3, 3, 9, 6)
+    latest[0].save()
+    latest[1].status, latest[1].claimed_at, latest[1].finished_at = "sending", ny(3, 3, 9, 6), None
+    latest[1].save()
+    Delivery.objects.create(
+        invitation_id=shown.expired[0].pk, sequence=9, channel="sms", claimed_at=ny(3, 3, 11, 59)
+    )
+    Invitation.objects.filter(pk=due[1]).update(reminders_sent=1)  # "1 reminder"
+    page = clinician.client.get(WORKLIST)
+    html = page.content.decode()
+    cells = engines["jinja2"].env.get_template("schedules/_summary.html").module
+    shown = page.context["worklist"]
+    rows = [i.row for i in shown.due_today + shown.overdue + shown.expired]
+    states = {r.summary.last_state for r in rows}
+    assert {"sent", "failed", "unknown", "sending"} <= states, states
+    assert any(r.summary.status.reason for r in rows)
+    assert any(r.summary.status.reminders for r in rows)
+    for row in rows:
+        status = str(cells.status(row.summary.status))
+        if row.course_paused:
+            status += '<br><span class="muted small">Course paused: held</span>'
+        assert f'<td data-label="Status"><div class="cell">{status}</div></td>' in html
+        messages = str(cells.messages(row.summary, row.messages_url))
+        assert f'<td data-label="Messages"><div class="cell">{messages}</div></td>' in html

@@ -335,7 +335,6 @@ class WorklistRow:
 
 #: What a worklist row's summary shows of a message (kind, channel, state, time sent).
 _MESSAGE_FIELDS = (
-    "id",
     "invitation_id",
     "sequence",
     "channel",
@@ -347,24 +346,27 @@ _MESSAGE_FIELDS = (
 
 def _messages(invitations: list[Invitation]) -> dict[int, tuple[int, Delivery]]:
     """Each invitation's message count and latest message, by invitation pk, for the rows
-    of every worklist section and of the chart's Measurements card: one query, however
+    of every worklist section and of the chart's Measurements card: two queries, however
     many rows (cheaper than a count and a latest-message subquery on every section's
-    query). Every message of the rows is read as a tuple of :data:`_MESSAGE_FIELDS`; only
-    each row's latest becomes a model."""
+    query). The first reads every message of the rows as (id, invitation, sequence) only,
+    to count them and find each row's latest; the second loads those latest as models
+    (:data:`_MESSAGE_FIELDS`). Reading every message's times as well cost more than the
+    second query: Django converts each datetime it reads from SQLite (issue 13 §2)."""
     if not invitations:
         return {}
     count: Counter[int] = Counter()
-    latest: dict[int, tuple[Any, ...]] = {}
-    sent = _queries().messages.filter(invitation__in=[i.pk for i in invitations])
-    for message in sent:
-        invitation_id = message[1]
+    latest: dict[int, tuple[int, int]] = {}  # invitation pk -> (sequence, pk)
+    queries = _queries()
+    for pk, invitation_id, sequence in queries.messages.filter(
+        invitation__in=[i.pk for i in invitations]
+    ):
         count[invitation_id] += 1
         last = latest.get(invitation_id)
-        if last is None or (message[2], message[0]) > (last[2], last[0]):  # (sequence, id)
-            latest[invitation_id] = message
+        if last is None or (sequence, pk) > last:
+            latest[invitation_id] = (sequence, pk)
     return {
-        invitation_id: (count[invitation_id], Delivery.from_db(sent.db, _MESSAGE_FIELDS, message))
-        for invitation_id, message in latest.items()
+        message.invitation_id: (count[message.invitation_id], message)
+        for message in queries.latest_messages.filter(pk__in=[pk for _, pk in latest.values()])
     }
 
 
@@ -579,8 +581,10 @@ class _Queries:
     expired: QuerySet[Invitation]
     #: Diary links as gap rows (``_diary_gaps`` adds the working links' filter).
     diary_gaps: Any
-    #: Messages as tuples of :data:`_MESSAGE_FIELDS`, unordered.
+    #: Messages as (pk, invitation pk, sequence) tuples, unordered.
     messages: Any
+    #: Messages as models with :data:`_MESSAGE_FIELDS` only, unordered.
+    latest_messages: QuerySet[Delivery]
 
 
 @cache
@@ -614,7 +618,8 @@ def _queries() -> _Queries:
             "created_at",
             "last_entry",
         ),
-        messages=Delivery.objects.order_by().values_list(*_MESSAGE_FIELDS),
+        messages=Delivery.objects.order_by().values_list("pk", "invitation_id", "sequence"),
+        latest_messages=Delivery.objects.order_by().only(*_MESSAGE_FIELDS),
     )
 
 
