@@ -230,8 +230,8 @@ def measurements_for_patient(
     and cancelled ones (``closed`` True: loaded when the card's closed list is opened,
     issue 13 §2); the other kind is only counted.
 
-    Two queries (the invitations, the shown rows' deliveries), however many rows. The
-    chart passes the patient's ``courses`` it has read (all of them, with their
+    Three queries (the invitations, the shown rows' deliveries: :func:`_messages`),
+    however many rows; two when none of the shown rows has a message. The chart passes the patient's ``courses`` it has read (all of them, with their
     protocols): the invitations' course is then taken from them, not joined onto every
     row (a third query only if it is not among them), and a patient with one course
     needs no subquery for the latest; without ``courses`` the course is joined as before.
@@ -674,8 +674,8 @@ def worklist(
     a section of :data:`SECTIONS` gives page ``page`` of that section alone (an
     out-of-range page is the last one; ``per_page`` defaults to
     :data:`WORKLIST_PAGE_SIZE`). Whatever the clinic's size: one query for the diary gaps
-    (read whole: they count themselves), one per invitation section shown, one for the
-    messages of every row shown, and at most two count queries. The overview counts only
+    (read whole: they count themselves), one per invitation section shown, two for the
+    messages of every row shown (:func:`_messages`), and at most two count queries. The overview counts only
     its full sections in the database (one query for "due today" and "overdue", one for
     "expired"): a section with fewer rows than the overview holds counts its rows.
     """
