@@ -230,11 +230,12 @@ def measurements_for_patient(
     and cancelled ones (``closed`` True: loaded when the card's closed list is opened,
     issue 13 §2); the other kind is only counted.
 
-    Three queries (the invitations, the shown rows' deliveries: :func:`_messages`),
-    however many rows; two when none of the shown rows has a message. The chart passes the patient's ``courses`` it has read (all of them, with their
-    protocols): the invitations' course is then taken from them, not joined onto every
-    row (a third query only if it is not among them), and a patient with one course
-    needs no subquery for the latest; without ``courses`` the course is joined as before.
+    Three queries (the invitations; the shown rows' messages, two: :func:`_messages`),
+    however many rows; two when none of the shown rows has a message. The chart passes
+    the patient's ``courses`` it has read (all of them, with their protocols): the
+    invitations' course is then taken from them, not joined onto every row (one more
+    query only if it is not among them), and a patient with one course needs no subquery
+    for the latest; without ``courses`` the course is joined as before.
     """
     if len(courses) == 1:
         rows_qs = Invitation.objects.filter(patient=patient, course_id=courses[0].pk)
