@@ -676,9 +676,10 @@ def worklist(
     out-of-range page is the last one; ``per_page`` defaults to
     :data:`WORKLIST_PAGE_SIZE`). Whatever the clinic's size: one query for the diary gaps
     (read whole: they count themselves), one per invitation section shown, two for the
-    messages of every row shown (:func:`_messages`), and at most two count queries. The overview counts only
-    its full sections in the database (one query for "due today" and "overdue", one for
-    "expired"): a section with fewer rows than the overview holds counts its rows.
+    messages of every row shown (:func:`_messages`), and at most two count queries. The
+    overview counts only its full sections in the database (one query for "due today"
+    and "overdue", one for "expired"): a section with fewer rows than the overview holds
+    counts its rows.
     """
     show = show if show in SECTIONS else "all"
     per_page = per_page or WORKLIST_PAGE_SIZE
