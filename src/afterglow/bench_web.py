@@ -330,9 +330,38 @@ def _wait_ready(port: int) -> None:
     raise RuntimeError("the server did not answer /healthz within 3 minutes")
 
 
+def cpu_times(stat: str) -> tuple[int, int] | None:
+    """(steal, total) CPU time in ticks from the text of ``/proc/stat``, or None when it
+    has no ``cpu`` line with a steal column (not Linux, or an old kernel)."""
+    for line in stat.splitlines():
+        fields = line.split()
+        if fields[:1] == ["cpu"] and len(fields) >= 9:
+            ticks = [int(value) for value in fields[1:]]
+            # user nice system idle iowait irq softirq steal [guest guest_nice]: the guest
+            # columns are already counted in user and nice.
+            return ticks[7], sum(ticks[:8])
+    return None
+
+
+def _cpu_times() -> tuple[int, int] | None:
+    try:
+        with open("/proc/stat", encoding="ascii") as stat:
+            return cpu_times(stat.read())
+    except OSError:
+        return None
+
+
+def steal_share(before: tuple[int, int] | None, after: tuple[int, int] | None) -> float | None:
+    """The share of CPU time the hypervisor gave to other guests between two readings."""
+    if before is None or after is None or after[1] <= before[1]:
+        return None
+    return (after[0] - before[0]) / (after[1] - before[1])
+
+
 def _run(port: int, plan: dict[str, Any], runs: int) -> int:
     results: list[Result] = []
     browser: dict[str, float] | None = None
+    before = _cpu_times()
     for label, clinic in plan["clinics"].items():
         session = Session(port)
         session.sign_in(clinic["username"])
@@ -354,6 +383,14 @@ def _run(port: int, plan: dict[str, Any], runs: int) -> int:
             except Exception as error:
                 print(f"  Chromium: not measured ({error.__class__.__name__}: {error})")
     _table(results, plan, browser)
+    steal = steal_share(before, _cpu_times())
+    if steal is not None:
+        # On a virtual machine, time the host gave to other guests while this run timed
+        # pages: every figure above is slower by it, the bare view's too.
+        print(
+            f"\nHost steal time while timing: {steal:.1%} of CPU time (/proc/stat); "
+            "above about 1 %, other guests of the host slowed this run."
+        )
     return 0 if all(r.status == 200 for r in results) else 1
 
 

@@ -156,3 +156,15 @@ def test_a_reader_that_goes_away_ends_the_cli_quietly(tmp_path: Path) -> None:
     os.close(writer)
     assert result.returncode == 141
     assert "Traceback" not in result.stderr and "BrokenPipeError" not in result.stderr
+
+
+def test_bench_web_reads_the_hosts_steal_time_from_proc_stat() -> None:
+    from afterglow.bench_web import cpu_times, steal_share
+
+    before = cpu_times("cpu  100 5 50 800 10 0 5 30 0 0\ncpu0 50 2 25 400 5 0 2 15 0 0\n")
+    after = cpu_times("cpu  300 5 150 1500 10 0 5 130 0 0\ncpu0 150 2 75 750 5 0 2 65 0 0\n")
+    assert before == (30, 1000) and after == (130, 2100)
+    assert steal_share(before, after) == 100 / 1100
+    assert cpu_times("intr 1 2 3\n") is None  # no cpu line: not Linux
+    assert cpu_times("cpu  1 2 3 4\n") is None  # no steal column
+    assert steal_share(None, after) is None and steal_share(after, after) is None
