@@ -11,7 +11,9 @@
    requests (default 20; PDFs 5) after two warm-ups give the median and 95th percentile
    of the time to the full answer on the loopback (server time: the client adds well
    under a millisecond), then two client threads (one per worker) give requests/s.
-   The bare view is measured the same way in the same run.
+   The bare view is measured the same way in the same run, and the run ends with the
+   host's steal time while it timed pages (``/proc/stat``; on a virtual machine, CPU
+   time given to the host's other guests, which slows every figure of the run).
 4. **Chromium**: the patient chart's first visit in a fresh browser profile (Debian's
    Chromium through Playwright) that has finished starting, the median of
    ``CHROMIUM_VISITS``: JavaScript bytes on the wire (compressed) and decoded, and the
