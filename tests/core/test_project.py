@@ -139,6 +139,17 @@ def test_bench_web_serves_with_the_deployed_connection_reuse(tmp_path) -> None:
     assert _environment(str(tmp_path), 8000)["DB_CONN_MAX_AGE"] == "60"
 
 
+def test_bench_web_reads_the_servers_own_time(tmp_path) -> None:
+    from afterglow.bench_web import _environment, server_time
+
+    assert _environment(str(tmp_path), 8000)["AFTERGLOW_SERVER_TIMING"] == "true"
+    assert server_time("app;dur=12.34") == 12.34
+    assert server_time('db;dur=3, app;desc="view";dur="7.5"') == 7.5
+    assert server_time("cache;desc=hit") is None
+    assert server_time("app;dur=soon") is None
+    assert server_time(None) is None
+
+
 def test_a_reader_that_goes_away_ends_the_cli_quietly(tmp_path: Path) -> None:
     # `afterglow redcap dictionary | head -1`: the pipe closes before the output is written.
     reader, writer = os.pipe()

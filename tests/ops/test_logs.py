@@ -125,6 +125,15 @@ def test_a_sane_request_id_from_the_proxy_is_kept(anonymous, db) -> None:
     assert replaced["X-Request-ID"] != "<script>"
 
 
+def test_server_timing_is_sent_only_when_the_clinic_turns_it_on(anonymous, db, settings) -> None:
+    assert not settings.AFTERGLOW_SERVER_TIMING  # off by default
+    assert "Server-Timing" not in anonymous.get("/healthz")
+    settings.AFTERGLOW_SERVER_TIMING = True
+    timing = anonymous.get("/healthz")["Server-Timing"]
+    match = re.fullmatch(r"app;dur=(\d+\.\d{2})", timing)
+    assert match and 0 < float(match.group(1)) < 60_000
+
+
 def test_djangos_request_loggers_get_the_route_not_the_path(db) -> None:
     record = logging.LogRecord(
         "django.request", logging.WARNING, "", 0, "%s: %s", ("Not Found", "/q/SECRET/"), None
