@@ -7,16 +7,19 @@
 2. **Serve** with ``afterglow serve --workers 2`` in production mode (collected, hashed,
    gzipped static files) under ``afterglow.bench_web_settings``, which adds
    ``/bench/bare/``: a view that does nothing behind the same middleware.
-3. **Measure** each page of each clinic, signed in: ``BENCH_WEB_RUNS`` sequential
-   requests (default 20; PDFs 5) after two warm-ups give the median and 95th percentile
-   of the server time, as the server itself measured it (``Server-Timing: app;dur=``,
-   sent because the run sets ``AFTERGLOW_SERVER_TIMING``: the time its request log line
-   reports, from the first middleware to the answer), beside the median round trip the
-   client saw (the server time plus gunicorn, the loopback and this Python client: 1 to
-   2 ms on this virtual machine), then two client threads (one per worker) give requests/s.
-   The bare view is measured the same way in the same run, and the run ends with the
-   host's steal time while it timed pages (``/proc/stat``; on a virtual machine, CPU
-   time given to the host's other guests, which slows every figure of the run).
+3. **Measure** each page of each clinic, signed in: after two warm-ups each,
+   ``BENCH_WEB_RUNS`` requests of each page (default 20; PDFs 5), one at a time and
+   interleaved (round by round, every page of both clinics in turn, the PDFs spread over
+   the rounds: a spell of host contention slows every page alike), give the median and
+   95th percentile of the server time, as the server itself measured it
+   (``Server-Timing: app;dur=``, sent because the run sets ``AFTERGLOW_SERVER_TIMING``:
+   the time its request log line reports, from the first middleware to the answer),
+   beside the median round trip the client saw (the server time plus gunicorn, the
+   loopback and this Python client: 1 to 2 ms on this virtual machine); then two client
+   threads (one per worker) give each page's requests/s. The bare view is measured the
+   same way in the same run, and the run ends with the host's steal time while it timed
+   pages (``/proc/stat``; on a virtual machine, CPU time given to the host's other
+   guests, which slows every figure of the run).
 4. **Chromium**: the patient chart's first visit in a fresh browser profile (Debian's
    Chromium through Playwright) that has finished starting, the median of
    ``CHROMIUM_VISITS``: JavaScript bytes on the wire (compressed) and decoded, and the
@@ -201,21 +204,66 @@ class Session:
         assert status == 302, f"sign-in failed ({status})"
 
 
-def measure(session: Session, page: str, clinic: str, path: str, runs: int) -> Result:
-    conn = http.client.HTTPConnection("127.0.0.1", session.port, timeout=120)
-    status = 0
-    for _ in range(2):
-        status, _ = session.request("GET", path, conn=conn)
-    trips, served = [], []
-    for _ in range(runs):
-        status, trip, server = session.timed_get(path, conn)
-        trips.append(trip)
+#: A kept-alive connection idle this long is opened again before its next timed request:
+#: gunicorn closes one idle for 2 s (its ``keepalive``).
+IDLE_RECONNECT_SECONDS = 1.0
+
+Key = tuple[str, str]  # (clinic label, page)
+
+
+def interleaved(counts: dict[Key, int]) -> list[Key]:
+    """The order of the timed requests: round by round, every page of every clinic in
+    turn, so that a spell of host contention slows every page alike rather than whichever
+    page was being timed. A page timed fewer times than the most (the PDFs) is spread
+    evenly over the rounds."""
+    rounds = max(counts.values(), default=0)
+    return [
+        key
+        for r in range(rounds)
+        for key, n in counts.items()
+        if (r + 1) * n // rounds > r * n // rounds
+    ]
+
+
+def measure(sessions: dict[str, Session], plan: dict[str, Any], runs: int) -> list[Result]:
+    """Every page of every clinic in ``plan``: two warm-ups each, then the timed requests
+    in :func:`interleaved` order (``runs`` each, the PDFs :data:`PDF_RUNS`), then each
+    page's requests/s."""
+    paths = {
+        (label, page): path
+        for label, clinic in plan["clinics"].items()
+        for page, path in clinic["urls"].items()
+    }
+    counts = {key: PDF_RUNS if key[1].endswith("PDF") else runs for key in paths}
+    conns, used, status = {}, {}, {}
+    for key, path in paths.items():
+        conns[key] = http.client.HTTPConnection("127.0.0.1", sessions[key[0]].port, timeout=120)
+        for _ in range(2):
+            status[key], _ = sessions[key[0]].request("GET", path, conn=conns[key])
+        used[key] = time.monotonic()
+    trips: dict[Key, list[float]] = {key: [] for key in paths}
+    served: dict[Key, list[float]] = {key: [] for key in paths}
+    for key in interleaved(counts):
+        conn = conns[key]
+        if time.monotonic() - used[key] > IDLE_RECONNECT_SECONDS:
+            conn.close()
+            conn.connect()  # outside the timed request
+        status[key], trip, server = sessions[key[0]].timed_get(paths[key], conn)
+        used[key] = time.monotonic()
+        trips[key].append(trip)
         if server is not None:
-            served.append(server)
-    conn.close()
-    per_second = _throughput(session, path, runs)
-    median, p95 = _median_p95(served) if len(served) == runs else (None, None)
-    return Result(page, clinic, median, p95, statistics.median(trips), per_second, status)
+            served[key].append(server)
+    results = []
+    for key, path in paths.items():
+        conns[key].close()
+        per_second = _throughput(sessions[key[0]], path, counts[key])
+        n = counts[key]
+        median, p95 = _median_p95(served[key]) if len(served[key]) == n else (None, None)
+        label, page = key
+        results.append(
+            Result(page, label, median, p95, statistics.median(trips[key]), per_second, status[key])
+        )
+    return results
 
 
 def _median_p95(values: list[float]) -> tuple[float, float]:
@@ -405,30 +453,27 @@ def steal_share(before: tuple[int, int] | None, after: tuple[int, int] | None) -
 
 
 def _run(port: int, plan: dict[str, Any], runs: int) -> int:
-    results: list[Result] = []
     browser: dict[str, float] | None = None
-    before = _cpu_times()
+    sessions = {label: Session(port) for label in plan["clinics"]}
     for label, clinic in plan["clinics"].items():
-        session = Session(port)
-        session.sign_in(clinic["username"])
-        for page, path in clinic["urls"].items():
-            count = PDF_RUNS if page.endswith("PDF") else runs
-            result = measure(session, page, label, path, count)
-            results.append(result)
-            print(
-                f"  {label:>7} {page:<20} server {_ms(result.median_ms)} / "
-                f"{_ms(result.p95_ms)} ms  round trip {result.round_trip_ms:8.1f} ms  "
-                f"{result.per_second:8.1f}/s  ({result.status})",
-                flush=True,
+        sessions[label].sign_in(clinic["username"])
+    before = _cpu_times()
+    results = measure(sessions, plan, runs)
+    for result in results:
+        print(
+            f"  {result.clinic:>7} {result.page:<20} server {_ms(result.median_ms)} / "
+            f"{_ms(result.p95_ms)} ms  round trip {result.round_trip_ms:8.1f} ms  "
+            f"{result.per_second:8.1f}/s  ({result.status})",
+            flush=True,
+        )
+    if "demo" in plan["clinics"]:
+        try:
+            urls = plan["clinics"]["demo"]["urls"]
+            browser = bench_chromium.chart_first_visit(
+                port, sessions["demo"].cookies, urls["patient chart"], urls["patient list"]
             )
-        if label == "demo":
-            try:
-                urls = clinic["urls"]
-                browser = bench_chromium.chart_first_visit(
-                    port, session.cookies, urls["patient chart"], urls["patient list"]
-                )
-            except Exception as error:
-                print(f"  Chromium: not measured ({error.__class__.__name__}: {error})")
+        except Exception as error:
+            print(f"  Chromium: not measured ({error.__class__.__name__}: {error})")
     _table(results, plan, browser)
     steal = steal_share(before, _cpu_times())
     if steal is not None:

@@ -139,6 +139,17 @@ def test_bench_web_serves_with_the_deployed_connection_reuse(tmp_path) -> None:
     assert _environment(str(tmp_path), 8000)["DB_CONN_MAX_AGE"] == "60"
 
 
+def test_bench_web_interleaves_the_pages_and_spreads_the_pdfs() -> None:
+    from afterglow.bench_web import interleaved
+
+    counts = {("demo", "chart"): 4, ("demo", "PDF"): 2, ("large", "chart"): 4}
+    order = interleaved(counts)
+    chart, pdf, large = counts
+    assert order == [chart, large, chart, pdf, large, chart, large, chart, pdf, large]
+    assert interleaved({("demo", "PDF"): 5, ("demo", "list"): 20}).count(("demo", "PDF")) == 5
+    assert interleaved({}) == []
+
+
 def test_bench_web_reads_the_servers_own_time(tmp_path) -> None:
     from afterglow.bench_web import _environment, server_time
 
