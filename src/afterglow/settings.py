@@ -497,12 +497,12 @@ TASKS = {
 # never a path, query string, name or answer: personal links carry their token in the
 # path, so Django's own request loggers are given the route instead of the path.
 LOG_FORMAT = env_str("LOG_FORMAT", "plain")
+if LOG_FORMAT not in {"plain", "json"}:
+    raise ImproperSetting(f"LOG_FORMAT must be 'plain' or 'json', got {LOG_FORMAT!r}")
 # The time the request line logs, also sent as `Server-Timing: app;dur=<ms>` (browsers'
 # developer tools show it; `make bench-web` reads it). Off by default: it tells any caller
 # how long the server worked on its request.
 AFTERGLOW_SERVER_TIMING = env_bool("AFTERGLOW_SERVER_TIMING", False)
-if LOG_FORMAT not in {"plain", "json"}:
-    raise ImproperSetting(f"LOG_FORMAT must be 'plain' or 'json', got {LOG_FORMAT!r}")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
