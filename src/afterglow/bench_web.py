@@ -160,7 +160,25 @@ class Session:
     ) -> tuple[int, bytes]:
         own = conn is None
         conn = conn or http.client.HTTPConnection("127.0.0.1", self.port, timeout=120)
-        headers = {"Cookie": self._cookie_header()}
+        response, data = self._exchange(conn, method, path, body)
+        if own:
+            conn.close()
+        return response.status, data
+
+    def timed_get(self, path: str, conn: Any) -> tuple[int, float, float | None]:
+        """GET ``path`` on ``conn``: the status, the round trip (ms) and the server's own
+        time (ms, from its ``Server-Timing`` header; None without one)."""
+        started = time.perf_counter()
+        response, _ = self._exchange(conn, "GET", path)
+        round_trip = (time.perf_counter() - started) * 1000
+        return response.status, round_trip, server_time(response.headers.get("Server-Timing"))
+
+    def _exchange(
+        self, conn: Any, method: str, path: str, body: str | None = None
+    ) -> tuple[http.client.HTTPResponse, bytes]:
+        """One request with this session's cookies, read to the end; keeps the cookies the
+        answer sets."""
+        headers = {"Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items())}
         if body is not None:
             headers["Content-Type"] = "application/x-www-form-urlencoded"
             headers["Referer"] = f"http://127.0.0.1:{self.port}{path}"
@@ -170,22 +188,7 @@ class Session:
         for header in response.headers.get_all("Set-Cookie") or []:
             name, _, rest = header.partition("=")
             self.cookies[name.strip()] = rest.split(";", 1)[0]
-        if own:
-            conn.close()
-        return response.status, data
-
-    def timed_get(self, path: str, conn: Any) -> tuple[int, float, float | None]:
-        """GET ``path`` on ``conn``: the status, the round trip (ms) and the server's own
-        time (ms, from its ``Server-Timing`` header; None without one)."""
-        started = time.perf_counter()
-        conn.request("GET", path, headers={"Cookie": self._cookie_header()})
-        response = conn.getresponse()
-        response.read()
-        round_trip = (time.perf_counter() - started) * 1000
-        return response.status, round_trip, server_time(response.headers.get("Server-Timing"))
-
-    def _cookie_header(self) -> str:
-        return "; ".join(f"{k}={v}" for k, v in self.cookies.items())
+        return response, data
 
     def sign_in(self, username: str) -> None:
         login = "/staff/accounts/login/"
